@@ -1,0 +1,470 @@
+//! RedStuff 2-D encoding and decoding of whole blobs (SPEC §3, §5, §7).
+
+use alloc::vec;
+use alloc::vec::Vec;
+use core::num::NonZeroU16;
+
+use super::rs::{RsDecoder, RsEncoder};
+use super::sliver::sliver_root;
+use super::{Axis, EncodeError, EncodingConfig, EncodingType, Sliver, SliverError};
+use crate::merkle::{leaf_hash, MerkleRootBuilder, Node, DIGEST_LEN};
+use crate::metadata::{BlobId, BlobMetadata, BlobMetadataWithId, SliverPairMetadata, VerifiedBlobMetadataWithId};
+
+/// Progress of a long computation: `done` of `total` steps (one step per matrix row or
+/// column; `total = p + n` for encoding).
+pub type ProgressFn<'a> = &'a mut dyn FnMut(u64, u64);
+
+/// The output of a full encoding: verified metadata and all `n` primary and `n` secondary
+/// slivers (SPEC §3.3). Slivers are stored in two flat buffers and handed out as views.
+#[derive(Clone, Debug)]
+pub struct EncodedBlob {
+    metadata: VerifiedBlobMetadataWithId,
+    symbol_size: NonZeroU16,
+    primary: Vec<u8>,
+    secondary: Vec<u8>,
+}
+
+impl EncodedBlob {
+    /// The verified metadata (blob ID, length, sliver-pair hashes).
+    pub fn metadata(&self) -> &VerifiedBlobMetadataWithId {
+        &self.metadata
+    }
+
+    /// The blob ID.
+    pub fn blob_id(&self) -> &BlobId {
+        self.metadata.blob_id()
+    }
+
+    /// The symbol size in bytes.
+    pub fn symbol_size(&self) -> NonZeroU16 {
+        self.symbol_size
+    }
+
+    /// Sliver `index` of `axis`, or `None` if `index >= n`.
+    pub fn sliver(&self, axis: Axis, index: u16) -> Option<Sliver<&[u8]>> {
+        let config = self.metadata.config();
+        if index >= config.n_shards() {
+            return None;
+        }
+        let len = config.sliver_len(axis, self.symbol_size);
+        let buffer = match axis {
+            Axis::Primary => &self.primary,
+            Axis::Secondary => &self.secondary,
+        };
+        let start = usize::from(index) * len;
+        Some(Sliver { axis, index, symbol_size: self.symbol_size, data: &buffer[start..start + len] })
+    }
+
+    /// The slivers of `axis` in sliver-index order.
+    pub fn slivers(&self, axis: Axis) -> impl Iterator<Item = Sliver<&[u8]>> {
+        (0..self.metadata.config().n_shards()).filter_map(move |i| self.sliver(axis, i))
+    }
+
+    /// Sliver pair `pair_index`: primary sliver `i` and secondary sliver `n - 1 - i`
+    /// (SPEC §3.4). `None` if out of range.
+    pub fn sliver_pair(&self, pair_index: u16) -> Option<(Sliver<&[u8]>, Sliver<&[u8]>)> {
+        let secondary = self.metadata.config().sliver_index(Axis::Secondary, pair_index)?;
+        Some((self.sliver(Axis::Primary, pair_index)?, self.sliver(Axis::Secondary, secondary)?))
+    }
+}
+
+/// Buffers for the slivers, filled during the expansion when a full encoding is wanted.
+struct SliverBuffers {
+    primary: Vec<u8>,
+    secondary: Vec<u8>,
+}
+
+/// Fills `dst` with `blob[offset..]`, zero-padded past the end of `blob`.
+fn copy_padded(dst: &mut [u8], blob: &[u8], offset: usize) {
+    let available = blob.len().saturating_sub(offset).min(dst.len());
+    if available > 0 {
+        dst[..available].copy_from_slice(&blob[offset..offset + available]);
+    }
+    dst[available..].fill(0);
+}
+
+/// The one expansion of the `p × s` message matrix to `n × n` (SPEC §3.2) with the hashes of
+/// SPEC §5.2, shared by blob-ID computation and full encoding.
+///
+/// Memory beyond the input: the `f` repair columns (`p * f * S` bytes), the leaf hashes of the
+/// `p` source rows (`p * n * 32` bytes) and `O(n log n)` for the streaming row roots; the slivers
+/// themselves only when `slivers` is given. Every symbol is hashed exactly once.
+fn expand(
+    config: &EncodingConfig,
+    blob: &[u8],
+    mut slivers: Option<&mut SliverBuffers>,
+    progress: Option<ProgressFn<'_>>,
+) -> Result<(NonZeroU16, Vec<SliverPairMetadata>), EncodeError> {
+    let symbol_size = config.symbol_size(blob.len() as u64)?;
+    let size = usize::from(symbol_size.get());
+    let n = usize::from(config.n_shards());
+    let p = usize::from(config.n_primary_source_symbols());
+    let s = usize::from(config.n_secondary_source_symbols());
+    let f = n - s;
+    let row_len = s * size;
+    let total_steps = (p + n) as u64;
+    let mut progress = progress;
+    let mut report = |done: usize| {
+        if let Some(cb) = progress.as_mut() {
+            cb(done as u64, total_steps);
+        }
+    };
+
+    let mut encoder = RsEncoder::default();
+    // M[r][s..n] for r < p, row-major.
+    let mut repair = vec![0u8; p * f * size];
+    // L[r][c] for r < p.
+    let mut source_row_leaves = vec![[0u8; DIGEST_LEN]; p * n];
+    let mut row_roots = vec![Node::Empty; n];
+    let mut column_roots = vec![Node::Empty; n];
+    let mut row_buf = vec![0u8; row_len];
+
+    // 1. Secondary encoding of the p source rows.
+    for r in 0..p {
+        let start = r * row_len;
+        let row: &[u8] = if start + row_len <= blob.len() {
+            &blob[start..start + row_len]
+        } else {
+            copy_padded(&mut row_buf, blob, start);
+            &row_buf
+        };
+        let recovery = encoder.encode(s, n, size, row.chunks_exact(size)).map_err(|_| EncodeError::ReedSolomon)?;
+        let mut builder = MerkleRootBuilder::new();
+        let leaves = &mut source_row_leaves[r * n..(r + 1) * n];
+        for (c, symbol) in row.chunks_exact(size).chain(recovery.iter()).enumerate() {
+            let h = leaf_hash(symbol);
+            leaves[c] = h;
+            builder.push_leaf_hash(h);
+            if c >= s {
+                repair[(r * f + c - s) * size..][..size].copy_from_slice(symbol);
+            }
+        }
+        row_roots[r] = builder.root();
+        if let Some(out) = slivers.as_deref_mut() {
+            out.primary[r * row_len..(r + 1) * row_len].copy_from_slice(row);
+        }
+        report(r + 1);
+    }
+
+    // 2. Primary encoding of all n columns.
+    let mut column = vec![0u8; p * size];
+    let mut repair_row_roots = vec![MerkleRootBuilder::new(); n - p];
+    for c in 0..n {
+        for (r, dst) in column.chunks_exact_mut(size).enumerate() {
+            if c < s {
+                copy_padded(dst, blob, (r * s + c) * size);
+            } else {
+                dst.copy_from_slice(&repair[(r * f + c - s) * size..][..size]);
+            }
+        }
+        let recovery = encoder.encode(p, n, size, column.chunks_exact(size)).map_err(|_| EncodeError::ReedSolomon)?;
+        let mut builder = MerkleRootBuilder::new();
+        for r in 0..p {
+            builder.push_leaf_hash(source_row_leaves[r * n + c]);
+        }
+        for (j, symbol) in recovery.iter().enumerate() {
+            let h = leaf_hash(symbol);
+            builder.push_leaf_hash(h);
+            repair_row_roots[j].push_leaf_hash(h);
+            if c < s {
+                if let Some(out) = slivers.as_deref_mut() {
+                    out.primary[(p + j) * row_len + c * size..][..size].copy_from_slice(symbol);
+                }
+            }
+        }
+        column_roots[c] = builder.root();
+        if let Some(out) = slivers.as_deref_mut() {
+            out.secondary[c * p * size..(c + 1) * p * size].copy_from_slice(&column);
+        }
+        report(p + c + 1);
+    }
+    for (j, builder) in repair_row_roots.iter().enumerate() {
+        row_roots[p + j] = builder.root();
+    }
+
+    // 3. Pair i = (row i, column n - 1 - i) (SPEC §3.4, §5.2).
+    let hashes = (0..n)
+        .map(|i| SliverPairMetadata { primary_hash: row_roots[i], secondary_hash: column_roots[n - 1 - i] })
+        .collect();
+    Ok((symbol_size, hashes))
+}
+
+fn metadata_from(config: &EncodingConfig, blob_len: usize, hashes: Vec<SliverPairMetadata>) -> VerifiedBlobMetadataWithId {
+    let metadata = BlobMetadata { encoding_type: EncodingType::RS2, unencoded_length: blob_len as u64, hashes };
+    let blob_id = metadata.compute_blob_id();
+    VerifiedBlobMetadataWithId::new_trusted(BlobMetadataWithId { blob_id, metadata }, *config)
+}
+
+impl EncodingConfig {
+    /// The metadata (and so the blob ID) of `blob`, without materializing the slivers
+    /// (SPEC §5; walrus-core `compute_metadata`).
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::BlobTooLarge`] if the blob exceeds [`EncodingConfig::max_blob_size`].
+    pub fn compute_metadata(&self, blob: &[u8]) -> Result<VerifiedBlobMetadataWithId, EncodeError> {
+        self.compute_metadata_with_progress(blob, None)
+    }
+
+    /// [`EncodingConfig::compute_metadata`], reporting progress.
+    ///
+    /// # Errors
+    ///
+    /// As [`EncodingConfig::compute_metadata`].
+    pub fn compute_metadata_with_progress(
+        &self,
+        blob: &[u8],
+        progress: Option<ProgressFn<'_>>,
+    ) -> Result<VerifiedBlobMetadataWithId, EncodeError> {
+        let (_, hashes) = expand(self, blob, None, progress)?;
+        Ok(metadata_from(self, blob.len(), hashes))
+    }
+
+    /// The blob ID of `blob` (SPEC §5.3).
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::BlobTooLarge`] if the blob exceeds [`EncodingConfig::max_blob_size`].
+    pub fn blob_id(&self, blob: &[u8]) -> Result<BlobId, EncodeError> {
+        Ok(*self.compute_metadata(blob)?.blob_id())
+    }
+
+    /// Encodes `blob` into its metadata and all `2n` slivers (SPEC §3; walrus-core
+    /// `encode_with_metadata`). Memory: about `n * (p + s) * S` bytes, 4.5× the blob for
+    /// `n = 3f + 1`.
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::BlobTooLarge`] if the blob exceeds [`EncodingConfig::max_blob_size`].
+    pub fn encode(&self, blob: &[u8]) -> Result<EncodedBlob, EncodeError> {
+        self.encode_with_progress(blob, None)
+    }
+
+    /// [`EncodingConfig::encode`], reporting progress.
+    ///
+    /// # Errors
+    ///
+    /// As [`EncodingConfig::encode`].
+    pub fn encode_with_progress(&self, blob: &[u8], progress: Option<ProgressFn<'_>>) -> Result<EncodedBlob, EncodeError> {
+        let symbol_size = self.symbol_size(blob.len() as u64)?;
+        let n = usize::from(self.n_shards());
+        let mut buffers = SliverBuffers {
+            primary: vec![0u8; n * self.sliver_len(Axis::Primary, symbol_size)],
+            secondary: vec![0u8; n * self.sliver_len(Axis::Secondary, symbol_size)],
+        };
+        let (symbol_size, hashes) = expand(self, blob, Some(&mut buffers), progress)?;
+        Ok(EncodedBlob {
+            metadata: metadata_from(self, blob.len(), hashes),
+            symbol_size,
+            primary: buffers.primary,
+            secondary: buffers.secondary,
+        })
+    }
+}
+
+/// How a decoded blob is checked against its metadata (SPEC §7 `ConsistencyCheckType`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum ConsistencyCheck {
+    /// Re-encode every systematic primary sliver that was not an input and compare its hash
+    /// with the metadata (walrus-core's default since v1.37).
+    #[default]
+    Default,
+    /// Recompute the blob ID of the decoded bytes and compare it.
+    Strict,
+    /// No check beyond the verification of every input sliver.
+    Skip,
+}
+
+/// Errors of blob decoding (SPEC §7 `DecodeError`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// Fewer valid, distinct slivers than decoding needs.
+    NotEnoughSlivers {
+        /// The axis decoded from.
+        axis: Axis,
+        /// Slivers needed: `p` primary or `s` secondary.
+        needed: u16,
+        /// Valid distinct slivers given.
+        got: u16,
+    },
+    /// The decoded blob does not match its metadata: the encoding was inconsistent.
+    InconsistentEncoding,
+    /// The Reed-Solomon engine rejected its input (an internal invariant was broken).
+    ReedSolomon,
+}
+
+impl core::fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            DecodeError::NotEnoughSlivers { axis, needed, got } => write!(
+                f,
+                "decoding needs {needed} valid {axis} slivers with distinct indices, got {got}"
+            ),
+            DecodeError::InconsistentEncoding => {
+                f.write_str("the decoded blob does not match its metadata: the blob was encoded inconsistently")
+            }
+            DecodeError::ReedSolomon => f.write_str("the Reed-Solomon engine rejected its input"),
+        }
+    }
+}
+
+impl core::error::Error for DecodeError {}
+
+/// Collects verified slivers of one axis and decodes the blob from any `p` primary or `s`
+/// secondary of them (SPEC §7).
+#[derive(Clone, Debug)]
+pub struct BlobDecoder<'m> {
+    metadata: &'m VerifiedBlobMetadataWithId,
+    axis: Axis,
+    slivers: Vec<Option<Vec<u8>>>,
+    count: u16,
+}
+
+impl<'m> BlobDecoder<'m> {
+    /// A decoder for the blob of `metadata` from slivers of `axis`.
+    pub fn new(metadata: &'m VerifiedBlobMetadataWithId, axis: Axis) -> Self {
+        Self { metadata, axis, slivers: vec![None; usize::from(metadata.config().n_shards())], count: 0 }
+    }
+
+    /// The number of slivers needed: `p` primary or `s` secondary.
+    pub fn needed(&self) -> u16 {
+        self.metadata.config().n_slivers_for_reconstruction(self.axis)
+    }
+
+    /// The number of distinct verified slivers held.
+    pub fn count(&self) -> u16 {
+        self.count
+    }
+
+    /// Whether enough slivers are held to decode.
+    pub fn is_ready(&self) -> bool {
+        self.count >= self.needed()
+    }
+
+    /// Verifies `sliver` against the metadata (SPEC §6) and keeps it. Returns `Ok(false)`
+    /// when it is not needed (a duplicate index, or enough slivers are held already).
+    ///
+    /// # Errors
+    ///
+    /// [`SliverError`] if the sliver has the wrong axis or fails verification; the decoder is
+    /// unchanged.
+    pub fn add_sliver<D: AsRef<[u8]>>(&mut self, sliver: &Sliver<D>) -> Result<bool, SliverError> {
+        if sliver.axis != self.axis {
+            return Err(SliverError::WrongAxis { expected: self.axis, got: sliver.axis });
+        }
+        if self.is_ready() || self.slivers.get(usize::from(sliver.index)).is_some_and(Option::is_some) {
+            return Ok(false);
+        }
+        sliver.verify(self.metadata)?;
+        self.slivers[usize::from(sliver.index)] = Some(sliver.bytes().to_vec());
+        self.count += 1;
+        Ok(true)
+    }
+
+    /// Decodes the blob and checks it with `check` (SPEC §7).
+    ///
+    /// # Errors
+    ///
+    /// [`DecodeError::NotEnoughSlivers`] before [`BlobDecoder::is_ready`];
+    /// [`DecodeError::InconsistentEncoding`] when the check fails.
+    pub fn decode(&self, check: ConsistencyCheck) -> Result<Vec<u8>, DecodeError> {
+        if !self.is_ready() {
+            return Err(DecodeError::NotEnoughSlivers { axis: self.axis, needed: self.needed(), got: self.count });
+        }
+        let config = self.metadata.config();
+        let symbol_size = self.metadata.symbol_size();
+        let size = usize::from(symbol_size.get());
+        let n = usize::from(config.n_shards());
+        let p = usize::from(config.n_primary_source_symbols());
+        let s = usize::from(config.n_secondary_source_symbols());
+        let k = usize::from(self.needed());
+        let inputs: Vec<(usize, &[u8])> =
+            self.slivers.iter().enumerate().filter_map(|(i, d)| d.as_deref().map(|d| (i, d))).take(k).collect();
+
+        let mut matrix = vec![0u8; p * s * size];
+        let mut decoder = RsDecoder::default();
+        match self.axis {
+            Axis::Primary => {
+                // Column c of the p source rows, from symbol c of each primary sliver.
+                let mut column = vec![0u8; p * size];
+                for c in 0..s {
+                    let symbols = inputs.iter().map(|(i, d)| (*i, &d[c * size..(c + 1) * size]));
+                    decoder.decode(p, n, size, symbols, &mut column).map_err(|_| DecodeError::ReedSolomon)?;
+                    for (r, symbol) in column.chunks_exact(size).enumerate() {
+                        matrix[(r * s + c) * size..][..size].copy_from_slice(symbol);
+                    }
+                }
+            }
+            Axis::Secondary => {
+                for (r, row) in matrix.chunks_exact_mut(s * size).enumerate() {
+                    let symbols = inputs.iter().map(|(j, d)| (*j, &d[r * size..(r + 1) * size]));
+                    decoder.decode(s, n, size, symbols, row).map_err(|_| DecodeError::ReedSolomon)?;
+                }
+            }
+        }
+        let len = usize::try_from(self.metadata.unencoded_length()).map_err(|_| DecodeError::ReedSolomon)?;
+        matrix.truncate(len);
+        let blob = matrix;
+
+        match check {
+            ConsistencyCheck::Skip => {}
+            ConsistencyCheck::Strict => {
+                let id = config.blob_id(&blob).map_err(|_| DecodeError::InconsistentEncoding)?;
+                if id != *self.metadata.blob_id() {
+                    return Err(DecodeError::InconsistentEncoding);
+                }
+            }
+            ConsistencyCheck::Default => {
+                let mut encoder = RsEncoder::default();
+                let mut row = vec![0u8; s * size];
+                for i in 0..p {
+                    if self.axis == Axis::Primary && self.slivers[i].is_some() {
+                        continue;
+                    }
+                    copy_padded(&mut row, &blob, i * s * size);
+                    let root = sliver_root(&mut encoder, config, Axis::Primary, symbol_size, &row)
+                        .map_err(|_| DecodeError::ReedSolomon)?;
+                    let expected = self.metadata.pair(i as u16).map(|pair| pair.primary_hash);
+                    if expected != Some(root) {
+                        return Err(DecodeError::InconsistentEncoding);
+                    }
+                }
+            }
+        }
+        Ok(blob)
+    }
+}
+
+/// Decodes a blob from whatever slivers are given (SPEC §7): every sliver is verified against
+/// `metadata` and invalid ones are skipped; primary slivers are used when `p` valid ones are
+/// there, otherwise secondary ones.
+///
+/// # Errors
+///
+/// [`DecodeError::NotEnoughSlivers`] (for the axis with more valid slivers) when neither axis
+/// has enough; [`DecodeError::InconsistentEncoding`] when `check` fails.
+pub fn decode_blob<'s, D: AsRef<[u8]> + 's>(
+    metadata: &VerifiedBlobMetadataWithId,
+    slivers: impl IntoIterator<Item = &'s Sliver<D>>,
+    check: ConsistencyCheck,
+) -> Result<Vec<u8>, DecodeError> {
+    let mut primary = BlobDecoder::new(metadata, Axis::Primary);
+    let mut secondary = BlobDecoder::new(metadata, Axis::Secondary);
+    for sliver in slivers {
+        let decoder = match sliver.axis {
+            Axis::Primary => &mut primary,
+            Axis::Secondary => &mut secondary,
+        };
+        // Invalid slivers are skipped; the count of valid ones decides.
+        let _ = decoder.add_sliver(sliver);
+        if primary.is_ready() {
+            break;
+        }
+    }
+    if primary.is_ready() || !secondary.is_ready() && primary.count() >= secondary.count() {
+        primary.decode(check)
+    } else {
+        secondary.decode(check)
+    }
+}

@@ -1,0 +1,167 @@
+//! The adapter over `reed-solomon-simd` (SPEC §2). Its types never leave this module.
+//!
+//! A code is `(k, n)`: `k` source symbols, `n` codeword positions, systematic (position `j < k`
+//! holds source symbol `j`, position `k + t` recovery shard `t`). walrus-core calls the crate
+//! exactly this way (`basic_encoding.rs`), so the same calls give the same bytes.
+
+use alloc::vec::Vec;
+
+use reed_solomon_simd::{ReedSolomonDecoder, ReedSolomonEncoder};
+
+/// A reusable systematic encoder.
+#[derive(Default)]
+pub(crate) struct RsEncoder {
+    inner: Option<ReedSolomonEncoder>,
+}
+
+/// The adapter's one error: the engine refused its input (wrong parameters, sizes or too few
+/// symbols). Callers map it to their own error types.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct RsError;
+
+impl RsEncoder {
+    /// Encodes `k` source symbols of `symbol_size` bytes into the `n - k` recovery symbols,
+    /// returned concatenated.
+    pub(crate) fn encode<'a>(
+        &mut self,
+        k: usize,
+        n: usize,
+        symbol_size: usize,
+        sources: impl IntoIterator<Item = &'a [u8]>,
+    ) -> Result<RecoverySymbols<'_>, RsError> {
+        let recovery_count = n.checked_sub(k).ok_or(RsError)?;
+        let encoder = match &mut self.inner {
+            Some(enc) => {
+                enc.reset(k, recovery_count, symbol_size).map_err(|_| RsError)?;
+                enc
+            }
+            slot @ None => {
+                slot.insert(ReedSolomonEncoder::new(k, recovery_count, symbol_size).map_err(|_| RsError)?)
+            }
+        };
+        for source in sources {
+            encoder.add_original_shard(source).map_err(|_| RsError)?;
+        }
+        let result = encoder.encode().map_err(|_| RsError)?;
+        Ok(RecoverySymbols { result, count: recovery_count })
+    }
+}
+
+/// The recovery symbols of one encoding, borrowed from the encoder.
+pub(crate) struct RecoverySymbols<'a> {
+    result: reed_solomon_simd::EncoderResult<'a>,
+    count: usize,
+}
+
+impl<'a> RecoverySymbols<'a> {
+    /// The recovery symbols in order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &[u8]> {
+        (0..self.count).filter_map(|t| self.result.recovery(t))
+    }
+}
+
+/// A reusable decoder.
+#[derive(Default)]
+pub(crate) struct RsDecoder {
+    inner: Option<ReedSolomonDecoder>,
+}
+
+impl RsDecoder {
+    /// Decodes the `k` source symbols of a `(k, n)` code from `(position, symbol)` pairs into
+    /// `out` (`k * symbol_size` bytes), following walrus-core's 1-D decoder (SPEC §2.5): symbols
+    /// of the wrong length are dropped, duplicate or out-of-range positions are ignored.
+    ///
+    /// Fails if fewer than `k` distinct positions remain.
+    pub(crate) fn decode<'a>(
+        &mut self,
+        k: usize,
+        n: usize,
+        symbol_size: usize,
+        symbols: impl IntoIterator<Item = (usize, &'a [u8])>,
+        out: &mut [u8],
+    ) -> Result<(), RsError> {
+        let recovery_count = n.checked_sub(k).ok_or(RsError)?;
+        if out.len() != k * symbol_size {
+            return Err(RsError);
+        }
+        let decoder = match &mut self.inner {
+            Some(dec) => {
+                dec.reset(k, recovery_count, symbol_size).map_err(|_| RsError)?;
+                dec
+            }
+            slot @ None => {
+                slot.insert(ReedSolomonDecoder::new(k, recovery_count, symbol_size).map_err(|_| RsError)?)
+            }
+        };
+        let mut have: Vec<bool> = alloc::vec![false; k];
+        let mut n_originals = 0;
+        for (position, symbol) in symbols {
+            if symbol.len() != symbol_size || position >= n {
+                continue;
+            }
+            if position < k {
+                if have[position] {
+                    continue;
+                }
+                if decoder.add_original_shard(position, symbol).is_ok() {
+                    have[position] = true;
+                    n_originals += 1;
+                    out[position * symbol_size..(position + 1) * symbol_size].copy_from_slice(symbol);
+                }
+            } else {
+                // Duplicates are rejected by the engine; like walrus-core, ignore that.
+                let _ = decoder.add_recovery_shard(position - k, symbol);
+            }
+        }
+        if n_originals == k {
+            return Ok(());
+        }
+        let result = decoder.decode().map_err(|_| RsError)?;
+        for (index, restored) in result.restored_original_iter() {
+            out[index * symbol_size..(index + 1) * symbol_size].copy_from_slice(restored);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::encoding::config::rs_supported;
+
+    #[test]
+    fn support_rule_agrees_with_the_engine() {
+        for k in [1usize, 2, 3, 255, 256, 257, 1000, 32_768, 32_769, 43_691, 65_535, 65_536] {
+            for r in [1usize, 2, 3, 255, 256, 257, 1000, 21_844, 32_768, 32_769, 65_536] {
+                assert_eq!(
+                    rs_supported(k as u32, r as u32),
+                    ReedSolomonEncoder::supports(k, r),
+                    "k = {k}, r = {r}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn decode_from_any_k_positions() {
+        let (k, n, sz) = (3usize, 7usize, 4usize);
+        let sources: Vec<Vec<u8>> = (0..k).map(|i| (0..sz).map(|b| (i * 31 + b * 7) as u8).collect()).collect();
+        let mut enc = RsEncoder::default();
+        let rec = enc.encode(k, n, sz, sources.iter().map(|s| &s[..])).unwrap();
+        let codeword: Vec<Vec<u8>> = sources.iter().cloned().chain(rec.iter().map(|r| r.to_vec())).collect();
+        assert_eq!(codeword.len(), n);
+        let mut dec = RsDecoder::default();
+        for a in 0..n {
+            for b in a + 1..n {
+                for c in b + 1..n {
+                    let mut out = vec![0u8; k * sz];
+                    dec.decode(k, n, sz, [a, b, c].map(|i| (i, &codeword[i][..])), &mut out).unwrap();
+                    assert_eq!(out, sources.concat());
+                }
+            }
+        }
+        // Too few distinct positions.
+        let mut out = vec![0u8; k * sz];
+        assert!(dec.decode(k, n, sz, [(4, &codeword[4][..]), (4, &codeword[4][..]), (5, &codeword[5][..])], &mut out).is_err());
+    }
+}

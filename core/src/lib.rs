@@ -1,0 +1,57 @@
+//! # morsa-core
+//!
+//! A `no_std`, allocation-light implementation of the data plane of the
+//! [Walrus](https://www.walrus.xyz) blob store, byte-for-byte compatible with Walrus's RS2
+//! encoding ("RedStuff" over Reed-Solomon):
+//!
+//! * [`encoding`]: the encoding configuration (n shards → f, p, s; symbol size; limits), the
+//!   RedStuff 2-D encoder and decoder, slivers and sliver pairs, the pair ↔ shard rotation,
+//!   recovery symbols and inconsistency proofs;
+//! * [`merkle`]: Walrus's Merkle trees (BLAKE2b-256, leaf prefix `0x00`, inner prefix `0x01`,
+//!   zero padding) and proofs;
+//! * [`metadata`]: blob IDs, sliver-pair hashes and blob metadata, unverified and verified;
+//! * [`wire`]: the BCS codecs of every Walrus wire type, written by hand so they run without
+//!   `std`;
+//! * [`bft`]: the Byzantine quorum arithmetic shared by the encoding and certificates.
+//!
+//! The protocol reference is the Walrus specification (`SPEC.md`); every public item names the
+//! section its rule comes from.
+//!
+//! ## Features
+//!
+//! * `alloc`: encoding, decoding, recovery and the owned wire types (needs an allocator).
+//! * `std` (default): `alloc`, plus runtime SIMD detection in the Reed-Solomon engine.
+//!
+//! Without any feature the crate still verifies what a microcontroller receives: Merkle
+//! proofs (as fixed-capacity vectors of at most 16 siblings), recovery-symbol proofs, and blob
+//! IDs from metadata bytes.
+//!
+//! ## Example
+//!
+//! ```
+//! # #[cfg(feature = "alloc")] {
+//! use morsa_core::encoding::EncodingConfig;
+//!
+//! let config = EncodingConfig::new(10)?;
+//! let blob_id = config.blob_id(b"walrus blob id v1 regression test")?;
+//! assert_eq!(blob_id.to_string(), "RcU82Mwf-CFkv1LaI_2qcpANwpGUuG3TMwnVzZxD2kY");
+//! # }
+//! # Ok::<(), morsa_core::encoding::EncodeError>(())
+//! ```
+#![no_std]
+#![deny(missing_docs)]
+#![deny(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
+#![forbid(unsafe_code)]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+
+pub mod bft;
+pub mod encoding;
+pub mod merkle;
+pub mod metadata;
+pub mod wire;
+
+pub use encoding::{Axis, EncodingConfig, EncodingType};
+pub use merkle::Node;
+pub use metadata::BlobId;
