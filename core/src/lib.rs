@@ -46,6 +46,10 @@
 #[cfg(feature = "alloc")]
 extern crate alloc;
 
+#[cfg(test)]
+#[macro_use]
+extern crate std;
+
 pub mod bft;
 pub mod encoding;
 pub mod merkle;

@@ -3,12 +3,11 @@
 use core::num::NonZeroU16;
 
 use super::{Axis, EncodingConfig};
-use crate::merkle::Node;
 
 #[cfg(feature = "alloc")]
 use super::rs::RsEncoder;
 #[cfg(feature = "alloc")]
-use crate::merkle::MerkleRootBuilder;
+use crate::merkle::{MerkleRootBuilder, Node};
 #[cfg(feature = "alloc")]
 use crate::metadata::VerifiedBlobMetadataWithId;
 #[cfg(feature = "alloc")]

@@ -12,7 +12,8 @@
 
 mod codecs;
 
-pub use codecs::*;
+#[cfg(feature = "alloc")]
+pub use codecs::{general_recovery_symbols_from_bcs, general_recovery_symbols_to_bcs};
 
 #[cfg(feature = "alloc")]
 use alloc::vec::Vec;
