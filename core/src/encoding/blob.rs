@@ -62,11 +62,14 @@ impl EncodedBlob {
 
     /// Sliver pair `pair_index`: primary sliver `i` and secondary sliver `n - 1 - i`
     /// (SPEC §3.4). `None` if out of range.
-    pub fn sliver_pair(&self, pair_index: u16) -> Option<(Sliver<&[u8]>, Sliver<&[u8]>)> {
+    pub fn sliver_pair(&self, pair_index: u16) -> Option<SliverPairView<'_>> {
         let secondary = self.metadata.config().sliver_index(Axis::Secondary, pair_index)?;
         Some((self.sliver(Axis::Primary, pair_index)?, self.sliver(Axis::Secondary, secondary)?))
     }
 }
+
+/// A sliver pair borrowed from an [`EncodedBlob`]: (primary sliver `i`, secondary sliver `n - 1 - i`).
+pub type SliverPairView<'a> = (Sliver<&'a [u8]>, Sliver<&'a [u8]>);
 
 /// Buffers for the slivers, filled during the expansion when a full encoding is wanted.
 struct SliverBuffers {

@@ -27,7 +27,8 @@ pub const BLOB_ID_TEXT_LEN: usize = 43;
 /// A blob ID: `H(encoding_type_u8 ‖ unencoded_length u64 LE ‖ merkle_root)` over the
 /// sliver-pair leaves (SPEC §5.3). Its text form is base64url without padding (SPEC §5.4).
 ///
-/// Equality is constant-time.
+/// Equality is constant-time (and agrees with the derived `Hash`: both compare the bytes).
+#[allow(clippy::derived_hash_with_manual_eq)]
 #[derive(Clone, Copy, Eq, Hash, PartialOrd, Ord)]
 pub struct BlobId(pub [u8; BLOB_ID_LEN]);
 
