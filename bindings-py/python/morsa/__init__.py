@@ -1,0 +1,201 @@
+"""Morsa: Walrus-compatible blob IDs, RedStuff (RS2) encoding and verification.
+
+A blob ID computed here is the one Walrus records for the same bytes and shard count
+(1000 shards on Walrus mainnet and testnet). Every function that takes ``data_or_path``
+accepts a bytes-like object (``bytes``, ``bytearray``, ``memoryview``, ``mmap``) or a path
+(``str`` or ``os.PathLike``); files are memory-mapped, not read into memory.
+
+Errors are subclasses of :class:`MorsaError`, itself a ``ValueError``:
+
+* :class:`EncodingError` (and :class:`BlobTooLargeError`): bad shard count or blob too large
+  (SPEC §1);
+* :class:`InvalidBlobIdError`: text that is not a blob ID (SPEC §5.4);
+* :class:`WireFormatError`: malformed BCS bytes;
+* :class:`VerificationError`: metadata, slivers, symbols or proofs that do not verify;
+* :class:`DecodingError` (and :class:`InconsistentEncodingError`): too few valid slivers, or
+  an inconsistently encoded blob (SPEC §7, §9).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import mmap
+import os
+from collections.abc import Callable, Iterable, Iterator
+from typing import Literal, Union
+
+from . import _native
+from ._native import (
+    MAINNET_N_SHARDS,
+    MAX_SHARDS,
+    MIN_SHARDS,
+    BlobMetadata,
+    BlobTooLargeError,
+    DecodingError,
+    EncodedBlob,
+    EncodingConfig,
+    EncodingError,
+    InconsistencyProof,
+    InconsistentEncodingError,
+    InvalidBlobIdError,
+    MorsaError,
+    RecoverySymbol,
+    Sliver,
+    VerificationError,
+    WireFormatError,
+    pair_index_for_shard,
+    recover_sliver,
+    shard_index_for_pair,
+)
+
+__version__: str = _native.__version__
+
+Buffer = Union[bytes, bytearray, memoryview, mmap.mmap]
+"""A bytes-like object (anything exporting a contiguous byte buffer)."""
+
+DataOrPath = Union[Buffer, str, "os.PathLike[str]"]
+"""Bytes-like data, or the path of a file to read."""
+
+ProgressCallback = Callable[[int, int], None]
+"""Called as ``progress(done, total)`` with steps of the encoding (one per matrix row or column)."""
+
+ConsistencyCheck = Literal["default", "strict", "skip"]
+
+__all__ = [
+    "MAINNET_N_SHARDS",
+    "MAX_SHARDS",
+    "MIN_SHARDS",
+    "BlobMetadata",
+    "BlobTooLargeError",
+    "DecodingError",
+    "EncodedBlob",
+    "EncodingConfig",
+    "EncodingError",
+    "InconsistencyProof",
+    "InconsistentEncodingError",
+    "InvalidBlobIdError",
+    "MorsaError",
+    "RecoverySymbol",
+    "Sliver",
+    "VerificationError",
+    "WireFormatError",
+    "blob_id",
+    "compute_metadata",
+    "decode",
+    "encode",
+    "is_blob_id",
+    "open_data",
+    "pair_index_for_shard",
+    "recover_sliver",
+    "shard_index_for_pair",
+    "verify",
+]
+
+
+@contextlib.contextmanager
+def open_data(data_or_path: DataOrPath) -> Iterator[Buffer]:
+    """Yield the bytes of ``data_or_path``: the object itself, or a read-only memory map of the
+    file at that path (an empty file yields ``b""``).
+
+    Raises ``OSError`` when the file cannot be read, ``TypeError`` for other objects.
+    """
+    if isinstance(data_or_path, (str, os.PathLike)):
+        with open(data_or_path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size == 0:
+                yield b""
+                return
+            with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+                yield mapped
+    elif isinstance(data_or_path, (bytes, bytearray, memoryview, mmap.mmap)):
+        yield data_or_path
+    else:
+        raise TypeError(f"expected bytes-like data or a path, not {type(data_or_path).__name__}")
+
+
+def compute_metadata(
+    data_or_path: DataOrPath,
+    n_shards: int = MAINNET_N_SHARDS,
+    *,
+    progress: ProgressCallback | None = None,
+) -> BlobMetadata:
+    """The verified metadata of a blob: blob ID, length and the ``n_shards`` sliver-pair hashes
+    (SPEC §5). Slivers are not materialized; memory is about half the blob size beyond the input.
+
+    Raises :class:`EncodingError` for ``n_shards < 4`` and :class:`BlobTooLargeError` when the
+    blob exceeds ``EncodingConfig(n_shards).max_blob_size`` bytes.
+    """
+    with open_data(data_or_path) as data:
+        return _native.compute_metadata(data, n_shards, progress)
+
+
+def blob_id(
+    data_or_path: DataOrPath,
+    n_shards: int = MAINNET_N_SHARDS,
+    *,
+    progress: ProgressCallback | None = None,
+) -> str:
+    """The Walrus blob ID (43 characters of base64url) of a blob (SPEC §5.3).
+
+    ``n_shards`` is the shard count of the network (1000 on Walrus mainnet and testnet).
+    Raises :class:`EncodingError` / :class:`BlobTooLargeError` as :func:`compute_metadata`.
+    """
+    return compute_metadata(data_or_path, n_shards, progress=progress).blob_id
+
+
+def is_blob_id(text: str) -> bool:
+    """Whether ``text`` is a blob ID: 43 characters of base64url without padding (SPEC §5.4)."""
+    try:
+        _native.parse_blob_id_bytes(text)
+    except InvalidBlobIdError:
+        return False
+    return True
+
+
+def verify(
+    data_or_path: DataOrPath,
+    expected_blob_id: str,
+    n_shards: int = MAINNET_N_SHARDS,
+    *,
+    progress: ProgressCallback | None = None,
+) -> bool:
+    """Whether the blob has blob ID ``expected_blob_id`` for ``n_shards`` shards.
+
+    Raises :class:`InvalidBlobIdError` if ``expected_blob_id`` is not a blob ID, and the errors
+    of :func:`compute_metadata`.
+    """
+    _native.parse_blob_id_bytes(expected_blob_id)
+    return blob_id(data_or_path, n_shards, progress=progress) == expected_blob_id
+
+
+def encode(
+    data_or_path: DataOrPath,
+    n_shards: int = MAINNET_N_SHARDS,
+    *,
+    progress: ProgressCallback | None = None,
+) -> EncodedBlob:
+    """Encode a blob into its metadata and all ``2 * n_shards`` slivers (SPEC §3).
+
+    Memory: about ``n * (p + s) * S`` bytes, 4.5 times the blob for ``n = 3f + 1``.
+    Raises :class:`EncodingError` / :class:`BlobTooLargeError` as :func:`compute_metadata`.
+    """
+    with open_data(data_or_path) as data:
+        return _native.encode(data, n_shards, progress)
+
+
+def decode(
+    metadata: BlobMetadata,
+    slivers: Iterable[Sliver],
+    consistency_check: ConsistencyCheck = "default",
+) -> bytes:
+    """Decode a blob from any ``p`` valid primary or ``s`` valid secondary slivers (SPEC §7).
+
+    Every sliver is verified against ``metadata`` and invalid ones are skipped; iteration stops
+    once ``p`` valid primary slivers are held, so yield primary slivers first to read fewer.
+    ``consistency_check``: ``"default"`` re-hashes the systematic primary slivers that were not
+    inputs, ``"strict"`` recomputes the blob ID, ``"skip"`` only verifies the inputs.
+
+    Raises :class:`DecodingError` when too few slivers are valid, and
+    :class:`InconsistentEncodingError` when the check fails.
+    """
+    return _native.decode(metadata, slivers, consistency_check)

@@ -1,0 +1,217 @@
+"""Type stubs of the private native module ``morsa._native`` (built from bindings-py/src)."""
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Literal
+
+_Axis = Literal["primary", "secondary"]
+_Buffer = bytes | bytearray | memoryview
+_Progress = Callable[[int, int], None]
+
+__version__: str
+MAINNET_N_SHARDS: int
+"""1000: the number of shards of Walrus mainnet and testnet."""
+MIN_SHARDS: int
+"""4: the smallest shard count RedStuff can encode for (SPEC §1.2)."""
+MAX_SHARDS: int
+"""49155: the largest shard count the Reed-Solomon codes support (SPEC §2.4)."""
+
+class MorsaError(ValueError):
+    """Base class of every Morsa error."""
+
+class EncodingError(MorsaError):
+    """Invalid shard count or blob size (SPEC §1)."""
+
+class BlobTooLargeError(EncodingError):
+    """The blob exceeds p * s * 65534 bytes for its shard count (SPEC §1.4)."""
+
+class InvalidBlobIdError(MorsaError):
+    """Text that is not 43 characters of base64url without padding (SPEC §5.4)."""
+
+class WireFormatError(MorsaError):
+    """Malformed, truncated or non-canonical BCS bytes."""
+
+class VerificationError(MorsaError):
+    """Metadata, a sliver, a recovery symbol or a proof does not verify."""
+
+class DecodingError(MorsaError):
+    """Too few valid slivers or recovery symbols (SPEC §7, §8)."""
+
+class InconsistentEncodingError(DecodingError):
+    """The blob was encoded inconsistently (SPEC §7, §9).
+
+    Raised by ``recover_sliver`` with ``proof`` set to the :class:`InconsistencyProof`.
+    """
+
+    proof: InconsistencyProof
+
+class EncodingConfig:
+    """RS2 encoding parameters for ``n_shards`` shards (SPEC §1).
+
+    ``f = (n - 1) // 3``; ``p = n - 2f`` rows (primary source symbols); ``s = n - f`` columns
+    (secondary source symbols). Raises :class:`EncodingError` for n < 4 or n > 49155.
+    """
+
+    def __init__(self, n_shards: int = 1000) -> None: ...
+    @property
+    def n_shards(self) -> int: ...
+    @property
+    def max_faulty(self) -> int:
+        """f."""
+    @property
+    def n_primary_source_symbols(self) -> int:
+        """p = n - 2f."""
+    @property
+    def n_secondary_source_symbols(self) -> int:
+        """s = n - f."""
+    @property
+    def max_blob_size(self) -> int:
+        """p * s * 65534 bytes (SPEC §1.4)."""
+    def symbol_size(self, blob_size: int) -> int:
+        """Symbol size in bytes for a blob of ``blob_size`` bytes (SPEC §1.3)."""
+    def encoded_blob_length(self, blob_size: int) -> int:
+        """Bytes the chain charges for (SPEC §1.4)."""
+    def sliver_size(self, axis: _Axis, blob_size: int) -> int:
+        """Bytes of one sliver of ``axis`` (s * S primary, p * S secondary)."""
+
+class BlobMetadata:
+    """Verified metadata: blob ID, unencoded length and sliver-pair hashes (SPEC §5)."""
+
+    @staticmethod
+    def from_bytes(data: _Buffer, n_shards: int | None = None) -> BlobMetadata:
+        """Parse BCS ``BlobMetadataWithId`` and verify it against its blob ID.
+
+        ``n_shards`` defaults to the number of pair hashes. Raises :class:`WireFormatError`
+        or :class:`VerificationError`.
+        """
+    @property
+    def blob_id(self) -> str: ...
+    @property
+    def blob_id_bytes(self) -> bytes: ...
+    @property
+    def unencoded_length(self) -> int:
+        """Blob size in bytes."""
+    @property
+    def n_shards(self) -> int: ...
+    @property
+    def symbol_size(self) -> int:
+        """Symbol size in bytes."""
+    @property
+    def encoding_type(self) -> str:
+        """Always ``"RS2"``."""
+    @property
+    def config(self) -> EncodingConfig: ...
+    def pair_hashes(self) -> list[tuple[bytes, bytes]]:
+        """``(primary_hash, secondary_hash)`` of each sliver pair, 32 bytes each."""
+    def to_bytes(self) -> bytes:
+        """BCS ``BlobMetadataWithId`` (what GET /metadata returns)."""
+    def metadata_bytes(self) -> bytes:
+        """BCS ``BlobMetadata`` without the blob ID (what PUT /metadata sends)."""
+    def shard_for_pair(self, pair_index: int) -> int:
+        """The shard storing sliver pair ``pair_index`` (SPEC §4.2)."""
+    def pair_for_shard(self, shard_index: int) -> int:
+        """The sliver pair stored on ``shard_index`` (SPEC §4.2)."""
+
+class Sliver:
+    """A primary (row) or secondary (column) sliver (SPEC §3.3, §6)."""
+
+    def __init__(self, axis: _Axis, index: int, symbol_size: int, data: bytes) -> None: ...
+    @staticmethod
+    def from_bytes(data: _Buffer, axis: _Axis) -> Sliver:
+        """Parse BCS ``SliverData``; the axis is not in the bytes. Raises :class:`WireFormatError`."""
+    @property
+    def axis(self) -> _Axis: ...
+    @property
+    def index(self) -> int:
+        """Sliver index (not the pair index)."""
+    @property
+    def symbol_size(self) -> int: ...
+    @property
+    def data(self) -> bytes: ...
+    def pair_index(self, n_shards: int) -> int:
+        """Primary sliver i is in pair i; secondary sliver j in pair n - 1 - j (SPEC §4.1)."""
+    def to_bytes(self) -> bytes:
+        """BCS ``SliverData``."""
+    def verify(self, metadata: BlobMetadata) -> None:
+        """Raise :class:`VerificationError` unless the sliver matches ``metadata`` (SPEC §6)."""
+    def recovery_symbols(self, target_indices: Sequence[int], n_shards: int) -> list[RecoverySymbol]:
+        """Recovery symbols (with proofs) from this sliver for the orthogonal slivers ``target_indices``."""
+
+class RecoverySymbol:
+    """A symbol of the expanded matrix with its Merkle proof (SPEC §8)."""
+
+    @staticmethod
+    def from_bytes(data: _Buffer) -> RecoverySymbol:
+        """Parse BCS ``GeneralRecoverySymbol``. Raises :class:`WireFormatError`."""
+    @property
+    def target_axis(self) -> _Axis: ...
+    @property
+    def target_index(self) -> int: ...
+    @property
+    def source_index(self) -> int: ...
+    @property
+    def data(self) -> bytes: ...
+    @property
+    def symbol_id(self) -> tuple[int, int]:
+        """(row, column) in the expanded matrix."""
+    def to_bytes(self) -> bytes: ...
+    def verify(self, metadata: BlobMetadata) -> None:
+        """Raise :class:`VerificationError` unless the proof verifies (SPEC §8.2)."""
+
+class InconsistencyProof:
+    """Proof that a blob is inconsistently encoded (SPEC §9)."""
+
+    @staticmethod
+    def from_bytes(data: _Buffer, axis: _Axis | None = None) -> InconsistencyProof:
+        """Parse BCS; with ``axis`` the untagged REST body, otherwise the ``ByAxis``-tagged form."""
+    @property
+    def target_axis(self) -> _Axis: ...
+    @property
+    def target_index(self) -> int: ...
+    @property
+    def n_symbols(self) -> int: ...
+    def to_bytes(self, tagged: bool = False) -> bytes: ...
+    def verify(self, metadata: BlobMetadata) -> None:
+        """Raise :class:`VerificationError` unless the proof shows an inconsistency."""
+
+class EncodedBlob:
+    """Metadata and all ``2 * n_shards`` slivers of an encoded blob (SPEC §3)."""
+
+    @property
+    def blob_id(self) -> str: ...
+    @property
+    def metadata(self) -> BlobMetadata: ...
+    @property
+    def symbol_size(self) -> int: ...
+    @property
+    def n_shards(self) -> int: ...
+    @property
+    def primary_slivers(self) -> list[Sliver]: ...
+    @property
+    def secondary_slivers(self) -> list[Sliver]: ...
+    def sliver(self, axis: _Axis, index: int) -> Sliver: ...
+    def sliver_pair(self, pair_index: int) -> tuple[Sliver, Sliver]:
+        """(primary sliver i, secondary sliver n - 1 - i) (SPEC §3.4)."""
+
+def compute_metadata(data: _Buffer, n_shards: int = 1000, progress: _Progress | None = None) -> BlobMetadata: ...
+def blob_id(data: _Buffer, n_shards: int = 1000, progress: _Progress | None = None) -> str: ...
+def encode(data: _Buffer, n_shards: int = 1000, progress: _Progress | None = None) -> EncodedBlob: ...
+def decode(
+    metadata: BlobMetadata,
+    slivers: Iterable[Sliver],
+    consistency_check: Literal["default", "strict", "skip"] = "default",
+) -> bytes: ...
+def recover_sliver(
+    metadata: BlobMetadata,
+    target_axis: _Axis,
+    target_index: int,
+    symbols: Sequence[RecoverySymbol],
+) -> Sliver:
+    """Recover a sliver from recovery symbols (SPEC §8).
+
+    Raises :class:`DecodingError` for too few valid symbols and
+    :class:`InconsistentEncodingError` (with ``proof``) for an inconsistent encoding.
+    """
+def parse_blob_id_bytes(blob_id: str) -> bytes: ...
+def blob_id_from_bytes(data: bytes) -> str: ...
+def shard_index_for_pair(blob_id: str, n_shards: int, pair_index: int) -> int: ...
+def pair_index_for_shard(blob_id: str, n_shards: int, shard_index: int) -> int: ...
