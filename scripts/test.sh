@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Quick start, part 2: runs every test. This is what CI runs (.ci/run).
+#
+#  1. Rust: unit, conformance (official Walrus vectors), property and no-panic suites;
+#  2. the no_std core for a bare-metal target (with and without an allocator) and wasm32;
+#  3. clippy with warnings denied, rustfmt;
+#  4. Python: the test suite against the installed `morsa` package and command.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+bash scripts/setup.sh
+# shellcheck disable=SC1091
+. "${MORSA_VENV:-$ROOT/.venv}/bin/activate"
+
+say "cargo fmt --check"
+cargo fmt --all -- --check
+
+say "cargo clippy (warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+say "cargo test (Rust suites)"
+cargo test --workspace --exclude morsa-py --locked
+
+say "no_std builds of morsa-core for thumbv7em-none-eabihf (alloc, and no allocator at all)"
+cargo build -p morsa-core --no-default-features --features alloc --target thumbv7em-none-eabihf --locked
+cargo build -p morsa-core --no-default-features --target thumbv7em-none-eabihf --locked
+say "wasm32 build"
+cargo build -p morsa-wasm --target wasm32-unknown-unknown --locked
+
+say "pytest (Python suites against the installed package)"
+cd "$ROOT/tests/python"
+python -m pytest -q -p no:cacheprovider
