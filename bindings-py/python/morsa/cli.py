@@ -61,8 +61,8 @@ def _progress(enabled: bool, description: str, size: int) -> Iterator[morsa.Prog
     with tqdm(total=size, desc=description, unit="B", unit_scale=True, unit_divisor=1024, leave=False) as bar:
 
         def update(done: int, total: int) -> None:
-            bar.n = size * done // max(total, 1)
-            bar.refresh()
+            # update() respects tqdm's refresh interval; refresh() would redraw every step.
+            bar.update(size * done // max(total, 1) - bar.n)
 
         yield update
 
