@@ -97,12 +97,17 @@ pub const fn path_length(n_leaves: usize) -> usize {
     }
 }
 
+/// Levels kept by [`MerkleRootBuilder`]: enough for 2^33 - 1 leaves, more than any BCS
+/// sequence (at most 2^31 - 1 elements) can hold.
+const BUILDER_LEVELS: usize = 34;
+const MAX_BUILDER_LEAVES: u64 = (1 << (BUILDER_LEVELS - 1)) - 1;
+
 /// Computes a Merkle root from leaf hashes pushed in order, in `O(log n)` memory and without an
 /// allocator. The result equals [`MerkleTree`]'s root over the same leaves.
 #[derive(Clone, Debug)]
 pub struct MerkleRootBuilder {
     /// `pending[l]` is the completed, not yet paired subtree of `2^l` leaves, if any.
-    pending: [Option<[u8; DIGEST_LEN]>; MAX_PROOF_LEN + 1],
+    pending: [Option<[u8; DIGEST_LEN]>; BUILDER_LEVELS],
     count: u64,
 }
 
@@ -115,7 +120,7 @@ impl Default for MerkleRootBuilder {
 impl MerkleRootBuilder {
     /// An empty builder.
     pub const fn new() -> Self {
-        Self { pending: [None; MAX_PROOF_LEN + 1], count: 0 }
+        Self { pending: [None; BUILDER_LEVELS], count: 0 }
     }
 
     /// The number of leaves pushed so far.
@@ -133,13 +138,12 @@ impl MerkleRootBuilder {
         self.push_leaf_hash(leaf_hash(data));
     }
 
-    /// Pushes an already computed leaf hash.
-    ///
-    /// # Panics
-    ///
-    /// Never for trees of up to 2^16 leaves; pushing more than 2^17 - 1 leaves panics (no
-    /// Walrus tree has more than 65 535).
+    /// Pushes an already computed leaf hash. Up to 2^33 - 1 leaves are supported (any
+    /// sequence BCS can express; Walrus trees have at most 65 535); further leaves are ignored.
     pub fn push_leaf_hash(&mut self, leaf: [u8; DIGEST_LEN]) {
+        if self.count >= MAX_BUILDER_LEAVES {
+            return;
+        }
         let mut node = leaf;
         let mut level = 0;
         while let Some(left) = self.pending[level].take() {
@@ -157,7 +161,7 @@ impl MerkleRootBuilder {
             1 => return Node::Digest(self.pending[0].unwrap_or(EMPTY_DIGEST)),
             _ => {}
         }
-        let depth = path_length(self.count as usize);
+        let depth = (u64::BITS - (self.count - 1).leading_zeros()) as usize;
         if let Some(full) = self.pending[depth] {
             // The leaf count is exactly 2^depth.
             return Node::Digest(full);
