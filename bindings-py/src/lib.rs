@@ -18,7 +18,7 @@ use morsa_core::wire::{BcsDecode, BcsEncode, WireError};
 use morsa_core::{Axis, BlobId, EncodingConfig};
 use pyo3::buffer::PyBuffer;
 use pyo3::create_exception;
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList};
 
@@ -100,7 +100,34 @@ fn recovery_err(py: Python<'_>, e: RecoveryError) -> PyErr {
 // ---------------------------------------------------------------------------------------------
 // Conversions
 
-fn config(n_shards: u32) -> PyResult<EncodingConfig> {
+/// A shard-count argument: any Python int. Values out of the `u32` range (negative or huge)
+/// raise `EncodingError` like other unusable shard counts, not `OverflowError`.
+#[derive(Clone, Copy)]
+struct ShardCount(u32);
+
+impl ShardCount {
+    const MAINNET: Self = Self(encoding::MAINNET_N_SHARDS as u32);
+}
+
+impl<'a, 'py> FromPyObject<'a, 'py> for ShardCount {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        match obj.extract::<u32>() {
+            Ok(n) => Ok(Self(n)),
+            Err(e) if e.is_instance_of::<PyOverflowError>(obj.py()) => Err(EncodingError::new_err(format!(
+                "n_shards = {} is out of range: RedStuff needs {} to {} shards",
+                obj.str().map(|s| s.to_string()).unwrap_or_default(),
+                encoding::MIN_SHARDS,
+                encoding::MAX_SHARDS
+            ))),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+fn config(n_shards: ShardCount) -> PyResult<EncodingConfig> {
+    let n_shards = n_shards.0;
     let n = u16::try_from(n_shards).map_err(|_| {
         EncodingError::new_err(format!("n_shards = {n_shards} is too large: the Reed-Solomon codes support at most {} shards", encoding::MAX_SHARDS))
     })?;
@@ -204,8 +231,8 @@ struct PyEncodingConfig(EncodingConfig);
 #[pymethods]
 impl PyEncodingConfig {
     #[new]
-    #[pyo3(signature = (n_shards = 1000))]
-    fn new(n_shards: u32) -> PyResult<Self> {
+    #[pyo3(signature = (n_shards = ShardCount::MAINNET), text_signature = "(n_shards=1000)")]
+    fn new(n_shards: ShardCount) -> PyResult<Self> {
         config(n_shards).map(Self)
     }
 
@@ -274,11 +301,11 @@ struct PyBlobMetadata(VerifiedBlobMetadataWithId);
 impl PyBlobMetadata {
     #[staticmethod]
     #[pyo3(signature = (data, n_shards = None))]
-    fn from_bytes(py: Python<'_>, data: &Bound<'_, PyAny>, n_shards: Option<u32>) -> PyResult<Self> {
+    fn from_bytes(py: Python<'_>, data: &Bound<'_, PyAny>, n_shards: Option<ShardCount>) -> PyResult<Self> {
         let parsed = with_bytes(py, data, |bytes| BlobMetadataWithId::from_bcs(bytes))?.map_err(wire_err)?;
         let n = match n_shards {
             Some(n) => n,
-            None => u32::try_from(parsed.metadata.hashes.len()).unwrap_or(u32::MAX),
+            None => ShardCount(u32::try_from(parsed.metadata.hashes.len()).unwrap_or(u32::MAX)),
         };
         let config = config(n)?;
         py.detach(|| parsed.verify(&config)).map(Self).map_err(metadata_err)
@@ -402,7 +429,7 @@ impl PySliver {
         PyBytes::new(py, &self.0.data)
     }
 
-    fn pair_index(&self, n_shards: u32) -> PyResult<u16> {
+    fn pair_index(&self, n_shards: ShardCount) -> PyResult<u16> {
         let config = config(n_shards)?;
         self.0.pair_index(&config).ok_or_else(|| sliver_err(SliverError::IndexOutOfRange { index: self.0.index, n_shards: config.n_shards() }))
     }
@@ -419,7 +446,7 @@ impl PySliver {
         &self,
         py: Python<'_>,
         target_indices: Vec<u32>,
-        n_shards: u32,
+        n_shards: ShardCount,
     ) -> PyResult<Vec<PyRecoverySymbol>> {
         let config = config(n_shards)?;
         let targets = target_indices.into_iter().map(|t| index_u16(t, "target index")).collect::<PyResult<Vec<_>>>()?;
@@ -625,11 +652,11 @@ impl PyEncodedBlob {
 
 /// The metadata (and blob ID) of a bytes-like object.
 #[pyfunction]
-#[pyo3(signature = (data, n_shards = 1000, progress = None))]
+#[pyo3(signature = (data, n_shards = ShardCount::MAINNET, progress = None), text_signature = "(data, n_shards=1000, progress=None)")]
 fn compute_metadata(
     py: Python<'_>,
     data: &Bound<'_, PyAny>,
-    n_shards: u32,
+    n_shards: ShardCount,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<PyBlobMetadata> {
     let config = config(n_shards)?;
@@ -643,18 +670,23 @@ fn compute_metadata(
 
 /// The blob ID (base64url) of a bytes-like object.
 #[pyfunction]
-#[pyo3(signature = (data, n_shards = 1000, progress = None))]
-fn blob_id(py: Python<'_>, data: &Bound<'_, PyAny>, n_shards: u32, progress: Option<Py<PyAny>>) -> PyResult<String> {
+#[pyo3(signature = (data, n_shards = ShardCount::MAINNET, progress = None), text_signature = "(data, n_shards=1000, progress=None)")]
+fn blob_id(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    n_shards: ShardCount,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<String> {
     compute_metadata(py, data, n_shards, progress).map(|m| m.0.blob_id().to_string())
 }
 
 /// Encodes a bytes-like object into metadata and all slivers.
 #[pyfunction]
-#[pyo3(signature = (data, n_shards = 1000, progress = None))]
+#[pyo3(signature = (data, n_shards = ShardCount::MAINNET, progress = None), text_signature = "(data, n_shards=1000, progress=None)")]
 fn encode(
     py: Python<'_>,
     data: &Bound<'_, PyAny>,
-    n_shards: u32,
+    n_shards: ShardCount,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<PyEncodedBlob> {
     let config = config(n_shards)?;
@@ -744,7 +776,7 @@ fn blob_id_from_bytes(data: &[u8]) -> PyResult<String> {
 
 /// The shard that stores sliver pair `pair_index` of `blob_id` (SPEC §4.2).
 #[pyfunction]
-fn shard_index_for_pair(blob_id: &str, n_shards: u32, pair_index: u32) -> PyResult<u16> {
+fn shard_index_for_pair(blob_id: &str, n_shards: ShardCount, pair_index: u32) -> PyResult<u16> {
     let config = config(n_shards)?;
     mapping::shard_index_for_pair(&parse_blob_id(blob_id)?, config.n_shards(), index_u16(pair_index, "pair index")?)
         .ok_or_else(|| PyValueError::new_err(format!("pair index {pair_index} is out of range")))
@@ -752,7 +784,7 @@ fn shard_index_for_pair(blob_id: &str, n_shards: u32, pair_index: u32) -> PyResu
 
 /// The sliver pair stored on shard `shard_index` for `blob_id` (SPEC §4.2).
 #[pyfunction]
-fn pair_index_for_shard(blob_id: &str, n_shards: u32, shard_index: u32) -> PyResult<u16> {
+fn pair_index_for_shard(blob_id: &str, n_shards: ShardCount, shard_index: u32) -> PyResult<u16> {
     let config = config(n_shards)?;
     mapping::pair_index_for_shard(&parse_blob_id(blob_id)?, config.n_shards(), index_u16(shard_index, "shard index")?)
         .ok_or_else(|| PyValueError::new_err(format!("shard index {shard_index} is out of range")))

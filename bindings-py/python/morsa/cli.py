@@ -254,14 +254,20 @@ def cmd_decode(args: argparse.Namespace, out: IO[str]) -> int:
         for axis, files in (("primary", primary), ("secondary", secondary)):
             for _, path in files:
                 try:
-                    yield morsa.Sliver.from_bytes(path.read_bytes(), axis)
-                except (morsa.WireFormatError, OSError) as e:
-                    skipped.append(f"{path.name}: {e}")
+                    sliver = morsa.Sliver.from_bytes(path.read_bytes(), axis)
+                    # decode() skips invalid slivers silently; check here to name them.
+                    sliver.verify(metadata)
+                except (morsa.WireFormatError, morsa.VerificationError, OSError) as e:
+                    skipped.append(f"{path.name}: {_describe(e)}")
+                    continue
+                yield sliver
 
     config = metadata.config
     try:
         data = morsa.decode(metadata, slivers(), args.consistency_check)
     except morsa.DecodingError as e:
+        for line in skipped:
+            _error(f"warning: skipped {line}")
         raise CliError(
             f"{directory}: cannot decode blob {metadata.blob_id}: {e} "
             f"(found {len(primary)} primary and {len(secondary)} secondary sliver files; "
