@@ -698,15 +698,17 @@ fn encode(
     result.map(PyEncodedBlob).map_err(encode_err)
 }
 
-/// Decodes a blob from an iterable of slivers: each is verified, invalid ones are skipped, and
-/// iteration stops as soon as `p` valid primary slivers are held.
+/// Decodes a blob from an iterable of slivers: each is verified, invalid ones are skipped (and
+/// reported to `on_invalid(sliver, reason)` when given), and iteration stops as soon as `p`
+/// valid primary slivers are held.
 #[pyfunction]
-#[pyo3(signature = (metadata, slivers, consistency_check = "default"))]
+#[pyo3(signature = (metadata, slivers, consistency_check = "default", on_invalid = None))]
 fn decode<'py>(
     py: Python<'py>,
     metadata: &PyBlobMetadata,
     slivers: &Bound<'py, PyAny>,
     consistency_check: &str,
+    on_invalid: Option<Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let check = parse_check(consistency_check)?;
     let mut primary = BlobDecoder::new(&metadata.0, Axis::Primary);
@@ -714,13 +716,17 @@ fn decode<'py>(
     for item in slivers.try_iter()? {
         let item = item?;
         let sliver = item.cast::<PySliver>().map_err(|_| PyTypeError::new_err("slivers must be morsa.Sliver objects"))?;
-        let sliver = &sliver.get().0;
-        let decoder = match sliver.axis {
+        let core_sliver = &sliver.get().0;
+        let decoder = match core_sliver.axis {
             Axis::Primary => &mut primary,
             Axis::Secondary => &mut secondary,
         };
         // Invalid slivers are skipped: only the count of valid ones matters.
-        let _ = py.detach(|| decoder.add_sliver(sliver));
+        if let Err(e) = py.detach(|| decoder.add_sliver(core_sliver)) {
+            if let Some(callback) = &on_invalid {
+                callback.call1((sliver, e.to_string()))?;
+            }
+        }
         if primary.is_ready() {
             break;
         }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import array
+
 import contextlib
 import functools
 import mmap
@@ -88,6 +90,7 @@ INPUT_KINDS = {
     "mmap-anonymous": _anonymous_mmap,
     "str-path": lambda t, d: _value(str(_write(t, d))),
     "pathlib-path": lambda t, d: _value(_write(t, d)),
+    "array-of-bytes": lambda t, d: _value(array.array("B", d)),
 }
 
 FUNCTIONS = {
@@ -661,6 +664,34 @@ def test_decode_skips_corrupted_slivers():
         morsa.decode(encoded.metadata, wrong + good[:-1])
     good_s = encoded.secondary_slivers[1 : 1 + s]
     assert morsa.decode(encoded.metadata, wrong + good_s, "default") == CASE_DATA
+
+
+def test_decode_reports_each_skipped_sliver():
+    n = 10
+    encoded = _encoded(CASE["seed"], CASE["length"], n)
+    other = _encoded(99, CASE["length"], n)
+    f, p, s = config_values(n)
+    wrong = list(_wrong_slivers(encoded, other).values())
+    reports = []
+    data = morsa.decode(
+        encoded.metadata,
+        wrong + encoded.primary_slivers[1 : 1 + p],
+        on_invalid=lambda sliver, reason: reports.append((sliver, reason)),
+    )
+    assert data == CASE_DATA
+    assert [sliver for sliver, _ in reports] == wrong
+    assert all(isinstance(reason, str) and reason for _, reason in reports)
+
+
+def test_decode_on_invalid_exceptions_propagate():
+    encoded = _encoded(CASE["seed"], CASE["length"], 10)
+    other = _encoded(99, CASE["length"], 10)
+
+    def boom(sliver, reason):
+        raise RuntimeError("stop")
+
+    with pytest.raises(RuntimeError, match="stop"):
+        morsa.decode(encoded.metadata, other.primary_slivers, on_invalid=boom)
 
 
 def test_decode_argument_errors():

@@ -107,10 +107,14 @@ def open_data(data_or_path: DataOrPath) -> Iterator[Buffer]:
                 return
             with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
                 yield mapped
-    elif isinstance(data_or_path, (bytes, bytearray, memoryview, mmap.mmap)):
-        yield data_or_path
     else:
-        raise TypeError(f"expected bytes-like data or a path, not {type(data_or_path).__name__}")
+        try:
+            memoryview(data_or_path).release()
+        except TypeError:
+            raise TypeError(
+                f"expected bytes-like data or a path, not {type(data_or_path).__name__}"
+            ) from None
+        yield data_or_path
 
 
 def compute_metadata(
@@ -187,10 +191,13 @@ def decode(
     metadata: BlobMetadata,
     slivers: Iterable[Sliver],
     consistency_check: ConsistencyCheck = "default",
+    *,
+    on_invalid: Callable[[Sliver, str], object] | None = None,
 ) -> bytes:
     """Decode a blob from any ``p`` valid primary or ``s`` valid secondary slivers (SPEC §7).
 
-    Every sliver is verified against ``metadata`` and invalid ones are skipped; iteration stops
+    Every sliver is verified against ``metadata`` and invalid ones are skipped (each reported as
+    ``on_invalid(sliver, reason)`` when given); iteration stops
     once ``p`` valid primary slivers are held, so yield primary slivers first to read fewer.
     ``consistency_check``: ``"default"`` re-hashes the systematic primary slivers that were not
     inputs, ``"strict"`` recomputes the blob ID, ``"skip"`` only verifies the inputs.
@@ -198,4 +205,4 @@ def decode(
     Raises :class:`DecodingError` when too few slivers are valid, and
     :class:`InconsistentEncodingError` when the check fails.
     """
-    return _native.decode(metadata, slivers, consistency_check)
+    return _native.decode(metadata, slivers, consistency_check, on_invalid)

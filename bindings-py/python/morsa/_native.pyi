@@ -199,6 +199,7 @@ def decode(
     metadata: BlobMetadata,
     slivers: Iterable[Sliver],
     consistency_check: Literal["default", "strict", "skip"] = "default",
+    on_invalid: Callable[[Sliver, str], object] | None = None,
 ) -> bytes: ...
 def recover_sliver(
     metadata: BlobMetadata,
