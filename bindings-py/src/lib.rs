@@ -9,9 +9,9 @@ use std::num::NonZeroU16;
 use std::sync::Mutex;
 
 use morsa_core::encoding::{
-    self, mapping, recover_sliver as core_recover_sliver, BlobDecoder, ConsistencyCheck, DecodeError,
-    EncodeError, GeneralRecoverySymbol, InconsistencyProof as CoreInconsistencyProof, RecoveryError,
-    RecoverySymbolSource, Sliver as CoreSliver, SliverError,
+    self, mapping, recover_sliver as core_recover_sliver, BlobDecoder, ConsistencyCheck, DecodeError, EncodeError,
+    GeneralRecoverySymbol, InconsistencyProof as CoreInconsistencyProof, RecoveryError, RecoverySymbolSource,
+    Sliver as CoreSliver, SliverError,
 };
 use morsa_core::metadata::{BlobMetadataWithId, MetadataError, VerifiedBlobMetadataWithId};
 use morsa_core::wire::{BcsDecode, BcsEncode, WireError};
@@ -22,20 +22,25 @@ use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList};
 
+create_exception!(_native, MorsaError, PyValueError, "Base class of every Morsa error; a subclass of ValueError.");
 create_exception!(
     _native,
+    EncodingError,
     MorsaError,
-    PyValueError,
-    "Base class of every Morsa error; a subclass of ValueError."
+    "The encoding parameters or the blob size are invalid (SPEC §1)."
 );
-create_exception!(_native, EncodingError, MorsaError, "The encoding parameters or the blob size are invalid (SPEC §1).");
 create_exception!(
     _native,
     BlobTooLargeError,
     EncodingError,
     "The blob exceeds the maximum size for its shard count: p * s * 65534 bytes (SPEC §1.4)."
 );
-create_exception!(_native, InvalidBlobIdError, MorsaError, "Text that is not a blob ID (43 characters of base64url, SPEC §5.4).");
+create_exception!(
+    _native,
+    InvalidBlobIdError,
+    MorsaError,
+    "Text that is not a blob ID (43 characters of base64url, SPEC §5.4)."
+);
 create_exception!(_native, WireFormatError, MorsaError, "Malformed, truncated or non-canonical BCS bytes.");
 create_exception!(
     _native,
@@ -129,7 +134,10 @@ impl<'a, 'py> FromPyObject<'a, 'py> for ShardCount {
 fn config(n_shards: ShardCount) -> PyResult<EncodingConfig> {
     let n_shards = n_shards.0;
     let n = u16::try_from(n_shards).map_err(|_| {
-        EncodingError::new_err(format!("n_shards = {n_shards} is too large: the Reed-Solomon codes support at most {} shards", encoding::MAX_SHARDS))
+        EncodingError::new_err(format!(
+            "n_shards = {n_shards} is too large: the Reed-Solomon codes support at most {} shards",
+            encoding::MAX_SHARDS
+        ))
     })?;
     EncodingConfig::new(n).map_err(encode_err)
 }
@@ -162,11 +170,7 @@ fn index_u16(value: u32, what: &str) -> PyResult<u16> {
 }
 
 /// Runs `f` on the bytes of a buffer-protocol object with the GIL released.
-fn with_bytes<R: Send>(
-    py: Python<'_>,
-    data: &Bound<'_, PyAny>,
-    f: impl FnOnce(&[u8]) -> R + Send,
-) -> PyResult<R> {
+fn with_bytes<R: Send>(py: Python<'_>, data: &Bound<'_, PyAny>, f: impl FnOnce(&[u8]) -> R + Send) -> PyResult<R> {
     if data.is_instance_of::<pyo3::types::PyString>() {
         return Err(PyTypeError::new_err(
             "expected a bytes-like object; to read a file, pass a path (pathlib.Path) to the morsa package functions",
@@ -347,9 +351,10 @@ impl PyBlobMetadata {
     }
 
     fn pair_hashes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        let items = self.0.metadata().hashes.iter().map(|pair| {
-            (PyBytes::new(py, &pair.primary_hash.bytes()), PyBytes::new(py, &pair.secondary_hash.bytes()))
-        });
+        let items =
+            self.0.metadata().hashes.iter().map(|pair| {
+                (PyBytes::new(py, &pair.primary_hash.bytes()), PyBytes::new(py, &pair.secondary_hash.bytes()))
+            });
         PyList::new(py, items)
     }
 
@@ -431,7 +436,9 @@ impl PySliver {
 
     fn pair_index(&self, n_shards: ShardCount) -> PyResult<u16> {
         let config = config(n_shards)?;
-        self.0.pair_index(&config).ok_or_else(|| sliver_err(SliverError::IndexOutOfRange { index: self.0.index, n_shards: config.n_shards() }))
+        self.0.pair_index(&config).ok_or_else(|| {
+            sliver_err(SliverError::IndexOutOfRange { index: self.0.index, n_shards: config.n_shards() })
+        })
     }
 
     fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
@@ -715,7 +722,8 @@ fn decode<'py>(
     let mut secondary = BlobDecoder::new(&metadata.0, Axis::Secondary);
     for item in slivers.try_iter()? {
         let item = item?;
-        let sliver = item.cast::<PySliver>().map_err(|_| PyTypeError::new_err("slivers must be morsa.Sliver objects"))?;
+        let sliver =
+            item.cast::<PySliver>().map_err(|_| PyTypeError::new_err("slivers must be morsa.Sliver objects"))?;
         let core_sliver = &sliver.get().0;
         let decoder = match core_sliver.axis {
             Axis::Primary => &mut primary,
@@ -760,9 +768,7 @@ fn recover_sliver(
             proof: s.0.proof.clone(),
         })
         .collect();
-    py.detach(|| core_recover_sliver(&metadata.0, axis, target, symbols))
-        .map(PySliver)
-        .map_err(|e| recovery_err(py, e))
+    py.detach(|| core_recover_sliver(&metadata.0, axis, target, symbols)).map(PySliver).map_err(|e| recovery_err(py, e))
 }
 
 /// Whether a blob ID text is valid (43 characters of base64url without padding).

@@ -2,7 +2,9 @@
 //! and the pair ↔ shard mapping against the encoded sliver pairs (SPEC §3.4, §4).
 
 use morsa_conformance::splitmix64_bytes;
-use morsa_core::encoding::mapping::{pair_index_for_shard, rotate_pairs_to_shards, rotation_offset, shard_index_for_pair};
+use morsa_core::encoding::mapping::{
+    pair_index_for_shard, rotate_pairs_to_shards, rotation_offset, shard_index_for_pair,
+};
 use morsa_core::encoding::{decode_blob, Axis, ConsistencyCheck, EncodeError, EncodedBlob, EncodingConfig, Sliver};
 use morsa_core::metadata::{
     verify_metadata_with_id_bcs, BlobMetadata, BlobMetadataWithId, MetadataError, SliverPairMetadata,
@@ -37,7 +39,8 @@ fn round_trip(config: &EncodingConfig, blob: &[u8]) -> EncodedBlob {
     }
     assert!(encoded.sliver(Axis::Primary, n).is_none());
     // Repair rows first, so that decoding really runs the Reed-Solomon decoder.
-    let slivers: Vec<Sliver<&[u8]>> = (0..n).rev().take(usize::from(p)).map(|i| encoded.sliver(Axis::Primary, i).unwrap()).collect();
+    let slivers: Vec<Sliver<&[u8]>> =
+        (0..n).rev().take(usize::from(p)).map(|i| encoded.sliver(Axis::Primary, i).unwrap()).collect();
     let decoded = decode_blob(encoded.metadata(), &slivers, ConsistencyCheck::Default).unwrap();
     assert!(decoded == blob, "n = {n}, len = {}: decoded bytes differ", blob.len());
     encoded
@@ -135,7 +138,8 @@ fn max_blob_size_for_4_and_10_shards() {
         assert_eq!(encoded.symbol_size().get(), 65_534);
         assert_eq!(config.compute_metadata(&blob).unwrap(), *encoded.metadata());
         // Secondary decoding too.
-        let secondary: Vec<_> = (0..n).rev().take(usize::from(s)).map(|j| encoded.sliver(Axis::Secondary, j).unwrap()).collect();
+        let secondary: Vec<_> =
+            (0..n).rev().take(usize::from(s)).map(|j| encoded.sliver(Axis::Secondary, j).unwrap()).collect();
         assert!(decode_blob(encoded.metadata(), &secondary, ConsistencyCheck::Strict).unwrap() == blob);
         drop(encoded);
 
@@ -158,7 +162,10 @@ fn max_blob_size_for_4_and_10_shards() {
             let metadata = BlobMetadata {
                 encoding_type: EncodingType::RS2,
                 unencoded_length: length,
-                hashes: vec![SliverPairMetadata { primary_hash: [1; 32].into(), secondary_hash: [2; 32].into() }; usize::from(n)],
+                hashes: vec![
+                    SliverPairMetadata { primary_hash: [1; 32].into(), secondary_hash: [2; 32].into() };
+                    usize::from(n)
+                ],
             };
             let blob_id = metadata.compute_blob_id();
             let with_id = BlobMetadataWithId { blob_id, metadata };

@@ -42,7 +42,11 @@ fn sizes(n: u16, rng: &mut impl Rng) -> Vec<usize> {
     out
 }
 
-fn decoder_with<'m>(metadata: &'m VerifiedBlobMetadataWithId, slivers: &[Sliver<Vec<u8>>], axis: Axis) -> BlobDecoder<'m> {
+fn decoder_with<'m>(
+    metadata: &'m VerifiedBlobMetadataWithId,
+    slivers: &[Sliver<Vec<u8>>],
+    axis: Axis,
+) -> BlobDecoder<'m> {
     let mut decoder = BlobDecoder::new(metadata, axis);
     for sliver in slivers {
         assert_eq!(decoder.add_sliver(sliver), Ok(true), "{axis} sliver {}", sliver.index);
@@ -88,7 +92,8 @@ fn decodes_from_random_minimal_subsets_of_either_axis() {
                 // decode_blob over another random subset, in random order.
                 let check = CHECKS[case % CHECKS.len()];
                 let other = pick(&encoded, axis, &subset(&mut rng, n, needed));
-                let decoded = decode_blob(metadata, &other, check).unwrap_or_else(|e| panic!("{label}, {check:?}: {e}"));
+                let decoded =
+                    decode_blob(metadata, &other, check).unwrap_or_else(|e| panic!("{label}, {check:?}: {e}"));
                 assert!(decoded == blob, "{label}, {check:?}: decode_blob bytes differ");
             }
         }
@@ -348,7 +353,11 @@ fn inconsistent_encodings_are_caught_by_the_default_and_strict_checks() {
                 let secondary_decoder = decoder_with(&metadata, &secondary, Axis::Secondary);
                 for d in [&decoder, &secondary_decoder] {
                     for check in [ConsistencyCheck::Default, ConsistencyCheck::Strict] {
-                        assert_eq!(d.decode(check), Err(DecodeError::InconsistentEncoding), "{label}, {trial}, {check:?}");
+                        assert_eq!(
+                            d.decode(check),
+                            Err(DecodeError::InconsistentEncoding),
+                            "{label}, {trial}, {check:?}"
+                        );
                     }
                     // Skip does no check: the blob the honest slivers encode comes back.
                     assert!(d.decode(ConsistencyCheck::Skip).unwrap() == blob, "{label}");

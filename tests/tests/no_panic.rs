@@ -135,13 +135,18 @@ proptest! {
 
 /// SPEC §2.4: whether reed-solomon-simd supports `k` originals and `r` recovery shards.
 fn spec_rs_supported(k: u64, r: u64) -> bool {
-    k > 0 && r > 0 && k <= 65_536 && r <= 65_536 && k.next_power_of_two().min(r.next_power_of_two()) + k.max(r) <= 65_536
+    k > 0
+        && r > 0
+        && k <= 65_536
+        && r <= 65_536
+        && k.next_power_of_two().min(r.next_power_of_two()) + k.max(r) <= 65_536
 }
 
 #[test]
 fn encoding_config_for_every_u16() {
     for n in 0..=u16::MAX {
-        let result = std::panic::catch_unwind(|| EncodingConfig::new(n)).unwrap_or_else(|_| panic!("new({n}) panicked"));
+        let result =
+            std::panic::catch_unwind(|| EncodingConfig::new(n)).unwrap_or_else(|_| panic!("new({n}) panicked"));
         if n < 4 {
             assert_eq!(result, Err(EncodeError::TooFewShards { n_shards: n }));
             continue;
@@ -230,7 +235,11 @@ proptest! {
 
 /// SPEC §5.1.
 fn spec_path_length(n_leaves: usize) -> usize {
-    if n_leaves <= 1 { 0 } else { (n_leaves - 1).ilog2() as usize + 1 }
+    if n_leaves <= 1 {
+        0
+    } else {
+        (n_leaves - 1).ilog2() as usize + 1
+    }
 }
 
 fn node() -> impl Strategy<Value = Node> {
@@ -477,7 +486,9 @@ proptest! {
 #[test]
 fn samples_cover_every_kind() {
     // The mutation tests start from these; make sure none of the kinds is missing.
-    for kind in [Kind::BlobMetadataWithId, Kind::InconsistencyProofTagged, Kind::GeneralRecoverySymbolVec, Kind::SliverTagged] {
+    for kind in
+        [Kind::BlobMetadataWithId, Kind::InconsistencyProofTagged, Kind::GeneralRecoverySymbolVec, Kind::SliverTagged]
+    {
         assert!(SAMPLES.iter().any(|s| s.kind == kind), "{kind:?}");
     }
 }

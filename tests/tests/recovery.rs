@@ -375,13 +375,17 @@ fn inconsistent_blobs_yield_verifiable_inconsistency_proofs() {
         let original_metadata = inc.fx.metadata();
         let j = inc.tampered_index;
         let size = usize::from(inc.fx.encoded.symbol_size().get());
-        let tampered_expansion: Vec<u8> = (0..n).flat_map(|t| inc.tampered_source.recovery_symbol(t).unwrap().symbol.data).collect();
+        let tampered_expansion: Vec<u8> =
+            (0..n).flat_map(|t| inc.tampered_source.recovery_symbol(t).unwrap().symbol.data).collect();
         let honest_expansion = inc.fx.encoded.sliver(Axis::Secondary, j).unwrap().expand(&inc.fx.config).unwrap();
 
         // The expansions differ exactly at the tampered row and at every non-systematic row
         // (the primary code is MDS, so a changed source symbol changes every repair symbol).
-        let differing: Vec<u16> =
-            (0..n).filter(|&t| tampered_expansion[usize::from(t) * size..][..size] != honest_expansion[usize::from(t) * size..][..size]).collect();
+        let differing: Vec<u16> = (0..n)
+            .filter(|&t| {
+                tampered_expansion[usize::from(t) * size..][..size] != honest_expansion[usize::from(t) * size..][..size]
+            })
+            .collect();
         let mut expected: Vec<u16> = vec![inc.tampered_row];
         expected.extend(p..n);
         assert_eq!(differing, expected, "n = {n}");
@@ -404,7 +408,11 @@ fn inconsistent_blobs_yield_verifiable_inconsistency_proofs() {
                     assert!(!differing.contains(&t), "{label}: recovered a sliver from a changed symbol");
                     assert_eq!(sliver.data, inc.fx.encoded.sliver(Axis::Primary, t).unwrap().bytes(), "{label}");
                     // Proving an inconsistency for it fails.
-                    let proof = InconsistencyProof { target_axis: Axis::Primary, target_sliver_index: t, recovery_symbols: symbols };
+                    let proof = InconsistencyProof {
+                        target_axis: Axis::Primary,
+                        target_sliver_index: t,
+                        recovery_symbols: symbols,
+                    };
                     assert_eq!(proof.verify(metadata), Err(InconsistencyError::SliverNotInconsistent), "{label}");
                 }
                 Err(RecoveryError::Inconsistent(proof)) => {
@@ -432,7 +440,8 @@ fn inconsistent_blobs_yield_verifiable_inconsistency_proofs() {
 
         // The tampered secondary sliver itself, recovered from honest primary slivers, does
         // not match the (tampered) metadata hash either.
-        let symbols: Vec<_> = subset(&mut rng, n, p).into_iter().map(|i| inc.fx.symbol(Axis::Secondary, j, i)).collect();
+        let symbols: Vec<_> =
+            subset(&mut rng, n, p).into_iter().map(|i| inc.fx.symbol(Axis::Secondary, j, i)).collect();
         match recover_sliver(metadata, Axis::Secondary, j, symbols) {
             Err(RecoveryError::Inconsistent(proof)) => {
                 assert_eq!(proof.target_axis, Axis::Secondary);
@@ -513,7 +522,10 @@ fn check_tampered_proofs(
     let broken = with(&|symbols| symbols[position].symbol.data[0] ^= 0x40);
     assert_eq!(
         broken.verify(metadata),
-        Err(InconsistencyError::InvalidSymbol { position, error: RecoveryError::InvalidProof(MerkleError::RootMismatch) }),
+        Err(InconsistencyError::InvalidSymbol {
+            position,
+            error: RecoveryError::InvalidProof(MerkleError::RootMismatch)
+        }),
         "{label}"
     );
     // A tampered proof sibling.
@@ -524,7 +536,10 @@ fn check_tampered_proofs(
     });
     assert_eq!(
         broken.verify(metadata),
-        Err(InconsistencyError::InvalidSymbol { position, error: RecoveryError::InvalidProof(MerkleError::RootMismatch) }),
+        Err(InconsistencyError::InvalidSymbol {
+            position,
+            error: RecoveryError::InvalidProof(MerkleError::RootMismatch)
+        }),
         "{label}"
     );
     // A mis-sized symbol and an out-of-range source.
@@ -541,13 +556,19 @@ fn check_tampered_proofs(
     let broken = with(&|symbols| symbols[position].symbol.index = n);
     assert_eq!(
         broken.verify(metadata),
-        Err(InconsistencyError::InvalidSymbol { position, error: RecoveryError::IndexOutOfRange { index: n, n_shards: n } }),
+        Err(InconsistencyError::InvalidSymbol {
+            position,
+            error: RecoveryError::IndexOutOfRange { index: n, n_shards: n }
+        }),
         "{label}"
     );
     // A different target index: the symbols' proofs are for another leaf.
     let moved = InconsistencyProof { target_sliver_index: (proof.target_sliver_index + 1) % n, ..proof.clone() };
     assert!(
-        matches!(moved.verify(metadata), Err(InconsistencyError::InvalidSymbol { error: RecoveryError::InvalidProof(_), .. })),
+        matches!(
+            moved.verify(metadata),
+            Err(InconsistencyError::InvalidSymbol { error: RecoveryError::InvalidProof(_), .. })
+        ),
         "{label}"
     );
     // A repeated (valid) symbol in place of another: the symbols no longer decode.

@@ -192,7 +192,11 @@ fn expand(
     Ok((symbol_size, hashes))
 }
 
-fn metadata_from(config: &EncodingConfig, blob_len: usize, hashes: Vec<SliverPairMetadata>) -> VerifiedBlobMetadataWithId {
+fn metadata_from(
+    config: &EncodingConfig,
+    blob_len: usize,
+    hashes: Vec<SliverPairMetadata>,
+) -> VerifiedBlobMetadataWithId {
     let metadata = BlobMetadata { encoding_type: EncodingType::RS2, unencoded_length: blob_len as u64, hashes };
     let blob_id = metadata.compute_blob_id();
     VerifiedBlobMetadataWithId::new_trusted(BlobMetadataWithId { blob_id, metadata }, *config)
@@ -248,7 +252,11 @@ impl EncodingConfig {
     /// # Errors
     ///
     /// As [`EncodingConfig::encode`].
-    pub fn encode_with_progress(&self, blob: &[u8], progress: Option<ProgressFn<'_>>) -> Result<EncodedBlob, EncodeError> {
+    pub fn encode_with_progress(
+        &self,
+        blob: &[u8],
+        progress: Option<ProgressFn<'_>>,
+    ) -> Result<EncodedBlob, EncodeError> {
         let symbol_size = self.symbol_size(blob.len() as u64)?;
         let n = usize::from(self.n_shards());
         let mut buffers = SliverBuffers {
@@ -300,10 +308,9 @@ pub enum DecodeError {
 impl core::fmt::Display for DecodeError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            DecodeError::NotEnoughSlivers { axis, needed, got } => write!(
-                f,
-                "decoding needs {needed} valid {axis} slivers with distinct indices, got {got}"
-            ),
+            DecodeError::NotEnoughSlivers { axis, needed, got } => {
+                write!(f, "decoding needs {needed} valid {axis} slivers with distinct indices, got {got}")
+            }
             DecodeError::InconsistentEncoding => {
                 f.write_str("the decoded blob does not match its metadata: the blob was encoded inconsistently")
             }

@@ -235,10 +235,7 @@ mod tests {
             assert_eq!(EncodingConfig::new(n), Err(EncodeError::TooFewShards { n_shards: n }));
         }
         assert!(EncodingConfig::new(MAX_SHARDS).is_ok());
-        assert_eq!(
-            EncodingConfig::new(MAX_SHARDS + 1),
-            Err(EncodeError::TooManyShards { n_shards: MAX_SHARDS + 1 })
-        );
+        assert_eq!(EncodingConfig::new(MAX_SHARDS + 1), Err(EncodeError::TooManyShards { n_shards: MAX_SHARDS + 1 }));
         assert!(EncodingConfig::new(u16::MAX).is_err());
     }
 
@@ -294,11 +291,10 @@ mod tests {
         assert_eq!(c10.max_blob_size(), 1_834_952);
         assert!(c10.symbol_size(1_834_952).is_ok());
         assert!(c10.symbol_size(1_834_953).is_err());
-        assert_eq!(c.symbol_size(u64::MAX).map(|_| ()).unwrap_err(), EncodeError::BlobTooLarge {
-            blob_bytes: u64::MAX,
-            max_bytes: 14_599_533_452,
-            n_shards: 1000
-        });
+        assert_eq!(
+            c.symbol_size(u64::MAX).map(|_| ()).unwrap_err(),
+            EncodeError::BlobTooLarge { blob_bytes: u64::MAX, max_bytes: 14_599_533_452, n_shards: 1000 }
+        );
     }
 
     #[test]
@@ -310,10 +306,7 @@ mod tests {
         let c = EncodingConfig::new(1000).unwrap();
         assert_eq!(c.encoded_blob_length(1), Ok(66_034_000));
         assert_eq!(c.encoded_blob_length(17), Ok(66_034_000));
-        assert_eq!(
-            c.encoded_blob_length(334 * 667 * 100),
-            Ok(1000 * ((334 + 667) * 100 + 1000 * 2 * 32 + 32))
-        );
+        assert_eq!(c.encoded_blob_length(334 * 667 * 100), Ok(1000 * ((334 + 667) * 100 + 1000 * 2 * 32 + 32)));
         assert_eq!(c.metadata_length(), 64_032);
     }
 

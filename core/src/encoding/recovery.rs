@@ -120,10 +120,9 @@ impl core::fmt::Display for RecoveryError {
                 write!(f, "recovery symbol has {got_bytes} bytes, the blob's symbol size is {expected_bytes}")
             }
             RecoveryError::InvalidProof(e) => write!(f, "invalid recovery-symbol proof: {e}"),
-            RecoveryError::NotEnoughSymbols { needed, got } => write!(
-                f,
-                "recovery needs {needed} valid symbols from distinct slivers, got {got}"
-            ),
+            RecoveryError::NotEnoughSymbols { needed, got } => {
+                write!(f, "recovery needs {needed} valid symbols from distinct slivers, got {got}")
+            }
             #[cfg(feature = "alloc")]
             RecoveryError::Inconsistent(_) => {
                 f.write_str("the recovered sliver does not match the metadata: the blob is inconsistently encoded")
@@ -325,9 +324,6 @@ pub(crate) fn decode_sliver<D: AsRef<[u8]>>(
             symbols.iter().map(|s| (usize::from(s.symbol.index), s.symbol.data.as_ref())),
             &mut data,
         )
-        .map_err(|_| RecoveryError::NotEnoughSymbols {
-            needed: k as u16,
-            got: symbols.len() as u16,
-        })?;
+        .map_err(|_| RecoveryError::NotEnoughSymbols { needed: k as u16, got: symbols.len() as u16 })?;
     Ok(Sliver { axis: target_axis, index: target_index, symbol_size, data })
 }

@@ -35,9 +35,7 @@ impl RsEncoder {
                 enc.reset(k, recovery_count, symbol_size).map_err(|_| RsError)?;
                 enc
             }
-            slot @ None => {
-                slot.insert(ReedSolomonEncoder::new(k, recovery_count, symbol_size).map_err(|_| RsError)?)
-            }
+            slot @ None => slot.insert(ReedSolomonEncoder::new(k, recovery_count, symbol_size).map_err(|_| RsError)?),
         };
         for source in sources {
             encoder.add_original_shard(source).map_err(|_| RsError)?;
@@ -89,9 +87,7 @@ impl RsDecoder {
                 dec.reset(k, recovery_count, symbol_size).map_err(|_| RsError)?;
                 dec
             }
-            slot @ None => {
-                slot.insert(ReedSolomonDecoder::new(k, recovery_count, symbol_size).map_err(|_| RsError)?)
-            }
+            slot @ None => slot.insert(ReedSolomonDecoder::new(k, recovery_count, symbol_size).map_err(|_| RsError)?),
         };
         let mut have: Vec<bool> = alloc::vec![false; k];
         let mut n_originals = 0;
@@ -133,11 +129,7 @@ mod tests {
     fn support_rule_agrees_with_the_engine() {
         for k in [1usize, 2, 3, 255, 256, 257, 1000, 32_768, 32_769, 43_691, 65_535, 65_536] {
             for r in [1usize, 2, 3, 255, 256, 257, 1000, 21_844, 32_768, 32_769, 65_536] {
-                assert_eq!(
-                    rs_supported(k as u32, r as u32),
-                    ReedSolomonEncoder::supports(k, r),
-                    "k = {k}, r = {r}"
-                );
+                assert_eq!(rs_supported(k as u32, r as u32), ReedSolomonEncoder::supports(k, r), "k = {k}, r = {r}");
             }
         }
     }
@@ -162,6 +154,8 @@ mod tests {
         }
         // Too few distinct positions.
         let mut out = vec![0u8; k * sz];
-        assert!(dec.decode(k, n, sz, [(4, &codeword[4][..]), (4, &codeword[4][..]), (5, &codeword[5][..])], &mut out).is_err());
+        assert!(dec
+            .decode(k, n, sz, [(4, &codeword[4][..]), (4, &codeword[4][..]), (5, &codeword[5][..])], &mut out)
+            .is_err());
     }
 }

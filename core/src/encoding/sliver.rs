@@ -80,15 +80,13 @@ impl core::fmt::Display for SliverError {
             SliverError::WrongLength { expected_bytes, got_bytes } => {
                 write!(f, "sliver has {got_bytes} bytes, {expected_bytes} expected")
             }
-            SliverError::WrongSymbolSize { expected_bytes, got_bytes } => write!(
-                f,
-                "sliver symbol size is {got_bytes} bytes, the blob's is {expected_bytes}"
-            ),
+            SliverError::WrongSymbolSize { expected_bytes, got_bytes } => {
+                write!(f, "sliver symbol size is {got_bytes} bytes, the blob's is {expected_bytes}")
+            }
             SliverError::WrongAxis { expected, got } => write!(f, "expected a {expected} sliver, got a {got} one"),
-            SliverError::MerkleRootMismatch { pair_index } => write!(
-                f,
-                "sliver does not match the metadata hash of sliver pair {pair_index}"
-            ),
+            SliverError::MerkleRootMismatch { pair_index } => {
+                write!(f, "sliver does not match the metadata hash of sliver pair {pair_index}")
+            }
         }
     }
 }
@@ -183,7 +181,10 @@ impl<D: AsRef<[u8]>> Sliver<D> {
         let config = metadata.config();
         let expected = metadata.symbol_size();
         if self.symbol_size != expected {
-            return Err(SliverError::WrongSymbolSize { expected_bytes: expected.get(), got_bytes: self.symbol_size.get() });
+            return Err(SliverError::WrongSymbolSize {
+                expected_bytes: expected.get(),
+                got_bytes: self.symbol_size.get(),
+            });
         }
         let root = self.merkle_root(config)?;
         let pair_index = self.pair_index(config).unwrap_or_default();

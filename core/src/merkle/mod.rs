@@ -212,14 +212,12 @@ pub enum MerkleError {
 impl core::fmt::Display for MerkleError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            MerkleError::ProofTooLong { max_siblings, got_siblings } => write!(
-                f,
-                "Merkle proof has {got_siblings} siblings, the tree allows at most {max_siblings}"
-            ),
-            MerkleError::LeafIndexOutOfRange { leaf_index, path_siblings } => write!(
-                f,
-                "leaf index {leaf_index} does not fit a Merkle path of {path_siblings} siblings"
-            ),
+            MerkleError::ProofTooLong { max_siblings, got_siblings } => {
+                write!(f, "Merkle proof has {got_siblings} siblings, the tree allows at most {max_siblings}")
+            }
+            MerkleError::LeafIndexOutOfRange { leaf_index, path_siblings } => {
+                write!(f, "leaf index {leaf_index} does not fit a Merkle path of {path_siblings} siblings")
+            }
             MerkleError::RootMismatch => f.write_str("Merkle proof does not lead to the expected root"),
         }
     }
@@ -316,10 +314,8 @@ impl MerkleTree {
         let mut levels = alloc::vec![leaves];
         while levels.last().map_or(0, Vec::len) > 1 {
             let below = levels.last().map(Vec::as_slice).unwrap_or_default();
-            let above = below
-                .chunks(2)
-                .map(|pair| inner_hash(&pair[0], pair.get(1).unwrap_or(&EMPTY_DIGEST)))
-                .collect();
+            let above =
+                below.chunks(2).map(|pair| inner_hash(&pair[0], pair.get(1).unwrap_or(&EMPTY_DIGEST))).collect();
             levels.push(above);
         }
         Self { levels }

@@ -42,11 +42,7 @@ impl BlobId {
     /// The blob ID of a blob whose sliver-pair Merkle root is `root` (SPEC §5.3: the 41-byte
     /// preimage is the BCS of Move's `BlobIdDerivation`).
     pub fn from_root(encoding_type: EncodingType, unencoded_length: u64, root: &Node) -> Self {
-        BlobId(merkle::hash(&[
-            &[encoding_type.as_u8()],
-            &unencoded_length.to_le_bytes(),
-            &root.bytes(),
-        ]))
+        BlobId(merkle::hash(&[&[encoding_type.as_u8()], &unencoded_length.to_le_bytes(), &root.bytes()]))
     }
 
     /// The blob ID from the sliver-pair hashes in pair order (SPEC §5.3), without allocating.
@@ -106,13 +102,10 @@ pub enum BlobIdParseError {
 impl fmt::Display for BlobIdParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            BlobIdParseError::InvalidBase64 => {
-                f.write_str("a blob ID is 43 characters of base64url without padding")
+            BlobIdParseError::InvalidBase64 => f.write_str("a blob ID is 43 characters of base64url without padding"),
+            BlobIdParseError::WrongLength { got_chars } => {
+                write!(f, "a blob ID is 43 characters of base64url without padding, got {got_chars} characters")
             }
-            BlobIdParseError::WrongLength { got_chars } => write!(
-                f,
-                "a blob ID is 43 characters of base64url without padding, got {got_chars} characters"
-            ),
         }
     }
 }
@@ -125,14 +118,14 @@ impl FromStr for BlobId {
     /// Parses base64url without padding; exactly 32 bytes (SPEC §5.4).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         if s.len() != BLOB_ID_TEXT_LEN {
-            return Err(BlobIdParseError::WrongLength { got_chars: s.len() });
+            return Err(BlobIdParseError::WrongLength { got_chars: s.chars().count() });
         }
         let mut out = [0u8; 33];
         let n = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode_slice(s.as_bytes(), &mut out)
             .map_err(|_| BlobIdParseError::InvalidBase64)?;
         if n != BLOB_ID_LEN {
-            return Err(BlobIdParseError::WrongLength { got_chars: s.len() });
+            return Err(BlobIdParseError::WrongLength { got_chars: s.chars().count() });
         }
         let mut id = [0u8; BLOB_ID_LEN];
         id.copy_from_slice(&out[..BLOB_ID_LEN]);
@@ -197,18 +190,16 @@ pub enum MetadataError {
 impl fmt::Display for MetadataError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            MetadataError::WrongPairCount { expected, got } => write!(
-                f,
-                "metadata has {got} sliver-pair hashes, the encoding has {expected} shards"
-            ),
+            MetadataError::WrongPairCount { expected, got } => {
+                write!(f, "metadata has {got} sliver-pair hashes, the encoding has {expected} shards")
+            }
             MetadataError::BlobTooLarge { unencoded_length, max_bytes } => write!(
                 f,
                 "metadata claims {unencoded_length} bytes, more than the maximum blob size of {max_bytes} bytes"
             ),
-            MetadataError::BlobIdMismatch { claimed, computed } => write!(
-                f,
-                "metadata hashes to blob ID {computed}, not the claimed {claimed}"
-            ),
+            MetadataError::BlobIdMismatch { claimed, computed } => {
+                write!(f, "metadata hashes to blob ID {computed}, not the claimed {claimed}")
+            }
         }
     }
 }
@@ -406,9 +397,7 @@ impl VerifiedBlobMetadataWithId {
 
     /// The symbol size of this blob (SPEC §1.3). Never fails: verification bounded the length.
     pub fn symbol_size(&self) -> core::num::NonZeroU16 {
-        self.config
-            .symbol_size(self.unencoded_length())
-            .unwrap_or(core::num::NonZeroU16::MIN)
+        self.config.symbol_size(self.unencoded_length()).unwrap_or(core::num::NonZeroU16::MIN)
     }
 
     /// The hashes of sliver pair `pair_index`, if in range.
@@ -489,10 +478,8 @@ mod tests {
     fn upstream_test_metadata_blob_id() {
         // SPEC §17.3 derived value: walrus test_utils blob_metadata(): n = 10, pair i hashes
         // are [i; 32], length 62 831.
-        let pairs = (0..10u8).map(|i| SliverPairMetadata {
-            primary_hash: Node::Digest([i; 32]),
-            secondary_hash: Node::Digest([i; 32]),
-        });
+        let pairs = (0..10u8)
+            .map(|i| SliverPairMetadata { primary_hash: Node::Digest([i; 32]), secondary_hash: Node::Digest([i; 32]) });
         let id = BlobId::from_pair_hashes(EncodingType::RS2, 62_831, pairs);
         let mut text = [0u8; 43];
         text.copy_from_slice(&id.encode_text());

@@ -2,7 +2,7 @@
 
 use core::num::NonZeroU16;
 
-use super::{write_byte_vec, write_uleb128, uleb128_len, BcsDecode, BcsEncode, BcsWrite, Reader, WireError};
+use super::{uleb128_len, write_byte_vec, write_uleb128, BcsDecode, BcsEncode, BcsWrite, Reader, WireError};
 use crate::encoding::{Axis, DecodingSymbol, EncodingType, GeneralRecoverySymbol, RecoverySymbol, Sliver};
 use crate::merkle::{MerkleProof, Node, MAX_PROOF_LEN};
 use crate::metadata::{BlobId, BlobMetadataRef, BlobMetadataWithIdRef, SliverPairMetadata};
@@ -413,6 +413,11 @@ impl<'a, D: From<&'a [u8]>> BcsDecode<'a> for GeneralRecoverySymbol<D> {
 #[cfg(feature = "alloc")]
 const MIN_RECOVERY_SYMBOL_BYTES: usize = 4;
 
+/// Elements reserved up front when decoding a vector of large structs: a claimed length only
+/// reserves what a few real elements would, and the vector grows as elements actually parse.
+#[cfg(feature = "alloc")]
+const PREALLOCATE_MAX: usize = 64;
+
 /// Encodes a `Vec<GeneralRecoverySymbol>` (the body of `GET /recoverySymbols`, SPEC §11).
 #[cfg(feature = "alloc")]
 pub fn general_recovery_symbols_to_bcs<D: AsRef<[u8]>>(symbols: &[GeneralRecoverySymbol<D>]) -> Vec<u8> {
@@ -435,7 +440,7 @@ pub fn general_recovery_symbols_from_bcs<'a, D: From<&'a [u8]>>(
 ) -> Result<Vec<GeneralRecoverySymbol<D>>, WireError> {
     let mut r = Reader::new(bytes);
     let len = r.seq_len("Vec<GeneralRecoverySymbol>", MIN_RECOVERY_SYMBOL_BYTES + 3)?;
-    let mut out = Vec::with_capacity(len);
+    let mut out = Vec::with_capacity(len.min(PREALLOCATE_MAX));
     for _ in 0..len {
         out.push(GeneralRecoverySymbol::read_bcs(&mut r)?);
     }
@@ -472,7 +477,7 @@ impl<'a, D: From<&'a [u8]>> InconsistencyProof<D> {
     pub fn read_bcs(r: &mut Reader<'a>, target_axis: Axis) -> Result<Self, WireError> {
         let target_sliver_index = r.u16("InconsistencyProof target_sliver_index")?;
         let len = r.seq_len("InconsistencyProof recovery_symbols", MIN_RECOVERY_SYMBOL_BYTES)?;
-        let mut recovery_symbols = Vec::with_capacity(len);
+        let mut recovery_symbols = Vec::with_capacity(len.min(PREALLOCATE_MAX));
         for _ in 0..len {
             recovery_symbols.push(RecoverySymbol::read_bcs(r)?);
         }

@@ -80,16 +80,14 @@ pub enum WireError {
 impl core::fmt::Display for WireError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            WireError::Truncated { reading, needed_bytes, remaining_bytes } => write!(
-                f,
-                "truncated BCS input: reading {reading} needs {needed_bytes} bytes, {remaining_bytes} left"
-            ),
+            WireError::Truncated { reading, needed_bytes, remaining_bytes } => {
+                write!(f, "truncated BCS input: reading {reading} needs {needed_bytes} bytes, {remaining_bytes} left")
+            }
             WireError::TrailingBytes { count } => write!(f, "{count} trailing bytes after the BCS value"),
             WireError::InvalidUleb128 => f.write_str("malformed or non-canonical ULEB128 integer"),
-            WireError::LengthTooLarge { reading, claimed, max } => write!(
-                f,
-                "BCS length of {reading} is {claimed}, at most {max} is possible here"
-            ),
+            WireError::LengthTooLarge { reading, claimed, max } => {
+                write!(f, "BCS length of {reading} is {claimed}, at most {max} is possible here")
+            }
             WireError::InvalidTag { type_name, tag } => write!(f, "invalid BCS tag {tag} for {type_name}"),
             WireError::InvalidValue { what } => write!(f, "invalid value: {what}"),
             WireError::ProofTooLong { got_siblings } => write!(
@@ -97,10 +95,9 @@ impl core::fmt::Display for WireError {
                 "Merkle proof with {got_siblings} siblings (at most {} are possible)",
                 crate::merkle::MAX_PROOF_LEN
             ),
-            WireError::BufferTooSmall { needed_bytes, available_bytes } => write!(
-                f,
-                "output buffer of {available_bytes} bytes is too small, {needed_bytes} needed"
-            ),
+            WireError::BufferTooSmall { needed_bytes, available_bytes } => {
+                write!(f, "output buffer of {available_bytes} bytes is too small, {needed_bytes} needed")
+            }
         }
     }
 }
@@ -368,9 +365,6 @@ mod tests {
     #[test]
     fn claimed_lengths_are_capped_by_the_input() {
         let mut r = Reader::new(&[0x05, 1, 2, 3]);
-        assert_eq!(
-            r.seq_len("v", 1),
-            Err(WireError::LengthTooLarge { reading: "v", claimed: 5, max: 3 })
-        );
+        assert_eq!(r.seq_len("v", 1), Err(WireError::LengthTooLarge { reading: "v", claimed: 5, max: 3 }));
     }
 }

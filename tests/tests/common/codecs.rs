@@ -178,7 +178,11 @@ pub fn samples() -> Vec<Sample> {
             let recovery = last.clone().into_recovery_symbol();
             push(Kind::RecoverySymbol, format!("{tag}, {target} target"), recovery.to_bcs());
             push(Kind::DecodingSymbol, format!("{tag}, {target} target"), recovery.symbol.to_bcs());
-            push(Kind::GeneralRecoverySymbolVec, format!("{tag}, {target} targets"), general_recovery_symbols_to_bcs(&general[..3]));
+            push(
+                Kind::GeneralRecoverySymbolVec,
+                format!("{tag}, {target} targets"),
+                general_recovery_symbols_to_bcs(&general[..3]),
+            );
             let k = usize::from(config.n_symbols_for_recovery(target));
             let symbols: Vec<RecoverySymbol<Vec<u8>>> = (0..n)
                 .take(k)
@@ -187,7 +191,8 @@ pub fn samples() -> Vec<Sample> {
                     source.recovery_symbol(n - 1).unwrap()
                 })
                 .collect();
-            let proof = InconsistencyProof { target_axis: target, target_sliver_index: n - 1, recovery_symbols: symbols };
+            let proof =
+                InconsistencyProof { target_axis: target, target_sliver_index: n - 1, recovery_symbols: symbols };
             push(Kind::InconsistencyProof, format!("{tag}, {target} target"), proof.to_bcs());
             push(Kind::InconsistencyProofTagged, format!("{tag}, {target} target"), proof.to_bcs_tagged());
         }
@@ -223,7 +228,11 @@ pub fn samples() -> Vec<Sample> {
         proof: MerkleProof::default(),
     };
     push(Kind::GeneralRecoverySymbol, "minimal".into(), empty_symbol.to_bcs());
-    push(Kind::GeneralRecoverySymbolVec, "minimal".into(), general_recovery_symbols_to_bcs(&[empty_symbol.clone(), empty_symbol.clone()]));
+    push(
+        Kind::GeneralRecoverySymbolVec,
+        "minimal".into(),
+        general_recovery_symbols_to_bcs(&[empty_symbol.clone(), empty_symbol.clone()]),
+    );
     let big = DecodingSymbol { index: 0x0102, data: bytes_from(9, 300) };
     push(Kind::DecodingSymbol, "300 bytes".into(), big.to_bcs());
     let proof = InconsistencyProof::<Vec<u8>> {
@@ -233,10 +242,15 @@ pub fn samples() -> Vec<Sample> {
     };
     push(Kind::InconsistencyProof, "minimal symbols".into(), proof.to_bcs());
     push(Kind::InconsistencyProofTagged, "minimal symbols".into(), proof.to_bcs_tagged());
-    let empty_proof = InconsistencyProof::<Vec<u8>> { target_axis: Axis::Secondary, target_sliver_index: 0, recovery_symbols: Vec::new() };
+    let empty_proof = InconsistencyProof::<Vec<u8>> {
+        target_axis: Axis::Secondary,
+        target_sliver_index: 0,
+        recovery_symbols: Vec::new(),
+    };
     push(Kind::InconsistencyProof, "no symbols".into(), empty_proof.to_bcs());
     push(Kind::InconsistencyProofTagged, "no symbols".into(), empty_proof.to_bcs_tagged());
-    let empty_sliver = Sliver { axis: Axis::Secondary, index: 3, symbol_size: 2u16.try_into().unwrap(), data: Vec::new() };
+    let empty_sliver =
+        Sliver { axis: Axis::Secondary, index: 3, symbol_size: 2u16.try_into().unwrap(), data: Vec::new() };
     push(Kind::Sliver, "empty".into(), empty_sliver.to_bcs());
     out
 }
