@@ -20,6 +20,7 @@ from types import SimpleNamespace
 import pytest
 
 VECTORS_PATH = Path(__file__).parents[1] / "vectors" / "walrus-rs2.json"
+SPEC_TABLES_PATH = Path(__file__).parents[1] / "vectors" / "spec-tables.json"
 
 _MASK64 = (1 << 64) - 1
 
@@ -27,6 +28,13 @@ _MASK64 = (1 << 64) - 1
 @functools.lru_cache(maxsize=None)
 def load_vectors() -> dict:
     with open(VECTORS_PATH, encoding="utf-8") as f:
+        return json.load(f)
+
+
+@functools.lru_cache(maxsize=None)
+def load_spec_tables() -> dict:
+    """The SPEC tables shared with the Rust suites (tests/vectors/spec-tables.json)."""
+    with open(SPEC_TABLES_PATH, encoding="utf-8") as f:
         return json.load(f)
 
 

@@ -33,7 +33,7 @@ from morsa import (
 )
 
 # The vectors file is the oracle for blob IDs (see conftest.py).
-from conftest import blob_id_bytes_from_root, blob_root, config_values, load_vectors, metadata_bcs, merkle_root, read_uleb128, splitmix64  # noqa: E501
+from conftest import load_spec_tables, blob_id_bytes_from_root, blob_root, config_values, load_vectors, metadata_bcs, merkle_root, read_uleb128, splitmix64  # noqa: E501
 
 
 def _case(seed: int) -> dict:
@@ -287,18 +287,7 @@ def test_valid_blob_id_is_accepted():
 # ------------------------------------------------------------------------------------------
 # EncodingConfig (SPEC §1)
 
-SPEC_1_2_TABLE = [
-    (4, 1, 2, 3),
-    (7, 2, 3, 5),
-    (9, 2, 5, 7),
-    (10, 3, 4, 7),
-    (31, 10, 11, 21),
-    (51, 16, 19, 35),
-    (100, 33, 34, 67),
-    (101, 33, 35, 68),
-    (301, 100, 101, 201),
-    (1000, 333, 334, 667),
-]
+SPEC_1_2_TABLE = [(r["n_shards"], r["f"], r["p"], r["s"]) for r in load_spec_tables()["source_symbols"]]
 
 
 @pytest.mark.parametrize(("n", "f", "p", "s"), SPEC_1_2_TABLE)
@@ -337,13 +326,10 @@ def test_symbol_and_sliver_sizes_follow_the_formula(n):
         assert config.encoded_blob_length(length) == n * metadata_length + n * (p + s) * expected
 
 
-def test_encoded_length_vectors():
+@pytest.mark.parametrize("row", load_spec_tables()["encoded_lengths"], ids=lambda r: f"n{r['n_shards']}-{r['blob_size']}")
+def test_encoded_length_vectors(row):
     """SPEC §1.4."""
-    assert EncodingConfig(10).encoded_blob_length(0) == 6940
-    assert EncodingConfig(10).encoded_blob_length(1) == 6940
-    assert EncodingConfig(1000).encoded_blob_length(1) == 66_034_000
-    assert EncodingConfig(10).encoded_blob_length(4 * 7 * 100) == 10 * ((4 + 7) * 100 + 10 * 2 * 32 + 32)
-    assert EncodingConfig(1000).encoded_blob_length(334 * 667 * 100) == 1000 * ((334 + 667) * 100 + 1000 * 2 * 32 + 32)
+    assert EncodingConfig(row["n_shards"]).encoded_blob_length(row["blob_size"]) == row["encoded_length"]
 
 
 def test_sliver_size_rejects_bad_axis():

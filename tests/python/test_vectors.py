@@ -8,6 +8,7 @@ import hashlib
 import pytest
 
 import morsa
+from conftest import load_spec_tables
 
 
 def _b64url(raw: bytes) -> str:
@@ -186,32 +187,8 @@ def test_case_slivers(sliver_case, spec):
 # SPEC §17.3: the LCG-generated table
 
 LCG_TABLE = [
-    (4, 0, 2, "CmzciFdWJP1IIM-rD3cqXlVBXYM0fpAfHahZBvkaZUI"),
-    (4, 1, 2, "8rTYtl0Qgp7ZIfXWamUfHZimDSqMn8qyS9HoY9JorsM"),
-    (4, 5, 2, "J-lAsmSzsGjZDUzle6ZiMs--JjvgyozG1RtwVsCtvDQ"),
-    (5, 17, 2, "YmBkSSbfPrpRV-xSGLWWVXLG4kBlMwZG-qrAw5U6GCA"),
-    (6, 33, 2, "A0fyQhERy5dwyjY2owNPKF-i606QZQJ8dsa5rTFFRbg"),
-    (7, 3, 2, "IEVGwvYv-1Oa3THK4Jzyutpxoe1zGixi5lzVeiJyWhg"),
-    (7, 100, 8, "wZdYup5cp7VheljVsGPkmkLvm8IGZmnN5NQOKt22ZIk"),
-    (8, 64, 4, "HfL0SqIZBnXkRm82ZtST0VIvgKH506Vz3S_6Zci_aVo"),
-    (9, 1000, 30, "vDR1KzWl44zLvpiVlY53Wg2JViEj_GB4LpKkBnw76Y8"),
-    (10, 1960, 70, "4m-vAzXKU2622xtsO3pRaUdMV1zoOJ62Jzcui9Bq2EI"),
-    (10, 3584, 128, "ws1H7m0ufZ8kRfpsCBg1x9OPz8H0sRJUbIND7N5AsfA"),
-    (10, 3640, 130, "AheF37wWE-3MEQhk_CQOtukZcLS1aCpTcO4H26VhYdA"),
-    (10, 5000, 180, "G9DMh90DpptZlW4LBhr3hmOwO8XrlTVxChQ9z1nExKU"),
-    (13, 777, 18, "ddWDaWnAPsp8izlTVJ5-rvcjr1S5IiTkoQMHijRxNec"),
-    (16, 4097, 64, "HJQlmxURQfr6pzLjb4xfCPkdELxRO-4fNEJ6Ib0aVc4"),
-    (20, 12345, 112, "2SZBvE5MGWyVZBtR33-wWEglnZynVX6YQw1vib_tqlQ"),
-    (31, 5000, 22, "YJACWEA-PGmg3w3Cccgps6R8IDWhsQ2iPXQFlvlwwdA"),
-    (34, 20000, 74, "gy_Pe18FeXDackoQ9lfzYJB1C9m7kz_SzCWhcMSXOoY"),
-    (40, 9999, 28, "fPnGjTaq719y3cioBEia_kFmzJWrdqQsC7fQXC_X9pM"),
-    (67, 3000, 4, "PXvxneMQN5f__PghZ2UMVLh1RLKFTw1k7P-ncB6mWMs"),
-    (100, 1, 2, "w0BKw8WngOxc1K-xBQipCcLlfje_BSzE62cV-AKvroQ"),
-    (100, 30000, 14, "8NagO5keMfyf72NQcPYXruSEbyCA-M789mABcY511hI"),
-    (100, 296140, 130, "PxGcvwk_Pj3DA50ANnCCxB6p8pBo7hpcP6q93Elon14"),
-    (301, 70000, 4, "_KXnZftmgoTa5i8qhSb1xpGUh2X2RZ47vtPeBkFwOQQ"),
-    (1000, 222779, 2, "g5RfV84bbp7SBOLiGPUxVNBEB64MUSSS0KAAg1YQB14"),
-    (1000, 1000000, 6, "QGQakJOStp4NDSMP1YPokzs7YImvzJW1t9cfzzZ9ils"),
+    (row["n_shards"], row["length"], row["symbol_size"], row["blob_id"])
+    for row in load_spec_tables()["lcg_blob_ids"]
 ]
 
 

@@ -10,6 +10,62 @@ use serde::Deserialize;
 /// The vectors file, embedded at compile time.
 pub const VECTORS_JSON: &str = include_str!("../vectors/walrus-rs2.json");
 
+/// The SPEC tables file (`tests/vectors/spec-tables.json`), shared with the Python suite.
+pub const SPEC_TABLES_JSON: &str = include_str!("../vectors/spec-tables.json");
+
+/// Tables transcribed from the Walrus specification.
+#[derive(Debug, Deserialize)]
+pub struct SpecTables {
+    /// SPEC §17.3: blob IDs of [`lcg_bytes`] inputs from the official encoder.
+    pub lcg_blob_ids: Vec<LcgBlobId>,
+    /// SPEC §1.2: `n_shards` → f, p, s.
+    pub source_symbols: Vec<SourceSymbols>,
+    /// SPEC §1.4: encoded lengths.
+    pub encoded_lengths: Vec<EncodedLength>,
+}
+
+/// A row of SPEC §17.3.
+#[derive(Debug, Deserialize)]
+pub struct LcgBlobId {
+    /// Number of shards.
+    pub n_shards: u16,
+    /// Input length in bytes.
+    pub length: usize,
+    /// Symbol size in bytes.
+    pub symbol_size: u16,
+    /// Blob ID (base64url).
+    pub blob_id: String,
+}
+
+/// A row of SPEC §1.2.
+#[derive(Debug, Deserialize)]
+pub struct SourceSymbols {
+    /// Number of shards.
+    pub n_shards: u16,
+    /// Faulty shards tolerated.
+    pub f: u16,
+    /// Primary source symbols (rows).
+    pub p: u16,
+    /// Secondary source symbols (columns).
+    pub s: u16,
+}
+
+/// An encoded-length vector of SPEC §1.4.
+#[derive(Debug, Deserialize)]
+pub struct EncodedLength {
+    /// Number of shards.
+    pub n_shards: u16,
+    /// Blob size in bytes.
+    pub blob_size: u64,
+    /// `encoded_blob_length` in bytes.
+    pub encoded_length: u64,
+}
+
+/// Parses the embedded SPEC tables.
+pub fn spec_tables() -> SpecTables {
+    serde_json::from_str(SPEC_TABLES_JSON).expect("tests/vectors/spec-tables.json parses")
+}
+
 /// The whole vectors file.
 #[derive(Debug, Deserialize)]
 pub struct Vectors {

@@ -1,7 +1,7 @@
 //! Every case of `tests/vectors/walrus-rs2.json` and the SPEC §17 tables: blob IDs, roots,
 //! pair hashes and exact sliver bytes produced by the official Walrus encoder.
 
-use morsa_conformance::{lcg_bytes, sha256_hex, vectors};
+use morsa_conformance::{lcg_bytes, sha256_hex, spec_tables, vectors};
 use morsa_core::encoding::{Axis, EncodingConfig};
 use morsa_core::wire::BcsEncode;
 use morsa_core::BlobId;
@@ -77,38 +77,31 @@ fn generated_cases_match_the_official_encoder() {
 /// SPEC §17.3: blob IDs of `gen(len)` from the official encoder.
 #[test]
 fn spec_lcg_table() {
-    let table: &[(u16, usize, u16, &str)] = &[
-        (4, 0, 2, "CmzciFdWJP1IIM-rD3cqXlVBXYM0fpAfHahZBvkaZUI"),
-        (4, 1, 2, "8rTYtl0Qgp7ZIfXWamUfHZimDSqMn8qyS9HoY9JorsM"),
-        (4, 5, 2, "J-lAsmSzsGjZDUzle6ZiMs--JjvgyozG1RtwVsCtvDQ"),
-        (5, 17, 2, "YmBkSSbfPrpRV-xSGLWWVXLG4kBlMwZG-qrAw5U6GCA"),
-        (6, 33, 2, "A0fyQhERy5dwyjY2owNPKF-i606QZQJ8dsa5rTFFRbg"),
-        (7, 3, 2, "IEVGwvYv-1Oa3THK4Jzyutpxoe1zGixi5lzVeiJyWhg"),
-        (7, 100, 8, "wZdYup5cp7VheljVsGPkmkLvm8IGZmnN5NQOKt22ZIk"),
-        (8, 64, 4, "HfL0SqIZBnXkRm82ZtST0VIvgKH506Vz3S_6Zci_aVo"),
-        (9, 1000, 30, "vDR1KzWl44zLvpiVlY53Wg2JViEj_GB4LpKkBnw76Y8"),
-        (10, 1960, 70, "4m-vAzXKU2622xtsO3pRaUdMV1zoOJ62Jzcui9Bq2EI"),
-        (10, 3584, 128, "ws1H7m0ufZ8kRfpsCBg1x9OPz8H0sRJUbIND7N5AsfA"),
-        (10, 3640, 130, "AheF37wWE-3MEQhk_CQOtukZcLS1aCpTcO4H26VhYdA"),
-        (10, 5000, 180, "G9DMh90DpptZlW4LBhr3hmOwO8XrlTVxChQ9z1nExKU"),
-        (13, 777, 18, "ddWDaWnAPsp8izlTVJ5-rvcjr1S5IiTkoQMHijRxNec"),
-        (16, 4097, 64, "HJQlmxURQfr6pzLjb4xfCPkdELxRO-4fNEJ6Ib0aVc4"),
-        (20, 12345, 112, "2SZBvE5MGWyVZBtR33-wWEglnZynVX6YQw1vib_tqlQ"),
-        (31, 5000, 22, "YJACWEA-PGmg3w3Cccgps6R8IDWhsQ2iPXQFlvlwwdA"),
-        (34, 20000, 74, "gy_Pe18FeXDackoQ9lfzYJB1C9m7kz_SzCWhcMSXOoY"),
-        (40, 9999, 28, "fPnGjTaq719y3cioBEia_kFmzJWrdqQsC7fQXC_X9pM"),
-        (67, 3000, 4, "PXvxneMQN5f__PghZ2UMVLh1RLKFTw1k7P-ncB6mWMs"),
-        (100, 1, 2, "w0BKw8WngOxc1K-xBQipCcLlfje_BSzE62cV-AKvroQ"),
-        (100, 30000, 14, "8NagO5keMfyf72NQcPYXruSEbyCA-M789mABcY511hI"),
-        (100, 296_140, 130, "PxGcvwk_Pj3DA50ANnCCxB6p8pBo7hpcP6q93Elon14"),
-        (301, 70000, 4, "_KXnZftmgoTa5i8qhSb1xpGUh2X2RZ47vtPeBkFwOQQ"),
-        (1000, 222_779, 2, "g5RfV84bbp7SBOLiGPUxVNBEB64MUSSS0KAAg1YQB14"),
-        (1000, 1_000_000, 6, "QGQakJOStp4NDSMP1YPokzs7YImvzJW1t9cfzzZ9ils"),
-    ];
-    for &(n, len, symbol_size, want) in table {
+    let tables = spec_tables();
+    assert_eq!(tables.lcg_blob_ids.len(), 26);
+    for row in tables.lcg_blob_ids {
+        let (n, len) = (row.n_shards, row.length);
         let config = EncodingConfig::new(n).unwrap();
-        let data = lcg_bytes(len);
-        assert_eq!(config.symbol_size(len as u64).unwrap().get(), symbol_size, "n = {n}, len = {len}");
-        assert_eq!(config.blob_id(&data).unwrap().to_string(), want, "n = {n}, len = {len}");
+        assert_eq!(config.symbol_size(len as u64).unwrap().get(), row.symbol_size, "n = {n}, len = {len}");
+        assert_eq!(config.blob_id(&lcg_bytes(len)).unwrap().to_string(), row.blob_id, "n = {n}, len = {len}");
+    }
+}
+
+/// SPEC §1.2 and §1.4: source symbols and encoded lengths.
+#[test]
+fn spec_configuration_tables() {
+    let tables = spec_tables();
+    for row in tables.source_symbols {
+        let c = EncodingConfig::new(row.n_shards).unwrap();
+        assert_eq!(
+            (c.max_faulty(), c.n_primary_source_symbols(), c.n_secondary_source_symbols()),
+            (row.f, row.p, row.s),
+            "n = {}",
+            row.n_shards
+        );
+    }
+    for row in tables.encoded_lengths {
+        let c = EncodingConfig::new(row.n_shards).unwrap();
+        assert_eq!(c.encoded_blob_length(row.blob_size), Ok(row.encoded_length), "{row:?}");
     }
 }
