@@ -1,0 +1,636 @@
+//! The codec: encoding configuration, blob IDs, metadata, slivers, decoding, recovery symbols
+//! and inconsistency proofs (SPEC §1–§9).
+
+use std::num::NonZeroU16;
+
+use morsa_core::encoding::{
+    self, mapping, recover_sliver as core_recover_sliver, BlobDecoder, GeneralRecoverySymbol,
+    InconsistencyProof as CoreInconsistencyProof, RecoveryError, RecoverySymbolSource, Sliver as CoreSliver,
+    SliverError,
+};
+use morsa_core::metadata::{BlobMetadataWithId, VerifiedBlobMetadataWithId};
+use morsa_core::wire::{BcsDecode, BcsEncode};
+use morsa_core::{Axis, BlobId, EncodingConfig};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyList};
+
+use crate::common::*;
+
+fn recovery_err(py: Python<'_>, e: RecoveryError) -> PyErr {
+    match e {
+        RecoveryError::Inconsistent(proof) => {
+            let err = InconsistentEncodingError::new_err(
+                "the recovered sliver does not match the metadata: the blob is inconsistently encoded \
+                 (the error's `proof` attribute holds the inconsistency proof)",
+            );
+            if let Ok(obj) = Bound::new(py, InconsistencyProof(*proof)) {
+                let _ = err.value(py).setattr("proof", obj);
+            }
+            err
+        }
+        RecoveryError::NotEnoughSymbols { .. } => DecodingError::new_err(e.to_string()),
+        _ => VerificationError::new_err(e.to_string()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Classes
+
+/// The RS2 encoding parameters for `n_shards` shards (SPEC §1).
+#[pyclass(frozen, module = "morsa._native", name = "EncodingConfig")]
+struct PyEncodingConfig(EncodingConfig);
+
+#[pymethods]
+impl PyEncodingConfig {
+    #[new]
+    #[pyo3(signature = (n_shards = ShardCount::MAINNET), text_signature = "(n_shards=1000)")]
+    fn new(n_shards: ShardCount) -> PyResult<Self> {
+        config(n_shards).map(Self)
+    }
+
+    #[getter]
+    fn n_shards(&self) -> u16 {
+        self.0.n_shards()
+    }
+
+    #[getter]
+    fn max_faulty(&self) -> u16 {
+        self.0.max_faulty()
+    }
+
+    #[getter]
+    fn n_primary_source_symbols(&self) -> u16 {
+        self.0.n_primary_source_symbols()
+    }
+
+    #[getter]
+    fn n_secondary_source_symbols(&self) -> u16 {
+        self.0.n_secondary_source_symbols()
+    }
+
+    #[getter]
+    fn max_blob_size(&self) -> u64 {
+        self.0.max_blob_size()
+    }
+
+    fn symbol_size(&self, blob_size: u64) -> PyResult<u16> {
+        self.0.symbol_size(blob_size).map(NonZeroU16::get).map_err(encode_err)
+    }
+
+    fn encoded_blob_length(&self, blob_size: u64) -> PyResult<u64> {
+        self.0.encoded_blob_length(blob_size).map_err(encode_err)
+    }
+
+    fn sliver_size(&self, axis: &str, blob_size: u64) -> PyResult<usize> {
+        let symbol_size = self.0.symbol_size(blob_size).map_err(encode_err)?;
+        Ok(self.0.sliver_len(parse_axis(axis)?, symbol_size))
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "EncodingConfig(n_shards={}, f={}, p={}, s={})",
+            self.0.n_shards(),
+            self.0.max_faulty(),
+            self.0.n_primary_source_symbols(),
+            self.0.n_secondary_source_symbols()
+        )
+    }
+
+    fn __eq__(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+
+    fn __hash__(&self) -> u64 {
+        u64::from(self.0.n_shards())
+    }
+}
+
+/// Verified blob metadata: blob ID, unencoded length and the sliver-pair hashes (SPEC §5).
+#[pyclass(frozen, module = "morsa._native", name = "BlobMetadata")]
+struct PyBlobMetadata(VerifiedBlobMetadataWithId);
+
+#[pymethods]
+impl PyBlobMetadata {
+    #[staticmethod]
+    #[pyo3(signature = (data, n_shards = None))]
+    fn from_bytes(py: Python<'_>, data: &Bound<'_, PyAny>, n_shards: Option<ShardCount>) -> PyResult<Self> {
+        let parsed = with_bytes(py, data, |bytes| BlobMetadataWithId::from_bcs(bytes))?.map_err(wire_err)?;
+        let n = match n_shards {
+            Some(n) => n,
+            None => ShardCount(u32::try_from(parsed.metadata.hashes.len()).unwrap_or(u32::MAX)),
+        };
+        let config = config(n)?;
+        py.detach(|| parsed.verify(&config)).map(Self).map_err(metadata_err)
+    }
+
+    #[getter]
+    fn blob_id(&self) -> String {
+        self.0.blob_id().to_string()
+    }
+
+    #[getter]
+    fn blob_id_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, self.0.blob_id().as_bytes())
+    }
+
+    #[getter]
+    fn unencoded_length(&self) -> u64 {
+        self.0.unencoded_length()
+    }
+
+    #[getter]
+    fn n_shards(&self) -> u16 {
+        self.0.config().n_shards()
+    }
+
+    #[getter]
+    fn symbol_size(&self) -> u16 {
+        self.0.symbol_size().get()
+    }
+
+    #[getter]
+    fn encoding_type(&self) -> String {
+        self.0.metadata().encoding_type.to_string()
+    }
+
+    #[getter]
+    fn config(&self) -> PyEncodingConfig {
+        PyEncodingConfig(*self.0.config())
+    }
+
+    fn pair_hashes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let items =
+            self.0.metadata().hashes.iter().map(|pair| {
+                (PyBytes::new(py, &pair.primary_hash.bytes()), PyBytes::new(py, &pair.secondary_hash.bytes()))
+            });
+        PyList::new(py, items)
+    }
+
+    fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.0.to_bcs())
+    }
+
+    fn metadata_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.0.metadata().to_bcs())
+    }
+
+    fn shard_for_pair(&self, pair_index: u32) -> PyResult<u16> {
+        let pair = index_u16(pair_index, "pair index")?;
+        mapping::shard_index_for_pair(self.0.blob_id(), self.0.config().n_shards(), pair)
+            .ok_or_else(|| PyValueError::new_err(format!("pair index {pair_index} is out of range")))
+    }
+
+    fn pair_for_shard(&self, shard_index: u32) -> PyResult<u16> {
+        let shard = index_u16(shard_index, "shard index")?;
+        mapping::pair_index_for_shard(self.0.blob_id(), self.0.config().n_shards(), shard)
+            .ok_or_else(|| PyValueError::new_err(format!("shard index {shard_index} is out of range")))
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "BlobMetadata(blob_id='{}', unencoded_length={}, n_shards={}, symbol_size={})",
+            self.0.blob_id(),
+            self.0.unencoded_length(),
+            self.0.config().n_shards(),
+            self.0.symbol_size()
+        )
+    }
+
+    fn __eq__(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+/// A primary or secondary sliver (SPEC §3.3, §6).
+#[pyclass(frozen, module = "morsa._native", name = "Sliver")]
+struct PySliver(CoreSliver<Vec<u8>>);
+
+#[pymethods]
+impl PySliver {
+    #[new]
+    fn new(axis: &str, index: u32, symbol_size: u32, data: Vec<u8>) -> PyResult<Self> {
+        let symbol_size = u16::try_from(symbol_size)
+            .ok()
+            .and_then(NonZeroU16::new)
+            .ok_or_else(|| PyValueError::new_err(format!("symbol_size must be in 1..=65535, not {symbol_size}")))?;
+        Ok(Self(CoreSliver { axis: parse_axis(axis)?, index: index_u16(index, "sliver index")?, symbol_size, data }))
+    }
+
+    #[staticmethod]
+    fn from_bytes(py: Python<'_>, data: &Bound<'_, PyAny>, axis: &str) -> PyResult<Self> {
+        let axis = parse_axis(axis)?;
+        with_bytes(py, data, |bytes| CoreSliver::<Vec<u8>>::from_bcs(bytes, axis))?.map(Self).map_err(wire_err)
+    }
+
+    #[getter]
+    fn axis(&self) -> &'static str {
+        self.0.axis.as_str()
+    }
+
+    #[getter]
+    fn index(&self) -> u16 {
+        self.0.index
+    }
+
+    #[getter]
+    fn symbol_size(&self) -> u16 {
+        self.0.symbol_size.get()
+    }
+
+    #[getter]
+    fn data<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.0.data)
+    }
+
+    fn pair_index(&self, n_shards: ShardCount) -> PyResult<u16> {
+        let config = config(n_shards)?;
+        self.0.pair_index(&config).ok_or_else(|| {
+            sliver_err(SliverError::IndexOutOfRange { index: self.0.index, n_shards: config.n_shards() })
+        })
+    }
+
+    fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.0.to_bcs())
+    }
+
+    fn verify(&self, py: Python<'_>, metadata: &PyBlobMetadata) -> PyResult<()> {
+        py.detach(|| self.0.verify(&metadata.0)).map_err(sliver_err)
+    }
+
+    fn recovery_symbols(
+        &self,
+        py: Python<'_>,
+        target_indices: Vec<u32>,
+        n_shards: ShardCount,
+    ) -> PyResult<Vec<PyRecoverySymbol>> {
+        let config = config(n_shards)?;
+        let targets = target_indices.into_iter().map(|t| index_u16(t, "target index")).collect::<PyResult<Vec<_>>>()?;
+        let symbols = py.detach(|| -> Result<Vec<Option<GeneralRecoverySymbol<Vec<u8>>>>, SliverError> {
+            let source = RecoverySymbolSource::new(&config, &self.0)?;
+            Ok(targets.iter().map(|t| source.general_recovery_symbol(*t)).collect())
+        });
+        symbols
+            .map_err(sliver_err)?
+            .into_iter()
+            .map(|s| s.map(PyRecoverySymbol).ok_or_else(|| PyValueError::new_err("target index is out of range")))
+            .collect()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Sliver(axis='{}', index={}, symbol_size={}, size={})",
+            self.0.axis,
+            self.0.index,
+            self.0.symbol_size,
+            self.0.data.len()
+        )
+    }
+
+    fn __eq__(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+/// A recovery symbol with its Merkle proof (SPEC §8, the REST `GeneralRecoverySymbol`).
+#[pyclass(frozen, module = "morsa._native", name = "RecoverySymbol")]
+struct PyRecoverySymbol(GeneralRecoverySymbol<Vec<u8>>);
+
+#[pymethods]
+impl PyRecoverySymbol {
+    #[staticmethod]
+    fn from_bytes(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Self> {
+        with_bytes(py, data, |bytes| GeneralRecoverySymbol::<Vec<u8>>::from_bcs(bytes))?.map(Self).map_err(wire_err)
+    }
+
+    #[getter]
+    fn target_axis(&self) -> &'static str {
+        self.0.target_axis.as_str()
+    }
+
+    #[getter]
+    fn target_index(&self) -> u16 {
+        self.0.target_index
+    }
+
+    #[getter]
+    fn source_index(&self) -> u16 {
+        self.0.symbol.index
+    }
+
+    #[getter]
+    fn data<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.0.symbol.data)
+    }
+
+    #[getter]
+    fn symbol_id(&self) -> (u16, u16) {
+        self.0.symbol_id()
+    }
+
+    fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.0.to_bcs())
+    }
+
+    fn verify(&self, metadata: &PyBlobMetadata) -> PyResult<()> {
+        let symbol = encoding::RecoverySymbol { symbol: self.0.symbol.clone(), proof: self.0.proof.clone() };
+        metadata
+            .0
+            .verify_recovery_symbol(&symbol, self.0.target_axis, self.0.target_index)
+            .map_err(|e| VerificationError::new_err(e.to_string()))
+    }
+
+    fn __repr__(&self) -> String {
+        let (row, col) = self.0.symbol_id();
+        format!(
+            "RecoverySymbol(target_axis='{}', target_index={}, source_index={}, symbol_id='{row}-{col}')",
+            self.0.target_axis, self.0.target_index, self.0.symbol.index
+        )
+    }
+}
+
+/// Proof that a blob was encoded inconsistently (SPEC §9).
+#[pyclass(frozen, module = "morsa._native", name = "InconsistencyProof")]
+struct InconsistencyProof(CoreInconsistencyProof<Vec<u8>>);
+
+#[pymethods]
+impl InconsistencyProof {
+    #[staticmethod]
+    #[pyo3(signature = (data, axis = None))]
+    fn from_bytes(py: Python<'_>, data: &Bound<'_, PyAny>, axis: Option<&str>) -> PyResult<Self> {
+        let axis = axis.map(parse_axis).transpose()?;
+        with_bytes(py, data, |bytes| match axis {
+            Some(axis) => CoreInconsistencyProof::<Vec<u8>>::from_bcs(bytes, axis),
+            None => CoreInconsistencyProof::<Vec<u8>>::from_bcs_tagged(bytes),
+        })?
+        .map(Self)
+        .map_err(wire_err)
+    }
+
+    #[getter]
+    fn target_axis(&self) -> &'static str {
+        self.0.target_axis.as_str()
+    }
+
+    #[getter]
+    fn target_index(&self) -> u16 {
+        self.0.target_sliver_index
+    }
+
+    #[getter]
+    fn n_symbols(&self) -> usize {
+        self.0.recovery_symbols.len()
+    }
+
+    #[pyo3(signature = (tagged = false))]
+    fn to_bytes<'py>(&self, py: Python<'py>, tagged: bool) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &if tagged { self.0.to_bcs_tagged() } else { self.0.to_bcs() })
+    }
+
+    fn verify(&self, py: Python<'_>, metadata: &PyBlobMetadata) -> PyResult<()> {
+        py.detach(|| self.0.verify(&metadata.0)).map_err(|e| VerificationError::new_err(e.to_string()))
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "InconsistencyProof(target_axis='{}', target_index={}, n_symbols={})",
+            self.0.target_axis,
+            self.0.target_sliver_index,
+            self.0.recovery_symbols.len()
+        )
+    }
+}
+
+/// A fully encoded blob: metadata and all 2n slivers (SPEC §3).
+#[pyclass(frozen, module = "morsa._native", name = "EncodedBlob")]
+struct PyEncodedBlob(encoding::EncodedBlob);
+
+#[pymethods]
+impl PyEncodedBlob {
+    #[getter]
+    fn blob_id(&self) -> String {
+        self.0.blob_id().to_string()
+    }
+
+    #[getter]
+    fn metadata(&self) -> PyBlobMetadata {
+        PyBlobMetadata(self.0.metadata().clone())
+    }
+
+    #[getter]
+    fn symbol_size(&self) -> u16 {
+        self.0.symbol_size().get()
+    }
+
+    #[getter]
+    fn n_shards(&self) -> u16 {
+        self.0.metadata().config().n_shards()
+    }
+
+    fn sliver(&self, axis: &str, index: u32) -> PyResult<PySliver> {
+        let axis = parse_axis(axis)?;
+        self.0
+            .sliver(axis, index_u16(index, "sliver index")?)
+            .map(|s| PySliver(s.to_owned_sliver()))
+            .ok_or_else(|| PyValueError::new_err(format!("sliver index {index} is out of range")))
+    }
+
+    #[getter]
+    fn primary_slivers(&self) -> Vec<PySliver> {
+        self.0.slivers(Axis::Primary).map(|s| PySliver(s.to_owned_sliver())).collect()
+    }
+
+    #[getter]
+    fn secondary_slivers(&self) -> Vec<PySliver> {
+        self.0.slivers(Axis::Secondary).map(|s| PySliver(s.to_owned_sliver())).collect()
+    }
+
+    fn sliver_pair(&self, pair_index: u32) -> PyResult<(PySliver, PySliver)> {
+        let (p, s) = self
+            .0
+            .sliver_pair(index_u16(pair_index, "pair index")?)
+            .ok_or_else(|| PyValueError::new_err(format!("pair index {pair_index} is out of range")))?;
+        Ok((PySliver(p.to_owned_sliver()), PySliver(s.to_owned_sliver())))
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "EncodedBlob(blob_id='{}', n_shards={}, symbol_size={})",
+            self.0.blob_id(),
+            self.0.metadata().config().n_shards(),
+            self.0.symbol_size()
+        )
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Functions
+
+/// The metadata (and blob ID) of a bytes-like object.
+#[pyfunction]
+#[pyo3(signature = (data, n_shards = ShardCount::MAINNET, progress = None), text_signature = "(data, n_shards=1000, progress=None)")]
+fn compute_metadata(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    n_shards: ShardCount,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<PyBlobMetadata> {
+    let config = config(n_shards)?;
+    let progress = Progress::new(progress.as_ref());
+    let result = with_bytes(py, data, |bytes| {
+        config.compute_metadata_with_progress(bytes, Some(&mut |done, total| progress.report(done, total)))
+    })?;
+    progress.finish()?;
+    result.map(PyBlobMetadata).map_err(encode_err)
+}
+
+/// The blob ID (base64url) of a bytes-like object.
+#[pyfunction]
+#[pyo3(signature = (data, n_shards = ShardCount::MAINNET, progress = None), text_signature = "(data, n_shards=1000, progress=None)")]
+fn blob_id(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    n_shards: ShardCount,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<String> {
+    compute_metadata(py, data, n_shards, progress).map(|m| m.0.blob_id().to_string())
+}
+
+/// Encodes a bytes-like object into metadata and all slivers.
+#[pyfunction]
+#[pyo3(signature = (data, n_shards = ShardCount::MAINNET, progress = None), text_signature = "(data, n_shards=1000, progress=None)")]
+fn encode(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    n_shards: ShardCount,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<PyEncodedBlob> {
+    let config = config(n_shards)?;
+    let progress = Progress::new(progress.as_ref());
+    let result = with_bytes(py, data, |bytes| {
+        config.encode_with_progress(bytes, Some(&mut |done, total| progress.report(done, total)))
+    })?;
+    progress.finish()?;
+    result.map(PyEncodedBlob).map_err(encode_err)
+}
+
+/// Decodes a blob from an iterable of slivers: each is verified, invalid ones are skipped (and
+/// reported to `on_invalid(sliver, reason)` when given), and iteration stops as soon as `p`
+/// valid primary slivers are held.
+#[pyfunction]
+#[pyo3(signature = (metadata, slivers, consistency_check = "default", on_invalid = None))]
+fn decode<'py>(
+    py: Python<'py>,
+    metadata: &PyBlobMetadata,
+    slivers: &Bound<'py, PyAny>,
+    consistency_check: &str,
+    on_invalid: Option<Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let check = parse_check(consistency_check)?;
+    let mut primary = BlobDecoder::new(&metadata.0, Axis::Primary);
+    let mut secondary = BlobDecoder::new(&metadata.0, Axis::Secondary);
+    for item in slivers.try_iter()? {
+        let item = item?;
+        let sliver =
+            item.cast::<PySliver>().map_err(|_| PyTypeError::new_err("slivers must be morsa.Sliver objects"))?;
+        let core_sliver = &sliver.get().0;
+        let decoder = match core_sliver.axis {
+            Axis::Primary => &mut primary,
+            Axis::Secondary => &mut secondary,
+        };
+        // Invalid slivers are skipped: only the count of valid ones matters.
+        if let Err(e) = py.detach(|| decoder.add_sliver(core_sliver)) {
+            if let Some(callback) = &on_invalid {
+                callback.call1((sliver, e.to_string()))?;
+            }
+        }
+        if primary.is_ready() {
+            break;
+        }
+    }
+    let chosen = if primary.is_ready() || (!secondary.is_ready() && primary.count() >= secondary.count()) {
+        &primary
+    } else {
+        &secondary
+    };
+    let blob = py.detach(|| chosen.decode(check)).map_err(decode_err)?;
+    Ok(PyBytes::new(py, &blob))
+}
+
+/// Recovers a sliver from recovery symbols; raises InconsistentEncodingError (with a `proof`
+/// attribute) when the blob is inconsistently encoded.
+#[pyfunction]
+fn recover_sliver(
+    py: Python<'_>,
+    metadata: &PyBlobMetadata,
+    target_axis: &str,
+    target_index: u32,
+    symbols: Vec<PyRef<'_, PyRecoverySymbol>>,
+) -> PyResult<PySliver> {
+    let axis = parse_axis(target_axis)?;
+    let target = index_u16(target_index, "target index")?;
+    let symbols: Vec<encoding::RecoverySymbol<&[u8]>> = symbols
+        .iter()
+        .filter(|s| s.0.target_axis == axis && s.0.target_index == target)
+        .map(|s| encoding::RecoverySymbol {
+            symbol: encoding::DecodingSymbol { index: s.0.symbol.index, data: s.0.symbol.data.as_slice() },
+            proof: s.0.proof.clone(),
+        })
+        .collect();
+    py.detach(|| core_recover_sliver(&metadata.0, axis, target, symbols)).map(PySliver).map_err(|e| recovery_err(py, e))
+}
+
+/// Whether a blob ID text is valid (43 characters of base64url without padding).
+#[pyfunction]
+fn parse_blob_id_bytes<'py>(py: Python<'py>, blob_id: &str) -> PyResult<Bound<'py, PyBytes>> {
+    Ok(PyBytes::new(py, parse_blob_id(blob_id)?.as_bytes()))
+}
+
+/// The text form of a 32-byte blob ID.
+#[pyfunction]
+fn blob_id_from_bytes(data: &[u8]) -> PyResult<String> {
+    let bytes: [u8; 32] = data
+        .try_into()
+        .map_err(|_| InvalidBlobIdError::new_err(format!("a blob ID is 32 bytes, got {}", data.len())))?;
+    Ok(BlobId(bytes).to_string())
+}
+
+/// The shard that stores sliver pair `pair_index` of `blob_id` (SPEC §4.2).
+#[pyfunction]
+fn shard_index_for_pair(blob_id: &str, n_shards: ShardCount, pair_index: u32) -> PyResult<u16> {
+    let config = config(n_shards)?;
+    mapping::shard_index_for_pair(&parse_blob_id(blob_id)?, config.n_shards(), index_u16(pair_index, "pair index")?)
+        .ok_or_else(|| PyValueError::new_err(format!("pair index {pair_index} is out of range")))
+}
+
+/// The sliver pair stored on shard `shard_index` for `blob_id` (SPEC §4.2).
+#[pyfunction]
+fn pair_index_for_shard(blob_id: &str, n_shards: ShardCount, shard_index: u32) -> PyResult<u16> {
+    let config = config(n_shards)?;
+    mapping::pair_index_for_shard(&parse_blob_id(blob_id)?, config.n_shards(), index_u16(shard_index, "shard index")?)
+        .ok_or_else(|| PyValueError::new_err(format!("shard index {shard_index} is out of range")))
+}
+
+/// Adds the codec classes and functions to the module.
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyEncodingConfig>()?;
+    m.add_class::<PyBlobMetadata>()?;
+    m.add_class::<PySliver>()?;
+    m.add_class::<PyRecoverySymbol>()?;
+    m.add_class::<InconsistencyProof>()?;
+    m.add_class::<PyEncodedBlob>()?;
+    m.add_function(wrap_pyfunction!(compute_metadata, m)?)?;
+    m.add_function(wrap_pyfunction!(blob_id, m)?)?;
+    m.add_function(wrap_pyfunction!(encode, m)?)?;
+    m.add_function(wrap_pyfunction!(decode, m)?)?;
+    m.add_function(wrap_pyfunction!(recover_sliver, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_blob_id_bytes, m)?)?;
+    m.add_function(wrap_pyfunction!(blob_id_from_bytes, m)?)?;
+    m.add_function(wrap_pyfunction!(shard_index_for_pair, m)?)?;
+    m.add_function(wrap_pyfunction!(pair_index_for_shard, m)?)?;
+    m.add("MAINNET_N_SHARDS", encoding::MAINNET_N_SHARDS)?;
+    m.add("MIN_SHARDS", encoding::MIN_SHARDS)?;
+    m.add("MAX_SHARDS", encoding::MAX_SHARDS)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

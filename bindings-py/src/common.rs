@@ -1,0 +1,216 @@
+//! Exceptions, error mapping and argument conversions shared by the binding modules.
+
+use std::sync::Mutex;
+
+use morsa_core::encoding::{self, ConsistencyCheck, DecodeError, EncodeError, SliverError};
+use morsa_core::metadata::MetadataError;
+use morsa_core::wire::WireError;
+use morsa_core::{Axis, BlobId, EncodingConfig};
+use pyo3::buffer::PyBuffer;
+use pyo3::create_exception;
+use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+
+create_exception!(_native, MorsaError, PyValueError, "Base class of every Morsa error; a subclass of ValueError.");
+create_exception!(
+    _native,
+    EncodingError,
+    MorsaError,
+    "The encoding parameters or the blob size are invalid (SPEC §1)."
+);
+create_exception!(
+    _native,
+    BlobTooLargeError,
+    EncodingError,
+    "The blob exceeds the maximum size for its shard count: p * s * 65534 bytes (SPEC §1.4)."
+);
+create_exception!(
+    _native,
+    InvalidBlobIdError,
+    MorsaError,
+    "Text that is not a blob ID (43 characters of base64url, SPEC §5.4)."
+);
+create_exception!(_native, WireFormatError, MorsaError, "Malformed, truncated or non-canonical BCS bytes.");
+create_exception!(
+    _native,
+    VerificationError,
+    MorsaError,
+    "Metadata, a sliver, a recovery symbol or a proof does not verify (SPEC §5.5, §6, §8, §9)."
+);
+create_exception!(_native, DecodingError, MorsaError, "Too few valid slivers or symbols to decode (SPEC §7, §8).");
+create_exception!(
+    _native,
+    InconsistentEncodingError,
+    DecodingError,
+    "The blob was encoded inconsistently: decoded data does not match its metadata (SPEC §7, §9)."
+);
+
+// ---------------------------------------------------------------------------------------------
+// Error mapping
+
+pub(crate) fn encode_err(e: EncodeError) -> PyErr {
+    match e {
+        EncodeError::BlobTooLarge { .. } => BlobTooLargeError::new_err(e.to_string()),
+        _ => EncodingError::new_err(e.to_string()),
+    }
+}
+
+pub(crate) fn wire_err(e: WireError) -> PyErr {
+    WireFormatError::new_err(e.to_string())
+}
+
+pub(crate) fn metadata_err(e: MetadataError) -> PyErr {
+    VerificationError::new_err(e.to_string())
+}
+
+pub(crate) fn sliver_err(e: SliverError) -> PyErr {
+    VerificationError::new_err(e.to_string())
+}
+
+pub(crate) fn decode_err(e: DecodeError) -> PyErr {
+    match e {
+        DecodeError::InconsistentEncoding => InconsistentEncodingError::new_err(e.to_string()),
+        _ => DecodingError::new_err(e.to_string()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conversions
+
+/// A shard-count argument: any Python int. Values out of the `u32` range (negative or huge)
+/// raise `EncodingError` like other unusable shard counts, not `OverflowError`.
+#[derive(Clone, Copy)]
+pub(crate) struct ShardCount(pub(crate) u32);
+
+impl ShardCount {
+    pub(crate) const MAINNET: Self = Self(encoding::MAINNET_N_SHARDS as u32);
+}
+
+impl<'a, 'py> FromPyObject<'a, 'py> for ShardCount {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        match obj.extract::<u32>() {
+            Ok(n) => Ok(Self(n)),
+            Err(e) if e.is_instance_of::<PyOverflowError>(obj.py()) => Err(EncodingError::new_err(format!(
+                "n_shards = {} is out of range: RedStuff needs {} to {} shards",
+                obj.str().map(|s| s.to_string()).unwrap_or_default(),
+                encoding::MIN_SHARDS,
+                encoding::MAX_SHARDS
+            ))),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+pub(crate) fn config(n_shards: ShardCount) -> PyResult<EncodingConfig> {
+    let n_shards = n_shards.0;
+    let n = u16::try_from(n_shards).map_err(|_| {
+        EncodingError::new_err(format!(
+            "n_shards = {n_shards} is too large: the Reed-Solomon codes support at most {} shards",
+            encoding::MAX_SHARDS
+        ))
+    })?;
+    EncodingConfig::new(n).map_err(encode_err)
+}
+
+pub(crate) fn parse_axis(axis: &str) -> PyResult<Axis> {
+    match axis {
+        "primary" => Ok(Axis::Primary),
+        "secondary" => Ok(Axis::Secondary),
+        other => Err(PyValueError::new_err(format!("axis must be 'primary' or 'secondary', not {other:?}"))),
+    }
+}
+
+pub(crate) fn parse_blob_id(text: &str) -> PyResult<BlobId> {
+    text.parse::<BlobId>().map_err(|e| InvalidBlobIdError::new_err(format!("{text:?}: {e}")))
+}
+
+pub(crate) fn parse_check(check: &str) -> PyResult<ConsistencyCheck> {
+    match check {
+        "default" => Ok(ConsistencyCheck::Default),
+        "strict" => Ok(ConsistencyCheck::Strict),
+        "skip" => Ok(ConsistencyCheck::Skip),
+        other => Err(PyValueError::new_err(format!(
+            "consistency_check must be 'default', 'strict' or 'skip', not {other:?}"
+        ))),
+    }
+}
+
+pub(crate) fn index_u16(value: u32, what: &str) -> PyResult<u16> {
+    u16::try_from(value).map_err(|_| PyValueError::new_err(format!("{what} {value} is out of range (0..65535)")))
+}
+
+/// Runs `f` on the bytes of a buffer-protocol object with the GIL released.
+pub(crate) fn with_bytes<R: Send>(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    f: impl FnOnce(&[u8]) -> R + Send,
+) -> PyResult<R> {
+    if data.is_instance_of::<pyo3::types::PyString>() {
+        return Err(PyTypeError::new_err(
+            "expected a bytes-like object; to read a file, pass a path (pathlib.Path) to the morsa package functions",
+        ));
+    }
+    let buffer = PyBuffer::<u8>::get(data)
+        .map_err(|_| PyTypeError::new_err(format!("expected a bytes-like object, not {}", data.get_type())))?;
+    match buffer.as_slice_ptr() {
+        Some(ptr) if buffer.readonly() => {
+            // SAFETY: the buffer is read-only and C-contiguous, and `buffer` keeps the exporter
+            // alive and the memory valid until it is dropped after `f` returns.
+            let bytes: &[u8] = unsafe { ptr.as_ref() };
+            let result = py.detach(|| f(bytes));
+            drop(buffer);
+            Ok(result)
+        }
+        _ => {
+            let owned = buffer.to_vec(py)?;
+            Ok(py.detach(|| f(&owned)))
+        }
+    }
+}
+
+/// A progress callback that calls a Python callable `(done, total)` with the GIL reacquired;
+/// the first exception it raises is kept and re-raised when the work ends.
+pub(crate) struct Progress<'a> {
+    callback: Option<&'a Py<PyAny>>,
+    error: Mutex<Option<PyErr>>,
+}
+
+impl<'a> Progress<'a> {
+    pub(crate) fn new(callback: Option<&'a Py<PyAny>>) -> Self {
+        Self { callback, error: Mutex::new(None) }
+    }
+
+    pub(crate) fn report(&self, done: u64, total: u64) {
+        let Some(cb) = self.callback else { return };
+        let mut error = self.error.lock().unwrap_or_else(|e| e.into_inner());
+        if error.is_some() {
+            return;
+        }
+        if let Err(e) = Python::attach(|py| cb.call1(py, (done, total)).map(drop)) {
+            *error = Some(e);
+        }
+    }
+
+    pub(crate) fn finish(self) -> PyResult<()> {
+        match self.error.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Adds the exception classes to the module.
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add("MorsaError", py.get_type::<MorsaError>())?;
+    m.add("EncodingError", py.get_type::<EncodingError>())?;
+    m.add("BlobTooLargeError", py.get_type::<BlobTooLargeError>())?;
+    m.add("InvalidBlobIdError", py.get_type::<InvalidBlobIdError>())?;
+    m.add("WireFormatError", py.get_type::<WireFormatError>())?;
+    m.add("VerificationError", py.get_type::<VerificationError>())?;
+    m.add("DecodingError", py.get_type::<DecodingError>())?;
+    m.add("InconsistentEncodingError", py.get_type::<InconsistentEncodingError>())?;
+    Ok(())
+}
