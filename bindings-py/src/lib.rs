@@ -5,8 +5,10 @@
 //! read-only memory maps, memoryviews of them) are read in place; writable ones are copied first
 //! so that no other thread can change them while the GIL is released.
 
+mod certificates;
 mod codec;
 mod common;
+mod rewards;
 
 use pyo3::prelude::*;
 
@@ -14,5 +16,7 @@ use pyo3::prelude::*;
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     common::register(m)?;
     codec::register(m)?;
+    certificates::register(m)?;
+    rewards::register(m)?;
     Ok(())
 }

@@ -12,6 +12,9 @@
 //! * [`metadata`]: blob IDs, sliver-pair hashes and blob metadata, unverified and verified;
 //! * [`wire`]: the BCS codecs of every Walrus wire type, written by hand so they run without
 //!   `std`;
+//! * [`messages`]: Walrus protocol messages (intent, epoch, body) with exact BCS bytes;
+//! * [`certificate`]: committees, Ed25519 storage confirmations and certificates;
+//! * [`rewards`]: the protocol's reward math, integer-exact as the Move contracts compute it;
 //! * [`bft`]: the Byzantine quorum arithmetic shared by the encoding and certificates.
 //!
 //! The protocol reference is the Walrus specification (`SPEC.md`); every public item names the
@@ -51,9 +54,12 @@ extern crate alloc;
 extern crate std;
 
 pub mod bft;
+pub mod certificate;
 pub mod encoding;
 pub mod merkle;
+pub mod messages;
 pub mod metadata;
+pub mod rewards;
 pub mod wire;
 
 pub use encoding::{Axis, EncodingConfig, EncodingType};
