@@ -31,6 +31,20 @@ pub const fn is_above_validity(w: u32, n: u16) -> bool {
     w > max_faulty(n) as u32
 }
 
+/// The chain's certification quorum over weights: `3w ≥ 2n + 1` (SPEC §10.3, Move
+/// `certify_blob`). Equals [`is_quorum`] when `n = 3f + 1`.
+#[allow(clippy::int_plus_one)] // written as the contract writes it
+pub const fn meets_quorum_threshold(w: u32, n: u32) -> bool {
+    3 * w as u64 >= 2 * n as u64 + 1
+}
+
+/// The chain's "one correct node" threshold over weights: `3w ≥ n + 1` (SPEC §10.3, Move
+/// `invalidate_blob_id`). Equals [`is_above_validity`] when `n = 3f + 1`.
+#[allow(clippy::int_plus_one)] // written as the contract writes it
+pub const fn meets_validity_threshold(w: u32, n: u32) -> bool {
+    3 * w as u64 >= n as u64 + 1
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,5 +69,19 @@ mod tests {
         assert!(is_above_validity(2, 4));
         assert!(!is_quorum(666, 1000));
         assert!(is_quorum(667, 1000));
+    }
+
+    #[test]
+    fn chain_thresholds_agree_with_the_rust_ones_when_n_is_3f_plus_1() {
+        for f in 1u16..200 {
+            let n = 3 * f + 1;
+            for w in 0..=u32::from(n) {
+                assert_eq!(meets_quorum_threshold(w, n.into()), is_quorum(w, n), "n = {n}, w = {w}");
+                assert_eq!(meets_validity_threshold(w, n.into()), is_above_validity(w, n), "n = {n}, w = {w}");
+            }
+        }
+        // They differ for other n (SPEC §18): n = 6 has f = 1, Rust quorum 3, chain quorum 5.
+        assert!(is_quorum(3, 6) && !meets_quorum_threshold(3, 6) && meets_quorum_threshold(5, 6));
+        assert!(!meets_quorum_threshold(u32::MAX / 3, u32::MAX));
     }
 }
