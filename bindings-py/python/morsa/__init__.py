@@ -13,7 +13,15 @@ Errors are subclasses of :class:`MorsaError`, itself a ``ValueError``:
 * :class:`WireFormatError`: malformed BCS bytes;
 * :class:`VerificationError`: metadata, slivers, symbols or proofs that do not verify;
 * :class:`DecodingError` (and :class:`InconsistentEncodingError`): too few valid slivers, or
-  an inconsistently encoded blob (SPEC §7, §9).
+  an inconsistently encoded blob (SPEC §7, §9);
+* :class:`CommitteeError`, :class:`CertificateError` (and the opaque :class:`SignatureError`):
+  invalid committees, and certificates or confirmations that do not verify (SPEC §10).
+
+Storage is certified by a quorum of storage nodes: each signs a :class:`StorageConfirmation`
+with its Ed25519 :class:`SigningKey`; a :class:`CertificateBuilder` collects the signatures
+into a :class:`Certificate`, which verifies against the epoch's :class:`Committee` when the
+signers hold at least ``3w >= 2n + 1`` of its ``n`` shards (``3w >= n + 1`` for an
+:class:`InvalidBlobIdMessage`).
 """
 
 from __future__ import annotations
@@ -27,6 +35,17 @@ from typing import Literal, Union
 from . import _native
 from ._native import (
     MAINNET_N_SHARDS,
+    Certificate,
+    CertificateBuilder,
+    CertificateError,
+    Committee,
+    CommitteeError,
+    InvalidBlobIdMessage,
+    SignatureError,
+    SigningKey,
+    StorageConfirmation,
+    VerifiedCertificate,
+    verify_signature,
     MAX_SHARDS,
     MIN_SHARDS,
     BlobMetadata,
@@ -63,6 +82,17 @@ ConsistencyCheck = Literal["default", "strict", "skip"]
 
 __all__ = [
     "MAINNET_N_SHARDS",
+    "Certificate",
+    "CertificateBuilder",
+    "CertificateError",
+    "Committee",
+    "CommitteeError",
+    "InvalidBlobIdMessage",
+    "SignatureError",
+    "SigningKey",
+    "StorageConfirmation",
+    "VerifiedCertificate",
+    "verify_signature",
     "MAX_SHARDS",
     "MIN_SHARDS",
     "BlobMetadata",

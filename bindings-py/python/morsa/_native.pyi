@@ -219,4 +219,137 @@ def pair_index_for_shard(blob_id: str, n_shards: int, shard_index: int) -> int: 
 
 # --- certificates (SPEC §10): keys, messages, committees, certificates ---
 
+class CommitteeError(MorsaError):
+    """An invalid committee: a shard held twice or out of range, a member without shards,
+    a repeated public key, fewer than 4 shards (SPEC §10.3)."""
+
+class CertificateError(MorsaError):
+    """A certificate or signed confirmation that does not verify (SPEC §10.3)."""
+
+class SignatureError(CertificateError):
+    """A signature that does not verify; deliberately opaque."""
+
+class SigningKey:
+    """An Ed25519 signing key from a 32-byte seed (RFC 8032 private key; the all-zero seed is refused)."""
+
+    def __init__(self, seed: bytes) -> None: ...
+    @property
+    def public_key(self) -> bytes:
+        """32 bytes."""
+    def sign(self, message: bytes) -> bytes:
+        """The deterministic 64-byte RFC 8032 signature of ``message``."""
+
+def verify_signature(public_key: bytes, message: bytes, signature: bytes) -> bool:
+    """Whether ``signature`` (64 bytes) is ``public_key``'s (32 bytes) signature of ``message``."""
+
+class StorageConfirmation:
+    """``01 00 03 ‖ epoch u32 LE ‖ blob_id ‖ 00`` (40 bytes), or ``… ‖ 01 ‖ object_id`` (72 bytes)
+    for a deletable blob (SPEC §10.1)."""
+
+    def __init__(self, epoch: int, blob_id: str, object_id: bytes | None = None) -> None: ...
+    @staticmethod
+    def from_bytes(data: bytes) -> StorageConfirmation:
+        """Raises :class:`WireFormatError` on a wrong intent, truncation or trailing bytes."""
+    def to_bytes(self) -> bytes: ...
+    @property
+    def epoch(self) -> int: ...
+    @property
+    def blob_id(self) -> str: ...
+    @property
+    def object_id(self) -> bytes | None: ...
+    @property
+    def deletable(self) -> bool: ...
+
+class InvalidBlobIdMessage:
+    """``02 00 03 ‖ epoch u32 LE ‖ blob_id`` (39 bytes) (SPEC §10.1)."""
+
+    def __init__(self, epoch: int, blob_id: str) -> None: ...
+    @staticmethod
+    def from_bytes(data: bytes) -> InvalidBlobIdMessage: ...
+    def to_bytes(self) -> bytes: ...
+    @property
+    def epoch(self) -> int: ...
+    @property
+    def blob_id(self) -> str: ...
+
+class Committee:
+    """Members in order, each ``(public_key, shards)``; every shard ``0..n`` held once, n >= 4.
+
+    Raises :class:`CommitteeError`. A member's weight is its number of shards.
+    """
+
+    def __init__(self, epoch: int, members: Sequence[tuple[bytes, Sequence[int]]]) -> None: ...
+    @staticmethod
+    def from_bytes(data: bytes) -> Committee:
+        """Postcard bytes, as :meth:`to_bytes` writes them."""
+    def to_bytes(self) -> bytes: ...
+    @property
+    def epoch(self) -> int: ...
+    @property
+    def n_shards(self) -> int: ...
+    @property
+    def n_members(self) -> int: ...
+    @property
+    def members(self) -> list[tuple[bytes, list[int]]]: ...
+    def weight(self, member: int) -> int: ...
+    def member_index(self, public_key: bytes) -> int | None: ...
+    def shard_owner(self, shard: int) -> int: ...
+
+class VerifiedCertificate:
+    """What a verified certificate attests."""
+
+    kind: Literal["confirmation", "invalid_blob"]
+    epoch: int
+    blob_id: str
+    object_id: bytes | None
+    signer_weight: int
+    """Shards held by the signers."""
+    n_signers: int
+
+class Certificate:
+    """Signer bitmap (member i is bit i % 8 of byte i // 8), the signed message and one 64-byte
+    signature per signer in member order; postcard-serialized (SPEC §10.3)."""
+
+    def __init__(self, signers: bytes, serialized_message: bytes, signatures: bytes) -> None: ...
+    @staticmethod
+    def from_bytes(data: bytes) -> Certificate:
+        """Raises :class:`CertificateError` for malformed or non-canonical bytes."""
+    def to_bytes(self) -> bytes: ...
+    @property
+    def signers(self) -> bytes: ...
+    @property
+    def serialized_message(self) -> bytes: ...
+    @property
+    def signatures(self) -> list[bytes]: ...
+    @property
+    def signer_indices(self) -> list[int]: ...
+    def verify(self, committee: Committee) -> VerifiedCertificate:
+        """Verify against ``committee``: quorum ``3w >= 2n + 1`` for a storage confirmation,
+        ``3w >= n + 1`` for an invalid-blob attestation.
+
+        Raises :class:`WireFormatError` (message), :class:`CertificateError` (epoch, bitmap,
+        signature count, weight) or :class:`SignatureError`.
+        """
+
+class CertificateBuilder:
+    """Collects members' signatures of one message; invalid and duplicate ones are dropped."""
+
+    def __init__(self, committee: Committee, message: StorageConfirmation | InvalidBlobIdMessage) -> None: ...
+    def add(self, member: int, serialized_message: bytes, signature: bytes) -> bool:
+        """False for a member that already signed; raises :class:`CertificateError` (unknown
+        member, other message) or :class:`SignatureError`."""
+    def add_by_key(self, public_key: bytes, serialized_message: bytes, signature: bytes) -> bool: ...
+    @property
+    def message_bytes(self) -> bytes: ...
+    @property
+    def weight(self) -> int: ...
+    @property
+    def required_weight(self) -> int: ...
+    @property
+    def missing_weight(self) -> int: ...
+    @property
+    def is_complete(self) -> bool: ...
+    def finish(self) -> Certificate:
+        """Raises :class:`CertificateError` while the weight is below the threshold."""
+
 # --- rewards (REWARDS.md) ---

@@ -771,8 +771,8 @@ impl core::error::Error for AddSignatureError {}
 /// duplicate ones, and reports the weight still missing.
 #[cfg(feature = "alloc")]
 #[derive(Clone, Debug)]
-pub struct CertificateBuilder<'c, T> {
-    committee: &'c Committee,
+pub struct CertificateBuilder<C, T> {
+    committee: C,
     message: Vec<u8>,
     signatures: Vec<Option<Signature>>,
     weight: u32,
@@ -780,23 +780,22 @@ pub struct CertificateBuilder<'c, T> {
 }
 
 #[cfg(feature = "alloc")]
-impl<'c, T: CertifiedBody> CertificateBuilder<'c, T> {
-    /// A builder of a certificate of `message` for `committee`.
+impl<C: core::borrow::Borrow<Committee>, T: CertifiedBody> CertificateBuilder<C, T> {
+    /// A builder of a certificate of `message` for `committee` (a `&Committee` or an owned one).
     ///
     /// # Errors
     ///
     /// [`CertificateError::EpochMismatch`] if the message is for another epoch.
-    pub fn new(committee: &'c Committee, message: &ProtocolMessage<T>) -> Result<Self, CertificateError> {
-        if message.epoch != committee.epoch() {
-            return Err(CertificateError::EpochMismatch {
-                message_epoch: message.epoch,
-                committee_epoch: committee.epoch(),
-            });
+    pub fn new(committee: C, message: &ProtocolMessage<T>) -> Result<Self, CertificateError> {
+        let c = committee.borrow();
+        if message.epoch != c.epoch() {
+            return Err(CertificateError::EpochMismatch { message_epoch: message.epoch, committee_epoch: c.epoch() });
         }
+        let n_members = c.members().len();
         Ok(Self {
             committee,
             message: message.to_message_bytes().to_vec(),
-            signatures: vec![None; committee.members().len()],
+            signatures: vec![None; n_members],
             weight: 0,
             _body: core::marker::PhantomData,
         })
@@ -820,7 +819,7 @@ impl<'c, T: CertifiedBody> CertificateBuilder<'c, T> {
         serialized_message: &[u8],
         signature: &Signature,
     ) -> Result<bool, AddSignatureError> {
-        let (public_key, weight) = self.committee.member(member).ok_or(AddSignatureError::UnknownMember)?;
+        let (public_key, weight) = self.committee.borrow().member(member).ok_or(AddSignatureError::UnknownMember)?;
         if serialized_message != self.message.as_slice() {
             return Err(AddSignatureError::MessageMismatch);
         }
@@ -844,8 +843,13 @@ impl<'c, T: CertifiedBody> CertificateBuilder<'c, T> {
         serialized_message: &[u8],
         signature: &Signature,
     ) -> Result<bool, AddSignatureError> {
-        let member = self.committee.member_index(public_key).ok_or(AddSignatureError::UnknownMember)?;
+        let member = self.committee.borrow().member_index(public_key).ok_or(AddSignatureError::UnknownMember)?;
         self.add(member, serialized_message, signature)
+    }
+
+    /// The committee.
+    pub fn committee(&self) -> &Committee {
+        self.committee.borrow()
     }
 
     /// The weight of the signatures collected.
@@ -855,7 +859,7 @@ impl<'c, T: CertifiedBody> CertificateBuilder<'c, T> {
 
     /// The weight the certificate needs.
     pub fn required_weight(&self) -> u32 {
-        T::THRESHOLD.required_weight(u32::from(self.committee.n_shards()))
+        T::THRESHOLD.required_weight(u32::from(self.committee.borrow().n_shards()))
     }
 
     /// The weight still missing (0 once complete).
@@ -865,7 +869,7 @@ impl<'c, T: CertifiedBody> CertificateBuilder<'c, T> {
 
     /// Whether the collected weight meets the threshold.
     pub fn is_complete(&self) -> bool {
-        T::THRESHOLD.is_met(self.weight, u32::from(self.committee.n_shards()))
+        T::THRESHOLD.is_met(self.weight, u32::from(self.committee.borrow().n_shards()))
     }
 
     /// The certificate.
@@ -874,7 +878,7 @@ impl<'c, T: CertifiedBody> CertificateBuilder<'c, T> {
     ///
     /// [`CertificateError::NotEnoughWeight`] before [`CertificateBuilder::is_complete`].
     pub fn finish(&self) -> Result<Certificate<Vec<u8>>, CertificateError> {
-        let n_shards = u32::from(self.committee.n_shards());
+        let n_shards = u32::from(self.committee.borrow().n_shards());
         if !self.is_complete() {
             return Err(CertificateError::NotEnoughWeight {
                 weight: self.weight,
