@@ -176,3 +176,13 @@ pub fn sha256_hex(data: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(data))
 }
+
+/// The reward-math vectors (`tests/vectors/rewards.json`): every numeric assertion of
+/// REWARDS.md §8, shared with the Python suite.
+pub const REWARDS_JSON: &str = include_str!("../vectors/rewards.json");
+
+/// Parses the embedded reward-math vectors (an untyped JSON tree; each group documents its
+/// own shape in its `_comment`).
+pub fn rewards_vectors() -> serde_json::Value {
+    serde_json::from_str(REWARDS_JSON).expect("tests/vectors/rewards.json parses")
+}
