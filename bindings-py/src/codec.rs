@@ -8,7 +8,7 @@ use morsa_core::encoding::{
     InconsistencyProof as CoreInconsistencyProof, RecoveryError, RecoverySymbolSource, Sliver as CoreSliver,
     SliverError,
 };
-use morsa_core::metadata::{BlobMetadataWithId, VerifiedBlobMetadataWithId};
+use morsa_core::metadata::{BlobMetadata as CoreBlobMetadata, BlobMetadataWithId, VerifiedBlobMetadataWithId};
 use morsa_core::wire::{BcsDecode, BcsEncode};
 use morsa_core::{Axis, BlobId, EncodingConfig};
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -124,9 +124,30 @@ impl PyBlobMetadata {
         py.detach(|| parsed.verify(&config)).map(Self).map_err(metadata_err)
     }
 
+    /// Parses BCS `BlobMetadata` (without the blob ID, as `PUT /metadata` sends it) and
+    /// verifies it against `blob_id` for `n_shards` shards.
+    #[staticmethod]
+    fn from_metadata_bytes(
+        py: Python<'_>,
+        blob_id: &str,
+        data: &Bound<'_, PyAny>,
+        n_shards: ShardCount,
+    ) -> PyResult<Self> {
+        let blob_id = parse_blob_id(blob_id)?;
+        let config = config(n_shards)?;
+        let metadata = with_bytes(py, data, |bytes| CoreBlobMetadata::from_bcs(bytes))?.map_err(wire_err)?;
+        py.detach(|| BlobMetadataWithId { blob_id, metadata }.verify(&config)).map(Self).map_err(metadata_err)
+    }
+
     #[getter]
     fn blob_id(&self) -> String {
         self.0.blob_id().to_string()
+    }
+
+    /// The Merkle root over the sliver-pair leaves (SPEC §5.3), as registered on chain.
+    #[getter]
+    fn root_hash<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.0.metadata().root_hash().bytes())
     }
 
     #[getter]
@@ -580,6 +601,32 @@ fn recover_sliver(
     py.detach(|| core_recover_sliver(&metadata.0, axis, target, symbols)).map(PySliver).map_err(|e| recovery_err(py, e))
 }
 
+/// The blob ID of a blob of `size` bytes whose sliver-pair Merkle root is `root_hash`
+/// (SPEC §5.3; what the chain re-derives at registration).
+#[pyfunction]
+fn derive_blob_id(root_hash: &[u8], size: u64) -> PyResult<String> {
+    let root: [u8; 32] = root_hash
+        .try_into()
+        .map_err(|_| PyValueError::new_err(format!("a root hash is 32 bytes, got {}", root_hash.len())))?;
+    Ok(BlobId::from_root(morsa_core::EncodingType::RS2, size, &morsa_core::Node::Digest(root)).to_string())
+}
+
+/// Encodes recovery symbols as BCS `Vec<GeneralRecoverySymbol>` (the body of
+/// `GET /recoverySymbols`, SPEC §11).
+#[pyfunction]
+fn encode_recovery_symbols<'py>(py: Python<'py>, symbols: Vec<PyRef<'py, PyRecoverySymbol>>) -> Bound<'py, PyBytes> {
+    let symbols: Vec<GeneralRecoverySymbol<Vec<u8>>> = symbols.iter().map(|s| s.0.clone()).collect();
+    PyBytes::new(py, &morsa_core::wire::general_recovery_symbols_to_bcs(&symbols))
+}
+
+/// Decodes BCS `Vec<GeneralRecoverySymbol>` (SPEC §11).
+#[pyfunction]
+fn decode_recovery_symbols(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Vec<PyRecoverySymbol>> {
+    with_bytes(py, data, |bytes| morsa_core::wire::general_recovery_symbols_from_bcs::<Vec<u8>>(bytes))?
+        .map(|v| v.into_iter().map(PyRecoverySymbol).collect())
+        .map_err(wire_err)
+}
+
 /// Whether a blob ID text is valid (43 characters of base64url without padding).
 #[pyfunction]
 fn parse_blob_id_bytes<'py>(py: Python<'py>, blob_id: &str) -> PyResult<Bound<'py, PyBytes>> {
@@ -625,6 +672,9 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(decode, m)?)?;
     m.add_function(wrap_pyfunction!(recover_sliver, m)?)?;
     m.add_function(wrap_pyfunction!(parse_blob_id_bytes, m)?)?;
+    m.add_function(wrap_pyfunction!(derive_blob_id, m)?)?;
+    m.add_function(wrap_pyfunction!(encode_recovery_symbols, m)?)?;
+    m.add_function(wrap_pyfunction!(decode_recovery_symbols, m)?)?;
     m.add_function(wrap_pyfunction!(blob_id_from_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(shard_index_for_pair, m)?)?;
     m.add_function(wrap_pyfunction!(pair_index_for_shard, m)?)?;

@@ -1141,3 +1141,44 @@ def test_threads_with_mutable_buffers_and_paths(tmp_path):
     for th in threads:
         th.join(timeout=60)
     assert out == [expected] * 4
+
+
+# ------------------------------------------------------------------------------------------
+# Helpers the network uses: metadata without its ID, root hashes, recovery-symbol lists
+
+
+def test_metadata_bytes_without_id_verify_against_the_path_blob_id():
+    encoded = _encoded(CASE["seed"], CASE["length"], 10)
+    metadata = encoded.metadata
+    assert BlobMetadata.from_metadata_bytes(metadata.blob_id, metadata.metadata_bytes(), 10) == metadata
+    other = _encoded(99, CASE["length"], 10).metadata
+    with pytest.raises(VerificationError):
+        BlobMetadata.from_metadata_bytes(other.blob_id, metadata.metadata_bytes(), 10)
+    with pytest.raises(WireFormatError):
+        BlobMetadata.from_metadata_bytes(metadata.blob_id, metadata.metadata_bytes()[:-1], 10)
+    with pytest.raises(morsa.InvalidBlobIdError):
+        BlobMetadata.from_metadata_bytes("nope", metadata.metadata_bytes(), 10)
+
+
+def test_root_hash_derives_the_blob_id():
+    encoded = _encoded(CASE["seed"], CASE["length"], 10)
+    m = encoded.metadata
+    # SPEC §5.3: blob_id = H(0x01 ‖ u64 LE length ‖ root), root over the pair leaves.
+    assert m.root_hash == merkle_root([bytes(a) + bytes(b) for a, b in m.pair_hashes()])
+    assert morsa.derive_blob_id(m.root_hash, m.unencoded_length) == m.blob_id
+    assert morsa.derive_blob_id(m.root_hash, m.unencoded_length + 1) != m.blob_id
+    with pytest.raises(ValueError):
+        morsa.derive_blob_id(m.root_hash[:31], 1)
+
+
+def test_recovery_symbol_lists_round_trip():
+    encoded = _encoded(CASE["seed"], CASE["length"], 10)
+    symbols = encoded.secondary_slivers[2].recovery_symbols([0, 5, 9], 10)
+    data = morsa.encode_recovery_symbols(symbols)
+    decoded = morsa.decode_recovery_symbols(data)
+    assert [s.to_bytes() for s in decoded] == [s.to_bytes() for s in symbols]
+    assert data[0] == 3  # ULEB128 length
+    for n in range(len(data)):
+        with pytest.raises(WireFormatError):
+            morsa.decode_recovery_symbols(data[:n])
+    assert morsa.encode_recovery_symbols([]) == b"\x00"

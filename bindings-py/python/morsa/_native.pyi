@@ -83,10 +83,17 @@ class BlobMetadata:
         ``n_shards`` defaults to the number of pair hashes. Raises :class:`WireFormatError`
         or :class:`VerificationError`.
         """
+    @staticmethod
+    def from_metadata_bytes(blob_id: str, data: _Buffer, n_shards: int) -> BlobMetadata:
+        """Parse BCS ``BlobMetadata`` (without the ID, as PUT /metadata sends it) and verify it
+        against ``blob_id``. Raises :class:`WireFormatError` or :class:`VerificationError`."""
     @property
     def blob_id(self) -> str: ...
     @property
     def blob_id_bytes(self) -> bytes: ...
+    @property
+    def root_hash(self) -> bytes:
+        """Merkle root over the sliver-pair leaves (SPEC §5.3), as registered on chain."""
     @property
     def unencoded_length(self) -> int:
         """Blob size in bytes."""
@@ -216,6 +223,13 @@ def parse_blob_id_bytes(blob_id: str) -> bytes: ...
 def blob_id_from_bytes(data: bytes) -> str: ...
 def shard_index_for_pair(blob_id: str, n_shards: int, pair_index: int) -> int: ...
 def pair_index_for_shard(blob_id: str, n_shards: int, shard_index: int) -> int: ...
+
+def derive_blob_id(root_hash: bytes, size: int) -> str:
+    """The blob ID of a ``size``-byte blob with sliver-pair Merkle root ``root_hash`` (32 bytes) (SPEC §5.3)."""
+def encode_recovery_symbols(symbols: Sequence[RecoverySymbol]) -> bytes:
+    """BCS ``Vec<GeneralRecoverySymbol>``, the body of ``GET /recoverySymbols`` (SPEC §11)."""
+def decode_recovery_symbols(data: _Buffer) -> list[RecoverySymbol]:
+    """Parse BCS ``Vec<GeneralRecoverySymbol>``. Raises :class:`WireFormatError`."""
 
 # --- certificates (SPEC §10): keys, messages, committees, certificates ---
 

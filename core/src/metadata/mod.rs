@@ -316,7 +316,17 @@ pub struct BlobMetadata {
 impl BlobMetadata {
     /// The blob ID these hashes and this length give (SPEC §5.3).
     pub fn compute_blob_id(&self) -> BlobId {
-        BlobId::from_pair_hashes(self.encoding_type, self.unencoded_length, self.hashes.iter().copied())
+        BlobId::from_root(self.encoding_type, self.unencoded_length, &self.root_hash())
+    }
+
+    /// The Merkle root over the sliver-pair leaves (SPEC §5.3): the `root_hash` registered on
+    /// chain.
+    pub fn root_hash(&self) -> Node {
+        let mut builder = MerkleRootBuilder::new();
+        for pair in &self.hashes {
+            builder.push_leaf_hash(pair.pair_leaf_hash());
+        }
+        builder.root()
     }
 
     /// Verifies this metadata against `claimed` (SPEC §5.5).
