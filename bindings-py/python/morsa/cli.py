@@ -46,6 +46,10 @@ class CliError(Exception):
     """An error reported as one line on stderr with exit status 2."""
 
 
+# Modules that add commands (storage node, control plane, network clients, devnet).
+SUBSYSTEM_CLIS = ("morsa.node.cli", "morsa.chain.cli", "morsa.network_cli")
+
+
 # ------------------------------------------------------------------------------------------
 # Progress
 
@@ -409,6 +413,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("file", nargs="?", metavar="FILE")
     p.set_defaults(func=cmd_info)
+
+    # Subsystems register their own commands: each module has register(subparsers), and its
+    # handlers take (args, out) and return the exit status.
+    import importlib
+
+    for name in SUBSYSTEM_CLIS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as e:
+            if e.name != name:
+                raise
+            continue
+        module.register(sub)
     return parser
 
 
