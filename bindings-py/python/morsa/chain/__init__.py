@@ -1,0 +1,13 @@
+"""The control plane: a stand-in for Walrus's Sui contracts on a local network.
+
+Committee and shard assignment from stake, epochs, accounts with balances (a devnet faucet),
+blob registration with payment, certification and invalidation (certificates verified by the
+core), blob status and events that storage nodes follow, epoch change with reward
+distribution. HTTP JSON API (docs/network.md), SQLite state, durable across restarts.
+"""
+
+from .economy import Economy
+from .server import create_app, run
+from .state import ChainConfig, ChainError, ChainState, NodeSpec
+
+__all__ = ["ChainConfig", "ChainError", "ChainState", "Economy", "NodeSpec", "create_app", "run"]

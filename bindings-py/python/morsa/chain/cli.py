@@ -1,0 +1,37 @@
+"""``morsa chain``: run the control plane."""
+
+from __future__ import annotations
+
+import argparse
+from typing import IO
+
+from ..cli import CliError
+
+
+def cmd_run(args: argparse.Namespace, out: IO[str]) -> int:
+    from .state import ChainConfig
+
+    try:
+        config = ChainConfig.load(args.config)
+    except (OSError, ValueError, TypeError, KeyError) as e:
+        raise CliError(f"{args.config}: not a valid chain config: {e}") from None
+    from .server import run
+
+    run(config)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "chain",
+        help="the local control plane (stands in for Sui)",
+        description="Committee, epochs, accounts, blob registration and certification for a local network.",
+    )
+    chain_sub = p.add_subparsers(dest="chain_command", metavar="COMMAND", required=True)
+    run = chain_sub.add_parser(
+        "run",
+        help="serve the control plane on loopback",
+        description="Serve the control plane HTTP API (docs/network.md) with state in the config's data_dir.",
+    )
+    run.add_argument("--config", required=True, metavar="FILE", help="chain config (JSON)")
+    run.set_defaults(func=cmd_run)
