@@ -1,0 +1,285 @@
+"""A one-command local network: the control plane, N storage nodes and a client daemon as
+separate processes on loopback (docs/network.md).
+
+``Devnet.up(directory, n_nodes)`` writes every config into ``directory``, starts the
+processes (logs in ``directory/logs``), waits until each answers its health check, and records
+everything in ``directory/devnet.json``. State is durable: ``up`` on a stopped devnet's
+directory restarts it with what it stored.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+import morsa
+
+from ._http import free_port
+from .client import Client
+
+STATE_FILE = "devnet.json"
+DEFAULT_NODES = 10
+DEFAULT_STAKE = 1_000_000 * 10**9  # FROST
+
+
+def default_directory() -> Path:
+    """``$MORSA_DEVNET_DIR``, else ``$XDG_STATE_HOME/morsa/devnet`` (``~/.local/state/morsa/devnet``)."""
+    if os.environ.get("MORSA_DEVNET_DIR"):
+        return Path(os.environ["MORSA_DEVNET_DIR"])
+    base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
+    return base / "morsa" / "devnet"
+
+
+class DevnetError(morsa.MorsaError):
+    """A devnet that cannot be started, found or stopped."""
+
+
+@dataclass
+class Process:
+    """A devnet process: its name, URL, command line and PID (0 when stopped)."""
+
+    name: str
+    url: str
+    command: list[str]
+    log: str
+    pid: int = 0
+    health: str = "/v1/health"
+
+
+@dataclass
+class Devnet:
+    """A local network described by ``directory/devnet.json``."""
+
+    directory: str
+    n_shards: int
+    admin_token: str
+    chain: Process
+    nodes: list[Process]
+    daemon: Process
+    account: str = "default"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def chain_url(self) -> str:
+        return self.chain.url
+
+    @property
+    def daemon_url(self) -> str:
+        return self.daemon.url
+
+    # ---- persistence
+
+    def save(self) -> None:
+        path = Path(self.directory) / STATE_FILE
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(asdict(self), indent=2))
+        os.replace(tmp, path)
+
+    @staticmethod
+    def load(directory: str | os.PathLike[str] | None = None) -> Devnet:
+        directory = Path(directory) if directory else default_directory()
+        path = directory / STATE_FILE
+        try:
+            raw = json.loads(path.read_text())
+        except FileNotFoundError:
+            raise DevnetError(f"no devnet in {directory} (start one with 'morsa devnet up')") from None
+        return Devnet(
+            directory=raw["directory"],
+            n_shards=raw["n_shards"],
+            admin_token=raw["admin_token"],
+            chain=Process(**raw["chain"]),
+            nodes=[Process(**n) for n in raw["nodes"]],
+            daemon=Process(**raw["daemon"]),
+            account=raw.get("account", "default"),
+            extra=raw.get("extra", {}),
+        )
+
+    # ---- creation
+
+    @staticmethod
+    def create(directory: str | os.PathLike[str], n_nodes: int = DEFAULT_NODES, n_shards: int = morsa.MAINNET_N_SHARDS) -> Devnet:
+        """Write the configs of a new devnet (nothing is started)."""
+        if n_nodes < 1:
+            raise DevnetError("a devnet needs at least one storage node")
+        morsa.EncodingConfig(n_shards)  # raises EncodingError for an unusable shard count
+        if n_nodes > n_shards:
+            raise DevnetError(f"{n_nodes} nodes cannot share {n_shards} shards")
+        root = Path(directory).resolve()
+        (root / "logs").mkdir(parents=True, exist_ok=True)
+        python = [sys.executable, "-m", "morsa"]
+        chain_port = free_port()
+        chain_url = f"http://127.0.0.1:{chain_port}"
+        admin_token = secrets.token_hex(16)
+        node_specs = []
+        nodes = []
+        for i in range(n_nodes):
+            name = f"node-{i}"
+            port = free_port()
+            seed = secrets.token_bytes(32)
+            config = {
+                "name": name,
+                "host": "127.0.0.1",
+                "port": port,
+                "data_dir": str(root / name),
+                "seed": seed.hex(),
+                "chain_url": chain_url,
+            }
+            config_path = root / f"{name}.json"
+            config_path.write_text(json.dumps(config, indent=2))
+            config_path.chmod(0o600)
+            url = f"http://127.0.0.1:{port}"
+            node_specs.append(
+                {"name": name, "url": url, "public_key": morsa.SigningKey(seed).public_key.hex(), "stake": DEFAULT_STAKE}
+            )
+            nodes.append(
+                Process(name, url, [*python, "node", "run", "--config", str(config_path)], str(root / "logs" / f"{name}.log"))
+            )
+        chain_config = {
+            "data_dir": str(root / "chain"),
+            "admin_token": admin_token,
+            "n_shards": n_shards,
+            "host": "127.0.0.1",
+            "port": chain_port,
+            "nodes": node_specs,
+        }
+        chain_config_path = root / "chain.json"
+        chain_config_path.write_text(json.dumps(chain_config, indent=2))
+        chain_config_path.chmod(0o600)
+        chain = Process(
+            "chain", chain_url, [*python, "chain", "run", "--config", str(chain_config_path)], str(root / "logs" / "chain.log")
+        )
+        daemon_port = free_port()
+        daemon = Process(
+            "daemon",
+            f"http://127.0.0.1:{daemon_port}",
+            [*python, "daemon", "run", "--chain", chain_url, "--port", str(daemon_port)],
+            str(root / "logs" / "daemon.log"),
+            health="/status",
+        )
+        devnet = Devnet(str(root), n_shards, admin_token, chain, nodes, daemon)
+        devnet.save()
+        return devnet
+
+    # ---- processes
+
+    def processes(self) -> list[Process]:
+        return [self.chain, *self.nodes, self.daemon]
+
+    @staticmethod
+    def alive(process: Process) -> bool:
+        if process.pid <= 0:
+            return False
+        try:
+            os.kill(process.pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        # A zombie child counts as dead.
+        try:
+            pid, _ = os.waitpid(process.pid, os.WNOHANG)
+            return pid == 0
+        except ChildProcessError:
+            return True
+
+    def healthy(self, process: Process, timeout: float = 1.0) -> bool:
+        try:
+            return httpx.get(process.url + process.health, timeout=timeout).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def start(self, process: Process, *, wait: float = 60.0) -> None:
+        """Start one process (if it is not running) and wait until it is healthy."""
+        if not self.alive(process):
+            with open(process.log, "ab") as log:
+                child = subprocess.Popen(
+                    process.command,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    start_new_session=True,
+                    cwd=self.directory,
+                )
+            process.pid = child.pid
+            self.save()
+        deadline = time.monotonic() + wait
+        while not self.healthy(process):
+            if not self.alive(process):
+                raise DevnetError(f"{process.name} exited; see {process.log}")
+            if time.monotonic() > deadline:
+                raise DevnetError(f"{process.name} did not become healthy within {wait:.0f} s; see {process.log}")
+            time.sleep(0.1)
+
+    def stop(self, process: Process, *, sig: int = signal.SIGTERM, wait: float = 10.0) -> None:
+        """Stop one process: ``sig`` (SIGTERM by default, SIGKILL to simulate a crash), then
+        SIGKILL if it has not exited within ``wait`` seconds."""
+        if self.alive(process):
+            try:
+                os.killpg(process.pid, sig)
+            except ProcessLookupError:
+                pass
+            deadline = time.monotonic() + wait
+            while self.alive(process) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            if self.alive(process):
+                os.killpg(process.pid, signal.SIGKILL)
+                while self.alive(process):
+                    time.sleep(0.05)
+        process.pid = 0
+        self.save()
+
+    def up(self) -> None:
+        """Start everything not running: the control plane, the nodes, the daemon."""
+        self.start(self.chain)
+        for node in self.nodes:
+            self.start(node, wait=0)
+        for node in self.nodes:
+            self.start(node)
+        self.start(self.daemon)
+        client = Client(self.chain_url, account=self.account)
+        if client.balance() == 0:
+            client.faucet(10**15)
+
+    def down(self) -> None:
+        for process in reversed(self.processes()):
+            self.stop(process)
+
+    def node(self, name: str) -> Process:
+        for node in self.nodes:
+            if node.name == name:
+                return node
+        raise DevnetError(f"no node named {name!r} (nodes: {', '.join(n.name for n in self.nodes)})")
+
+    def status(self) -> list[dict[str, Any]]:
+        return [
+            {"name": p.name, "url": p.url, "pid": p.pid, "running": self.alive(p), "healthy": self.healthy(p)}
+            for p in self.processes()
+        ]
+
+    def client(self, **kwargs: Any) -> Client:
+        return Client(self.chain_url, account=self.account, **kwargs)
+
+
+def up(directory: str | os.PathLike[str] | None = None, n_nodes: int = DEFAULT_NODES, n_shards: int = morsa.MAINNET_N_SHARDS) -> Devnet:
+    """Start a devnet in ``directory``, creating it if needed."""
+    directory = Path(directory) if directory else default_directory()
+    if (directory / STATE_FILE).exists():
+        devnet = Devnet.load(directory)
+    else:
+        devnet = Devnet.create(directory, n_nodes, n_shards)
+    try:
+        devnet.up()
+    except BaseException:
+        devnet.down()
+        raise
+    return devnet

@@ -1,0 +1,223 @@
+"""Commands of the network: ``daemon``, ``devnet``, ``store`` and ``read``."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+import morsa
+
+from .cli import CliError
+
+
+@contextlib.contextmanager
+def _bar(enabled: bool, description: str) -> Iterator[morsa.ProgressCallback | None]:
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from tqdm import tqdm
+
+    bar = tqdm(desc=description, unit="B", unit_scale=True, unit_divisor=1024, leave=False)
+
+    def update(done: int, total: int) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+
+    try:
+        yield update
+    finally:
+        bar.close()
+
+
+def _client(args: argparse.Namespace) -> morsa.client.Client:
+    from .client import Client
+    from .devnet import Devnet
+
+    if args.chain:
+        return Client(args.chain, account=args.account or "default")
+    devnet = Devnet.load(args.devnet)
+    return Client(devnet.chain_url, account=args.account or devnet.account)
+
+
+def cmd_daemon_run(args: argparse.Namespace, out: IO[str]) -> int:
+    from .daemon import DaemonConfig, run
+
+    run(DaemonConfig(chain_url=args.chain, port=args.port, account=args.account, max_body_bytes=args.max_body_size * 1024))
+    return 0
+
+
+def cmd_devnet_up(args: argparse.Namespace, out: IO[str]) -> int:
+    from . import devnet
+
+    net = devnet.up(args.dir, args.nodes, args.n_shards)
+    out.write(f"devnet running in {net.directory} ({len(net.nodes)} storage nodes, {net.n_shards} shards)\n")
+    out.write(f"  control plane  {net.chain_url}\n  aggregator and publisher  {net.daemon_url}\n")
+    for node in net.nodes:
+        out.write(f"  {node.name:<8} {node.url}\n")
+    return 0
+
+
+def cmd_devnet_status(args: argparse.Namespace, out: IO[str]) -> int:
+    from .devnet import Devnet
+
+    net = Devnet.load(args.dir)
+    status = net.status()
+    if args.json:
+        out.write(json.dumps({"directory": net.directory, "processes": status}) + "\n")
+    else:
+        for p in status:
+            state = "healthy" if p["healthy"] else "running" if p["running"] else "stopped"
+            out.write(f"{p['name']:<8} {state:<8} {p['url']}\n")
+    return 0 if all(p["healthy"] for p in status) else 1
+
+
+def cmd_devnet_down(args: argparse.Namespace, out: IO[str]) -> int:
+    import shutil
+
+    from .devnet import Devnet
+
+    net = Devnet.load(args.dir)
+    net.down()
+    if args.purge:
+        shutil.rmtree(net.directory)
+        out.write(f"devnet stopped and {net.directory} removed\n")
+    else:
+        out.write(f"devnet stopped; its state stays in {net.directory}\n")
+    return 0
+
+
+def cmd_devnet_node(args: argparse.Namespace, out: IO[str]) -> int:
+    import signal
+
+    from .devnet import Devnet
+
+    net = Devnet.load(args.dir)
+    node = net.node(args.name)
+    if args.action == "start":
+        net.start(node)
+    else:
+        net.stop(node, sig=signal.SIGKILL if args.action == "kill" else signal.SIGTERM)
+    out.write(f"{node.name}: {args.action}\n")
+    return 0
+
+
+def cmd_store(args: argparse.Namespace, out: IO[str]) -> int:
+    client = _client(args)
+    path = Path(args.file)
+    if not path.is_file():
+        raise CliError(f"{path}: no such file")
+    with _bar(args.progress, f"store {path.name}") as progress:
+        result = client.store(path, epochs=args.epochs, deletable=args.deletable, progress=progress)
+    if args.json:
+        out.write(json.dumps({"path": str(path), "blob_id": result.blob_id, "cost": result.cost, "blob_object": result.blob_object}) + "\n")
+    else:
+        state = "stored" if result.newly_created else "already certified"
+        out.write(f"{result.blob_id}  {path}  ({state}, cost {result.cost} FROST, until epoch {result.blob_object['storage']['endEpoch']})\n")
+    return 0
+
+
+def _write_atomically(target: Path, chunks: Iterator[bytes]) -> str:
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            for chunk in chunks:
+                f.write(chunk)
+        return tmp
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def cmd_read(args: argparse.Namespace, out: IO[str]) -> int:
+    if not morsa.is_blob_id(args.blob_id):
+        raise CliError(f"{args.blob_id!r} is not a blob ID (43 characters of base64url without padding)")
+    target = Path(args.out)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if args.aggregator:
+        import httpx
+
+        url = f"{args.aggregator.rstrip('/')}/v1/blobs/{args.blob_id}"
+        with httpx.stream("GET", url, timeout=300, follow_redirects=True) as r:
+            if r.status_code != 200:
+                r.read()
+                raise CliError(f"{url}: HTTP {r.status_code}: {r.text[:200]}")
+            tmp = _write_atomically(target, r.iter_bytes())
+        try:
+            actual = morsa.blob_id(tmp, args.n_shards)
+            if actual != args.blob_id:
+                raise CliError(
+                    f"the aggregator's bytes have blob ID {actual}, not {args.blob_id} ({args.n_shards} shards): rejected"
+                )
+            os.replace(tmp, target)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+    else:
+        client = _client(args)
+        with _bar(args.progress, f"read {args.blob_id[:8]}") as progress:
+            client.read_to(args.blob_id, target, progress=progress)
+    out.write(f"{args.blob_id}  {target} ({target.stat().st_size} bytes, verified)\n")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    def network_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--chain", metavar="URL", help="control plane URL (default: the running devnet's)")
+        p.add_argument("--devnet", metavar="DIR", help="devnet directory (default: $MORSA_DEVNET_DIR or ~/.local/state/morsa/devnet)")
+        p.add_argument("--account", help="the paying account (default: the devnet's)")
+        p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+
+    p = sub.add_parser("store", help="store a file on a Morsa network (the devnet by default)",
+                       description="Encode, register, upload to every shard, collect confirmations, certify.")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--epochs", type=int, default=1, help="epochs ahead to store for (default: 1)")
+    p.add_argument("--deletable", action="store_true", help="store a deletable blob (default: permanent)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    network_args(p)
+    p.set_defaults(func=cmd_store)
+
+    p = sub.add_parser("read", help="read a blob, verified, from a Morsa network or any Walrus aggregator",
+                       description="With --aggregator, download from any Walrus aggregator and accept the bytes only "
+                       "if their blob ID matches; otherwise read from the storage nodes and decode.")
+    p.add_argument("blob_id", metavar="BLOB_ID")
+    p.add_argument("--out", required=True, metavar="FILE", help="output file (written atomically)")
+    p.add_argument("--aggregator", metavar="URL", help="a Walrus aggregator URL")
+    p.add_argument("--n-shards", type=int, default=morsa.MAINNET_N_SHARDS, help="shards of the aggregator's network (default: 1000)")
+    network_args(p)
+    p.set_defaults(func=cmd_read)
+
+    p = sub.add_parser("daemon", help="the aggregator and publisher HTTP APIs")
+    d = p.add_subparsers(dest="daemon_command", metavar="COMMAND", required=True)
+    run = d.add_parser("run", help="serve GET /v1/blobs/{id} and PUT /v1/blobs on loopback")
+    run.add_argument("--chain", required=True, metavar="URL", help="control plane URL")
+    run.add_argument("--port", type=int, default=31415)
+    run.add_argument("--account", default="publisher", help="the account that pays for stores")
+    run.add_argument("--max-body-size", type=int, default=10 * 1024, metavar="KIB", help="largest PUT body in KiB (default: 10240)")
+    run.set_defaults(func=cmd_daemon_run)
+
+    p = sub.add_parser("devnet", help="a local network: control plane, storage nodes, aggregator/publisher")
+    dv = p.add_subparsers(dest="devnet_command", metavar="COMMAND", required=True)
+    upp = dv.add_parser("up", help="start a devnet (created on first use) and wait until it is healthy")
+    upp.add_argument("--nodes", type=int, default=10, help="storage nodes (default: 10)")
+    upp.add_argument("--n-shards", type=int, default=morsa.MAINNET_N_SHARDS, help="shards (default: 1000)")
+    upp.add_argument("--dir", metavar="DIR", help="state directory")
+    upp.set_defaults(func=cmd_devnet_up)
+    st = dv.add_parser("status", help="health of every process (exit 1 unless all are healthy)")
+    st.add_argument("--dir", metavar="DIR")
+    st.add_argument("--json", action="store_true")
+    st.set_defaults(func=cmd_devnet_status)
+    dn = dv.add_parser("down", help="stop every process (state is kept unless --purge)")
+    dn.add_argument("--dir", metavar="DIR")
+    dn.add_argument("--purge", action="store_true", help="also delete the devnet's directory")
+    dn.set_defaults(func=cmd_devnet_down)
+    nd = dv.add_parser("node", help="stop, kill (-9) or start one storage node")
+    nd.add_argument("action", choices=("stop", "kill", "start"))
+    nd.add_argument("name", metavar="NAME")
+    nd.add_argument("--dir", metavar="DIR")
+    nd.set_defaults(func=cmd_devnet_node)
