@@ -32,7 +32,7 @@ fi
 . "$VENV/bin/activate"
 
 say "installing Python build and test tools"
-python -m pip install -q --disable-pip-version-check --upgrade "maturin>=1.9,<2" "pytest>=8" "hypothesis>=6" "tqdm>=4.60"
+python -m pip install -q --disable-pip-version-check --upgrade "maturin>=1.9,<2" "pytest>=8" "hypothesis>=6" "tqdm>=4.60" "matplotlib>=3.7"
 
 say "building and installing the morsa package (release build)"
 python -m pip install -q --disable-pip-version-check --force-reinstall "$ROOT/bindings-py"

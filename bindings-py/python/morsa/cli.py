@@ -47,7 +47,7 @@ class CliError(Exception):
 
 
 # Modules that add commands (storage node, control plane, network clients, devnet).
-SUBSYSTEM_CLIS = ("morsa.node.cli", "morsa.chain.cli", "morsa.network_cli")
+SUBSYSTEM_CLIS = ("morsa.node.cli", "morsa.chain.cli", "morsa.network_cli", "morsa.rewards_cli")
 
 
 # ------------------------------------------------------------------------------------------
