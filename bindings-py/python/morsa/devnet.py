@@ -198,8 +198,9 @@ class Devnet:
         except httpx.HTTPError:
             return False
 
-    def start(self, process: Process, *, wait: float = 60.0) -> None:
-        """Start one process (if it is not running) and wait until it is healthy."""
+    def start(self, process: Process, *, wait: float | None = 60.0) -> None:
+        """Start one process (if it is not running) and wait up to ``wait`` seconds until it
+        is healthy (``None``: do not wait)."""
         if not self.alive(process):
             with open(process.log, "ab") as log:
                 child = subprocess.Popen(
@@ -212,6 +213,8 @@ class Devnet:
                 )
             process.pid = child.pid
             self.save()
+        if wait is None:
+            return
         deadline = time.monotonic() + wait
         while not self.healthy(process):
             if not self.alive(process):
@@ -242,7 +245,7 @@ class Devnet:
         """Start everything not running: the control plane, the nodes, the daemon."""
         self.start(self.chain)
         for node in self.nodes:
-            self.start(node, wait=0)
+            self.start(node, wait=None)
         for node in self.nodes:
             self.start(node)
         self.start(self.daemon)
