@@ -1,0 +1,33 @@
+"""The Morsa storage node (docs/network.md, "Storage node"; SPEC §11).
+
+A node serves the Walrus storage-node REST API on loopback for the shards the control plane
+assigns to its Ed25519 key, stores verified metadata and slivers durably in SQLite, signs
+storage confirmations and invalid-blob attestations, and recovers slivers it lacks from the
+other nodes' recovery symbols.
+
+* :class:`NodeConfig` — the JSON config;
+* :func:`create_app` — the Starlette app (the service runs with the app's lifespan);
+* :class:`NodeService` — the protocol logic; :class:`ChainClient` — the control-plane client;
+* :func:`run` — serve until SIGTERM/SIGINT (``morsa node run --config FILE``).
+"""
+
+from __future__ import annotations
+
+from .app import create_app, with_request_log
+from .chain_client import ChainClient, ChainError
+from .config import ConfigError, NodeConfig
+from .runner import run
+from .service import NodeService
+from .store import NodeStore
+
+__all__ = [
+    "ChainClient",
+    "ChainError",
+    "ConfigError",
+    "NodeConfig",
+    "NodeService",
+    "NodeStore",
+    "create_app",
+    "run",
+    "with_request_log",
+]

@@ -1,0 +1,325 @@
+"""The Starlette application of a storage node: the REST API of SPEC §11.
+
+Routes (``{blob_id}`` base64url without padding, ``{pair}`` a decimal pair index,
+``{axis}`` ``primary`` or ``secondary``):
+
+* ``GET|PUT /v1/blobs/{blob_id}/metadata[?pending=true]``, ``GET …/metadata/status``
+* ``GET|PUT /v1/blobs/{blob_id}/slivers/{pair}/{axis}[?pending=true]``, ``GET …/status``
+* ``GET /v1/blobs/{blob_id}/confirmation/permanent``,
+  ``GET /v1/blobs/{blob_id}/confirmation/deletable/{object_id}``
+  (``?wait_for_registration=true&wait_millis=…``)
+* ``GET /v1/blobs/{blob_id}/recoverySymbols?[proofAxis=…&](id=<row>-<col>…|targetSliver=…&targetType=…)``
+* ``POST /v1/blobs/{blob_id}/inconsistencyProof/{axis}``
+* ``GET /v1/blobs/{blob_id}/status``, ``GET /v1/health``
+
+Every request is logged as one INFO line of logger ``morsa.node.http``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+import morsa
+
+from .config import NodeConfig
+from .errors import ApiError, error_response, invalid_argument, success
+from .service import Axis, NodeService
+
+http_log = logging.getLogger("morsa.node.http")
+log = logging.getLogger("morsa.node")
+
+OCTET_STREAM = "application/octet-stream"
+_DRAIN_LIMIT = 64 * 1024 * 1024
+
+
+# ---------------------------------------------------------------------- request parsing
+
+
+def _blob_id(request: Request) -> str:
+    text = request.path_params["blob_id"]
+    try:
+        morsa._native.parse_blob_id_bytes(text)
+    except morsa.InvalidBlobIdError:
+        raise invalid_argument("INVALID_BLOB_ID", f"{text!r} is not a blob ID (43 characters of base64url)") from None
+    return text
+
+
+def _axis(text: str) -> Axis:
+    if text == "primary":
+        return "primary"
+    if text == "secondary":
+        return "secondary"
+    raise invalid_argument("INVALID_SLIVER_TYPE", f"sliver type must be 'primary' or 'secondary', not {text!r}")
+
+
+def _u16(text: str, what: str) -> int:
+    if not text.isdigit() or int(text) > 0xFFFF:
+        raise invalid_argument("INVALID_INDEX", f"{what} must be a decimal u16, not {text!r}")
+    return int(text)
+
+
+def _flag(request: Request, name: str) -> bool:
+    return request.query_params.get(name, "false").lower() in ("true", "1")
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, or 413 ``PAYLOAD_TOO_LARGE`` beyond ``limit`` bytes (the rest of the
+    body is drained first, so that the client reads the answer)."""
+    too_large = ApiError(413, "PAYLOAD_TOO_LARGE", f"the request body exceeds the limit of {limit} bytes")
+    declared = request.headers.get("content-length")
+    buffer = bytearray()
+    over = declared is not None and declared.isdigit() and int(declared) > limit
+    drained = 0
+    async for chunk in request.stream():
+        if over:
+            drained += len(chunk)
+            if drained > _DRAIN_LIMIT:
+                break
+            continue
+        buffer += chunk
+        if len(buffer) > limit:
+            over = True
+            drained = len(buffer)
+            buffer = bytearray()
+    if over:
+        raise too_large
+    return bytes(buffer)
+
+
+def _require_octet_stream(request: Request) -> None:
+    """SPEC §11: the ``Bcs`` extractor wants ``application/octet-stream`` (parameters allowed)
+    or no Content-Type; anything else is 400 ``INVALID_CONTENT_TYPE``."""
+    value = request.headers.get("content-type")
+    if value is None:
+        return
+    if value.split(";", 1)[0].strip().lower() != OCTET_STREAM:
+        raise invalid_argument("INVALID_CONTENT_TYPE", f"expected Content-Type {OCTET_STREAM}, not {value!r}")
+
+
+def parse_symbols_query(request: Request) -> dict[str, Any]:
+    """``{"proof_axis", "ids": [(row, col)] | None, "target_type", "target_sliver"}`` from the
+    recovery-symbols query (SPEC §11). Raises :class:`ApiError`."""
+    params = request.query_params
+    proof = params.get("proofAxis")
+    proof_axis = _axis(proof) if proof is not None else None
+    ids_text = params.getlist("id")
+    target_sliver = params.get("targetSliver")
+    target_type = params.get("targetType")
+    if ids_text and (target_sliver is not None or target_type is not None):
+        raise invalid_argument("INVALID_QUERY", "use either id=<row>-<col> or targetSliver=&targetType=, not both")
+    if ids_text:
+        ids = []
+        for text in ids_text:
+            row, sep, col = text.partition("-")
+            if not sep:
+                raise invalid_argument("INVALID_QUERY", f"symbol ID must be <row>-<col>, not {text!r}")
+            ids.append((_u16(row, "symbol row"), _u16(col, "symbol column")))
+        return {"proof_axis": proof_axis, "ids": sorted(set(ids)), "target_type": None, "target_sliver": None}
+    if target_sliver is None and target_type is None:
+        raise ApiError(400, "NO_SYMBOLS_SPECIFIED", "at least one symbol ID must be specified", status="FAILED_PRECONDITION")
+    if target_sliver is None or target_type is None:
+        raise invalid_argument("INVALID_QUERY", "targetSliver and targetType go together")
+    return {
+        "proof_axis": proof_axis,
+        "ids": None,
+        "target_type": _axis(target_type),
+        "target_sliver": _u16(target_sliver, "targetSliver"),
+    }
+
+
+def _object_id(text: str) -> bytes:
+    body = text[2:] if text.startswith(("0x", "0X")) else text
+    try:
+        raw = bytes.fromhex(body.rjust(64, "0")) if len(body) <= 64 else b""
+    except ValueError:
+        raw = b""
+    if len(raw) != 32:
+        raise invalid_argument("INVALID_OBJECT_ID", f"{text!r} is not a Sui object ID (0x and up to 64 hex digits)")
+    return raw
+
+
+def _bcs(data: bytes) -> Response:
+    return Response(data, media_type=OCTET_STREAM)
+
+
+# ---------------------------------------------------------------------- application
+
+
+def create_app(config: NodeConfig, service: NodeService | None = None) -> Starlette:
+    """The node's ASGI application; the service starts and stops with the app's lifespan."""
+    svc = service or NodeService(config)
+
+    async def get_metadata(request: Request) -> Response:
+        blob_id = _blob_id(request)
+        await svc.require_view()
+        if await svc.is_invalid(blob_id):
+            raise ApiError(404, "METADATA_NOT_FOUND", f"blob {blob_id} is invalid; its metadata is not served")
+        metadata = await svc.metadata(blob_id)
+        if metadata is None:
+            raise ApiError(404, "METADATA_NOT_FOUND", "the requested metadata is unavailable")
+        return _bcs(metadata.to_bytes())
+
+    async def put_metadata(request: Request) -> Response:
+        blob_id = _blob_id(request)
+        _require_octet_stream(request)
+        view = await svc.require_view()
+        body = await read_body(request, svc.metadata_limit(view.n_shards))
+        code, message = await svc.put_metadata(blob_id, body, pending=_flag(request, "pending"))
+        return success(message, code)
+
+    async def metadata_status(request: Request) -> Response:
+        return success(await svc.metadata_status(_blob_id(request)))
+
+    def _sliver_path(request: Request) -> tuple[str, int, Axis]:
+        return (
+            _blob_id(request),
+            _u16(request.path_params["pair"], "sliver pair index"),
+            _axis(request.path_params["axis"]),
+        )
+
+    async def get_sliver(request: Request) -> Response:
+        blob_id, pair, axis = _sliver_path(request)
+        return _bcs(await svc.get_sliver(blob_id, pair, axis))
+
+    async def put_sliver(request: Request) -> Response:
+        blob_id, pair, axis = _sliver_path(request)
+        view = await svc.require_view()
+        body = await read_body(request, svc.sliver_limit(view.n_shards))
+        code, message = await svc.put_sliver(blob_id, pair, axis, body, pending=_flag(request, "pending"))
+        return success(message, code)
+
+    async def sliver_status(request: Request) -> Response:
+        blob_id, pair, axis = _sliver_path(request)
+        return success(await svc.sliver_status(blob_id, pair, axis))
+
+    async def _confirmation(request: Request, object_id: bytes | None) -> Response:
+        blob_id = _blob_id(request)
+        wait_ms = 0
+        if _flag(request, "wait_for_registration"):
+            wait_ms = min(_u64(request.query_params.get("wait_millis", "0")), 60_000)
+        return success(await svc.confirmation(blob_id, object_id, wait_ms=wait_ms))
+
+    async def permanent_confirmation(request: Request) -> Response:
+        return await _confirmation(request, None)
+
+    async def deletable_confirmation(request: Request) -> Response:
+        return await _confirmation(request, _object_id(request.path_params["object_id"]))
+
+    async def recovery_symbols(request: Request) -> Response:
+        blob_id = _blob_id(request)
+        return _bcs(await svc.recovery_symbols(blob_id, parse_symbols_query(request)))
+
+    async def inconsistency_proof(request: Request) -> Response:
+        blob_id = _blob_id(request)
+        axis = _axis(request.path_params["axis"])
+        view = await svc.require_view()
+        body = await read_body(request, min(svc.config.max_body_bytes, svc.sliver_limit(view.n_shards) * 4))
+        return success(await svc.verify_inconsistency(blob_id, axis, body))
+
+    async def blob_status(request: Request) -> Response:
+        return success(await svc.blob_status_json(_blob_id(request)))
+
+    async def health(request: Request) -> Response:
+        return success(svc.health())
+
+    async def api_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ApiError)
+        return exc.response()
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        reason = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(exc.status_code, "HTTP_ERROR")
+        return error_response(exc.status_code, reason, str(exc.detail))
+
+    async def internal_error(request: Request, exc: Exception) -> Response:
+        log.exception("internal error on %s %s", request.method, request.url.path, exc_info=exc)
+        return error_response(500, "INTERNAL_ERROR", "an internal error has occurred, please report it")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await svc.start()
+        log.info("%s (node %s…) serving on %s", config.name, svc.node_id[:16], config.url)
+        try:
+            yield
+        finally:
+            await svc.stop()
+            log.info("%s stopped", config.name)
+
+    blob = "/v1/blobs/{blob_id}"
+    routes = [
+        Route(f"{blob}/metadata", get_metadata, methods=["GET"]),
+        Route(f"{blob}/metadata", put_metadata, methods=["PUT"]),
+        Route(f"{blob}/metadata/status", metadata_status, methods=["GET"]),
+        Route(f"{blob}/slivers/{{pair}}/{{axis}}", get_sliver, methods=["GET"]),
+        Route(f"{blob}/slivers/{{pair}}/{{axis}}", put_sliver, methods=["PUT"]),
+        Route(f"{blob}/slivers/{{pair}}/{{axis}}/status", sliver_status, methods=["GET"]),
+        Route(f"{blob}/confirmation/permanent", permanent_confirmation, methods=["GET"]),
+        Route(f"{blob}/confirmation/deletable/{{object_id}}", deletable_confirmation, methods=["GET"]),
+        Route(f"{blob}/recoverySymbols", recovery_symbols, methods=["GET"]),
+        Route(f"{blob}/inconsistencyProof/{{axis}}", inconsistency_proof, methods=["POST"]),
+        Route(f"{blob}/status", blob_status, methods=["GET"]),
+        Route("/v1/health", health, methods=["GET"]),
+    ]
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={ApiError: api_error, HTTPException: http_error, Exception: internal_error},
+    )
+    app.state.service = svc
+    return app
+
+
+def _u64(text: str) -> int:
+    if not text.isdigit():
+        raise invalid_argument("INVALID_QUERY", f"expected a whole number, not {text!r}")
+    return int(text)
+
+
+class RequestLog:
+    """ASGI middleware: one INFO line per HTTP request (client, method, path, status, time)."""
+
+    def __init__(self, app: ASGIApp, logger: logging.Logger = http_log) -> None:
+        self.app = app
+        self.logger = logger
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = [500]
+
+        async def send_status(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            query = scope.get("query_string", b"").decode("latin-1")
+            path = scope.get("path", "") + (f"?{query}" if query else "")
+            client = scope.get("client") or ("-", 0)
+            self.logger.info(
+                '%s "%s %s" %d %.1fms', client[0], scope.get("method", "-"), path, status[0], (time.perf_counter() - start) * 1000
+            )
+
+
+def with_request_log(app: ASGIApp) -> ASGIApp:
+    """``app`` wrapped in :class:`RequestLog` (lifespan passes through)."""
+    return RequestLog(app)
+
+
+_Handler = Callable[[Request], Awaitable[Response]]
+__all__ = ["create_app", "with_request_log", "RequestLog", "parse_symbols_query", "read_body", "JSONResponse"]

@@ -1,0 +1,295 @@
+"""Background tasks of a storage node: follow the control plane and heal missing slivers.
+
+* The **event follower** long-polls ``/v1/events`` (docs/network.md) from a cursor persisted in
+  the store: ``registered`` records the registration and stores buffered uploads,
+  ``certified`` queues the blob for sync, ``invalid`` deletes the blob's data, ``epoch``
+  re-reads the committee.
+* The **syncer** takes queued certified blobs whose slivers this node lacks, fetches the
+  metadata from other nodes (verified against the blob ID), then for every missing sliver
+  asks every other node for recovery symbols (``targetSliver``/``targetType``, proofs on the
+  source axis) in parallel, keeps the ones that verify (distinct source slivers), and
+  recovers the sliver with ``s`` symbols (primary target) or ``p`` (secondary target)
+  (SPEC §8). When recovery proves the encoding inconsistent (SPEC §9), it sends the proof to
+  the other nodes, collects their signed ``InvalidBlobIdMessage`` attestations with its own
+  and, once they weigh ``3w ≥ n + 1``, submits the certificate to ``/v1/blobs/{id}/invalid``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import functools
+import logging
+from typing import TYPE_CHECKING, Any
+
+import anyio
+import httpx
+
+import morsa
+
+from .chain_client import ChainError
+from .service import LIVE_STATUSES, Axis, Member, other_axis, sliver_index
+
+if TYPE_CHECKING:
+    from .service import NodeService
+
+log = logging.getLogger("morsa.node")
+
+
+class RecoveryIncomplete(Exception):
+    """Not enough valid recovery symbols (or no metadata) yet; retried later."""
+
+
+class Healer:
+    """The event follower and the syncer of one :class:`NodeService`."""
+
+    def __init__(self, service: NodeService) -> None:
+        self.service = service
+        self.wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self.submitted_invalid: set[str] = set()
+
+    def start(self) -> None:
+        self._tasks = [
+            asyncio.create_task(self._follow_events(), name="morsa-node-events"),
+            asyncio.create_task(self._sync_loop(), name="morsa-node-sync"),
+        ]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            try:
+                await task
+            except (asyncio.CancelledError, Exception):
+                pass
+
+    # ------------------------------------------------------------------ events
+
+    async def _follow_events(self) -> None:
+        svc = self.service
+        store = svc.store
+        cursor = int(await anyio.to_thread.run_sync(store.get_state, "events_cursor", "0") or 0)
+        delay = 0.2
+        while True:
+            try:
+                if svc.view is None:
+                    await svc.refresh_committee()
+                answer = await svc.chain.events(cursor, svc.config.events_wait_ms)
+                for event in answer.get("events", []):
+                    await self.handle_event(event)
+                new_cursor = int(answer.get("next", cursor))
+                if new_cursor != cursor:
+                    cursor = new_cursor
+                    await anyio.to_thread.run_sync(store.set_state, "events_cursor", str(cursor))
+                delay = 0.2
+            except asyncio.CancelledError:
+                raise
+            except ChainError as e:
+                log.debug("events: %s", e)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+            except Exception:
+                log.exception("events: unexpected error")
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    async def handle_event(self, event: dict[str, Any]) -> None:
+        """Apply one control-plane event (see the module docstring)."""
+        svc = self.service
+        store = svc.store
+        kind = event.get("kind")
+        blob_id = event.get("blob_id")
+        if kind == "epoch":
+            await svc.refresh_committee()
+            self.wake.set()
+            return
+        if not isinstance(blob_id, str):
+            return
+        if kind == "registered":
+            local = await anyio.to_thread.run_sync(store.get_blob, blob_id)
+            if local is None or local[0] not in ("certified", "invalid"):
+                await anyio.to_thread.run_sync(functools.partial(store.set_blob, blob_id, "registered"))
+            await svc.flush_pending(blob_id)
+        elif kind == "certified":
+            await anyio.to_thread.run_sync(functools.partial(store.set_blob, blob_id, "certified"))
+            await svc.flush_pending(blob_id)
+            await anyio.to_thread.run_sync(store.enqueue_sync, blob_id)
+            self.wake.set()
+        elif kind == "invalid":
+            await anyio.to_thread.run_sync(functools.partial(store.set_blob, blob_id, "invalid"))
+            svc._metadata_cache.pop(blob_id, None)
+            svc.pending.pop(blob_id, None)
+            log.info("%s: blob %s is invalid; its data is deleted", svc.config.name, blob_id)
+        elif kind == "expired":
+            await anyio.to_thread.run_sync(functools.partial(store.set_blob, blob_id, "expired"))
+
+    # ------------------------------------------------------------------ sync
+
+    async def _sync_loop(self) -> None:
+        svc = self.service
+        while True:
+            try:
+                self.wake.clear()
+                queue = await anyio.to_thread.run_sync(svc.store.sync_queue)
+                retry = False
+                for blob_id in queue:
+                    try:
+                        done = await self.sync_blob(blob_id)
+                    except RecoveryIncomplete as e:
+                        log.info("%s: sync of %s incomplete, will retry: %s", svc.config.name, blob_id, e)
+                        done = False
+                    if done:
+                        await anyio.to_thread.run_sync(svc.store.dequeue_sync, blob_id)
+                    else:
+                        retry = True
+                timeout = svc.config.sync_retry_s if retry else 30.0
+                try:
+                    await asyncio.wait_for(self.wake.wait(), timeout)
+                except asyncio.TimeoutError:
+                    pass
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("sync: unexpected error")
+                await asyncio.sleep(svc.config.sync_retry_s)
+
+    async def sync_blob(self, blob_id: str) -> bool:
+        """Recover the missing slivers of certified ``blob_id``. True when nothing is left to do
+        (all held, blob invalid or not live); raises :class:`RecoveryIncomplete`."""
+        svc = self.service
+        view = svc.view
+        if view is None:
+            raise RecoveryIncomplete("committee unknown")
+        state = await svc.blob_state(blob_id)
+        if state is None or state[0] not in LIVE_STATUSES:
+            return True
+        missing = await anyio.to_thread.run_sync(svc.missing_slivers, blob_id)
+        if not missing:
+            return True
+        metadata = await svc.metadata(blob_id)
+        if metadata is None:
+            metadata = await svc.fetch_metadata(blob_id)
+        if metadata is None:
+            raise RecoveryIncomplete("no node served valid metadata")
+        log.info("%s: recovering %d slivers of %s", svc.config.name, len(missing), blob_id)
+        results = await asyncio.gather(
+            *(self.recover_one(blob_id, metadata, pair, axis) for pair, axis in missing), return_exceptions=True
+        )
+        incomplete = []
+        for result in results:
+            if isinstance(result, morsa.InconsistentEncodingError):
+                await self.report_inconsistency(blob_id, result.proof)
+                return await svc.is_invalid(blob_id)
+            if isinstance(result, BaseException):
+                incomplete.append(f"{type(result).__name__}: {result}")
+        if incomplete:
+            raise RecoveryIncomplete("; ".join(incomplete))
+        return True
+
+    async def fetch_symbols(
+        self, member: Member, blob_id: str, target_axis: Axis, target_index: int
+    ) -> list[morsa.RecoverySymbol]:
+        """Recovery symbols for one target from one node (empty on any failure)."""
+        svc = self.service
+        assert svc.peers is not None
+        params = {"targetSliver": str(target_index), "targetType": target_axis, "proofAxis": other_axis(target_axis)}
+        try:
+            response = await svc.peers.get(f"{member.url}/v1/blobs/{blob_id}/recoverySymbols", params=params)
+        except httpx.HTTPError as e:
+            log.debug("symbols from %s: %s", member.url, e)
+            return []
+        if response.status_code != 200:
+            return []
+        try:
+            return morsa.decode_recovery_symbols(response.content)
+        except morsa.MorsaError:
+            log.warning("%s sent malformed recovery symbols", member.url)
+            return []
+
+    async def recover_one(self, blob_id: str, metadata: morsa.BlobMetadata, pair: int, axis: Axis) -> None:
+        """Recover and store sliver ``axis`` of ``pair``. Raises :class:`RecoveryIncomplete` or
+        :class:`morsa.InconsistentEncodingError` (with the proof)."""
+        svc = self.service
+        n = metadata.n_shards
+        target = sliver_index(axis, pair, n)
+        config = metadata.config
+        need = config.n_secondary_source_symbols if axis == "primary" else config.n_primary_source_symbols
+        own = await anyio.to_thread.run_sync(svc.symbols_for_target, blob_id, axis, target, None)
+        batches = await asyncio.gather(*(self.fetch_symbols(m, blob_id, axis, target) for m in svc.peers_list()))
+
+        def select() -> list[morsa.RecoverySymbol]:
+            by_source: dict[int, morsa.RecoverySymbol] = {}
+            for symbol in [*own, *(s for batch in batches for s in batch)]:
+                if symbol.target_axis != axis or symbol.target_index != target or symbol.source_index in by_source:
+                    continue
+                try:
+                    symbol.verify(metadata)
+                except morsa.MorsaError:
+                    continue
+                by_source[symbol.source_index] = symbol
+            return [by_source[k] for k in sorted(by_source)]
+
+        symbols = await anyio.to_thread.run_sync(select)
+        if len(symbols) < need:
+            raise RecoveryIncomplete(f"{axis} sliver {target}: {len(symbols)} valid symbols of {need}")
+        try:
+            sliver = await anyio.to_thread.run_sync(morsa.recover_sliver, metadata, axis, target, symbols[:need])
+        except morsa.InconsistentEncodingError:
+            raise
+        except morsa.DecodingError as e:
+            raise RecoveryIncomplete(f"{axis} sliver {target}: {e}") from None
+        await anyio.to_thread.run_sync(sliver.verify, metadata)
+        if await svc.is_invalid(blob_id):
+            return
+        await anyio.to_thread.run_sync(svc.store.put_sliver, blob_id, pair, axis, sliver.to_bytes())
+        log.info("%s: recovered %s sliver %d (pair %d) of %s", svc.config.name, axis, target, pair, blob_id)
+
+    # ------------------------------------------------------------------ inconsistency
+
+    async def report_inconsistency(self, blob_id: str, proof: morsa.InconsistencyProof) -> None:
+        """Collect invalid-blob attestations for ``proof`` and submit the certificate."""
+        svc = self.service
+        view = svc.view
+        assert view is not None and svc.peers is not None
+        log.warning("%s: blob %s is inconsistently encoded (%s sliver %d)", svc.config.name, blob_id, proof.target_axis, proof.target_index)
+        builder = morsa.CertificateBuilder(view.committee, morsa.InvalidBlobIdMessage(view.epoch, blob_id))
+        me = svc.member_index
+        if me is not None:
+            message = builder.message_bytes
+            builder.add(me, message, svc.key.sign(message))
+        body = proof.to_bytes()
+
+        async def ask(member: Member) -> None:
+            try:
+                response = await svc.peers.post(
+                    f"{member.url}/v1/blobs/{blob_id}/inconsistencyProof/{proof.target_axis}",
+                    content=body,
+                    headers={"content-type": "application/octet-stream"},
+                )
+                if response.status_code != 200:
+                    log.info("attestation refused by %s: %s", member.url, response.text[:200])
+                    return
+                signed = response.json()["success"]["data"]["signed"]
+                builder.add(
+                    member.index,
+                    base64.b64decode(signed["serializedMessage"]),
+                    base64.b64decode(signed["signature"]),
+                )
+            except (httpx.HTTPError, ValueError, KeyError, TypeError, morsa.MorsaError) as e:
+                log.info("no attestation from %s: %s", member.url, e)
+
+        await asyncio.gather(*(ask(m) for m in svc.peers_list()))
+        if not builder.is_complete:
+            log.warning("invalid-blob attestations for %s weigh %d of %d", blob_id, builder.weight, builder.required_weight)
+            return
+        certificate = builder.finish()
+        try:
+            await svc.chain.submit_invalid(blob_id, certificate.to_bytes())
+        except ChainError as e:
+            log.warning("submitting the invalid-blob certificate of %s: %s", blob_id, e)
+            return
+        self.submitted_invalid.add(blob_id)
+        log.info("%s: submitted an invalid-blob certificate for %s", svc.config.name, blob_id)
+        await anyio.to_thread.run_sync(functools.partial(svc.store.set_blob, blob_id, "invalid"))
+        svc._metadata_cache.pop(blob_id, None)

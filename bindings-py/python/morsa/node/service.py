@@ -1,0 +1,626 @@
+"""The storage node's state and protocol logic, independent of HTTP routing.
+
+:class:`NodeService` holds the signing key, the committee read from the control plane, the
+durable :class:`~morsa.node.store.NodeStore` and the pending-upload buffer, and implements
+the checks of SPEC §11: registration, shard assignment (pair ↔ shard rotation, SPEC §4.2),
+metadata verification against the blob ID (SPEC §5.5), sliver verification against the
+stored metadata (SPEC §6), recovery symbols (SPEC §8), inconsistency-proof attestations
+(SPEC §9) and storage confirmations (SPEC §10).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import functools
+import logging
+import time
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any, Literal
+
+import anyio
+import httpx
+
+import morsa
+
+from .chain_client import ChainClient, ChainError
+from .config import NodeConfig
+from .errors import ApiError, bad_bcs, invalid_argument, not_found, precondition, unavailable
+from .store import NodeStore
+
+log = logging.getLogger("morsa.node")
+
+Axis = Literal["primary", "secondary"]
+
+# Control-plane statuses under which uploads are accepted.
+LIVE_STATUSES = frozenset({"registered", "certified"})
+
+
+def other_axis(axis: str) -> Axis:
+    """The orthogonal axis."""
+    return "secondary" if axis == "primary" else "primary"
+
+
+def sliver_index(axis: str, pair: int, n_shards: int) -> int:
+    """SPEC §4.1: primary sliver ``pair``, secondary sliver ``n - 1 - pair``."""
+    return pair if axis == "primary" else n_shards - 1 - pair
+
+
+def b64(data: bytes) -> str:
+    """Standard base64 with padding (SPEC §10.2 JSON)."""
+    return base64.b64encode(data).decode()
+
+
+def signed_json(message: bytes, signature: bytes) -> dict[str, Any]:
+    """``{"signed": {"serializedMessage", "signature"}}`` (SPEC §10.2, §11)."""
+    return {"signed": {"serializedMessage": b64(message), "signature": b64(signature)}}
+
+
+class Member:
+    """A committee member as the control plane lists it: public key, URL and shards."""
+
+    def __init__(self, index: int, public_key: bytes, url: str, shards: list[int], name: str = "") -> None:
+        self.index = index
+        self.public_key = public_key
+        self.url = url.rstrip("/")
+        self.shards = shards
+        self.name = name
+
+    @property
+    def weight(self) -> int:
+        return len(self.shards)
+
+
+class CommitteeView:
+    """One epoch's committee (``morsa.Committee``) with member URLs."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.committee = morsa.Committee.from_bytes(base64.b64decode(data["committee"]))
+        by_key = {}
+        for m in data.get("members", []):
+            by_key[base64.b64decode(m["public_key"])] = m
+        self.members: list[Member] = []
+        for index, (public_key, shards) in enumerate(self.committee.members):
+            info = by_key.get(public_key, {})
+            self.members.append(Member(index, public_key, str(info.get("url", "")), list(shards), str(info.get("name", ""))))
+
+    @property
+    def epoch(self) -> int:
+        return self.committee.epoch
+
+    @property
+    def n_shards(self) -> int:
+        return self.committee.n_shards
+
+
+class NodeService:
+    """A storage node: see the module docstring. Create it, ``await start()``, ``await stop()``.
+
+    ``chain`` defaults to a :class:`ChainClient` of ``config.chain_url``.
+    """
+
+    def __init__(self, config: NodeConfig, chain: ChainClient | None = None) -> None:
+        self.config = config
+        self.key = morsa.SigningKey(config.seed_bytes)
+        self.public_key: bytes = self.key.public_key
+        self.node_id = self.public_key.hex()
+        self.chain = chain or ChainClient(config.chain_url)
+        self.store = NodeStore(Path(config.data_dir) / "node.sqlite3")
+        self.view: CommitteeView | None = None
+        self.started = time.monotonic()
+        self.peers: httpx.AsyncClient | None = None
+        self._metadata_cache: OrderedDict[str, morsa.BlobMetadata] = OrderedDict()
+        # Uploads that arrived with ?pending=true before the registration: blob ID →
+        # {"metadata": bytes | None, "slivers": {(pair, axis): bytes}}.
+        self.pending: dict[str, dict[str, Any]] = {}
+        self.pending_bytes = 0
+        self._committee_lock = asyncio.Lock()
+        self.healer: Any = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        """Open the peer client, try to read the committee, start the background tasks."""
+        from .healer import Healer
+
+        self.peers = httpx.AsyncClient(timeout=self.config.peer_timeout_s)
+        try:
+            await self.refresh_committee()
+        except ChainError as e:
+            log.warning("committee not available yet: %s", e)
+        self.healer = Healer(self)
+        self.healer.start()
+
+    async def stop(self) -> None:
+        """Stop the background tasks and close clients and the store."""
+        if self.healer is not None:
+            await self.healer.stop()
+        if self.peers is not None:
+            await self.peers.aclose()
+        await self.chain.aclose()
+        self.store.close()
+
+    # ------------------------------------------------------------------ committee
+
+    async def refresh_committee(self) -> CommitteeView:
+        """Read ``/v1/committee``. Raises :class:`ChainError`."""
+        async with self._committee_lock:
+            data = await self.chain.committee()
+            view = CommitteeView(data)
+            if self.view is None or view.epoch != self.view.epoch or view.committee.to_bytes() != self.view.committee.to_bytes():
+                me = view.committee.member_index(self.public_key)
+                shards = view.members[me].shards if me is not None else []
+                log.info("%s: epoch %d, %d shards of %d: %s", self.config.name, view.epoch, len(shards), view.n_shards, shards)
+            self.view = view
+            return view
+
+    async def require_view(self) -> CommitteeView:
+        """The committee, reading it first if needed; 503 while the control plane is unknown."""
+        if self.view is None:
+            try:
+                await self.refresh_committee()
+            except ChainError as e:
+                raise unavailable(f"the committee is not known yet: {e}") from None
+        assert self.view is not None
+        return self.view
+
+    @property
+    def member_index(self) -> int | None:
+        return None if self.view is None else self.view.committee.member_index(self.public_key)
+
+    @property
+    def shards(self) -> list[int]:
+        """Shards this node holds in the current epoch (empty when not a member)."""
+        idx = self.member_index
+        return [] if idx is None or self.view is None else self.view.members[idx].shards
+
+    def my_pairs(self, blob_id: str) -> list[int]:
+        """Pair indices of ``blob_id`` mapped to this node's shards (SPEC §4.2)."""
+        if self.view is None:
+            return []
+        n = self.view.n_shards
+        return sorted(morsa.pair_index_for_shard(blob_id, n, shard) for shard in self.shards)
+
+    def holds_pair(self, blob_id: str, pair: int) -> bool:
+        assert self.view is not None
+        shard = morsa.shard_index_for_pair(blob_id, self.view.n_shards, pair)
+        return shard in self.shards
+
+    def peers_list(self) -> list[Member]:
+        """The other committee members."""
+        if self.view is None:
+            return []
+        return [m for m in self.view.members if m.public_key != self.public_key and m.url]
+
+    # ------------------------------------------------------------------ blob status
+
+    async def blob_state(self, blob_id: str, *, fresh: bool = False) -> tuple[str, dict[str, Any]] | None:
+        """``(status, blob_object)`` of ``blob_id`` on the control plane, or None when unknown.
+
+        Uses the local record when it is conclusive (registered, certified, invalid) unless
+        ``fresh``; otherwise asks the control plane, falling back to the local record when the
+        control plane cannot be reached.
+        """
+        local = await anyio.to_thread.run_sync(self.store.get_blob, blob_id)
+        if local is not None and not fresh and local[0] in ("registered", "certified", "invalid"):
+            return local
+        try:
+            answer = await self.chain.blob(blob_id)
+        except ChainError as e:
+            log.warning("blob status of %s: %s", blob_id, e)
+            return local
+        if answer is None:
+            return local if local is not None and local[0] == "invalid" else None
+        status = str(answer.get("status", "registered"))
+        info = answer.get("blob_object") or {}
+        if local is None or local[0] != status or local[1] != info:
+            await anyio.to_thread.run_sync(functools.partial(self.store.set_blob, blob_id, status, info))
+            if status == "invalid":
+                self._metadata_cache.pop(blob_id, None)
+        if local is not None and local[0] == "invalid":
+            return local
+        return status, info
+
+    async def is_invalid(self, blob_id: str) -> bool:
+        local = await anyio.to_thread.run_sync(self.store.get_blob, blob_id)
+        return local is not None and local[0] == "invalid"
+
+    async def require_live(self, blob_id: str) -> tuple[str, dict[str, Any]]:
+        """The blob's state; 400 ``INVALID_BLOB`` / ``NOT_REGISTERED`` unless registered or certified."""
+        state = await self.blob_state(blob_id)
+        if state is not None and state[0] == "invalid":
+            raise precondition("INVALID_BLOB", f"blob {blob_id} has been marked invalid")
+        if state is None or state[0] not in LIVE_STATUSES:
+            raise precondition("NOT_REGISTERED", f"blob {blob_id} has not been registered or has already expired")
+        return state
+
+    # ------------------------------------------------------------------ metadata
+
+    async def metadata(self, blob_id: str) -> morsa.BlobMetadata | None:
+        """The stored, verified metadata of ``blob_id`` (cached), or None."""
+        cached = self._metadata_cache.get(blob_id)
+        if cached is not None:
+            self._metadata_cache.move_to_end(blob_id)
+            return cached
+        raw = await anyio.to_thread.run_sync(self.store.get_metadata, blob_id)
+        if raw is None:
+            return None
+        metadata = morsa.BlobMetadata.from_bytes(raw)
+        self._remember(metadata)
+        return metadata
+
+    def _remember(self, metadata: morsa.BlobMetadata) -> None:
+        self._metadata_cache[metadata.blob_id] = metadata
+        while len(self._metadata_cache) > 256:
+            self._metadata_cache.popitem(last=False)
+
+    def metadata_limit(self, n_shards: int) -> int:
+        """Largest BCS ``BlobMetadata`` for ``n_shards`` (SPEC §5.5) plus slack, capped by config."""
+        return min(self.config.max_body_bytes, 128 + 66 * n_shards)
+
+    def sliver_limit(self, n_shards: int) -> int:
+        """SPEC §11: ``s * 65534 + 128`` bytes, capped by ``max_body_bytes``."""
+        s = morsa.EncodingConfig(n_shards).n_secondary_source_symbols
+        return min(self.config.max_body_bytes, s * 65534 + 128)
+
+    async def put_metadata(self, blob_id: str, body: bytes, *, pending: bool) -> tuple[int, str]:
+        """PUT /metadata: verify BCS ``BlobMetadata`` against ``blob_id`` and store it.
+
+        Returns ``(201, …)`` stored, ``(200, …)`` already stored, ``(202, …)`` buffered.
+        Raises :class:`ApiError`.
+        """
+        view = await self.require_view()
+        n = view.n_shards
+        try:
+            metadata = morsa.BlobMetadata.from_metadata_bytes(blob_id, body, n)
+        except morsa.WireFormatError as e:
+            raise bad_bcs("BlobMetadata", e) from None
+        except morsa.VerificationError as e:
+            raise invalid_argument("INVALID_METADATA", f"the provided metadata failed to verify: {e}") from None
+        try:
+            await self.require_live(blob_id)
+        except ApiError as e:
+            if pending and e.reason == "NOT_REGISTERED":
+                self._buffer(blob_id, "metadata", body)
+                return 202, "metadata buffered until the blob is registered"
+            raise
+        return await self._store_metadata(metadata)
+
+    async def _store_metadata(self, metadata: morsa.BlobMetadata) -> tuple[int, str]:
+        created = await anyio.to_thread.run_sync(self.store.put_metadata, metadata.blob_id, metadata.to_bytes())
+        self._remember(metadata)
+        return (201, "metadata successfully stored") if created else (200, "metadata already stored")
+
+    async def metadata_status(self, blob_id: str) -> str:
+        if await self.is_invalid(blob_id):
+            return "nonexistent"
+        if await anyio.to_thread.run_sync(self.store.has_metadata, blob_id):
+            return "stored"
+        entry = self.pending.get(blob_id)
+        if entry is not None and entry.get("metadata") is not None:
+            return "buffered"
+        return "nonexistent"
+
+    # ------------------------------------------------------------------ slivers
+
+    def check_pair(self, blob_id: str, pair: int) -> None:
+        """400 ``INDEX_OUT_OF_RANGE`` / ``SHARD_NOT_ASSIGNED`` (SPEC §4.2)."""
+        assert self.view is not None
+        n = self.view.n_shards
+        if not 0 <= pair < n:
+            raise invalid_argument("INDEX_OUT_OF_RANGE", f"requires 0 <= index ({pair}) < {n}")
+        if not self.holds_pair(blob_id, pair):
+            shard = morsa.shard_index_for_pair(blob_id, n, pair)
+            raise precondition(
+                "SHARD_NOT_ASSIGNED", f"shard {shard} is not assigned to this node in epoch {self.view.epoch}"
+            )
+
+    async def put_sliver(self, blob_id: str, pair: int, axis: Axis, body: bytes, *, pending: bool) -> tuple[int, str]:
+        """PUT /slivers/{pair}/{axis}: parse, check, verify against the metadata and store.
+
+        Raises :class:`ApiError`: ``INVALID_CONTENT_TYPE`` (not BCS), ``INDEX_OUT_OF_RANGE``,
+        ``SHARD_NOT_ASSIGNED``, ``SLIVER_INDEX_MISMATCH``, ``NOT_REGISTERED``, ``INVALID_BLOB``,
+        ``METADATA_NOT_FOUND``, ``INVALID_SLIVER``.
+        """
+        view = await self.require_view()
+        n = view.n_shards
+        self.check_pair(blob_id, pair)
+        try:
+            sliver = morsa.Sliver.from_bytes(body, axis)
+        except morsa.WireFormatError as e:
+            raise bad_bcs("SliverData", e) from None
+        if sliver.index >= n or sliver.pair_index(n) != pair:
+            raise invalid_argument(
+                "SLIVER_INDEX_MISMATCH",
+                f"SliverIndexMismatch: {axis} sliver {sliver.index} is not in pair {pair} (n_shards = {n})",
+            )
+        try:
+            await self.require_live(blob_id)
+        except ApiError as e:
+            if pending and e.reason == "NOT_REGISTERED":
+                self._buffer(blob_id, (pair, axis), body)
+                return 202, "sliver buffered until the blob is registered"
+            raise
+        return await self._store_sliver(blob_id, pair, axis, sliver, body)
+
+    async def _store_sliver(self, blob_id: str, pair: int, axis: Axis, sliver: morsa.Sliver, body: bytes) -> tuple[int, str]:
+        metadata = await self.metadata(blob_id)
+        if metadata is None:
+            raise precondition("METADATA_NOT_FOUND", "blob metadata is required but missing")
+        try:
+            await anyio.to_thread.run_sync(sliver.verify, metadata)
+        except morsa.VerificationError as e:
+            raise invalid_argument("INVALID_SLIVER", f"the provided sliver is invalid: {e}") from None
+        created = await anyio.to_thread.run_sync(self.store.put_sliver, blob_id, pair, axis, body)
+        return (201, "sliver stored successfully") if created else (200, "sliver already stored")
+
+    async def get_sliver(self, blob_id: str, pair: int, axis: Axis) -> bytes:
+        """BCS ``SliverData``; raises :class:`ApiError` (404 ``SLIVER_NOT_FOUND``, …)."""
+        await self.require_view()
+        self.check_pair(blob_id, pair)
+        if await self.is_invalid(blob_id):
+            raise not_found("SLIVER_NOT_FOUND", f"blob {blob_id} is invalid; its slivers are not served")
+        data = await anyio.to_thread.run_sync(self.store.get_sliver, blob_id, pair, axis)
+        if data is None:
+            raise not_found("SLIVER_NOT_FOUND", "the requested sliver is unavailable")
+        return data
+
+    async def sliver_status(self, blob_id: str, pair: int, axis: Axis) -> str:
+        await self.require_view()
+        self.check_pair(blob_id, pair)
+        if await self.is_invalid(blob_id):
+            return "nonexistent"
+        if await anyio.to_thread.run_sync(self.store.get_sliver, blob_id, pair, axis) is not None:
+            return "stored"
+        entry = self.pending.get(blob_id)
+        if entry is not None and (pair, axis) in entry["slivers"]:
+            return "buffered"
+        return "nonexistent"
+
+    def missing_slivers(self, blob_id: str) -> list[tuple[int, Axis]]:
+        """``(pair, axis)`` of the slivers this node should hold for ``blob_id`` but does not."""
+        stored = self.store.stored_slivers(blob_id)
+        return [(pair, axis) for pair in self.my_pairs(blob_id) for axis in ("primary", "secondary") if (pair, axis) not in stored]
+
+    # ------------------------------------------------------------------ pending uploads
+
+    def _buffer(self, blob_id: str, key: Any, body: bytes) -> None:
+        if self.pending_bytes + len(body) > self.config.max_body_bytes:
+            raise precondition("PENDING_CACHE_FULL", "the cache of uploads for unregistered blobs is full")
+        entry = self.pending.setdefault(blob_id, {"metadata": None, "slivers": {}, "since": time.monotonic()})
+        if key == "metadata":
+            old = entry["metadata"]
+            entry["metadata"] = body
+        else:
+            old = entry["slivers"].get(key)
+            entry["slivers"][key] = body
+        self.pending_bytes += len(body) - (len(old) if old else 0)
+
+    async def flush_pending(self, blob_id: str) -> None:
+        """Store the buffered uploads of a blob that is now registered (errors are logged)."""
+        entry = self.pending.pop(blob_id, None)
+        if entry is None:
+            return
+        self.pending_bytes -= len(entry["metadata"] or b"") + sum(len(b) for b in entry["slivers"].values())
+        try:
+            if entry["metadata"] is not None:
+                await self.put_metadata(blob_id, entry["metadata"], pending=False)
+            for (pair, axis), body in entry["slivers"].items():
+                await self.put_sliver(blob_id, pair, axis, body, pending=False)
+        except ApiError as e:
+            log.warning("buffered upload of %s not stored: %s %s", blob_id, e.reason, e.message)
+
+    # ------------------------------------------------------------------ confirmations
+
+    async def confirmation(self, blob_id: str, object_id: bytes | None, *, wait_ms: int = 0) -> dict[str, Any]:
+        """Signed ``StorageConfirmation`` (SPEC §10.1) once every pair mapped to this node's
+        shards is held on both axes. Raises :class:`ApiError` ``NOT_REGISTERED`` /
+        ``MISSING_SLIVERS``."""
+        view = await self.require_view()
+        deadline = time.monotonic() + wait_ms / 1000
+        while True:
+            try:
+                await self.require_live(blob_id)
+                break
+            except ApiError as e:
+                if e.reason == "NOT_REGISTERED" and time.monotonic() < deadline:
+                    await asyncio.sleep(0.1)
+                    continue
+                raise
+        missing = await anyio.to_thread.run_sync(self.missing_slivers, blob_id)
+        if missing:
+            raise precondition(
+                "MISSING_SLIVERS", f"the required slivers are not all stored ({len(missing)} missing)"
+            )
+        message = morsa.StorageConfirmation(view.epoch, blob_id, object_id).to_bytes()
+        return signed_json(message, self.key.sign(message))
+
+    # ------------------------------------------------------------------ recovery symbols
+
+    def _source_symbols(
+        self, blob_id: str, source_axis: Axis, source_pair: int, targets: list[int]
+    ) -> list[morsa.RecoverySymbol]:
+        data = self.store.get_sliver(blob_id, source_pair, source_axis)
+        if data is None:
+            return []
+        assert self.view is not None
+        return morsa.Sliver.from_bytes(data, source_axis).recovery_symbols(targets, self.view.n_shards)
+
+    def symbols_for_target(
+        self, blob_id: str, target_axis: Axis, target_index: int, proof_axis: Axis | None
+    ) -> list[morsa.RecoverySymbol]:
+        """Every recovery symbol for sliver ``target_index`` of ``target_axis`` that this node
+        can build from the orthogonal slivers it stores (SPEC §8.1), by source index."""
+        source_axis = other_axis(target_axis)
+        if proof_axis is not None and proof_axis != source_axis:
+            return []
+        out: list[morsa.RecoverySymbol] = []
+        for pair in self.my_pairs(blob_id):
+            out += self._source_symbols(blob_id, source_axis, pair, [target_index])
+        return sorted(out, key=lambda sym: sym.source_index)
+
+    def symbols_by_id(
+        self, blob_id: str, ids: list[tuple[int, int]], proof_axis: Axis | None
+    ) -> tuple[list[morsa.RecoverySymbol], bool]:
+        """Symbols ``(row, col)`` from primary sliver ``row`` (target secondary ``col``) or
+        secondary sliver ``col`` (target primary ``row``), restricted to ``proof_axis``.
+
+        Returns the symbols and whether any ID was at this node's shards."""
+        assert self.view is not None
+        n = self.view.n_shards
+        mine = set(self.my_pairs(blob_id))
+        out: list[morsa.RecoverySymbol] = []
+        any_mine = False
+        for row, col in ids:
+            candidates: list[tuple[Axis, int, int]] = []
+            if proof_axis in (None, "primary") and row in mine:
+                candidates.append(("primary", row, col))
+            if proof_axis in (None, "secondary") and n - 1 - col in mine:
+                candidates.append(("secondary", n - 1 - col, row))
+            any_mine = any_mine or bool(candidates)
+            for axis, pair, target in candidates:
+                symbols = self._source_symbols(blob_id, axis, pair, [target])
+                if symbols:
+                    out += symbols
+                    break
+        return out, any_mine
+
+    async def recovery_symbols(self, blob_id: str, query: dict[str, Any]) -> bytes:
+        """BCS ``Vec<GeneralRecoverySymbol>`` for a parsed query (see :func:`parse_symbols_query`)."""
+        view = await self.require_view()
+        if await self.is_invalid(blob_id):
+            raise not_found("SLIVER_NOT_FOUND", f"blob {blob_id} is invalid; its symbols are not served")
+        if await self.metadata(blob_id) is None:
+            raise not_found("METADATA_NOT_FOUND", "the requested metadata is unavailable")
+        proof_axis = query["proof_axis"]
+        if query["ids"] is not None:
+            for row, col in query["ids"]:
+                if not (0 <= row < view.n_shards and 0 <= col < view.n_shards):
+                    raise invalid_argument("INDEX_OUT_OF_RANGE", f"symbol {row}-{col} is out of range for {view.n_shards} shards")
+            symbols, any_mine = await anyio.to_thread.run_sync(self.symbols_by_id, blob_id, query["ids"], proof_axis)
+            if not symbols:
+                if not any_mine:
+                    raise precondition(
+                        "SYMBOL_NOT_PRESENT_AT_SHARDS",
+                        "the requested recovery symbol is not the responsibility of this node's shards",
+                    )
+                raise not_found("SLIVER_NOT_FOUND", "the slivers of the requested symbols are unavailable")
+        else:
+            target_axis, target = query["target_type"], query["target_sliver"]
+            if not 0 <= target < view.n_shards:
+                raise invalid_argument("INDEX_OUT_OF_RANGE", f"requires 0 <= index ({target}) < {view.n_shards}")
+            symbols = await anyio.to_thread.run_sync(self.symbols_for_target, blob_id, target_axis, target, proof_axis)
+            if not symbols:
+                raise not_found("SLIVER_NOT_FOUND", "no stored sliver can provide symbols for the requested target")
+        return morsa.encode_recovery_symbols(symbols)
+
+    # ------------------------------------------------------------------ inconsistency
+
+    def attestation(self, blob_id: str) -> dict[str, Any]:
+        """This node's signed ``InvalidBlobIdMessage`` (SPEC §10.1) for the current epoch."""
+        assert self.view is not None
+        message = morsa.InvalidBlobIdMessage(self.view.epoch, blob_id).to_bytes()
+        return signed_json(message, self.key.sign(message))
+
+    async def verify_inconsistency(self, blob_id: str, axis: Axis, body: bytes) -> dict[str, Any]:
+        """POST /inconsistencyProof/{axis}: verify the proof (SPEC §9) against the stored
+        metadata and attest that the blob is invalid. Raises :class:`ApiError`."""
+        await self.require_view()
+        try:
+            proof = morsa.InconsistencyProof.from_bytes(body, axis)
+        except morsa.WireFormatError as e:
+            raise bad_bcs("InconsistencyProof", e) from None
+        metadata = await self.metadata(blob_id)
+        if metadata is None:
+            metadata = await self.fetch_metadata(blob_id)
+        if metadata is None:
+            raise precondition("METADATA_NOT_FOUND", "blob metadata is required but missing")
+        try:
+            await anyio.to_thread.run_sync(proof.verify, metadata)
+        except morsa.MorsaError as e:
+            raise invalid_argument("INVALID_PROOF", f"the inconsistency proof is not valid: {e}") from None
+        log.info("%s: verified an inconsistency proof for %s", self.config.name, blob_id)
+        return self.attestation(blob_id)
+
+    async def fetch_metadata(self, blob_id: str) -> morsa.BlobMetadata | None:
+        """Metadata of ``blob_id`` from the other nodes, verified against the blob ID (SPEC §5.5)
+        and stored; None when no node has valid metadata. Only for live blobs."""
+        view = await self.require_view()
+        assert self.peers is not None
+
+        async def one(member: Member) -> morsa.BlobMetadata | None:
+            try:
+                response = await self.peers.get(f"{member.url}/v1/blobs/{blob_id}/metadata")
+                if response.status_code != 200:
+                    return None
+                metadata = morsa.BlobMetadata.from_bytes(response.content, view.n_shards)
+            except (httpx.HTTPError, morsa.MorsaError):
+                return None
+            return metadata if metadata.blob_id == blob_id else None
+
+        for result in await asyncio.gather(*(one(m) for m in self.peers_list())):
+            if result is not None:
+                state = await self.blob_state(blob_id)
+                if state is not None and state[0] in LIVE_STATUSES:
+                    await self._store_metadata(result)
+                return result
+        return None
+
+    # ------------------------------------------------------------------ status and health
+
+    async def blob_status_json(self, blob_id: str) -> Any:
+        """SPEC §11 ``BlobStatus`` JSON (externally tagged, camelCase)."""
+        state = await self.blob_state(blob_id, fresh=True)
+        if state is None or state[0] == "expired":
+            return "nonexistent"
+        status, obj = state
+        event = {"txDigest": _base58(morsa._native.parse_blob_id_bytes(blob_id)), "eventSeq": "0"}
+        if status == "invalid":
+            return {"invalid": {"event": event}}
+        certified = status == "certified"
+        certified_epoch = obj.get("certifiedEpoch")
+        deletable = bool(obj.get("deletable", False))
+        if deletable:
+            counts = {"count_deletable_total": 1, "count_deletable_certified": 1 if certified else 0}
+            return {"deletable": {"initialCertifiedEpoch": certified_epoch, "deletableCounts": counts}}
+        storage = obj.get("storage") or {}
+        return {
+            "permanent": {
+                "endEpoch": int(storage.get("endEpoch", 0)),
+                "isCertified": certified,
+                "statusEvent": event,
+                "deletableCounts": {"count_deletable_total": 0, "count_deletable_certified": 0},
+                "initialCertifiedEpoch": certified_epoch,
+            }
+        }
+
+    def health(self) -> dict[str, Any]:
+        """``ServiceHealthInfo``-like JSON: uptime, epoch, public key, status, shard summary."""
+        uptime = time.monotonic() - self.started
+        return {
+            "uptime": {"secs": int(uptime), "nanos": int((uptime % 1) * 1e9)},
+            "epoch": None if self.view is None else self.view.epoch,
+            "publicKey": b64(self.public_key),
+            "nodeId": self.node_id,
+            "name": self.config.name,
+            "nodeStatus": "Active" if self.member_index is not None else ("Standby" if self.view else "Starting"),
+            "eventProgress": {
+                "persisted": int(self.store.get_state("events_cursor", "0") or 0),
+                "pending": len(self.store.sync_queue()),
+            },
+            "shardSummary": {"owned": len(self.shards), "shards": self.shards},
+        }
+
+
+_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
+def _base58(data: bytes) -> str:
+    """Bitcoin-alphabet base58 (the text form of Sui digests)."""
+    value = int.from_bytes(data, "big")
+    out = ""
+    while value:
+        value, rem = divmod(value, 58)
+        out = _B58[rem] + out
+    return "1" * (len(data) - len(data.lstrip(b"\0"))) + out

@@ -1,0 +1,676 @@
+"""Storage node (morsa.node): the REST API of SPEC §11 against a fake control plane.
+
+The fake control plane implements just the endpoints the node uses (docs/network.md):
+``/v1/committee``, ``/v1/blobs/{id}``, ``/v1/events`` (long poll) and
+``/v1/blobs/{id}/invalid``. Servers run on 127.0.0.1 with free ports: nodes in threads for
+most tests, and a real ``python -m morsa node run`` process for the kill -9 test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+import morsa
+from morsa.node import NodeConfig, create_app
+
+from conftest import blob_id_bytes_from_root, blob_root, config_values, merkle_root, metadata_bcs
+
+N_SHARDS = 10
+SHARDS = [[0, 1, 2], [3, 4, 5], [6, 7], [8, 9]]
+DOMAIN = "storage.walrus.space"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def seed(i: int) -> bytes:
+    return bytes([i + 1]) * 32
+
+
+def wait_until(predicate, timeout: float = 20.0, interval: float = 0.05) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting")
+        time.sleep(interval)
+
+
+class ServerThread:
+    """A uvicorn server for ``app`` in a daemon thread."""
+
+    def __init__(self, app: Any, port: int) -> None:
+        self.port = port
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self) -> ServerThread:
+        self.thread.start()
+        wait_until(lambda: self.server.started or not self.thread.is_alive(), 15)
+        assert self.server.started
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(15)
+
+
+# ------------------------------------------------------------------------------------------
+# Fake control plane
+
+
+class FakeChain:
+    """Committee, blob registry and event log of a control plane, in memory."""
+
+    def __init__(self, members: list[tuple[str, bytes, list[int]]], epoch: int = 1) -> None:
+        self.epoch = epoch
+        self.members = members  # (url, public key, shards)
+        self.committee = morsa.Committee(epoch, [(pk, shards) for _, pk, shards in members])
+        self.blobs: dict[str, dict[str, Any]] = {}
+        self.events: list[dict[str, Any]] = []
+        self.invalid_certificates: list[bytes] = []
+        self.lock = threading.Lock()
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = ServerThread(self.app(), self.port)
+
+    def emit(self, kind: str, blob_id: str | None = None) -> None:
+        with self.lock:
+            event: dict[str, Any] = {"seq": len(self.events), "kind": kind, "epoch": self.epoch}
+            if blob_id is not None:
+                event["blob_id"] = blob_id
+            self.events.append(event)
+
+    def register(self, blob_id: str, size: int, deletable: bool = False) -> None:
+        self.blobs[blob_id] = {
+            "status": "registered",
+            "blob_object": {
+                "id": "0x" + blob_id.encode().hex()[:64],
+                "registeredEpoch": self.epoch,
+                "blobId": blob_id,
+                "size": size,
+                "encodingType": "RS2",
+                "certifiedEpoch": None,
+                "storage": {"id": "0x01", "startEpoch": self.epoch, "endEpoch": self.epoch + 5, "storageSize": size},
+                "deletable": deletable,
+            },
+        }
+        self.emit("registered", blob_id)
+
+    def certify(self, blob_id: str) -> None:
+        self.blobs[blob_id]["status"] = "certified"
+        self.blobs[blob_id]["blob_object"]["certifiedEpoch"] = self.epoch
+        self.emit("certified", blob_id)
+
+    def app(self) -> Starlette:
+        def ok(data: Any) -> JSONResponse:
+            return JSONResponse({"success": {"code": 200, "data": data}})
+
+        def err(code: int, reason: str) -> JSONResponse:
+            body = {"error": {"code": code, "status": "NOT_FOUND", "message": reason,
+                              "details": [{"@type": "ErrorInfo", "reason": reason, "domain": "chain.morsa.local", "metadata": {}}]}}
+            return JSONResponse(body, status_code=code)
+
+        async def committee(request: Request) -> JSONResponse:
+            return ok({
+                "epoch": self.epoch,
+                "n_shards": self.committee.n_shards,
+                "committee": base64.b64encode(self.committee.to_bytes()).decode(),
+                "members": [
+                    {"node_id": pk.hex(), "name": f"node-{i}", "url": url, "public_key": base64.b64encode(pk).decode(), "shards": shards}
+                    for i, (url, pk, shards) in enumerate(self.members)
+                ],
+            })
+
+        async def blob(request: Request) -> JSONResponse:
+            entry = self.blobs.get(request.path_params["blob_id"])
+            return ok(entry) if entry is not None else err(404, "BLOB_NOT_FOUND")
+
+        async def events(request: Request) -> JSONResponse:
+            since = int(request.query_params.get("since", "0"))
+            deadline = time.monotonic() + int(request.query_params.get("wait_ms", "0")) / 1000
+            while True:
+                with self.lock:
+                    new = [e for e in self.events if e["seq"] >= since]
+                    next_seq = len(self.events)
+                if new or time.monotonic() >= deadline:
+                    return ok({"events": new, "next": max(next_seq, since)})
+                await asyncio.sleep(0.02)
+
+        async def invalid(request: Request) -> JSONResponse:
+            blob_id = request.path_params["blob_id"]
+            body = await request.json()
+            raw = base64.b64decode(body["certificate"])
+            try:
+                verified = morsa.Certificate.from_bytes(raw).verify(self.committee)
+            except morsa.MorsaError as e:
+                return err(400, f"INVALID_CERTIFICATE {e}")
+            if verified.kind != "invalid_blob" or verified.blob_id != blob_id:
+                return err(400, "WRONG_CERTIFICATE")
+            self.invalid_certificates.append(raw)
+            if blob_id in self.blobs and self.blobs[blob_id]["status"] != "invalid":
+                self.blobs[blob_id]["status"] = "invalid"
+                self.emit("invalid", blob_id)
+            return ok({"blob_id": blob_id, "status": "invalid"})
+
+        return Starlette(routes=[
+            Route("/v1/committee", committee),
+            Route("/v1/blobs/{blob_id}", blob),
+            Route("/v1/events", events),
+            Route("/v1/blobs/{blob_id}/invalid", invalid, methods=["POST"]),
+        ])
+
+
+# ------------------------------------------------------------------------------------------
+# A network of in-process nodes
+
+
+class Network:
+    """A fake control plane and ``len(shards)`` nodes (started on demand) in threads."""
+
+    def __init__(self, tmp: Path, shards: list[list[int]] = SHARDS) -> None:
+        self.ports = [free_port() for _ in shards]
+        self.urls = [f"http://127.0.0.1:{p}" for p in self.ports]
+        self.keys = [morsa.SigningKey(seed(i)) for i in range(len(shards))]
+        self.shards = shards
+        self.chain = FakeChain([(url, key.public_key, sh) for url, key, sh in zip(self.urls, self.keys, shards)])
+        self.chain.server.start()
+        self.tmp = tmp
+        self.servers: dict[int, ServerThread] = {}
+        self.http = httpx.Client(timeout=30)
+
+    def config(self, i: int) -> NodeConfig:
+        return NodeConfig.from_dict({
+            "name": f"node-{i}", "host": "127.0.0.1", "port": self.ports[i],
+            "data_dir": str(self.tmp / f"node-{i}"), "seed": seed(i).hex(), "chain_url": self.chain.url,
+            "max_body_bytes": 8 * 1024 * 1024, "events_wait_ms": 200, "peer_timeout_s": 5, "sync_retry_s": 0.3,
+        })
+
+    def start(self, *indices: int) -> None:
+        for i in indices or range(len(self.shards)):
+            self.servers[i] = ServerThread(create_app(self.config(i)), self.ports[i]).start()
+
+    def close(self) -> None:
+        self.http.close()
+        for server in self.servers.values():
+            server.stop()
+        self.chain.server.stop()
+
+    def node_of_pair(self, blob_id: str, pair: int) -> int:
+        shard = morsa.shard_index_for_pair(blob_id, N_SHARDS, pair)
+        return next(i for i, sh in enumerate(self.shards) if shard in sh)
+
+    def pairs_of(self, blob_id: str, i: int) -> list[int]:
+        return sorted(morsa.pair_index_for_shard(blob_id, N_SHARDS, sh) for sh in self.shards[i])
+
+    def upload(self, encoded: morsa.EncodedBlob, nodes: list[int] | None = None, metadata: morsa.BlobMetadata | None = None,
+               secondaries: list[morsa.Sliver] | None = None) -> None:
+        metadata = metadata or encoded.metadata
+        blob_id = metadata.blob_id
+        for i in nodes if nodes is not None else range(len(self.shards)):
+            url = self.urls[i]
+            r = self.http.put(f"{url}/v1/blobs/{blob_id}/metadata", content=metadata.metadata_bytes(),
+                              headers={"content-type": "application/octet-stream"})
+            assert r.status_code in (200, 201), r.text
+            for pair in self.pairs_of(blob_id, i):
+                primary = encoded.primary_slivers[pair]
+                secondary = (secondaries or encoded.secondary_slivers)[N_SHARDS - 1 - pair]
+                for axis, sliver in (("primary", primary), ("secondary", secondary)):
+                    r = self.http.put(f"{url}/v1/blobs/{blob_id}/slivers/{pair}/{axis}", content=sliver.to_bytes())
+                    assert r.status_code in (200, 201), r.text
+
+
+@pytest.fixture(scope="module")
+def net(tmp_path_factory: pytest.TempPathFactory):
+    network = Network(tmp_path_factory.mktemp("net"))
+    network.start()
+    yield network
+    network.close()
+
+
+def blob_bytes(seed_: int, size: int) -> bytes:
+    return random.Random(seed_).randbytes(size)
+
+
+def assert_error(response: httpx.Response, status: int, reason: str) -> dict:
+    assert response.status_code == status, response.text
+    body = response.json()["error"]
+    assert body["code"] == status
+    (detail,) = body["details"]
+    assert detail["@type"] == "ErrorInfo" and detail["domain"] == DOMAIN
+    assert detail["reason"] == reason, body
+    return body
+
+
+def verify_signed(envelope: dict, public_key: bytes) -> bytes:
+    assert envelope["success"]["code"] == 200
+    signed = envelope["success"]["data"]["signed"]
+    message = base64.b64decode(signed["serializedMessage"], validate=True)
+    signature = base64.b64decode(signed["signature"], validate=True)
+    assert morsa.verify_signature(public_key, message, signature)
+    return message
+
+
+# ------------------------------------------------------------------------------------------
+# Upload, read back, confirmations
+
+
+def test_full_upload_reads_back_and_confirms(net: Network):
+    encoded = morsa.encode(blob_bytes(1, 5000), N_SHARDS)
+    blob_id = encoded.blob_id
+    net.chain.register(blob_id, 5000)
+    http = net.http
+    # nothing stored yet: no confirmation
+    r = http.get(f"{net.urls[0]}/v1/blobs/{blob_id}/confirmation/permanent")
+    assert_error(r, 400, "MISSING_SLIVERS")
+    assert http.get(f"{net.urls[0]}/v1/blobs/{blob_id}/metadata/status").json() == {"success": {"code": 200, "data": "nonexistent"}}
+
+    # metadata everywhere, then all slivers but one secondary on node 0
+    for url in net.urls:
+        r = http.put(f"{url}/v1/blobs/{blob_id}/metadata", content=encoded.metadata.metadata_bytes())
+        assert r.status_code == 201 and r.json()["success"]["code"] == 201
+        r = http.put(f"{url}/v1/blobs/{blob_id}/metadata", content=encoded.metadata.metadata_bytes())
+        assert r.status_code == 200
+    pairs0 = net.pairs_of(blob_id, 0)
+    for pair in pairs0:
+        http.put(f"{net.urls[0]}/v1/blobs/{blob_id}/slivers/{pair}/primary", content=encoded.primary_slivers[pair].to_bytes())
+    for pair in pairs0[:-1]:
+        sliver = encoded.secondary_slivers[N_SHARDS - 1 - pair]
+        r = http.put(f"{net.urls[0]}/v1/blobs/{blob_id}/slivers/{pair}/secondary", content=sliver.to_bytes())
+        assert r.status_code == 201, r.text
+    r = http.get(f"{net.urls[0]}/v1/blobs/{blob_id}/confirmation/permanent")
+    assert_error(r, 400, "MISSING_SLIVERS")
+    status = http.get(f"{net.urls[0]}/v1/blobs/{blob_id}/slivers/{pairs0[-1]}/secondary/status").json()
+    assert status["success"]["data"] == "nonexistent"
+
+    net.upload(encoded)
+    for i, url in enumerate(net.urls):
+        message = verify_signed(http.get(f"{url}/v1/blobs/{blob_id}/confirmation/permanent").json(), net.keys[i].public_key)
+        assert message == morsa.StorageConfirmation(net.chain.epoch, blob_id).to_bytes()
+        object_id = bytes(range(32))
+        r = http.get(f"{url}/v1/blobs/{blob_id}/confirmation/deletable/0x{object_id.hex()}")
+        message = verify_signed(r.json(), net.keys[i].public_key)
+        assert morsa.StorageConfirmation.from_bytes(message).object_id == object_id
+        # metadata read back includes the blob ID (SPEC §5.5)
+        r = http.get(f"{url}/v1/blobs/{blob_id}/metadata")
+        assert r.status_code == 200 and r.headers["content-type"] == "application/octet-stream"
+        assert r.content == encoded.metadata.to_bytes()
+        assert http.get(f"{url}/v1/blobs/{blob_id}/metadata/status").json()["success"]["data"] == "stored"
+
+    # every sliver, from the node holding its pair
+    for pair in range(N_SHARDS):
+        i = net.node_of_pair(blob_id, pair)
+        for axis, sliver in (("primary", encoded.primary_slivers[pair]),
+                             ("secondary", encoded.secondary_slivers[N_SHARDS - 1 - pair])):
+            r = http.get(f"{net.urls[i]}/v1/blobs/{blob_id}/slivers/{pair}/{axis}")
+            assert r.status_code == 200 and r.headers["content-type"] == "application/octet-stream"
+            assert r.content == sliver.to_bytes()
+            assert http.get(f"{net.urls[i]}/v1/blobs/{blob_id}/slivers/{pair}/{axis}/status").json()["success"]["data"] == "stored"
+    primaries = [morsa.Sliver.from_bytes(http.get(
+        f"{net.urls[net.node_of_pair(blob_id, p)]}/v1/blobs/{blob_id}/slivers/{p}/primary").content, "primary") for p in range(N_SHARDS)]
+    assert morsa.decode(encoded.metadata, primaries, "strict") == blob_bytes(1, 5000)
+
+    # blob status (SPEC §11 BlobStatus)
+    data = http.get(f"{net.urls[1]}/v1/blobs/{blob_id}/status").json()["success"]["data"]
+    assert data["permanent"]["isCertified"] is False and data["permanent"]["endEpoch"] == net.chain.epoch + 5
+    net.chain.certify(blob_id)
+    data = http.get(f"{net.urls[1]}/v1/blobs/{blob_id}/status").json()["success"]["data"]
+    assert data["permanent"]["isCertified"] is True and data["permanent"]["initialCertifiedEpoch"] == net.chain.epoch
+    assert set(data["permanent"]["statusEvent"]) == {"txDigest", "eventSeq"}
+    unknown = morsa.blob_id(b"never registered", N_SHARDS)
+    assert http.get(f"{net.urls[1]}/v1/blobs/{unknown}/status").json()["success"]["data"] == "nonexistent"
+    health = http.get(f"{net.urls[2]}/v1/health").json()["success"]["data"]
+    assert health["epoch"] == net.chain.epoch and base64.b64decode(health["publicKey"]) == net.keys[2].public_key
+
+
+def test_rejections(net: Network):
+    http = net.http
+    encoded = morsa.encode(blob_bytes(2, 3000), N_SHARDS)
+    other = morsa.encode(blob_bytes(3, 3000), N_SHARDS)  # same geometry, other content
+    blob_id = encoded.blob_id
+    url = net.urls[0]
+    pair = net.pairs_of(blob_id, 0)[0]
+    sliver_url = f"{url}/v1/blobs/{blob_id}/slivers/{pair}/primary"
+
+    # unregistered blob
+    r = http.put(f"{url}/v1/blobs/{blob_id}/metadata", content=encoded.metadata.metadata_bytes())
+    body = assert_error(r, 400, "NOT_REGISTERED")
+    assert body["status"] == "FAILED_PRECONDITION"
+    r = http.put(sliver_url, content=encoded.primary_slivers[pair].to_bytes())
+    assert_error(r, 400, "NOT_REGISTERED")
+    # ?pending=true buffers instead, stored once registered
+    r = http.put(f"{url}/v1/blobs/{blob_id}/metadata?pending=true", content=encoded.metadata.metadata_bytes())
+    assert r.status_code == 202, r.text
+    assert http.get(f"{url}/v1/blobs/{blob_id}/metadata/status").json()["success"]["data"] == "buffered"
+
+    net.chain.register(blob_id, 3000)
+    wait_until(lambda: http.get(f"{url}/v1/blobs/{blob_id}/metadata/status").json()["success"]["data"] == "stored")
+
+    # wrong content type for metadata
+    r = http.put(f"{url}/v1/blobs/{blob_id}/metadata", content=encoded.metadata.metadata_bytes(), headers={"content-type": "text/plain"})
+    assert_error(r, 400, "INVALID_CONTENT_TYPE")
+    # metadata that does not match the blob ID
+    r = http.put(f"{net.urls[1]}/v1/blobs/{blob_id}/metadata", content=other.metadata.metadata_bytes(),
+                 headers={"content-type": "application/octet-stream; charset=binary"})
+    assert_error(r, 400, "INVALID_METADATA")
+    # malformed BCS, metadata and sliver
+    r = http.put(f"{net.urls[1]}/v1/blobs/{blob_id}/metadata", content=b"\x00\x00\x01")
+    assert_error(r, 400, "INVALID_CONTENT_TYPE")
+    r = http.put(sliver_url, content=b"\xff\xff\xff")
+    assert_error(r, 400, "INVALID_CONTENT_TYPE")
+    # metadata must come before slivers
+    pair1 = net.pairs_of(blob_id, 1)[0]
+    r = http.put(f"{net.urls[1]}/v1/blobs/{blob_id}/slivers/{pair1}/primary", content=encoded.primary_slivers[pair1].to_bytes())
+    assert_error(r, 400, "METADATA_NOT_FOUND")
+    # a pair this node's shards do not hold
+    foreign = next(p for p in range(N_SHARDS) if p not in net.pairs_of(blob_id, 0))
+    r = http.put(f"{url}/v1/blobs/{blob_id}/slivers/{foreign}/primary", content=encoded.primary_slivers[foreign].to_bytes())
+    assert_error(r, 400, "SHARD_NOT_ASSIGNED")
+    assert_error(http.get(f"{url}/v1/blobs/{blob_id}/slivers/{foreign}/primary"), 400, "SHARD_NOT_ASSIGNED")
+    # the URL's pair is not the sliver's pair
+    r = http.put(sliver_url, content=encoded.primary_slivers[foreign].to_bytes())
+    assert_error(r, 400, "SLIVER_INDEX_MISMATCH")
+    r = http.put(f"{url}/v1/blobs/{blob_id}/slivers/{pair}/secondary", content=encoded.secondary_slivers[pair].to_bytes()
+                 if pair != N_SHARDS - 1 - pair else encoded.secondary_slivers[0].to_bytes())
+    assert_error(r, 400, "SLIVER_INDEX_MISMATCH")
+    # a sliver that does not match the metadata
+    r = http.put(sliver_url, content=other.primary_slivers[pair].to_bytes())
+    assert_error(r, 400, "INVALID_SLIVER")
+    # oversized bodies (SPEC §11: s * 65534 + 128)
+    _, _, s = config_values(N_SHARDS)
+    r = http.put(sliver_url, content=bytes(s * 65534 + 129))
+    assert_error(r, 413, "PAYLOAD_TOO_LARGE")
+    r = http.put(f"{url}/v1/blobs/{blob_id}/metadata", content=bytes(100_000))
+    assert_error(r, 413, "PAYLOAD_TOO_LARGE")
+    # out-of-range pair, bad axis, bad blob ID, unknown route
+    assert_error(http.put(f"{url}/v1/blobs/{blob_id}/slivers/{N_SHARDS}/primary", content=b"x"), 400, "INDEX_OUT_OF_RANGE")
+    assert_error(http.get(f"{url}/v1/blobs/{blob_id}/slivers/0/diagonal"), 400, "INVALID_SLIVER_TYPE")
+    assert_error(http.get(f"{url}/v1/blobs/not-a-blob-id/metadata"), 400, "INVALID_BLOB_ID")
+    assert http.get(f"{url}/v1/nothing").status_code == 404
+    # after all that, the right sliver is accepted
+    r = http.put(sliver_url, content=encoded.primary_slivers[pair].to_bytes())
+    assert r.status_code == 201, r.text
+    assert http.get(sliver_url).content == encoded.primary_slivers[pair].to_bytes()
+    # unknown metadata
+    assert_error(http.get(f"{url}/v1/blobs/{other.blob_id}/metadata"), 404, "METADATA_NOT_FOUND")
+
+
+def test_recovery_symbols_both_query_forms(net: Network):
+    http = net.http
+    encoded = morsa.encode(blob_bytes(4, 2000), N_SHARDS)
+    blob_id = encoded.blob_id
+    metadata = encoded.metadata
+    net.chain.register(blob_id, 2000)
+    net.upload(encoded)
+    i = 1
+    pairs = net.pairs_of(blob_id, i)
+    url = f"{net.urls[i]}/v1/blobs/{blob_id}/recoverySymbols"
+    # targetSliver form: one symbol per orthogonal sliver the node holds
+    for target_type, target in (("primary", 0), ("secondary", 7)):
+        r = http.get(url, params={"targetSliver": target, "targetType": target_type})
+        assert r.status_code == 200 and r.headers["content-type"] == "application/octet-stream"
+        symbols = morsa.decode_recovery_symbols(r.content)
+        expected_sources = sorted(p if target_type == "secondary" else N_SHARDS - 1 - p for p in pairs)
+        assert sorted(sym.source_index for sym in symbols) == expected_sources
+        for sym in symbols:
+            assert (sym.target_axis, sym.target_index) == (target_type, target)
+            sym.verify(metadata)
+    # id form, repeated, with and without proofAxis
+    row, col = pairs[0], 3  # row held as a primary sliver
+    r = http.get(f"{url}?proofAxis=primary&id={row}-{col}&id={row}-{col + 1}")
+    symbols = morsa.decode_recovery_symbols(r.content)
+    assert [sym.symbol_id for sym in symbols] == [(row, col), (row, col + 1)]
+    for sym in symbols:
+        assert sym.target_axis == "secondary" and sym.source_index == row
+        sym.verify(metadata)
+    col2 = N_SHARDS - 1 - pairs[0]  # column held as a secondary sliver
+    r = http.get(url, params={"id": f"5-{col2}", "proofAxis": "secondary"})
+    (sym,) = morsa.decode_recovery_symbols(r.content)
+    assert sym.symbol_id == (5, col2) and sym.target_axis == "primary"
+    sym.verify(metadata)
+    r = http.get(url, params={"id": f"{row}-{col}"})
+    (sym,) = morsa.decode_recovery_symbols(r.content)
+    assert sym.symbol_id == (row, col)
+    sym.verify(metadata)
+    # symbols from slivers the node does not hold, no selector, both selectors
+    foreign = [p for p in range(N_SHARDS) if p not in pairs and N_SHARDS - 1 - p not in pairs]
+    assert_error(http.get(url, params={"id": f"{foreign[0]}-{N_SHARDS - 1 - foreign[0]}", "proofAxis": "primary"}), 400,
+                 "SYMBOL_NOT_PRESENT_AT_SHARDS")
+    assert_error(http.get(url), 400, "NO_SYMBOLS_SPECIFIED")
+    assert_error(http.get(url, params={"id": "1-2", "targetSliver": 1, "targetType": "primary"}), 400, "INVALID_QUERY")
+
+
+# ------------------------------------------------------------------------------------------
+# Self-healing and inconsistency
+
+
+def test_late_node_recovers_its_slivers_and_confirms(tmp_path: Path):
+    network = Network(tmp_path)
+    try:
+        network.start(0, 1, 2)
+        encoded = morsa.encode(blob_bytes(5, 4000), N_SHARDS)
+        blob_id = encoded.blob_id
+        network.chain.register(blob_id, 4000)
+        network.upload(encoded, nodes=[0, 1, 2])
+        network.chain.certify(blob_id)
+        network.start(3)  # down during the upload
+        url = network.urls[3]
+
+        def confirmed() -> bool:
+            return network.http.get(f"{url}/v1/blobs/{blob_id}/confirmation/permanent").status_code == 200
+
+        wait_until(confirmed, 30, 0.1)
+        verify_signed(network.http.get(f"{url}/v1/blobs/{blob_id}/confirmation/permanent").json(), network.keys[3].public_key)
+        assert network.http.get(f"{url}/v1/blobs/{blob_id}/metadata").content == encoded.metadata.to_bytes()
+        for pair in network.pairs_of(blob_id, 3):
+            assert network.http.get(f"{url}/v1/blobs/{blob_id}/slivers/{pair}/primary").content == encoded.primary_slivers[pair].to_bytes()
+            got = network.http.get(f"{url}/v1/blobs/{blob_id}/slivers/{pair}/secondary").content
+            assert got == encoded.secondary_slivers[N_SHARDS - 1 - pair].to_bytes()
+    finally:
+        network.close()
+
+
+def inconsistent_blob(late_pairs_of) -> tuple[morsa.EncodedBlob, morsa.BlobMetadata, list[morsa.Sliver], int]:
+    """Encode, alter every symbol of one secondary sliver ``j`` and recompute its pair hash and
+    the blob ID (as tests/python/test_api.py does): each sliver verifies on its own, but
+    primary slivers recovered with a symbol of ``j`` do not. ``j`` is chosen among the secondary
+    slivers that the late node does not hold (``late_pairs_of(blob_id)``), as the smallest."""
+    n = N_SHARDS
+    encoded = morsa.encode(blob_bytes(6, 3500), n)
+    for j in range(n):
+        original = encoded.secondary_slivers[j]
+        altered = morsa.Sliver("secondary", j, original.symbol_size, bytes(b ^ 0xA5 for b in original.data))
+        column = altered.recovery_symbols(list(range(n)), n)
+        hashes = encoded.metadata.pair_hashes()
+        hashes[n - 1 - j] = (hashes[n - 1 - j][0], merkle_root([x.data for x in column]))
+        length = encoded.metadata.unencoded_length
+        raw = metadata_bcs(blob_id_bytes_from_root(length, blob_root(hashes)), length, hashes)
+        metadata = morsa.BlobMetadata.from_bytes(raw)
+        held = {n - 1 - p for p in late_pairs_of(metadata.blob_id)}
+        if j not in held and j == min(set(range(n)) - held):
+            secondaries = list(encoded.secondary_slivers)
+            secondaries[j] = altered
+            return encoded, metadata, secondaries, j
+    raise AssertionError("no suitable sliver")
+
+
+def test_inconsistent_blob_is_attested_and_invalidated(tmp_path: Path):
+    network = Network(tmp_path)
+    http = network.http
+    try:
+        network.start(0, 1, 2)
+        encoded, metadata, secondaries, j = inconsistent_blob(lambda b: network.pairs_of(b, 3))
+        blob_id = metadata.blob_id
+        network.chain.register(blob_id, metadata.unencoded_length)
+        network.upload(encoded, nodes=[0, 1, 2], metadata=metadata, secondaries=secondaries)
+
+        # a proof, built by hand from the uploaded slivers, earns an attestation
+        _, _, s = config_values(N_SHARDS)
+        symbols = [sl.recovery_symbols([0], N_SHARDS)[0] for sl in secondaries[j:j + s]] if j + s <= N_SHARDS else None
+        if symbols is None:
+            symbols = [sl.recovery_symbols([0], N_SHARDS)[0] for sl in ([secondaries[j]] + [x for k, x in enumerate(secondaries) if k != j])[:s]]
+        with pytest.raises(morsa.InconsistentEncodingError) as info:
+            morsa.recover_sliver(metadata, "primary", 0, symbols)
+        proof = info.value.proof
+        r = http.post(f"{network.urls[0]}/v1/blobs/{blob_id}/inconsistencyProof/primary", content=proof.to_bytes())
+        message = verify_signed(r.json(), network.keys[0].public_key)
+        assert message == morsa.InvalidBlobIdMessage(network.chain.epoch, blob_id).to_bytes()
+        # the same bytes read on the other axis, garbage, and a non-proof are refused
+        r = http.post(f"{network.urls[0]}/v1/blobs/{blob_id}/inconsistencyProof/secondary", content=proof.to_bytes())
+        assert r.status_code == 400
+        assert_error(http.post(f"{network.urls[0]}/v1/blobs/{blob_id}/inconsistencyProof/primary", content=b"\x01"),
+                     400, "INVALID_CONTENT_TYPE")
+        good = morsa.encode(blob_bytes(7, 100), N_SHARDS)
+        good_symbols = [sl.recovery_symbols([1], N_SHARDS)[0] for sl in good.secondary_slivers[:s]]
+        fake = (1).to_bytes(2, "little") + bytes([s]) + b"".join(_proof_part(sym) for sym in good_symbols)
+        network.chain.register(good.blob_id, 100)
+        network.upload(good, nodes=[0])
+        assert_error(http.post(f"{network.urls[0]}/v1/blobs/{good.blob_id}/inconsistencyProof/primary", content=fake),
+                     400, "INVALID_PROOF")
+        assert network.chain.invalid_certificates == []
+
+        # the late node finds the inconsistency while recovering and gets the blob invalidated
+        network.chain.certify(blob_id)
+        network.start(3)
+        wait_until(lambda: network.chain.invalid_certificates, 30, 0.1)
+        certificate = morsa.Certificate.from_bytes(network.chain.invalid_certificates[0])
+        verified = certificate.verify(network.chain.committee)
+        assert verified.kind == "invalid_blob" and verified.blob_id == blob_id
+        assert 3 * verified.signer_weight >= N_SHARDS + 1
+        assert 3 in certificate.signer_indices
+
+        # invalid blobs stop being served
+        pair = network.pairs_of(blob_id, 0)[0]
+        wait_until(lambda: http.get(f"{network.urls[0]}/v1/blobs/{blob_id}/slivers/{pair}/primary").status_code == 404)
+        assert http.get(f"{network.urls[0]}/v1/blobs/{blob_id}/metadata").status_code == 404
+        assert "invalid" in http.get(f"{network.urls[0]}/v1/blobs/{blob_id}/status").json()["success"]["data"]
+        r = http.put(f"{network.urls[0]}/v1/blobs/{blob_id}/metadata", content=metadata.metadata_bytes())
+        assert_error(r, 400, "INVALID_BLOB")
+    finally:
+        network.close()
+
+
+def _proof_part(symbol: morsa.RecoverySymbol) -> bytes:
+    """``DecodingSymbol ‖ MerkleProof`` of a ``GeneralRecoverySymbol`` (SPEC §8.3, §9)."""
+    raw = symbol.to_bytes()
+    # tag(1) ‖ index u16 ‖ ULEB(len) ‖ data ‖ target u16 ‖ proof
+    length, pos, shift = 0, 3, 0
+    while True:
+        byte = raw[pos]
+        pos += 1
+        length |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            break
+    end = pos + length
+    return raw[1:end] + raw[end + 2:]
+
+
+# ------------------------------------------------------------------------------------------
+# A real process: kill -9 durability, restart, SIGTERM
+
+
+def _start_process(config_path: Path, log_path: Path) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    log = open(log_path, "ab")
+    return subprocess.Popen([sys.executable, "-m", "morsa", "node", "run", "--config", str(config_path)],
+                            stdout=subprocess.DEVNULL, stderr=log, env=env)
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen) -> None:
+    def healthy() -> bool:
+        assert proc.poll() is None, "the node exited"
+        try:
+            return httpx.get(f"{url}/v1/health", timeout=1).json()["success"]["data"]["epoch"] is not None
+        except (httpx.HTTPError, ValueError, KeyError):
+            return False
+
+    wait_until(healthy, 20, 0.1)
+
+
+def test_acknowledged_writes_survive_kill_9(tmp_path: Path):
+    key = morsa.SigningKey(seed(0))
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    chain = FakeChain([(url, key.public_key, list(range(N_SHARDS)))])
+    chain.server.start()
+    config_path = tmp_path / "node.json"
+    config_path.write_text(json.dumps({
+        "name": "node-0", "host": "127.0.0.1", "port": port, "data_dir": str(tmp_path / "data"),
+        "seed": seed(0).hex(), "chain_url": chain.url, "max_body_bytes": 67108864, "events_wait_ms": 200,
+    }))
+    log_path = tmp_path / "node.log"
+    proc = _start_process(config_path, log_path)
+    try:
+        _wait_healthy(url, proc)
+        encoded = morsa.encode(blob_bytes(8, 20_000), N_SHARDS)
+        blob_id = encoded.blob_id
+        chain.register(blob_id, 20_000)
+        with httpx.Client(timeout=30) as http:
+            assert http.put(f"{url}/v1/blobs/{blob_id}/metadata", content=encoded.metadata.metadata_bytes()).status_code == 201
+            for pair in range(N_SHARDS):
+                for axis, sliver in (("primary", encoded.primary_slivers[pair]),
+                                     ("secondary", encoded.secondary_slivers[N_SHARDS - 1 - pair])):
+                    r = http.put(f"{url}/v1/blobs/{blob_id}/slivers/{pair}/{axis}", content=sliver.to_bytes())
+                    assert r.status_code == 201, r.text
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+
+        proc = _start_process(config_path, log_path)
+        _wait_healthy(url, proc)
+        with httpx.Client(timeout=30) as http:
+            assert http.get(f"{url}/v1/blobs/{blob_id}/metadata").content == encoded.metadata.to_bytes()
+            for pair in range(N_SHARDS):
+                assert http.get(f"{url}/v1/blobs/{blob_id}/slivers/{pair}/primary").content == encoded.primary_slivers[pair].to_bytes()
+                got = http.get(f"{url}/v1/blobs/{blob_id}/slivers/{pair}/secondary").content
+                assert got == encoded.secondary_slivers[N_SHARDS - 1 - pair].to_bytes()
+            verify_signed(http.get(f"{url}/v1/blobs/{blob_id}/confirmation/permanent").json(), key.public_key)
+
+        # SIGTERM: clean shutdown, exit status 0; one log line per request
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(15) == 0
+        log = log_path.read_text()
+        assert log.count(f'"PUT /v1/blobs/{blob_id}/slivers/') == 2 * N_SHARDS
+        assert f'"GET /v1/blobs/{blob_id}/confirmation/permanent" 200' in log
+        assert "Traceback" not in log
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+        chain.server.stop()
+
+
+def test_cli_reports_config_errors(tmp_path: Path):
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"name": "x", "port": 1, "data_dir": str(tmp_path), "seed": "zz", "chain_url": "http://127.0.0.1:1"}))
+    for path in (tmp_path / "missing.json", bad):
+        result = subprocess.run([sys.executable, "-m", "morsa", "node", "run", "--config", str(path)],
+                                capture_output=True, text=True, timeout=30)
+        assert result.returncode == 2
+        assert result.stderr.count("\n") == 1 and result.stderr.startswith("morsa: error:"), result.stderr
