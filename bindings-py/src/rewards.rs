@@ -626,6 +626,20 @@ fn usage_subsidy(bucket_rewards: Int<u64>, already_subsidized: Int<u64>, rate_bp
 }
 
 #[pyfunction]
+fn usage_subsidies(
+    bucket_rewards: Vec<Int<u64>>,
+    already_subsidized: Vec<Int<u64>>,
+    rate_bp: Int<u32>,
+    pool: Int<u64>,
+) -> PyResult<(Vec<u64>, Vec<u64>)> {
+    let buckets: Vec<u64> = bucket_rewards.into_iter().map(|b| b.0).collect();
+    let mut already: Vec<u64> = already_subsidized.into_iter().map(|a| a.0).collect();
+    let mut out = vec![0; buckets.len()];
+    subsidies::usage_subsidies(&buckets, &mut already, rate_bp.0, pool.0, &mut out).map_err(err)?;
+    Ok((out, already))
+}
+
+#[pyfunction]
 fn fixed_subsidy(base_subsidy: Int<u64>, subsidy_per_shard: Int<u64>, shards: Int<u16>) -> PyResult<u64> {
     subsidies::fixed_subsidy(base_subsidy.0, subsidy_per_shard.0, shards.0).map_err(err)
 }
@@ -669,6 +683,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(subsidy_split, m)?)?;
     m.add_function(wrap_pyfunction!(legacy_purchase, m)?)?;
     m.add_function(wrap_pyfunction!(usage_subsidy, m)?)?;
+    m.add_function(wrap_pyfunction!(usage_subsidies, m)?)?;
     m.add_function(wrap_pyfunction!(fixed_subsidy, m)?)?;
     Ok(())
 }

@@ -302,6 +302,11 @@ def test_walrus_subsidies() -> None:
     usage = [b[2] for b in ring.buckets()[:5]]
     assert usage == w["usage"]
     assert [rewards.usage_subsidy(x, 0, w["rate_bp"]) for x in usage] == w["subsidy"]
+    subsidies, post = rewards.usage_subsidies(usage, [0] * len(usage), w["rate_bp"], U64_MAX)
+    assert subsidies == w["subsidy"]
+    assert post == [u + s for u, s in zip(usage, w["subsidy"])]
+    with pytest.raises(rewards.RewardsError, match="insufficient"):
+        rewards.usage_subsidies(usage, [0] * len(usage), w["rate_bp"], sum(w["subsidy"]) - 1)
     f = w["fixed"]
     assert rewards.fixed_subsidy(f["base"], f["per_shard"], f["shards"]) == f["expected"]
 

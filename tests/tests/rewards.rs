@@ -18,7 +18,7 @@ use morsa_core::rewards::pricing::{
     recalculate_prices, storage_cost, storage_cost_per_epoch, storage_units, write_fee, VotingParams,
 };
 use morsa_core::rewards::staking::{calculate_rewards, ExchangeRate, StakedWal, StakingPool};
-use morsa_core::rewards::subsidies::{fixed_subsidy, legacy_purchase, usage_subsidy};
+use morsa_core::rewards::subsidies::{fixed_subsidy, legacy_purchase, usage_subsidies, usage_subsidy};
 use morsa_core::rewards::{pricing, RewardsError, Rules, FROST_PER_WAL};
 use morsa_core::EncodingConfig;
 use proptest::collection::vec;
@@ -500,6 +500,18 @@ fn walrus_subsidy_vectors() {
     let rate = u(&w["rate_bp"]) as u32;
     let subsidy: Vec<u64> = usage.iter().map(|x| usage_subsidy(*x, 0, rate).unwrap()).collect();
     assert_eq!(subsidy, us(&w["subsidy"]));
+    // The same through step 2 of process_subsidies: post_i = pre_i + subsidy_i.
+    let mut already = vec![0; usage.len()];
+    let mut out = vec![0; usage.len()];
+    let total = usage_subsidies(&usage, &mut already, rate, u64::MAX, &mut out).unwrap();
+    assert_eq!(out, us(&w["subsidy"]));
+    assert_eq!(total, out.iter().sum::<u64>());
+    let post: Vec<u64> = usage.iter().zip(&out).map(|(u, s)| u + s).collect();
+    assert_eq!(already, post);
+    assert!(matches!(
+        usage_subsidies(&usage, &mut [0; 5], rate, total - 1, &mut out),
+        Err(RewardsError::InsufficientFunds { .. })
+    ));
     let f = &w["fixed"];
     assert_eq!(fixed_subsidy(u(&f["base"]), u(&f["per_shard"]), u(&f["shards"]) as u16), Ok(u(&f["expected"])));
 }

@@ -17,7 +17,7 @@ points.
 * committee selection (§5): :func:`dhondt`, :func:`max_shards_per_node`,
   :func:`committee_initialize`, :func:`committee_transition`, :class:`ActiveSet`;
 * subsidies (§6): :func:`subsidy_split`, :func:`legacy_purchase`, :func:`usage_subsidy`,
-  :func:`fixed_subsidy`.
+  :func:`usage_subsidies`, :func:`fixed_subsidy`.
 
 :func:`simulate` advances a network of nodes (stake, commission, votes, deny lists) and blob
 purchases through epochs and returns one record per node and epoch, ready for
@@ -68,6 +68,7 @@ from ._native import (
     storage_cost_per_epoch,
     storage_units,
     subsidy_split,
+    usage_subsidies,
     usage_subsidy,
     write_fee,
 )
@@ -119,6 +120,7 @@ __all__ = [
     "storage_cost_per_epoch",
     "storage_units",
     "subsidy_split",
+    "usage_subsidies",
     "usage_subsidy",
     "write_fee",
 ]

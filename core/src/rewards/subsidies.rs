@@ -88,6 +88,42 @@ pub fn usage_subsidy(bucket_rewards: u64, already_subsidized: u64, rate_bp: u32)
     to_u64(u128::from(delta) * u128::from(rate_bp) / u128::from(N_BASIS_POINTS), "usage subsidy")
 }
 
+/// Step 2 of `walrus_subsidies::process_subsidies` over the aligned rings (REWARDS.md §6.3):
+/// for each offset `i`, `out[i] = usage_subsidy(bucket_rewards[i], already_subsidized[i], rate)`,
+/// paid from `pool` in order (each must fit in what is left), then
+/// `already_subsidized[i] = bucket_rewards[i] + out[i]`. The caller adds `out` to the buckets
+/// (`add_per_epoch_subsidies`). Returns the total paid.
+///
+/// # Errors
+///
+/// [`RewardsError::LengthMismatch`] unless the three slices have equal lengths; the errors of
+/// [`usage_subsidy`]; [`RewardsError::InsufficientFunds`] when the pool runs out. Nothing is
+/// written on error.
+pub fn usage_subsidies(
+    bucket_rewards: &[u64],
+    already_subsidized: &mut [u64],
+    rate_bp: u32,
+    pool: u64,
+    out: &mut [u64],
+) -> Result<u64, RewardsError> {
+    for len in [already_subsidized.len(), out.len()] {
+        if len != bucket_rewards.len() {
+            return Err(RewardsError::LengthMismatch { expected: bucket_rewards.len(), got: len });
+        }
+    }
+    let mut left = pool;
+    for (b, a) in bucket_rewards.iter().zip(already_subsidized.iter()) {
+        let s = usage_subsidy(*b, *a, rate_bp)?;
+        left = left.checked_sub(s).ok_or(RewardsError::InsufficientFunds { needed_frost: s, available_frost: left })?;
+        b.checked_add(s).or_overflow("bucket + subsidy")?;
+    }
+    for ((b, a), o) in bucket_rewards.iter().zip(already_subsidized.iter_mut()).zip(out.iter_mut()) {
+        *o = usage_subsidy(*b, *a, rate_bp)?;
+        *a = *b + *o;
+    }
+    Ok(pool - left)
+}
+
 /// The fixed per-node subsidy of `walrus_subsidies` (REWARDS.md §6.3 step 1):
 /// `base + shards * per_shard` in u64, paid into the operator's commission.
 ///
@@ -126,5 +162,21 @@ mod tests {
         assert!(fixed_subsidy(u64::MAX, 1, 1).is_err());
         assert!(check_fixed_subsidy_params(u64::MAX, 1).is_err());
         assert!(check_fixed_subsidy_params(0, u64::MAX / 1000).is_ok());
+    }
+
+    #[test]
+    fn usage_subsidies_are_all_or_nothing() {
+        let buckets = [100, 50, 0];
+        let mut already = [0, 50, 0];
+        let mut out = [9; 3];
+        assert!(matches!(
+            usage_subsidies(&buckets, &mut already, 20_000, 199, &mut out),
+            Err(RewardsError::InsufficientFunds { .. })
+        ));
+        assert_eq!((already, out), ([0, 50, 0], [9; 3]));
+        assert_eq!(usage_subsidies(&buckets, &mut already, 20_000, 200, &mut out), Ok(200));
+        assert_eq!((already, out), ([300, 50, 0], [200, 0, 0]));
+        assert!(usage_subsidies(&buckets, &mut already, 20_000, 200, &mut out).is_err(), "bucket below subsidized");
+        assert!(usage_subsidies(&buckets, &mut [0; 2], 1, 1, &mut out).is_err());
     }
 }
