@@ -144,7 +144,7 @@ def test_corrupted_slivers_are_detected_and_bypassed(net: Devnet):
         assert rows
         for pair, axis, blob in rows:
             bad = bytearray(blob)
-            bad[1] ^= 0xFF
+            bad[len(bad) // 2] ^= 0xFF  # inside the symbols, not the BCS framing
             db.execute("UPDATE slivers SET data = ? WHERE blob_id = ? AND pair = ? AND axis = ?", (bytes(bad), blob_id, pair, axis))
     db.close()
     net.start(node)
