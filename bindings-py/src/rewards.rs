@@ -640,6 +640,16 @@ fn usage_subsidies(
 }
 
 #[pyfunction]
+fn fixed_subsidy_epoch(latest_epoch: Int<u32>, current_epoch: Int<u32>) -> Option<u32> {
+    subsidies::fixed_subsidy_epoch(latest_epoch.0, current_epoch.0)
+}
+
+#[pyfunction]
+fn initial_latest_epoch(creation_epoch: Int<u32>) -> u32 {
+    subsidies::initial_latest_epoch(creation_epoch.0)
+}
+
+#[pyfunction]
 fn fixed_subsidy(base_subsidy: Int<u64>, subsidy_per_shard: Int<u64>, shards: Int<u16>) -> PyResult<u64> {
     subsidies::fixed_subsidy(base_subsidy.0, subsidy_per_shard.0, shards.0).map_err(err)
 }
@@ -685,5 +695,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(usage_subsidy, m)?)?;
     m.add_function(wrap_pyfunction!(usage_subsidies, m)?)?;
     m.add_function(wrap_pyfunction!(fixed_subsidy, m)?)?;
+    m.add_function(wrap_pyfunction!(fixed_subsidy_epoch, m)?)?;
+    m.add_function(wrap_pyfunction!(initial_latest_epoch, m)?)?;
     Ok(())
 }

@@ -307,6 +307,11 @@ def test_walrus_subsidies() -> None:
     assert post == [u + s for u, s in zip(usage, w["subsidy"])]
     with pytest.raises(rewards.RewardsError, match="insufficient"):
         rewards.usage_subsidies(usage, [0] * len(usage), w["rate_bp"], sum(w["subsidy"]) - 1)
+    for c in w["fixed_timing"]["cases"]:
+        latest = rewards.initial_latest_epoch(c["created_epoch"])
+        first = next(e for e in range(c["created_epoch"], 100) if rewards.fixed_subsidy_epoch(latest, e) is not None)
+        assert first == c["first_payment_epoch"]
+        assert rewards.fixed_subsidy_epoch(latest, first) == c["pays_for"]
     f = w["fixed"]
     assert rewards.fixed_subsidy(f["base"], f["per_shard"], f["shards"]) == f["expected"]
 

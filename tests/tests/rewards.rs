@@ -18,7 +18,9 @@ use morsa_core::rewards::pricing::{
     recalculate_prices, storage_cost, storage_cost_per_epoch, storage_units, write_fee, VotingParams,
 };
 use morsa_core::rewards::staking::{calculate_rewards, ExchangeRate, StakedWal, StakingPool};
-use morsa_core::rewards::subsidies::{fixed_subsidy, legacy_purchase, usage_subsidies, usage_subsidy};
+use morsa_core::rewards::subsidies::{
+    fixed_subsidy, fixed_subsidy_epoch, initial_latest_epoch, legacy_purchase, usage_subsidies, usage_subsidy,
+};
 use morsa_core::rewards::{pricing, RewardsError, Rules, FROST_PER_WAL};
 use morsa_core::EncodingConfig;
 use proptest::collection::vec;
@@ -512,6 +514,12 @@ fn walrus_subsidy_vectors() {
         usage_subsidies(&usage, &mut [0; 5], rate, total - 1, &mut out),
         Err(RewardsError::InsufficientFunds { .. })
     ));
+    for c in arr(&w["fixed_timing"]["cases"]) {
+        let latest = initial_latest_epoch(u(&c["created_epoch"]) as u32);
+        let first = (u(&c["created_epoch"]) as u32..100).find(|e| fixed_subsidy_epoch(latest, *e).is_some());
+        assert_eq!(first.map(u64::from), Some(u(&c["first_payment_epoch"])), "{c}");
+        assert_eq!(fixed_subsidy_epoch(latest, first.unwrap()).map(u64::from), Some(u(&c["pays_for"])), "{c}");
+    }
     let f = &w["fixed"];
     assert_eq!(fixed_subsidy(u(&f["base"]), u(&f["per_shard"]), u(&f["shards"]) as u16), Ok(u(&f["expected"])));
 }

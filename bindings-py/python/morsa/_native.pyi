@@ -512,3 +512,6 @@ def usage_subsidies(
 ) -> tuple[list[int], list[int]]:
     """``(subsidies, new already_subsidized)`` of walrus_subsidies step 2 (REWARDS.md §6.3)."""
 def fixed_subsidy(base_subsidy: int, subsidy_per_shard: int, shards: int) -> int: ...
+def fixed_subsidy_epoch(latest_epoch: int, current_epoch: int) -> int | None:
+    """The epoch whose fixed subsidies a call in ``current_epoch`` pays, if any (REWARDS.md §6.3)."""
+def initial_latest_epoch(creation_epoch: int) -> int: ...

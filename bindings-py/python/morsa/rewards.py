@@ -17,7 +17,7 @@ points.
 * committee selection (§5): :func:`dhondt`, :func:`max_shards_per_node`,
   :func:`committee_initialize`, :func:`committee_transition`, :class:`ActiveSet`;
 * subsidies (§6): :func:`subsidy_split`, :func:`legacy_purchase`, :func:`usage_subsidy`,
-  :func:`usage_subsidies`, :func:`fixed_subsidy`.
+  :func:`usage_subsidies`, :func:`fixed_subsidy`, :func:`fixed_subsidy_epoch`.
 
 :func:`simulate` advances a network of nodes (stake, commission, votes, deny lists) and blob
 purchases through epochs and returns one record per node and epoch, ready for
@@ -58,6 +58,8 @@ from ._native import (
     encoded_blob_length,
     epoch_rewards,
     fixed_subsidy,
+    fixed_subsidy_epoch,
+    initial_latest_epoch,
     is_quorum,
     legacy_purchase,
     max_shards_per_node,
@@ -108,6 +110,8 @@ __all__ = [
     "encoded_blob_length",
     "epoch_rewards",
     "fixed_subsidy",
+    "fixed_subsidy_epoch",
+    "initial_latest_epoch",
     "is_quorum",
     "legacy_purchase",
     "max_shards_per_node",

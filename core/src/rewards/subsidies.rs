@@ -137,6 +137,24 @@ pub fn fixed_subsidy(base_subsidy: u64, subsidy_per_shard: u64, shards: u16) -> 
         .or_overflow("base + shards * per_shard")
 }
 
+/// `latest_epoch` of a new `walrus_subsidies` object created in `creation_epoch`:
+/// `max(E_create - 1, 0)` (REWARDS.md §6.3).
+pub const fn initial_latest_epoch(creation_epoch: u32) -> u32 {
+    creation_epoch.saturating_sub(1)
+}
+
+/// The epoch whose fixed subsidies `process_subsidies` pays when called in `current_epoch`
+/// with the object's `latest_epoch` (REWARDS.md §6.3 step 1): `Some(E - 1)` if `E > 0` and
+/// `latest_epoch < E - 1`, else `None`; afterwards `latest_epoch = E - 1`. A missed epoch is
+/// not paid later.
+pub const fn fixed_subsidy_epoch(latest_epoch: u32, current_epoch: u32) -> Option<u32> {
+    if current_epoch > 0 && latest_epoch < current_epoch - 1 {
+        Some(current_epoch - 1)
+    } else {
+        None
+    }
+}
+
 /// The setters' check on the fixed-subsidy parameters (REWARDS.md §6.3):
 /// `base + per_shard * 1000 <= u64::MAX`, computed in u128.
 ///
