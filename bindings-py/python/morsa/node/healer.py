@@ -128,6 +128,14 @@ class Healer:
 
     async def _sync_loop(self) -> None:
         svc = self.service
+        # At start: certified blobs with slivers missing (lost rows) are queued again.
+        try:
+            if svc.view is not None:
+                for blob_id in await anyio.to_thread.run_sync(svc.store.blobs_with_status, "certified"):
+                    if await anyio.to_thread.run_sync(svc.missing_slivers, blob_id):
+                        await anyio.to_thread.run_sync(svc.store.enqueue_sync, blob_id)
+        except Exception:
+            log.exception("sync: scanning stored blobs")
         while True:
             try:
                 self.wake.clear()

@@ -106,7 +106,8 @@ class NodeService:
         self.public_key: bytes = self.key.public_key
         self.node_id = self.public_key.hex()
         self.chain = chain or ChainClient(config.chain_url)
-        self.store = NodeStore(Path(config.data_dir) / "node.sqlite3")
+        self.store = NodeStore(Path(config.data_dir) / "node.sqlite3", on_corrupt=self._on_corrupt)
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.view: CommitteeView | None = None
         self.started = time.monotonic()
         self.peers: httpx.AsyncClient | None = None
@@ -124,6 +125,7 @@ class NodeService:
         """Open the peer client, try to read the committee, start the background tasks."""
         from .healer import Healer
 
+        self._loop = asyncio.get_running_loop()
         self.peers = httpx.AsyncClient(timeout=self.config.peer_timeout_s)
         try:
             await self.refresh_committee()
@@ -131,6 +133,11 @@ class NodeService:
             log.warning("committee not available yet: %s", e)
         self.healer = Healer(self)
         self.healer.start()
+
+    def _on_corrupt(self, blob_id: str) -> None:
+        """A corrupted sliver was dropped (any thread): wake the syncer to recover it."""
+        if self._loop is not None and self.healer is not None:
+            self._loop.call_soon_threadsafe(self.healer.wake.set)
 
     async def stop(self) -> None:
         """Stop the background tasks and close clients and the store."""

@@ -5,8 +5,10 @@ acknowledges a request after the call has made it durable (it survives ``kill -9
 loss up to the guarantees of the file system). Tables:
 
 * ``metadata(blob_id, data)``: BCS ``BlobMetadataWithId`` (SPEC §5.5), verified before insertion;
-* ``slivers(blob_id, pair, axis, data)``: BCS ``SliverData`` (SPEC §6), ``axis`` 0 primary,
-  1 secondary, ``pair`` the pair index, verified against the stored metadata before insertion;
+* ``slivers(blob_id, pair, axis, data, checksum)``: BCS ``SliverData`` (SPEC §6), ``axis`` 0
+  primary, 1 secondary, ``pair`` the pair index, verified against the stored metadata before
+  insertion; ``checksum`` is a 16-byte BLAKE2b of ``data``, checked on every read: a sliver
+  that no longer matches (a failing disk) is deleted and its blob queued for recovery;
 * ``blobs(blob_id, status, info)``: the control plane's view (``registered``, ``certified``,
   ``invalid``, ``expired``) and its ``Blob`` object as JSON;
 * ``sync_queue(blob_id)``: certified blobs whose slivers may still be missing;
@@ -17,12 +19,17 @@ One connection is shared by the server's threads under a lock.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import os
 import sqlite3
 import threading
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
+
+log = logging.getLogger("morsa.node")
 
 AXES = ("primary", "secondary")
 
@@ -36,6 +43,7 @@ CREATE TABLE IF NOT EXISTS slivers (
     pair INTEGER NOT NULL,
     axis INTEGER NOT NULL CHECK (axis IN (0, 1)),
     data BLOB NOT NULL,
+    checksum BLOB,
     PRIMARY KEY (blob_id, pair, axis)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS blobs (
@@ -53,6 +61,11 @@ CREATE TABLE IF NOT EXISTS state (
 """
 
 
+def checksum(data: bytes) -> bytes:
+    """16-byte BLAKE2b of a stored row, to detect corruption at rest."""
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
 def axis_code(axis: str) -> int:
     """0 for ``"primary"``, 1 for ``"secondary"`` (the ``ByAxis`` tags of SPEC §16)."""
     return AXES.index(axis)
@@ -61,7 +74,10 @@ def axis_code(axis: str) -> int:
 class NodeStore:
     """The node's SQLite database at ``path`` (created with its directory)."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], on_corrupt: Callable[[str], None] | None = None) -> None:
+        """``on_corrupt(blob_id)`` is called (from the reading thread) after a corrupted sliver
+        was dropped and its blob queued for sync."""
+        self.on_corrupt = on_corrupt
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
@@ -72,6 +88,9 @@ class NodeStore:
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(slivers)")}
+        if "checksum" not in columns:  # databases from before the checksum column
+            self._db.execute("ALTER TABLE slivers ADD COLUMN checksum BLOB")
 
     def close(self) -> None:
         """Close the connection (a WAL checkpoint happens on the last close)."""
@@ -120,18 +139,33 @@ class NodeStore:
         (count,) = self._write(
             [
                 (
-                    "INSERT OR IGNORE INTO slivers (blob_id, pair, axis, data) VALUES (?, ?, ?, ?)",
-                    (blob_id, pair, axis_code(axis), data),
+                    "INSERT OR IGNORE INTO slivers (blob_id, pair, axis, data, checksum) VALUES (?, ?, ?, ?, ?)",
+                    (blob_id, pair, axis_code(axis), data, checksum(data)),
                 )
             ]
         )
         return count == 1
 
     def get_sliver(self, blob_id: str, pair: int, axis: str) -> bytes | None:
-        rows = self._read(
-            "SELECT data FROM slivers WHERE blob_id = ? AND pair = ? AND axis = ?", (blob_id, pair, axis_code(axis))
+        """The stored BCS ``SliverData``, or None. A row whose checksum does not match is
+        deleted, its blob queued for sync, and None returned."""
+        key = (blob_id, pair, axis_code(axis))
+        rows = self._read("SELECT data, checksum FROM slivers WHERE blob_id = ? AND pair = ? AND axis = ?", key)
+        if not rows:
+            return None
+        data, digest = bytes(rows[0][0]), rows[0][1]
+        if digest is None or bytes(digest) == checksum(data):
+            return data
+        log.warning("%s sliver of pair %d of %s is corrupted on disk; dropped for recovery", axis, pair, blob_id)
+        self._write(
+            [
+                ("DELETE FROM slivers WHERE blob_id = ? AND pair = ? AND axis = ?", key),
+                ("INSERT OR IGNORE INTO sync_queue (blob_id) VALUES (?)", (blob_id,)),
+            ]
         )
-        return bytes(rows[0][0]) if rows else None
+        if self.on_corrupt is not None:
+            self.on_corrupt(blob_id)
+        return None
 
     def stored_slivers(self, blob_id: str) -> set[tuple[int, str]]:
         """``{(pair, axis)}`` of the slivers stored for ``blob_id``."""
@@ -139,6 +173,10 @@ class NodeStore:
         return {(int(pair), AXES[axis]) for pair, axis in rows}
 
     # -- the control plane's view of blobs
+
+    def blobs_with_status(self, status: str) -> list[str]:
+        """Blob IDs whose recorded status is ``status``."""
+        return [row[0] for row in self._read("SELECT blob_id FROM blobs WHERE status = ?", (status,))]
 
     def get_blob(self, blob_id: str) -> tuple[str, dict[str, Any]] | None:
         """``(status, info)`` last recorded for ``blob_id``, or None."""
