@@ -502,3 +502,74 @@ def test_cli_without_matplotlib(monkeypatch, tmp_path: Path, capsys) -> None:
     err = capsys.readouterr().err
     assert "matplotlib" in err and "morsa[plot]" in err and err.count("\n") == 1
     assert not (tmp_path / "x.png").exists()
+
+
+# ------------------------------------------------------------------------------------------
+# Simulator invariants over random networks
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_node = st.fixed_dictionaries(
+    {
+        "stake_wal": st.integers(1, 10**7),
+        "commission_bp": st.integers(0, 10_000),
+        "storage_price": st.sampled_from([1, 1000, 100_000, 10**9]),
+        "write_price": st.sampled_from([0, 20_000, 10**6]),
+        "capacity": st.integers(10**9, 10**14),
+        "deny_list_size": st.sampled_from([0, 0, 10**6, 10**12]),
+    }
+)
+_purchase = st.fixed_dictionaries(
+    {"size": st.integers(0, 10**9), "epochs": st.integers(1, 12), "count": st.integers(0, 5), "start_epoch": st.integers(1, 3)}
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    nodes=st.lists(_node, min_size=1, max_size=25),
+    purchases=st.lists(_purchase, max_size=3),
+    n_shards=st.sampled_from([10, 100, 1000]),
+    rules=st.sampled_from(["mainnet", "development"]),
+    withdraw_epoch=st.integers(1, 4),
+)
+def test_random_networks_conserve_rewards(nodes, purchases, n_shards, rules, withdraw_epoch) -> None:
+    config = {
+        "n_shards": n_shards,
+        "max_epochs_ahead": 12,
+        "rules": rules,
+        "nodes": nodes,
+        "purchases": purchases,
+        # With one node, withdrawing everything leaves no stake: voting_end aborts (ENoStake).
+        "events": [{"epoch": withdraw_epoch, "node": "node-0", "withdraw_all": True}] if len(nodes) > 1 else [],
+    }
+    try:
+        sim = rewards.Simulator(rewards.SimulationConfig.from_dict(config))
+    except rewards.RewardsError as e:
+        # Too few shards for the cap (e.g. 10 shards over 20+ nodes): the contract aborts too.
+        assert "shards" in str(e)
+        return
+    sim.run(5)
+    payments = burned = paid = 0
+    for epoch in range(1, 6):
+        rows = [r for r in sim.records if r["epoch"] == epoch]
+        r = rows[0]
+        assert r["epoch_burned"] + r["epoch_paid"] + r["epoch_leftover"] == r["epoch_collected"]
+        assert sum(x["reward"] for x in rows) == r["epoch_paid"]
+        assert sum(x["shards"] for x in rows) == n_shards
+        # The cap for the active-set size at selection is at most the cap for the nodes that got
+        # shards (fewer nodes, larger cap).
+        cap = rewards.max_shards_per_node(sum(1 for x in rows if x["shards"]), n_shards)
+        assert all(x["shards"] <= cap for x in rows)
+        for x in rows:
+            assert x["commission"] + x["staker_reward"] == x["reward"]
+        payments += r["epoch_payments"]
+        burned += r["epoch_burned"]
+        paid += r["epoch_paid"]
+    assert payments == burned + paid + sum(b[2] for b in sim.ring.buckets())
+    # Stakers' rewards stay in the pools or were paid out with withdrawals.
+    for name, pool in sim.pools.items():
+        staker = sum(x["staker_reward"] for x in sim.records if x["node"] == name)
+        withdrawn = sum(x["withdrawn"] for x in sim.records if x["node"] == name)
+        principal = next(n.stake for n in sim.config.nodes if n.name == name)
+        assert pool.rewards_pool + max(0, withdrawn - principal) == staker
