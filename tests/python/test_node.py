@@ -129,6 +129,13 @@ class FakeChain:
         self.blobs[blob_id]["blob_object"]["certifiedEpoch"] = self.epoch
         self.emit("certified", blob_id)
 
+    def new_epoch(self, shards: list[list[int]]) -> None:
+        """Advance the epoch with a new shard assignment (same members, same order)."""
+        self.epoch += 1
+        self.members = [(url, pk, sh) for (url, pk, _), sh in zip(self.members, shards)]
+        self.committee = morsa.Committee(self.epoch, [(pk, sh) for _, pk, sh in self.members])
+        self.emit("epoch")
+
     def app(self) -> Starlette:
         def ok(data: Any) -> JSONResponse:
             return JSONResponse({"success": {"code": 200, "data": data}})
@@ -506,6 +513,44 @@ def test_late_node_recovers_its_slivers_and_confirms(tmp_path: Path):
         sliver_url = f"{network.urls[0]}/v1/blobs/{blob_id}/slivers/{pair}/primary"
         assert_error(network.http.get(sliver_url), 404, "SLIVER_NOT_FOUND")
         wait_until(lambda: network.http.get(sliver_url).content == encoded.primary_slivers[pair].to_bytes(), 30, 0.1)
+    finally:
+        network.close()
+
+
+def test_new_shards_are_recovered_after_an_epoch_change(tmp_path: Path):
+    network = Network(tmp_path)
+    http = network.http
+    try:
+        network.start()
+        encoded = morsa.encode(blob_bytes(9, 3000), N_SHARDS)
+        blob_id = encoded.blob_id
+        network.chain.register(blob_id, 3000)
+        network.upload(encoded)
+        network.chain.certify(blob_id)
+        moved = morsa.shard_index_for_pair(blob_id, N_SHARDS, network.pairs_of(blob_id, 0)[0])
+        new_shards = [[sh for sh in SHARDS[0] if sh != moved], SHARDS[1], SHARDS[2], sorted(SHARDS[3] + [moved])]
+        network.shards = new_shards
+        network.chain.new_epoch(new_shards)
+        pair = morsa.pair_index_for_shard(blob_id, N_SHARDS, moved)
+        url3 = network.urls[3]
+
+        def confirmed_in_new_epoch() -> bool:
+            r = http.get(f"{url3}/v1/blobs/{blob_id}/confirmation/permanent")
+            if r.status_code != 200:
+                return False
+            message = verify_signed(r.json(), network.keys[3].public_key)
+            return morsa.StorageConfirmation.from_bytes(message).epoch == network.chain.epoch
+
+        wait_until(confirmed_in_new_epoch, 30, 0.1)
+        for axis, sliver in (("primary", encoded.primary_slivers[pair]), ("secondary", encoded.secondary_slivers[N_SHARDS - 1 - pair])):
+            assert http.get(f"{url3}/v1/blobs/{blob_id}/slivers/{pair}/{axis}").content == sliver.to_bytes()
+        assert_error(http.get(f"{network.urls[0]}/v1/blobs/{blob_id}/slivers/{pair}/primary"), 400, "SHARD_NOT_ASSIGNED")
+
+        def node0_epoch() -> int:
+            r = http.get(f"{network.urls[0]}/v1/blobs/{blob_id}/confirmation/permanent")
+            return morsa.StorageConfirmation.from_bytes(verify_signed(r.json(), network.keys[0].public_key)).epoch
+
+        wait_until(lambda: node0_epoch() == network.chain.epoch)
     finally:
         network.close()
 

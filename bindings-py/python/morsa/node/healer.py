@@ -101,7 +101,12 @@ class Healer:
         kind = event.get("kind")
         blob_id = event.get("blob_id")
         if kind == "epoch":
+            before = sorted(svc.shards)
             await svc.refresh_committee()
+            if sorted(svc.shards) != before:
+                # New shards: recover their slivers of every certified blob.
+                for certified in await anyio.to_thread.run_sync(store.blobs_with_status, "certified"):
+                    await anyio.to_thread.run_sync(store.enqueue_sync, certified)
             self.wake.set()
             return
         if not isinstance(blob_id, str):

@@ -458,39 +458,52 @@ class NodeService:
         self, blob_id: str, target_axis: Axis, target_index: int, proof_axis: Axis | None
     ) -> list[morsa.RecoverySymbol]:
         """Every recovery symbol for sliver ``target_index`` of ``target_axis`` that this node
-        can build from the orthogonal slivers it stores (SPEC §8.1), by source index."""
+        can build from the orthogonal slivers it stores (SPEC §8.1), by source index.
+
+        Stored slivers of pairs no longer mapped to this node's shards (after an epoch change)
+        serve too: every symbol carries its proof against the metadata."""
         source_axis = other_axis(target_axis)
         if proof_axis is not None and proof_axis != source_axis:
             return []
         out: list[morsa.RecoverySymbol] = []
-        for pair in self.my_pairs(blob_id):
-            out += self._source_symbols(blob_id, source_axis, pair, [target_index])
+        for pair, axis in sorted(self.store.stored_slivers(blob_id)):
+            if axis == source_axis:
+                out += self._source_symbols(blob_id, source_axis, pair, [target_index])
         return sorted(out, key=lambda sym: sym.source_index)
 
     def symbols_by_id(
         self, blob_id: str, ids: list[tuple[int, int]], proof_axis: Axis | None
     ) -> tuple[list[morsa.RecoverySymbol], bool]:
         """Symbols ``(row, col)`` from primary sliver ``row`` (target secondary ``col``) or
-        secondary sliver ``col`` (target primary ``row``), restricted to ``proof_axis``.
+        secondary sliver ``col`` (target primary ``row``), restricted to ``proof_axis``; the
+        primary source is preferred when both are stored.
 
-        Returns the symbols and whether any ID was at this node's shards."""
+        Returns the symbols (in ID order) and whether any ID is at this node's shards or
+        stored slivers."""
         assert self.view is not None
         n = self.view.n_shards
+        stored = self.store.stored_slivers(blob_id)
         mine = set(self.my_pairs(blob_id))
-        out: list[morsa.RecoverySymbol] = []
+        wanted: dict[tuple[Axis, int], list[int]] = {}
+        source_of: dict[tuple[int, int], tuple[Axis, int, int]] = {}
         any_mine = False
         for row, col in ids:
-            candidates: list[tuple[Axis, int, int]] = []
-            if proof_axis in (None, "primary") and row in mine:
-                candidates.append(("primary", row, col))
-            if proof_axis in (None, "secondary") and n - 1 - col in mine:
-                candidates.append(("secondary", n - 1 - col, row))
-            any_mine = any_mine or bool(candidates)
-            for axis, pair, target in candidates:
-                symbols = self._source_symbols(blob_id, axis, pair, [target])
-                if symbols:
-                    out += symbols
+            options: list[tuple[Axis, int, int]] = []
+            if proof_axis in (None, "primary"):
+                options.append(("primary", row, col))
+            if proof_axis in (None, "secondary"):
+                options.append(("secondary", n - 1 - col, row))
+            any_mine = any_mine or any(pair in mine or (pair, axis) in stored for axis, pair, _ in options)
+            for axis, pair, target in options:
+                if (pair, axis) in stored:
+                    wanted.setdefault((axis, pair), []).append(target)
+                    source_of[(row, col)] = (axis, pair, target)
                     break
+        built: dict[tuple[Axis, int, int], morsa.RecoverySymbol] = {}
+        for (axis, pair), targets in wanted.items():
+            for target, symbol in zip(targets, self._source_symbols(blob_id, axis, pair, targets)):
+                built[(axis, pair, target)] = symbol
+        out = [built[source_of[i]] for i in ids if i in source_of and source_of[i] in built]
         return out, any_mine
 
     async def recovery_symbols(self, blob_id: str, query: dict[str, Any]) -> bytes:
