@@ -376,9 +376,14 @@ def test_rejections(net: Network):
     r = http.put(f"{url}/v1/blobs/{blob_id}/metadata?pending=true", content=encoded.metadata.metadata_bytes())
     assert r.status_code == 202, r.text
     assert http.get(f"{url}/v1/blobs/{blob_id}/metadata/status").json()["success"]["data"] == "buffered"
+    pair2 = net.pairs_of(blob_id, 0)[-1]
+    r = http.put(f"{url}/v1/blobs/{blob_id}/slivers/{pair2}/primary?pending=true", content=encoded.primary_slivers[pair2].to_bytes())
+    assert r.status_code == 202, r.text
+    assert http.get(f"{url}/v1/blobs/{blob_id}/slivers/{pair2}/primary/status").json()["success"]["data"] == "buffered"
 
     net.chain.register(blob_id, 3000)
     wait_until(lambda: http.get(f"{url}/v1/blobs/{blob_id}/metadata/status").json()["success"]["data"] == "stored")
+    wait_until(lambda: http.get(f"{url}/v1/blobs/{blob_id}/slivers/{pair2}/primary/status").json()["success"]["data"] == "stored")
 
     # wrong content type for metadata
     r = http.put(f"{url}/v1/blobs/{blob_id}/metadata", content=encoded.metadata.metadata_bytes(), headers={"content-type": "text/plain"})

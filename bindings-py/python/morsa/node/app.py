@@ -20,13 +20,13 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -321,5 +321,4 @@ def with_request_log(app: ASGIApp) -> ASGIApp:
     return RequestLog(app)
 
 
-_Handler = Callable[[Request], Awaitable[Response]]
-__all__ = ["create_app", "with_request_log", "RequestLog", "parse_symbols_query", "read_body", "JSONResponse"]
+__all__ = ["create_app", "with_request_log", "RequestLog", "parse_symbols_query", "read_body"]
