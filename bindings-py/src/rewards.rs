@@ -7,6 +7,7 @@
 use morsa_core::rewards::accounting::{self, FutureAccounting, FutureAccountingRingBuffer};
 use morsa_core::rewards::committee::{self, ActiveSet as CoreActiveSet, NodeId};
 use morsa_core::rewards::distribution::{self, NodeService};
+use morsa_core::rewards::epoch::{EpochClock, EpochState};
 use morsa_core::rewards::pricing::{self, VotingParams};
 use morsa_core::rewards::staking::{self, ExchangeRate, StakedWal as CoreStakedWal, StakingPool as CorePool};
 use morsa_core::rewards::subsidies;
@@ -513,6 +514,63 @@ impl PyRing {
 }
 
 // ---------------------------------------------------------------------------------------------
+// §2: epoch timing
+
+/// The epoch-change state machine (REWARDS.md §2); times are milliseconds.
+#[pyclass(module = "morsa._native", name = "EpochClock")]
+#[derive(Clone)]
+struct PyEpochClock(EpochClock);
+
+#[pymethods]
+impl PyEpochClock {
+    #[new]
+    fn new(now_ms: Int<u64>, epoch_zero_duration_ms: Int<u64>, epoch_duration_ms: Int<u64>) -> PyResult<Self> {
+        EpochClock::new(now_ms.0, epoch_zero_duration_ms.0, epoch_duration_ms.0).map(Self).map_err(err)
+    }
+
+    #[getter]
+    fn epoch(&self) -> u32 {
+        self.0.epoch()
+    }
+
+    #[getter]
+    fn state(&self) -> (&'static str, u64) {
+        match self.0.state() {
+            EpochState::EpochChangeSync { weight } => ("EpochChangeSync", u64::from(weight)),
+            EpochState::EpochChangeDone { at_ms } => ("EpochChangeDone", at_ms),
+            EpochState::NextParamsSelected { at_ms } => ("NextParamsSelected", at_ms),
+        }
+    }
+
+    #[getter]
+    fn committee_selected(&self) -> bool {
+        self.0.committee_selected()
+    }
+
+    fn copy(&self) -> Self {
+        self.clone()
+    }
+
+    fn epoch_sync_done(
+        &mut self,
+        epoch: Int<u32>,
+        shards: Int<u16>,
+        n_shards: Int<u16>,
+        now_ms: Int<u64>,
+    ) -> PyResult<bool> {
+        self.0.epoch_sync_done(epoch.0, shards.0, n_shards.0, now_ms.0).map_err(err)
+    }
+
+    fn voting_end(&mut self, now_ms: Int<u64>) -> PyResult<()> {
+        self.0.voting_end(now_ms.0).map_err(err)
+    }
+
+    fn initiate_epoch_change(&mut self, now_ms: Int<u64>) -> PyResult<u32> {
+        self.0.initiate_epoch_change(now_ms.0).map_err(err)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // §5: committee selection
 
 #[pyfunction]
@@ -667,6 +725,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyStakingPool>()?;
     m.add_class::<PyRing>()?;
     m.add_class::<PyActiveSet>()?;
+    m.add_class::<PyEpochClock>()?;
     m.add_function(wrap_pyfunction!(is_quorum, m)?)?;
     m.add_function(wrap_pyfunction!(quorum_below, m)?)?;
     m.add_function(wrap_pyfunction!(quorum_above, m)?)?;

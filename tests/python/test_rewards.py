@@ -219,6 +219,26 @@ def test_pool_calls_that_abort_change_nothing() -> None:
         rewards.calculate_rewards(100, (1, 2), (0, 0))
 
 
+def test_epoch_clock() -> None:
+    week = 7 * 24 * 60 * 60 * 1000
+    clock = rewards.EpochClock(0, week, week)
+    assert clock.state == ("EpochChangeDone", 0)
+    with pytest.raises(rewards.RewardsError, match="too early"):
+        clock.voting_end(week - 1)
+    clock.voting_end(week)
+    assert clock.committee_selected
+    assert clock.initiate_epoch_change(week) == 1
+    # staking_inner_tests.move::test_epoch_sync_done: 90 of 300 shards is no quorum, 90 + 210 is.
+    assert not clock.epoch_sync_done(1, 90, 300, 2 * week)
+    assert clock.epoch_sync_done(1, 210, 300, 2 * week)
+    with pytest.raises(rewards.RewardsError, match="another epoch"):
+        clock.epoch_sync_done(0, 1, 300, 2 * week)
+    with pytest.raises(rewards.RewardsError, match="too early"):
+        clock.voting_end(2 * week + week // 2 - 1)
+    clock.voting_end(2 * week + week // 2)
+    assert clock.initiate_epoch_change(3 * week) == 2
+
+
 # ------------------------------------------------------------------------------------------
 # §5: committee selection
 

@@ -11,6 +11,7 @@ points.
   :func:`capacity_vote`, :func:`capacity_from_votes`, :func:`encoded_blob_length`,
   :func:`storage_units`, :func:`storage_cost_per_epoch`, :func:`storage_cost`,
   :func:`write_fee`, :func:`blob_cost`; the ring buffer :class:`FutureAccounting`;
+* epoch timing (§2): :class:`EpochClock`;
 * the epoch change (§3): :func:`burn_amount`, :func:`distribute`, :func:`epoch_rewards`,
   :func:`commission_split`;
 * staking (§4): :class:`StakingPool`, :class:`StakedWal`, :func:`calculate_rewards`;
@@ -39,6 +40,7 @@ from ._native import (
     MIN_STAKING_THRESHOLD,
     N_BASIS_POINTS,
     ActiveSet,
+    EpochClock,
     FutureAccounting,
     RewardsError,
     StakedWal,
@@ -85,6 +87,7 @@ __all__ = [
     "MIN_STAKING_THRESHOLD",
     "N_BASIS_POINTS",
     "ActiveSet",
+    "EpochClock",
     "Event",
     "FutureAccounting",
     "NodeConfig",

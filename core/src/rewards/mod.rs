@@ -9,6 +9,7 @@
 //! * [`pricing`]: prices from node votes (weighted 2/3 quantiles), the capacity vote, encoded
 //!   size, storage units, storage cost and write fee (REWARDS.md §1.1–§1.6);
 //! * [`accounting`]: the burn and the future-accounting ring buffer (§1.8, §3.3);
+//! * [`epoch`]: epoch timing and the epoch-change state machine (§2);
 //! * [`distribution`]: the per-node epoch reward with the deny-list deduction, the leftover, and
 //!   the commission split (§3.1, §3.4);
 //! * [`staking`]: exchange rates, the rewards of a stake, and the staking-pool state machine
@@ -46,6 +47,7 @@
 pub mod accounting;
 pub mod committee;
 pub mod distribution;
+pub mod epoch;
 pub mod pricing;
 pub mod staking;
 pub mod subsidies;
@@ -187,6 +189,18 @@ pub enum RewardsError {
         /// Which rule was violated.
         reason: &'static str,
     },
+    /// An epoch transition in the wrong state or for the wrong epoch (REWARDS.md §2).
+    InvalidEpochState {
+        /// Which rule was violated.
+        reason: &'static str,
+    },
+    /// An epoch transition before its time (REWARDS.md §2).
+    TooEarly {
+        /// The time given, ms.
+        now_ms: u64,
+        /// The earliest allowed time, ms.
+        earliest_ms: u64,
+    },
     /// A stake below the minimum of 1 WAL (REWARDS.md §4.1, `MIN_STAKING_THRESHOLD`).
     StakeTooSmall {
         /// The stake given in FROST.
@@ -228,6 +242,10 @@ impl core::fmt::Display for RewardsError {
             }
             RewardsError::InvalidExchangeRate => f.write_str("invalid exchange rate: more shares than WAL"),
             RewardsError::InvalidPoolState { reason } => write!(f, "invalid staking-pool operation: {reason}"),
+            RewardsError::InvalidEpochState { reason } => write!(f, "invalid epoch transition: {reason}"),
+            RewardsError::TooEarly { now_ms, earliest_ms } => {
+                write!(f, "too early: now is {now_ms} ms, the transition is allowed from {earliest_ms} ms")
+            }
             RewardsError::StakeTooSmall { stake_frost, min_frost } => {
                 write!(f, "stake of {stake_frost} FROST is below the minimum of {min_frost} FROST")
             }
