@@ -338,3 +338,18 @@ def test_inconsistent_encoding_leads_to_invalidation(net: Devnet):
         finally:
             net.start(down)
     wait_until(lambda: client.blob_status(blob_id)["status"] == "invalid", 120, "the blob to be invalidated")
+
+
+def test_control_plane_state_survives_a_restart(net: Devnet):
+    data = os.urandom(30_000)
+    client = net.client()
+    blob_id = client.store(data, epochs=4).blob_id
+    balance = client.balance()
+    net.stop(net.chain, sig=signal.SIGKILL)
+    net.start(net.chain)
+    status = client.blob_status(blob_id)
+    assert status["status"] == "certified" and status["blob_object"]["storage"]["endEpoch"] >= 4
+    assert client.balance() == balance
+    assert client.read(blob_id) == data
+    more = os.urandom(20_000)
+    assert client.read(client.store(more).blob_id) == more
