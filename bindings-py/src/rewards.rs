@@ -198,6 +198,26 @@ fn blob_cost<'py>(
 }
 
 #[pyfunction]
+fn reservation_offsets(
+    current_epoch: Int<u32>,
+    start_epoch: Int<u32>,
+    end_epoch: Int<u32>,
+    max_epochs_ahead: Int<u32>,
+) -> PyResult<(u32, u32)> {
+    pricing::reservation_offsets(current_epoch.0, start_epoch.0, end_epoch.0, max_epochs_ahead.0).map_err(err)
+}
+
+#[pyfunction]
+fn extension_offsets(
+    current_epoch: Int<u32>,
+    end_epoch: Int<u32>,
+    extended_epochs: Int<u32>,
+    max_epochs_ahead: Int<u32>,
+) -> PyResult<(u32, u32)> {
+    pricing::extension_offsets(current_epoch.0, end_epoch.0, extended_epochs.0, max_epochs_ahead.0).map_err(err)
+}
+
+#[pyfunction]
 fn decrease_unused_by_percent(unused: Int<u64>, percent: Int<u8>) -> PyResult<u64> {
     pricing::decrease_unused_by_percent(unused.0, percent.0).map_err(err)
 }
@@ -738,6 +758,8 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(storage_cost, m)?)?;
     m.add_function(wrap_pyfunction!(write_fee, m)?)?;
     m.add_function(wrap_pyfunction!(blob_cost, m)?)?;
+    m.add_function(wrap_pyfunction!(reservation_offsets, m)?)?;
+    m.add_function(wrap_pyfunction!(extension_offsets, m)?)?;
     m.add_function(wrap_pyfunction!(decrease_unused_by_percent, m)?)?;
     m.add_function(wrap_pyfunction!(burn_amount, m)?)?;
     m.add_function(wrap_pyfunction!(distribute, m)?)?;

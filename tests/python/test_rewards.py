@@ -84,6 +84,10 @@ def test_storage_payments() -> None:
     per_epoch = rewards.storage_cost_per_epoch(price, pe["size"])
     ring.reserve(pe["size"], *pe["reserve_offsets"], per_epoch)
     ring.reserve(pe["size"], *pe["extend_offsets"], per_epoch)
+    start, end = pe["reserve_offsets"]
+    assert rewards.reservation_offsets(0, 0, end, pe["ring_length"]) == (start, end)
+    ext_start, ext_end = pe["extend_offsets"]
+    assert rewards.extension_offsets(0, end, ext_end - ext_start, pe["ring_length"]) == (ext_start, ext_end)
     assert [b[2] for b in ring.buckets()[:6]] == pe["expected_buckets_0_to_5"]
 
     pi = s["pool_increase"]

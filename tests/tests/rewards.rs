@@ -135,6 +135,12 @@ fn storage_payments() {
     let r = us(&pe["reserve_offsets"]);
     ring.reserve(size, r[0] as u32, r[1] as u32, per_epoch, None).unwrap();
     let e = us(&pe["extend_offsets"]);
+    let ring_length = u(&pe["ring_length"]) as u32;
+    assert_eq!(pricing::reservation_offsets(0, 0, r[1] as u32, ring_length), Ok((r[0] as u32, r[1] as u32)));
+    assert_eq!(
+        pricing::extension_offsets(0, r[1] as u32, (e[1] - e[0]) as u32, ring_length),
+        Ok((e[0] as u32, e[1] as u32))
+    );
     ring.reserve(size, e[0] as u32, e[1] as u32, per_epoch, None).unwrap();
     let buckets: Vec<u64> = ring.buckets().take(6).map(|b| b.rewards_to_distribute).collect();
     assert_eq!(buckets, us(&pe["expected_buckets_0_to_5"]));

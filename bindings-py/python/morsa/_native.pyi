@@ -410,6 +410,10 @@ def write_fee(write_price: int, size: int, n_shards: int) -> int:
     """``write_price * storage_units(encoded_blob_length(size))`` (REWARDS.md §1.6)."""
 def blob_cost(storage_price: int, write_price: int, size: int, epochs: int, n_shards: int) -> dict[str, int]:
     """encoded_length, storage_units, storage_per_epoch, storage_total, write_fee, total."""
+def reservation_offsets(current_epoch: int, start_epoch: int, end_epoch: int, max_epochs_ahead: int) -> tuple[int, int]:
+    """The bucket offsets ``[start, end)`` reserve_space_for_epochs pays into (REWARDS.md §1.5)."""
+def extension_offsets(current_epoch: int, end_epoch: int, extended_epochs: int, max_epochs_ahead: int) -> tuple[int, int]:
+    """The bucket offsets extend_blob pays into (REWARDS.md §1.7)."""
 def decrease_unused_by_percent(unused: int, percent: int) -> int: ...
 def burn_amount(bucket_value: int) -> int:
     """``floor(bucket_value * 3 / 100)`` (REWARDS.md §3.3)."""

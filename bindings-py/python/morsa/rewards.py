@@ -10,7 +10,8 @@ points.
 * prices and costs (§1): :func:`quorum_below`, :func:`quorum_above`, :func:`recalculate_prices`,
   :func:`capacity_vote`, :func:`capacity_from_votes`, :func:`encoded_blob_length`,
   :func:`storage_units`, :func:`storage_cost_per_epoch`, :func:`storage_cost`,
-  :func:`write_fee`, :func:`blob_cost`; the ring buffer :class:`FutureAccounting`;
+  :func:`write_fee`, :func:`blob_cost`, :func:`reservation_offsets`,
+  :func:`extension_offsets`; the ring buffer :class:`FutureAccounting`;
 * epoch timing (§2): :class:`EpochClock`;
 * the epoch change (§3): :func:`burn_amount`, :func:`distribute`, :func:`epoch_rewards`,
   :func:`commission_split`;
@@ -59,6 +60,7 @@ from ._native import (
     distribute,
     encoded_blob_length,
     epoch_rewards,
+    extension_offsets,
     fixed_subsidy,
     fixed_subsidy_epoch,
     initial_latest_epoch,
@@ -68,6 +70,7 @@ from ._native import (
     quorum_above,
     quorum_below,
     recalculate_prices,
+    reservation_offsets,
     storage_cost,
     storage_cost_per_epoch,
     storage_units,
@@ -112,6 +115,7 @@ __all__ = [
     "distribute",
     "encoded_blob_length",
     "epoch_rewards",
+    "extension_offsets",
     "fixed_subsidy",
     "fixed_subsidy_epoch",
     "initial_latest_epoch",
@@ -122,6 +126,7 @@ __all__ = [
     "quorum_above",
     "quorum_below",
     "recalculate_prices",
+    "reservation_offsets",
     "simulate",
     "storage_cost",
     "storage_cost_per_epoch",

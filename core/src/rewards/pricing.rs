@@ -297,6 +297,35 @@ pub fn reservation_offsets(
     Ok((start - current_epoch, ahead))
 }
 
+/// The bucket offsets `[end - cur, end - cur + k)` that `extend_blob(blob, k)` pays into, for a
+/// blob whose storage ends at `end_epoch` (REWARDS.md §1.7): requires `cur < end_epoch`,
+/// `k > 0` and `end_epoch + k - cur <= max_epochs_ahead`. The payment per epoch is
+/// [`storage_cost_per_epoch`] of the blob's **storage** size.
+///
+/// # Errors
+///
+/// [`RewardsError::OutOfRange`] when a check fails; [`RewardsError::Overflow`] past u32.
+pub fn extension_offsets(
+    current_epoch: u32,
+    end_epoch: u32,
+    extended_epochs: u32,
+    max_epochs_ahead: u32,
+) -> Result<(u32, u32), RewardsError> {
+    if end_epoch <= current_epoch {
+        return Err(RewardsError::OutOfRange {
+            what: "end_epoch",
+            value: end_epoch.into(),
+            min: u64::from(current_epoch) + 1,
+            max: u32::MAX.into(),
+        });
+    }
+    check_range("extended_epochs", extended_epochs.into(), 1, u32::MAX.into())?;
+    let start = end_epoch - current_epoch;
+    let end = start.checked_add(extended_epochs).ok_or(RewardsError::Overflow { operation: "end + epochs" })?;
+    check_range("new end_epoch - current_epoch", end.into(), 1, max_epochs_ahead.into())?;
+    Ok((start, end))
+}
+
 /// `floor(unused * percent / 100)` in u128, Move `decrease_unused_capacity_by_percent`
 /// (REWARDS.md §1.7).
 ///
@@ -337,6 +366,19 @@ mod tests {
         assert_eq!(capacity_vote(u64::MAX, 1000, 1), Ok(u64::MAX));
         assert_eq!(capacity_vote(1000, 100, 10), Ok(10_000));
         assert!(capacity_vote(1, 1, 0).is_err());
+    }
+
+    #[test]
+    fn offsets() {
+        assert_eq!(reservation_offsets(5, 0, 8, 53), Ok((0, 3)));
+        assert_eq!(reservation_offsets(5, 7, 8, 53), Ok((2, 3)));
+        assert!(reservation_offsets(5, 7, 7, 53).is_err());
+        assert!(reservation_offsets(5, 0, 59, 53).is_err());
+        assert_eq!(extension_offsets(5, 8, 2, 53), Ok((3, 5)));
+        assert!(extension_offsets(8, 8, 2, 53).is_err(), "expired");
+        assert!(extension_offsets(5, 8, 0, 53).is_err());
+        assert!(extension_offsets(5, 8, 51, 53).is_err());
+        assert!(extension_offsets(0, 1, u32::MAX, u32::MAX).is_err());
     }
 
     #[test]
