@@ -228,12 +228,11 @@ class Healer:
         target = sliver_index(axis, pair, n)
         config = metadata.config
         need = config.n_secondary_source_symbols if axis == "primary" else config.n_primary_source_symbols
-        own = await anyio.to_thread.run_sync(svc.symbols_for_target, blob_id, axis, target, None)
-        batches = await asyncio.gather(*(self.fetch_symbols(m, blob_id, axis, target) for m in svc.peers_list()))
+        by_source: dict[int, morsa.RecoverySymbol] = {}
 
-        def select() -> list[morsa.RecoverySymbol]:
-            by_source: dict[int, morsa.RecoverySymbol] = {}
-            for symbol in [*own, *(s for batch in batches for s in batch)]:
+        def accept(batch: list[morsa.RecoverySymbol]) -> None:
+            # Keep symbols for this target that verify, one per source sliver (SPEC §8.2).
+            for symbol in batch:
                 if symbol.target_axis != axis or symbol.target_index != target or symbol.source_index in by_source:
                     continue
                 try:
@@ -241,9 +240,22 @@ class Healer:
                 except morsa.MorsaError:
                     continue
                 by_source[symbol.source_index] = symbol
-            return [by_source[k] for k in sorted(by_source)]
 
-        symbols = await anyio.to_thread.run_sync(select)
+        own = await anyio.to_thread.run_sync(svc.symbols_for_target, blob_id, axis, target, None)
+        await anyio.to_thread.run_sync(accept, own)
+        tasks = [asyncio.ensure_future(self.fetch_symbols(m, blob_id, axis, target)) for m in svc.peers_list()]
+        try:
+            # Peers answer in parallel; stop once enough valid symbols are in (slow or faulty
+            # peers are not waited for).
+            waiting: set[asyncio.Future[list[morsa.RecoverySymbol]]] = set(tasks)
+            while waiting and len(by_source) < need:
+                done, waiting = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    await anyio.to_thread.run_sync(accept, task.result())
+        finally:
+            for task in tasks:
+                task.cancel()
+        symbols = [by_source[k] for k in sorted(by_source)]
         if len(symbols) < need:
             raise RecoveryIncomplete(f"{axis} sliver {target}: {len(symbols)} valid symbols of {need}")
         try:
