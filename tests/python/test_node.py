@@ -28,7 +28,7 @@ import pytest
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 import morsa
@@ -556,6 +556,51 @@ def test_new_shards_are_recovered_after_an_epoch_change(tmp_path: Path):
             return morsa.StorageConfirmation.from_bytes(verify_signed(r.json(), network.keys[0].public_key)).epoch
 
         wait_until(lambda: node0_epoch() == network.chain.epoch)
+    finally:
+        network.close()
+
+
+def test_recovery_tolerates_a_faulty_peer(tmp_path: Path):
+    # node 3 (1 shard) is late; node 2 (1 shard) answers with another blob's metadata and
+    # symbols (well-formed BCS whose proofs do not verify); 3 + 1 + 1 shards leave s = 7
+    # honest sources for every primary target.
+    shards = [[0, 1, 2, 3], [4, 5, 6, 7], [8], [9]]
+    network = Network(tmp_path, shards)
+    try:
+        network.start(0, 1)
+        encoded = morsa.encode(blob_bytes(10, 2500), N_SHARDS)
+        decoy = morsa.encode(blob_bytes(11, 2500), N_SHARDS)
+        blob_id = encoded.blob_id
+        faulty_pairs = network.pairs_of(blob_id, 2)
+
+        async def metadata(request: Request) -> Response:
+            return Response(decoy.metadata.to_bytes(), media_type="application/octet-stream")
+
+        asked: list[str] = []
+
+        async def symbols(request: Request) -> Response:
+            asked.append(str(request.url))
+            target = int(request.query_params["targetSliver"])
+            axis = request.query_params["targetType"]
+            sources = [decoy.secondary_slivers[N_SHARDS - 1 - p] if axis == "primary" else decoy.primary_slivers[p]
+                       for p in faulty_pairs]
+            out = [sl.recovery_symbols([target], N_SHARDS)[0] for sl in sources]
+            return Response(morsa.encode_recovery_symbols(out), media_type="application/octet-stream")
+
+        faulty = Starlette(routes=[
+            Route("/v1/blobs/{blob_id}/metadata", metadata),
+            Route("/v1/blobs/{blob_id}/recoverySymbols", symbols),
+        ])
+        network.servers[2] = ServerThread(faulty, network.ports[2]).start()
+        network.chain.register(blob_id, 2500)
+        network.upload(encoded, nodes=[0, 1])
+        network.chain.certify(blob_id)
+        network.start(3)
+        url = network.urls[3]
+        wait_until(lambda: network.http.get(f"{url}/v1/blobs/{blob_id}/confirmation/permanent").status_code == 200, 30, 0.1)
+        (pair,) = network.pairs_of(blob_id, 3)
+        assert network.http.get(f"{url}/v1/blobs/{blob_id}/slivers/{pair}/primary").content == encoded.primary_slivers[pair].to_bytes()
+        assert network.chain.invalid_certificates == [] and asked
     finally:
         network.close()
 
