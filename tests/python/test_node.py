@@ -471,6 +471,37 @@ def test_recovery_symbols_both_query_forms(net: Network):
     (sym,) = morsa.decode_recovery_symbols(r.content)
     assert sym.symbol_id == (row, col)
     sym.verify(metadata)
+    # decodingSymbols: BTreeMap<u16, Vec<EitherDecodingSymbol>> without proofs (SPEC §11)
+    r = http.get(f"{net.urls[i]}/v1/blobs/{blob_id}/decodingSymbols?targetSlivers=3&targetSlivers=0&targetType=primary")
+    assert r.status_code == 200, r.text
+    raw, pos = r.content, 0
+
+    def uleb() -> int:
+        nonlocal pos
+        value = shift = 0
+        while True:
+            byte = raw[pos]
+            pos += 1
+            value |= (byte & 0x7F) << shift
+            shift += 7
+            if not byte & 0x80:
+                return value
+
+    assert uleb() == 2
+    for target in (0, 3):
+        assert int.from_bytes(raw[pos:pos + 2], "little") == target
+        pos += 2
+        count = uleb()
+        assert count == len(pairs)
+        for _ in range(count):
+            assert raw[pos] == 0  # Primary: the target axis
+            source = int.from_bytes(raw[pos + 1:pos + 3], "little")
+            pos += 3
+            length = uleb()
+            assert raw[pos:pos + length] == encoded.secondary_slivers[source].recovery_symbols([target], N_SHARDS)[0].data
+            pos += length
+    assert pos == len(raw)
+
     # symbols from slivers the node does not hold, no selector, both selectors
     foreign = [p for p in range(N_SHARDS) if p not in pairs and N_SHARDS - 1 - p not in pairs]
     assert_error(http.get(url, params={"id": f"{foreign[0]}-{N_SHARDS - 1 - foreign[0]}", "proofAxis": "primary"}), 400,

@@ -9,6 +9,7 @@ Routes (``{blob_id}`` base64url without padding, ``{pair}`` a decimal pair index
   ``GET /v1/blobs/{blob_id}/confirmation/deletable/{object_id}``
   (``?wait_for_registration=true&wait_millis=…``)
 * ``GET /v1/blobs/{blob_id}/recoverySymbols?[proofAxis=…&](id=<row>-<col>…|targetSliver=…&targetType=…)``
+* ``GET /v1/blobs/{blob_id}/decodingSymbols?targetSlivers=…&targetSlivers=…&targetType=…``
 * ``POST /v1/blobs/{blob_id}/inconsistencyProof/{axis}``
 * ``GET /v1/blobs/{blob_id}/status``, ``GET /v1/health``
 
@@ -220,6 +221,15 @@ def create_app(config: NodeConfig, service: NodeService | None = None) -> Starle
         blob_id = _blob_id(request)
         return _bcs(await svc.recovery_symbols(blob_id, parse_symbols_query(request)))
 
+    async def decoding_symbols(request: Request) -> Response:
+        blob_id = _blob_id(request)
+        params = request.query_params
+        targets = [_u16(t, "targetSlivers") for t in params.getlist("targetSlivers")]
+        target_type = params.get("targetType")
+        if not targets or target_type is None:
+            raise invalid_argument("INVALID_QUERY", "targetSlivers (one or more) and targetType are required")
+        return _bcs(await svc.decoding_symbols(blob_id, targets, _axis(target_type)))
+
     async def inconsistency_proof(request: Request) -> Response:
         blob_id = _blob_id(request)
         axis = _axis(request.path_params["axis"])
@@ -267,6 +277,7 @@ def create_app(config: NodeConfig, service: NodeService | None = None) -> Starle
         Route(f"{blob}/confirmation/permanent", permanent_confirmation, methods=["GET"]),
         Route(f"{blob}/confirmation/deletable/{{object_id}}", deletable_confirmation, methods=["GET"]),
         Route(f"{blob}/recoverySymbols", recovery_symbols, methods=["GET"]),
+        Route(f"{blob}/decodingSymbols", decoding_symbols, methods=["GET"]),
         Route(f"{blob}/inconsistencyProof/{{axis}}", inconsistency_proof, methods=["POST"]),
         Route(f"{blob}/status", blob_status, methods=["GET"]),
         Route("/v1/health", health, methods=["GET"]),

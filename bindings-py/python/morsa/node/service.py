@@ -506,6 +506,40 @@ class NodeService:
         out = [built[source_of[i]] for i in ids if i in source_of and source_of[i] in built]
         return out, any_mine
 
+    def symbols_for_targets(self, blob_id: str, target_axis: Axis, targets: list[int]) -> dict[int, list[morsa.RecoverySymbol]]:
+        """:meth:`symbols_for_target` for several targets, expanding each source sliver once."""
+        source_axis = other_axis(target_axis)
+        out: dict[int, list[morsa.RecoverySymbol]] = {t: [] for t in targets}
+        for pair, axis in sorted(self.store.stored_slivers(blob_id)):
+            if axis == source_axis:
+                for target, symbol in zip(targets, self._source_symbols(blob_id, source_axis, pair, targets)):
+                    out[target].append(symbol)
+        return out
+
+    async def decoding_symbols(self, blob_id: str, targets: list[int], target_axis: Axis) -> bytes:
+        """BCS ``BTreeMap<SliverIndex, Vec<EitherDecodingSymbol>>`` (SPEC §11 ``/decodingSymbols``):
+        the symbols (without proofs) this node can give for each target sliver; targets it can
+        give nothing for are left out; keys sorted by their BCS bytes (u16 LE)."""
+        view = await self.require_view()
+        if await self.is_invalid(blob_id):
+            raise not_found("SLIVER_NOT_FOUND", f"blob {blob_id} is invalid; its symbols are not served")
+        if await self.metadata(blob_id) is None:
+            raise not_found("METADATA_NOT_FOUND", "the requested metadata is unavailable")
+        for target in targets:
+            if not 0 <= target < view.n_shards:
+                raise invalid_argument("INDEX_OUT_OF_RANGE", f"requires 0 <= index ({target}) < {view.n_shards}")
+        unique = sorted(set(targets), key=lambda t: t.to_bytes(2, "little"))
+        found = await anyio.to_thread.run_sync(self.symbols_for_targets, blob_id, target_axis, unique)
+        entries = [(t, found[t]) for t in unique if found[t]]
+        if not entries:
+            raise not_found("SLIVER_NOT_FOUND", "no stored sliver can provide symbols for the requested targets")
+        out = bytearray(_uleb128(len(entries)))
+        for target, symbols in entries:
+            out += target.to_bytes(2, "little") + _uleb128(len(symbols))
+            for symbol in sorted(symbols, key=lambda sym: sym.source_index):
+                out += either_decoding_symbol(symbol)
+        return bytes(out)
+
     async def recovery_symbols(self, blob_id: str, query: dict[str, Any]) -> bytes:
         """BCS ``Vec<GeneralRecoverySymbol>`` for a parsed query (see :func:`parse_symbols_query`)."""
         view = await self.require_view()
@@ -631,6 +665,34 @@ class NodeService:
             },
             "shardSummary": {"owned": len(self.shards), "shards": self.shards},
         }
+
+
+def _uleb128(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        if value:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def either_decoding_symbol(symbol: morsa.RecoverySymbol) -> bytes:
+    """BCS ``EitherDecodingSymbol`` (SPEC §8.3): the ``GeneralRecoverySymbol`` bytes up to the
+    end of the ``DecodingSymbol`` (axis tag ‖ u16 index ‖ ULEB length ‖ data)."""
+    raw = symbol.to_bytes()
+    length = shift = 0
+    pos = 3
+    while True:
+        byte = raw[pos]
+        pos += 1
+        length |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            break
+    return raw[: pos + length]
 
 
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
