@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sqlite3
 from typing import IO, Any
 
 
@@ -23,6 +24,8 @@ def cmd_node_run(args: argparse.Namespace, out: IO[str]) -> int:
         return run(config)
     except PortInUseError as e:
         raise CliError(str(e)) from None
+    except sqlite3.Error as e:
+        raise CliError(f"{config.data_dir}: cannot open the node's database: {e}") from None
 
 
 def register(subparsers: Any) -> None:

@@ -17,7 +17,7 @@ import logging
 import time
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import anyio
 import httpx
@@ -28,6 +28,9 @@ from .chain_client import ChainClient, ChainError
 from .config import NodeConfig
 from .errors import ApiError, bad_bcs, invalid_argument, not_found, precondition, unavailable
 from .store import NodeStore
+
+if TYPE_CHECKING:
+    from .healer import Healer
 
 log = logging.getLogger("morsa.node")
 
@@ -117,7 +120,7 @@ class NodeService:
         self.pending: dict[str, dict[str, Any]] = {}
         self.pending_bytes = 0
         self._committee_lock = asyncio.Lock()
-        self.healer: Any = None
+        self.healer: Healer | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
