@@ -56,6 +56,8 @@ extern crate std;
 pub mod bft;
 pub mod certificate;
 pub mod encoding;
+#[cfg(feature = "alloc")]
+pub mod hazmat;
 pub mod merkle;
 pub mod messages;
 pub mod metadata;

@@ -186,3 +186,6 @@ pub const REWARDS_JSON: &str = include_str!("../vectors/rewards.json");
 pub fn rewards_vectors() -> serde_json::Value {
     serde_json::from_str(REWARDS_JSON).expect("tests/vectors/rewards.json parses")
 }
+
+pub mod reference;
+pub mod fuzz_checks;

@@ -12,7 +12,7 @@ mod blob;
 mod inconsistency;
 mod recovery;
 #[cfg(feature = "alloc")]
-mod rs;
+pub(crate) mod rs;
 
 pub use config::*;
 pub use recovery::*;

@@ -1,0 +1,286 @@
+//! The properties the fuzz targets check, one function per target. The cargo-fuzz targets in
+//! `fuzz/` call these; `tests/tests/fuzz_corpus.rs` replays the committed corpora and every
+//! crash found becomes a named regression test there. Each function panics only when a
+//! property is violated (or the code under test panics).
+
+use morsa_core::certificate::{Certificate, Committee, Member, SigningKey};
+use morsa_core::encoding::{
+    decode_blob, recover_sliver, Axis, ConsistencyCheck, DecodingSymbol, EncodingConfig, InconsistencyProof,
+    RecoverySymbol, RecoverySymbolSource, Sliver,
+};
+use morsa_core::merkle::{MerkleProof, MerkleTree, Node};
+use morsa_core::messages::{InvalidBlobIdMsg, StorageConfirmation};
+use morsa_core::metadata::{BlobMetadata, BlobMetadataRef, BlobMetadataWithId, BlobMetadataWithIdRef};
+use morsa_core::wire::{self, BcsDecode, BcsEncode};
+use morsa_core::{hazmat, rewards};
+
+use crate::reference;
+
+/// A little reader of fuzz input: fixed-size fields, then the rest.
+struct Input<'a>(&'a [u8]);
+
+impl<'a> Input<'a> {
+    fn u8(&mut self) -> u8 {
+        let (first, rest) = self.0.split_first().map_or((0, &[][..]), |(f, r)| (*f, r));
+        self.0 = rest;
+        first
+    }
+
+    fn u16(&mut self) -> u16 {
+        u16::from_le_bytes([self.u8(), self.u8()])
+    }
+
+    fn u64(&mut self) -> u64 {
+        (0..8).fold(0u64, |acc, i| acc | (u64::from(self.u8()) << (8 * i)))
+    }
+
+    fn rest(&self) -> &'a [u8] {
+        self.0
+    }
+}
+
+fn roundtrip<'a, T: BcsDecode<'a> + BcsEncode>(data: &'a [u8]) {
+    if let Ok(value) = T::from_bcs(data) {
+        assert_eq!(value.to_bcs(), data, "parse → encode must reproduce the input");
+        assert_eq!(value.bcs_len(), data.len());
+    }
+}
+
+/// `wire`: every BCS parser; whenever parsing succeeds, encoding reproduces the input.
+pub fn check_wire(data: &[u8]) {
+    let mut input = Input(data);
+    let selector = input.u8();
+    let bytes = input.rest();
+    match selector % 12 {
+        0 => roundtrip::<BlobMetadata>(bytes),
+        1 => roundtrip::<BlobMetadataWithId>(bytes),
+        2 => roundtrip::<BlobMetadataRef<'_>>(bytes),
+        3 => roundtrip::<BlobMetadataWithIdRef<'_>>(bytes),
+        4 => roundtrip::<MerkleProof>(bytes),
+        5 => roundtrip::<DecodingSymbol<Vec<u8>>>(bytes),
+        6 => roundtrip::<RecoverySymbol<&[u8]>>(bytes),
+        7 => roundtrip::<morsa_core::encoding::GeneralRecoverySymbol<Vec<u8>>>(bytes),
+        8 => {
+            for axis in [Axis::Primary, Axis::Secondary] {
+                if let Ok(s) = Sliver::<&[u8]>::from_bcs(bytes, axis) {
+                    assert_eq!(s.to_bcs(), bytes);
+                }
+            }
+        }
+        9 => {
+            if let Ok(p) = InconsistencyProof::<&[u8]>::from_bcs_tagged(bytes) {
+                assert_eq!(p.to_bcs_tagged(), bytes);
+            }
+            if let Ok(p) = InconsistencyProof::<Vec<u8>>::from_bcs(bytes, Axis::Secondary) {
+                assert_eq!(p.to_bcs(), bytes);
+            }
+        }
+        10 => {
+            if let Ok(v) = wire::general_recovery_symbols_from_bcs::<&[u8]>(bytes) {
+                assert_eq!(wire::general_recovery_symbols_to_bcs(&v), bytes);
+            }
+        }
+        _ => {
+            roundtrip::<StorageConfirmation>(bytes);
+            roundtrip::<InvalidBlobIdMsg>(bytes);
+        }
+    }
+}
+
+/// `merkle`: trees over arbitrary leaves agree with the reference; arbitrary proofs, indices and
+/// leaf counts never panic, and a proof verifies exactly when it is the tree's own proof
+/// (or an equivalent one).
+pub fn check_merkle(data: &[u8]) {
+    let mut input = Input(data);
+    let n = usize::from(input.u8() % 70);
+    let index = usize::from(input.u16());
+    let leaf_count = usize::from(input.u16());
+    let rest = input.rest();
+    let leaves: Vec<&[u8]> = (0..n).map(|i| rest.get(i..(i + 3).min(rest.len())).unwrap_or(&[])).collect();
+    let tree = MerkleTree::build(leaves.iter().copied());
+    assert_eq!(tree.root().bytes(), reference::merkle_root(&leaves));
+    if let Some(proof) = tree.proof(index % n.max(1)) {
+        let i = index % n.max(1);
+        assert_eq!(proof.verify(&tree.root(), n, leaves[i], i), Ok(()));
+    }
+    if let Ok(proof) = MerkleProof::from_bcs(rest) {
+        let leaf = leaves.get(index % n.max(1)).copied().unwrap_or(b"");
+        if proof.verify(&tree.root(), leaf_count, leaf, index).is_ok() {
+            // A verifying proof must lead to the root through the real leaf.
+            assert_eq!(Node::Digest(proof.compute_root(morsa_core::merkle::leaf_hash(leaf), index)), tree.root());
+        }
+    }
+}
+
+/// `decode`: a blob of arbitrary size and shard count, slivers chosen, repeated and corrupted
+/// by the input; decoding gives exactly the original or an error.
+pub fn check_decode(data: &[u8]) {
+    let mut input = Input(data);
+    let n = 4 + u16::from(input.u8() % 30);
+    let len = usize::from(input.u16() % 3000);
+    let check = match input.u8() % 3 {
+        0 => ConsistencyCheck::Default,
+        1 => ConsistencyCheck::Strict,
+        _ => ConsistencyCheck::Skip,
+    };
+    let config = EncodingConfig::new(n).expect("n ≥ 4");
+    let blob: Vec<u8> = (0..len).map(|i| (i as u8).wrapping_mul(31) ^ (len as u8)).collect();
+    let encoded = config.encode(&blob).expect("small blob");
+    let mut slivers: Vec<Sliver<Vec<u8>>> = Vec::new();
+    for op in input.rest().chunks(3) {
+        let axis = if op[0] & 1 == 0 { Axis::Primary } else { Axis::Secondary };
+        let index = u16::from(op[0] >> 1) % n;
+        let Some(s) = encoded.sliver(axis, index) else { continue };
+        let mut s = s.to_owned_sliver();
+        if let (Some(&at), Some(&value)) = (op.get(1), op.get(2)) {
+            if value != 0 && !s.data.is_empty() {
+                let i = usize::from(at) % s.data.len();
+                s.data[i] ^= value;
+            }
+        }
+        slivers.push(s);
+    }
+    if let Ok(decoded) = decode_blob(encoded.metadata(), slivers.iter(), check) {
+        assert_eq!(decoded, blob, "decoding must give the original or an error");
+    }
+}
+
+/// `recovery`: recovery symbols mutated by the input; recovery never panics, and a recovered
+/// sliver is the original; an inconsistency proof built from the input never verifies for a
+/// consistent blob.
+pub fn check_recovery(data: &[u8]) {
+    let mut input = Input(data);
+    let n = 4 + u16::from(input.u8() % 12);
+    let target_axis = if input.u8() & 1 == 0 { Axis::Primary } else { Axis::Secondary };
+    let target = input.u16() % n;
+    let config = EncodingConfig::new(n).expect("n ≥ 4");
+    let blob: Vec<u8> = (0..200u8).collect();
+    let encoded = config.encode(&blob).expect("small blob");
+    let metadata = encoded.metadata();
+    let mut symbols: Vec<RecoverySymbol<Vec<u8>>> = Vec::new();
+    for source in encoded.slivers(target_axis.orthogonal()) {
+        let Some(symbol) = RecoverySymbolSource::new(&config, &source).ok().and_then(|s| s.recovery_symbol(target)) else {
+            continue;
+        };
+        symbols.push(symbol);
+    }
+    for op in input.rest().chunks(3) {
+        if symbols.is_empty() {
+            break;
+        }
+        let i = usize::from(op[0]) % symbols.len();
+        match op.get(1).copied().unwrap_or(0) % 4 {
+            0 => {
+                let j = usize::from(op.get(2).copied().unwrap_or(0));
+                if !symbols[i].symbol.data.is_empty() {
+                    let len = symbols[i].symbol.data.len();
+                    symbols[i].symbol.data[j % len] ^= 1;
+                }
+            }
+            1 => symbols[i].symbol.index = u16::from(op.get(2).copied().unwrap_or(0)),
+            2 => {
+                symbols.remove(i);
+            }
+            _ => {
+                let copy = symbols[i].clone();
+                symbols.push(copy);
+            }
+        }
+    }
+    let original = encoded.sliver(target_axis, target).expect("target < n").to_owned_sliver();
+    if let Ok(sliver) = recover_sliver(metadata, target_axis, target, symbols.clone()) {
+        assert_eq!(sliver, original, "a recovered sliver must be the original");
+    }
+    let proof = InconsistencyProof { target_axis, target_sliver_index: target, recovery_symbols: symbols };
+    assert!(proof.verify(metadata).is_err(), "a consistent blob has no inconsistency proof");
+}
+
+fn committee() -> (Committee, Vec<SigningKey>) {
+    let keys: Vec<SigningKey> = (1..=4u8).map(|i| SigningKey::from_seed([i; 32]).expect("non-zero seed")).collect();
+    let members = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| Member { public_key: k.public_key(), shards: vec![i as u16] })
+        .collect();
+    (Committee::new(1, members).expect("valid committee"), keys)
+}
+
+/// `certificate`: arbitrary certificate and committee bytes; parsing, encoding and verification
+/// never panic; parse → encode reproduces the input; only genuinely signed certificates verify.
+pub fn check_certificate(data: &[u8]) {
+    let (committee, _) = committee();
+    if let Ok(cert) = Certificate::<&[u8]>::from_bytes(data) {
+        assert_eq!(cert.to_bytes(), data);
+        let confirmation = cert.verify_confirmation(&committee);
+        let invalid_blob = cert.verify_invalid_blob(&committee);
+        assert!(confirmation.is_err() || invalid_blob.is_err(), "one message cannot be both kinds");
+        if confirmation.is_ok() || invalid_blob.is_ok() {
+            // Re-check what verification claims: signers are members, one genuine signature
+            // each, and enough of them (every member holds one shard of 4).
+            let signers: Vec<usize> = cert.signer_indices().collect();
+            assert!(signers.iter().all(|&i| i < 4));
+            assert_eq!(cert.signatures.len(), 64 * signers.len());
+            for (i, sig) in signers.iter().zip(cert.signatures.chunks(64)) {
+                let key = committee.members()[*i].public_key;
+                let sig = morsa_core::certificate::Signature(sig.try_into().expect("64 bytes"));
+                assert!(key.verify(cert.serialized_message, &sig).is_ok());
+            }
+            let required = if confirmation.is_ok() { 3 } else { 2 };
+            assert!(signers.len() >= required);
+        }
+    }
+    if let Ok(parsed) = Committee::from_bytes(data) {
+        assert_eq!(parsed.to_bytes(), data);
+    }
+}
+
+/// `rewards`: arbitrary inputs to the reward functions never panic; an epoch change conserves
+/// rewards (paid + burned + carried over = collected) and apportionment assigns every shard.
+pub fn check_rewards(data: &[u8]) {
+    use rewards::distribution::{epoch_rewards, NodeService};
+
+    let mut input = Input(data);
+    let bucket = input.u64();
+    let used = input.u64();
+    let n_nodes = usize::from(input.u8() % 20);
+    let nodes: Vec<NodeService> =
+        (0..n_nodes).map(|_| NodeService { shards: input.u16() % 200, deny_list_size: input.u64() }).collect();
+    let mut out = vec![0u64; n_nodes];
+    if let Ok(e) = epoch_rewards(bucket, used, &nodes, &mut out) {
+        assert_eq!(e.collected, bucket);
+        assert_eq!(e.paid + e.burned + e.leftover, e.collected, "rewards must be conserved");
+        assert_eq!(out.iter().sum::<u64>(), e.paid);
+    }
+    let n_shards = input.u16() % 2000;
+    let stakes: Vec<u64> = (0..n_nodes).map(|_| input.u64() >> (input.u8() % 64)).collect();
+    let mut counts = vec![0u16; n_nodes];
+    if rewards::committee::dhondt(&stakes, n_shards, &mut counts).is_ok() && stakes.iter().any(|&s| s > 0) {
+        assert_eq!(counts.iter().map(|&c| u32::from(c)).sum::<u32>(), u32::from(n_shards));
+    }
+    let votes: Vec<(u64, u16)> = (0..n_nodes).map(|_| (input.u64(), input.u16())).collect();
+    if let Ok(price) = rewards::pricing::quorum_below(votes.iter().copied(), n_shards) {
+        assert!(votes.iter().any(|&(v, _)| v == price), "a price is always one of the votes");
+    }
+    let _ = rewards::pricing::blob_cost(input.u64(), input.u64(), input.u64(), u32::from(input.u16()), n_shards);
+}
+
+/// `differential_rs`: the core's Reed-Solomon encoder and decoder against the novelpoly-based
+/// reference, for every code RedStuff uses up to 64 shards and arbitrary symbols.
+pub fn check_differential_rs(data: &[u8]) {
+    let mut input = Input(data);
+    let n = 4 + usize::from(input.u8() % 61);
+    let f = (n - 1) / 3;
+    let k = if input.u8() & 1 == 0 { n - 2 * f } else { n - f };
+    let symbol_size = 2 * (1 + usize::from(input.u8() % 80));
+    let rest = input.rest();
+    let sources: Vec<Vec<u8>> = (0..k)
+        .map(|i| (0..symbol_size).map(|b| rest.get((i * symbol_size + b) % rest.len().max(1)).copied().unwrap_or(0) ^ (i as u8)).collect())
+        .collect();
+    let refs: Vec<&[u8]> = sources.iter().map(Vec::as_slice).collect();
+    let core = hazmat::rs_encode(k, n, symbol_size, &refs).expect("RedStuff codes are supported");
+    assert_eq!(core, reference::rs_encode(n, symbol_size, &refs).concat(), "k = {k}, n = {n}, S = {symbol_size}");
+    // Decode from the last k positions (mostly recovery symbols).
+    let codeword: Vec<&[u8]> = refs.iter().copied().chain(core.chunks(symbol_size)).collect();
+    let chosen: Vec<(usize, &[u8])> = (n - k..n).map(|p| (p, codeword[p])).collect();
+    assert_eq!(hazmat::rs_decode(k, n, symbol_size, &chosen), Some(sources.concat()));
+}
