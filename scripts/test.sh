@@ -4,7 +4,8 @@
 #  1. Rust: unit, conformance (official Walrus vectors), property and no-panic suites;
 #  2. the no_std core for a bare-metal target (with and without an allocator) and wasm32;
 #  3. clippy with warnings denied, rustfmt;
-#  4. Python: the test suite against the installed `morsa` package and command.
+#  4. Python: the test suite against the installed `morsa` package and command;
+#  5. JS: the WebAssembly package built and tested in Node and headless Chromium.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -32,3 +33,8 @@ cargo build -p morsa-wasm --target wasm32-unknown-unknown --locked
 say "pytest (Python suites against the installed package)"
 cd "$ROOT/tests/python"
 python -m pytest -q -p no:cacheprovider
+
+say "WebAssembly package: build (bindings-wasm/build.sh), then the JS suites against it (node --test)"
+cd "$ROOT"
+bash bindings-wasm/build.sh
+node --test bindings-wasm/tests/

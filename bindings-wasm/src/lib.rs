@@ -1,7 +1,20 @@
-//! WebAssembly bindings of `morsa-core`.
+//! WebAssembly bindings of `morsa-core` (the `morsa-wasm` npm package's native module).
 //!
-//! Placeholder crate: the wasm-bindgen package (blob IDs of files, verified reads, decoding in a
-//! Web Worker) lands with its own issue. It already re-exports the core so that the wasm32
-//! build of the core is checked in CI.
-#![no_std]
-pub use morsa_core as core;
+//! Conversion and error mapping only: every protocol rule lives in `morsa-core`. Errors are
+//! JavaScript `Error`s whose `name` is `"MorsaError"` and whose `code` is one of the stable
+//! strings of [`errors::Code`]. Names are camelCase on the JavaScript side; `u64` values are
+//! `bigint`, except sizes in bytes, which are `number`s (exact below 2^53, and a wasm32 blob
+//! is below 4 GiB anyway).
+//!
+//! The JavaScript layer around it (`bindings-wasm/js/`) adds networking with `fetch()`, reads
+//! `File`s in slices and runs decoding in a Web Worker.
+
+mod certificates;
+mod codec;
+mod errors;
+mod rewards;
+
+pub use certificates::*;
+pub use codec::*;
+pub use errors::Code;
+pub use rewards::*;

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -147,7 +148,10 @@ def create_app(config: DaemonConfig, client: Client | None = None) -> Starlette:
         Route("/v1/blobs/{blob_id}", read),
         Route("/v1/blobs", publish, methods=["PUT"]),
     ]
-    return Starlette(routes=routes, exception_handlers={ApiError: api_error})
+    app = Starlette(routes=routes, exception_handlers={ApiError: api_error})
+    # Any origin may read, as Walrus aggregators allow (SPEC §11): browser clients.
+    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"])
+    return app
 
 
 def run(config: DaemonConfig) -> None:

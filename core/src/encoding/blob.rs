@@ -2,6 +2,8 @@
 
 use alloc::vec;
 use alloc::vec::Vec;
+use core::borrow::Borrow;
+use core::marker::PhantomData;
 use core::num::NonZeroU16;
 
 use super::rs::{RsDecoder, RsEncoder};
@@ -323,23 +325,40 @@ impl core::error::Error for DecodeError {}
 
 /// Collects verified slivers of one axis and decodes the blob from any `p` primary or `s`
 /// secondary of them (SPEC §7).
+///
+/// The decoder borrows its metadata by default (`BlobDecoder<'m>`); any `M` that borrows as
+/// [`VerifiedBlobMetadataWithId`] works, so a binding can own it
+/// (`BlobDecoder<'static, VerifiedBlobMetadataWithId>`), as [`crate::certificate::CertificateBuilder`]
+/// does with its committee.
 #[derive(Clone, Debug)]
-pub struct BlobDecoder<'m> {
-    metadata: &'m VerifiedBlobMetadataWithId,
+pub struct BlobDecoder<'m, M: Borrow<VerifiedBlobMetadataWithId> = &'m VerifiedBlobMetadataWithId> {
+    metadata: M,
     axis: Axis,
     slivers: Vec<Option<Vec<u8>>>,
     count: u16,
+    _metadata_lifetime: PhantomData<&'m ()>,
 }
 
-impl<'m> BlobDecoder<'m> {
+impl<'m, M: Borrow<VerifiedBlobMetadataWithId>> BlobDecoder<'m, M> {
     /// A decoder for the blob of `metadata` from slivers of `axis`.
-    pub fn new(metadata: &'m VerifiedBlobMetadataWithId, axis: Axis) -> Self {
-        Self { metadata, axis, slivers: vec![None; usize::from(metadata.config().n_shards())], count: 0 }
+    pub fn new(metadata: M, axis: Axis) -> Self {
+        let n_shards = usize::from(metadata.borrow().config().n_shards());
+        Self { metadata, axis, slivers: vec![None; n_shards], count: 0, _metadata_lifetime: PhantomData }
+    }
+
+    /// The metadata the slivers are verified against.
+    pub fn metadata(&self) -> &VerifiedBlobMetadataWithId {
+        self.metadata.borrow()
+    }
+
+    /// The axis decoded from.
+    pub fn axis(&self) -> Axis {
+        self.axis
     }
 
     /// The number of slivers needed: `p` primary or `s` secondary.
     pub fn needed(&self) -> u16 {
-        self.metadata.config().n_slivers_for_reconstruction(self.axis)
+        self.metadata().config().n_slivers_for_reconstruction(self.axis)
     }
 
     /// The number of distinct verified slivers held.
@@ -366,7 +385,7 @@ impl<'m> BlobDecoder<'m> {
         if self.is_ready() || self.slivers.get(usize::from(sliver.index)).is_some_and(Option::is_some) {
             return Ok(false);
         }
-        sliver.verify(self.metadata)?;
+        sliver.verify(self.metadata())?;
         self.slivers[usize::from(sliver.index)] = Some(sliver.bytes().to_vec());
         self.count += 1;
         Ok(true)
@@ -382,8 +401,9 @@ impl<'m> BlobDecoder<'m> {
         if !self.is_ready() {
             return Err(DecodeError::NotEnoughSlivers { axis: self.axis, needed: self.needed(), got: self.count });
         }
-        let config = self.metadata.config();
-        let symbol_size = self.metadata.symbol_size();
+        let metadata = self.metadata();
+        let config = metadata.config();
+        let symbol_size = metadata.symbol_size();
         let size = usize::from(symbol_size.get());
         let n = usize::from(config.n_shards());
         let p = usize::from(config.n_primary_source_symbols());
@@ -413,7 +433,7 @@ impl<'m> BlobDecoder<'m> {
                 }
             }
         }
-        let len = usize::try_from(self.metadata.unencoded_length()).map_err(|_| DecodeError::ReedSolomon)?;
+        let len = usize::try_from(metadata.unencoded_length()).map_err(|_| DecodeError::ReedSolomon)?;
         matrix.truncate(len);
         let blob = matrix;
 
@@ -421,7 +441,7 @@ impl<'m> BlobDecoder<'m> {
             ConsistencyCheck::Skip => {}
             ConsistencyCheck::Strict => {
                 let id = config.blob_id(&blob).map_err(|_| DecodeError::InconsistentEncoding)?;
-                if id != *self.metadata.blob_id() {
+                if id != *metadata.blob_id() {
                     return Err(DecodeError::InconsistentEncoding);
                 }
             }
@@ -435,7 +455,7 @@ impl<'m> BlobDecoder<'m> {
                     copy_padded(&mut row, &blob, i * s * size);
                     let root = sliver_root(&mut encoder, config, Axis::Primary, symbol_size, &row)
                         .map_err(|_| DecodeError::ReedSolomon)?;
-                    let expected = self.metadata.pair(i as u16).map(|pair| pair.primary_hash);
+                    let expected = metadata.pair(i as u16).map(|pair| pair.primary_hash);
                     if expected != Some(root) {
                         return Err(DecodeError::InconsistentEncoding);
                     }
@@ -476,5 +496,25 @@ pub fn decode_blob<'s, D: AsRef<[u8]> + 's>(
         primary.decode(check)
     } else {
         secondary.decode(check)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_decoder_can_own_its_metadata() {
+        let config = EncodingConfig::new(10).unwrap();
+        let blob: Vec<u8> = (0..1000u32).map(|i| (i * 7 + 3) as u8).collect();
+        let encoded = config.encode(&blob).unwrap();
+        let mut decoder: BlobDecoder<'static, VerifiedBlobMetadataWithId> =
+            BlobDecoder::new(encoded.metadata().clone(), Axis::Secondary);
+        assert_eq!((decoder.axis(), decoder.needed()), (Axis::Secondary, 7));
+        assert_eq!(decoder.metadata().blob_id(), encoded.blob_id());
+        for sliver in encoded.slivers(Axis::Secondary).skip(3) {
+            assert!(decoder.add_sliver(&sliver).unwrap());
+        }
+        assert_eq!(decoder.decode(ConsistencyCheck::Strict).unwrap(), blob);
     }
 }

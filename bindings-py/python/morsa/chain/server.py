@@ -12,6 +12,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -171,6 +172,8 @@ def create_app(config: ChainConfig, economy: Economy | None = None) -> Starlette
         return ApiError(exc.code, exc.reason, str(exc)).response(DOMAIN)
 
     app = Starlette(routes=routes, exception_handlers={ApiError: api_error, ChainError: chain_error})
+    # Browsers on any origin may read the committee (GET only; admin calls stay same-origin).
+    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET"])
     app.state.chain = state
     return app
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -287,6 +288,8 @@ def create_app(config: NodeConfig, service: NodeService | None = None) -> Starle
         lifespan=lifespan,
         exception_handlers={ApiError: api_error, HTTPException: http_error, Exception: internal_error},
     )
+    # Any origin may read, as Walrus storage nodes allow (SPEC §11): browser clients.
+    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"])
     app.state.service = svc
     return app
 

@@ -1,0 +1,173 @@
+// The compute side of the client: metadata and sliver verification, decoding and blob IDs.
+// `LocalEngine` calls the WebAssembly module in the current thread; `WorkerEngine` runs a
+// LocalEngine in a module Web Worker (worker.js) and talks to it with postMessage, so that
+// decoding never blocks the page. Both have the same async interface.
+import { init, blobIdOfFile, BlobMetadata, BlobDecoder, computeMetadata, abortError, morsaError } from './index.js';
+
+function metadataInfo(m) {
+  const c = m.config;
+  try {
+    return {
+      blobId: m.blobId,
+      unencodedLength: m.unencodedLength,
+      nShards: m.nShards,
+      symbolSize: m.symbolSize,
+      primarySourceSymbols: c.nPrimarySourceSymbols,
+      secondarySourceSymbols: c.nSecondarySourceSymbols,
+      primarySliverSize: c.sliverSize('primary', m.unencodedLength),
+      secondarySliverSize: c.sliverSize('secondary', m.unencodedLength),
+      encodedLength: c.encodedBlobLength(m.unencodedLength),
+    };
+  } finally {
+    c.free();
+  }
+}
+
+export class LocalEngine {
+  constructor() {
+    this.metadata = null;
+    this.decoders = new Map();
+  }
+
+  async ready() {
+    await init();
+  }
+
+  /** Verifies BCS BlobMetadataWithId for `nShards` against `blobId`; keeps it for decoding. */
+  async setMetadata(bytes, nShards, blobId) {
+    await init();
+    const m = BlobMetadata.fromBytes(bytes, nShards, blobId);
+    this.close();
+    this.metadata = m;
+    return metadataInfo(m);
+  }
+
+  /** Verifies one BCS sliver of `axis` and keeps it: `{ added, count, needed, ready }`. */
+  async addSliver(axis, bytes) {
+    if (!this.metadata) throw morsaError('INVALID_ARGUMENT', 'no metadata: call setMetadata first');
+    let d = this.decoders.get(axis);
+    if (!d) {
+      d = new BlobDecoder(this.metadata, axis);
+      this.decoders.set(axis, d);
+    }
+    const added = d.addSliverBytes(bytes);
+    return { added, count: d.count, needed: d.needed, ready: d.isReady };
+  }
+
+  /** Decodes from the slivers of `axis` held (SPEC §7). */
+  async decode(axis, check = 'default') {
+    const d = this.decoders.get(axis);
+    if (!d) throw morsaError('DECODING', `no ${axis} slivers were added`);
+    return d.decode(check);
+  }
+
+  /** The blob ID of `bytes` (for checking an aggregator's answer). */
+  async blobIdOfBytes(bytes, nShards, onProgress) {
+    await init();
+    const m = computeMetadata(bytes, nShards, onProgress ? (done, steps) => onProgress(done / steps) : undefined);
+    try {
+      return metadataInfo(m);
+    } finally {
+      m.free();
+    }
+  }
+
+  /** The metadata of a File/Blob read in slices. */
+  async blobIdOfFile(file, nShards, onProgress) {
+    const m = await blobIdOfFile(file, { nShards, onProgress });
+    try {
+      return metadataInfo(m);
+    } finally {
+      m.free();
+    }
+  }
+
+  close() {
+    for (const d of this.decoders.values()) d.free();
+    this.decoders.clear();
+    this.metadata?.free();
+    this.metadata = null;
+  }
+
+  terminate() {
+    this.close();
+  }
+}
+
+/** Rebuilds an Error (with its name and code) from its structured-clone form. */
+function reviveError(data) {
+  const err = new Error(data.message);
+  err.name = data.name;
+  if (data.code) err.code = data.code;
+  return err;
+}
+
+export class WorkerEngine {
+  /** `worker`: a module Worker running worker.js (by default a new one). */
+  constructor(worker) {
+    this.worker = worker ?? new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    this.next = 1;
+    this.pending = new Map();
+    this.dead = null;
+    this.worker.onmessage = (e) => {
+      const { id, ok, value, error, progress } = e.data;
+      const p = this.pending.get(id);
+      if (!p) return;
+      if (progress !== undefined) {
+        p.onProgress?.(progress);
+        return;
+      }
+      this.pending.delete(id);
+      if (ok) p.resolve(value);
+      else p.reject(reviveError(error));
+    };
+    this.worker.onerror = (e) => {
+      this.fail(morsaError('WORKER', `the decoding worker failed: ${e.message ?? e}`));
+    };
+  }
+
+  call(op, args, transfer = [], onProgress) {
+    if (this.dead) return Promise.reject(this.dead);
+    const id = this.next++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, onProgress });
+      this.worker.postMessage({ id, op, args, progress: Boolean(onProgress) }, transfer);
+    });
+  }
+
+  fail(err) {
+    this.dead = err;
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+
+  ready() {
+    return this.call('ready', []);
+  }
+
+  setMetadata(bytes, nShards, blobId) {
+    return this.call('setMetadata', [bytes, nShards, blobId]);
+  }
+
+  addSliver(axis, bytes) {
+    return this.call('addSliver', [axis, bytes], [bytes.buffer]);
+  }
+
+  decode(axis, check) {
+    return this.call('decode', [axis, check]);
+  }
+
+  blobIdOfBytes(bytes, nShards, onProgress) {
+    return this.call('blobIdOfBytes', [bytes, nShards], [], onProgress);
+  }
+
+  blobIdOfFile(file, nShards, onProgress) {
+    return this.call('blobIdOfFile', [file, nShards], [], onProgress);
+  }
+
+  /** Stops the worker at once, even in the middle of decoding; pending calls reject. */
+  terminate(reason) {
+    this.worker.terminate();
+    this.fail(reason ?? abortError());
+  }
+}

@@ -1,0 +1,20 @@
+// A module Web Worker hosting a LocalEngine: the client's decoding and verification run here,
+// off the page's main thread. Messages: { id, op, args, progress } → { id, ok, value | error }
+// and, when `progress` is set, { id, progress } updates.
+import { LocalEngine } from './engine.js';
+
+const engine = new LocalEngine();
+const OPS = new Set(['ready', 'setMetadata', 'addSliver', 'decode', 'blobIdOfBytes', 'blobIdOfFile']);
+
+self.onmessage = async (e) => {
+  const { id, op, args, progress } = e.data;
+  try {
+    if (!OPS.has(op)) throw new Error(`unknown operation ${op}`);
+    const onProgress = progress ? (value) => self.postMessage({ id, progress: value }) : undefined;
+    const value = op === 'blobIdOfBytes' || op === 'blobIdOfFile' ? await engine[op](...args, onProgress) : await engine[op](...args);
+    const transfer = value instanceof Uint8Array ? [value.buffer] : [];
+    self.postMessage({ id, ok: true, value }, transfer);
+  } catch (err) {
+    self.postMessage({ id, ok: false, error: { name: err?.name ?? 'Error', code: err?.code, message: String(err?.message ?? err) } });
+  }
+};
