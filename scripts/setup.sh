@@ -24,6 +24,16 @@ if command -v rustup >/dev/null; then
   done
 fi
 
+# Nightly and cargo-fuzz for the fuzz targets (fuzz/).
+if command -v rustup >/dev/null && ! rustup toolchain list | grep -q '^nightly'; then
+  say "rustup toolchain install nightly"
+  rustup toolchain install nightly --profile minimal >&2
+fi
+if ! command -v cargo-fuzz >/dev/null; then
+  say "cargo install cargo-fuzz"
+  cargo install cargo-fuzz --locked >&2
+fi
+
 if [ ! -x "$VENV/bin/python" ]; then
   say "creating virtualenv $VENV"
   python3 -m venv "$VENV"

@@ -5,7 +5,8 @@
 #  2. the no_std core for a bare-metal target (with and without an allocator) and wasm32;
 #  3. clippy with warnings denied, rustfmt;
 #  4. Python: the test suite against the installed `morsa` package and command;
-#  5. JS: the WebAssembly package built and tested in Node and headless Chromium.
+#  5. JS: the WebAssembly package built and tested in Node and headless Chromium;
+#  6. fuzzing: every cargo-fuzz target for a short, fixed time on its committed corpus.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -19,10 +20,10 @@ say "cargo fmt --check"
 cargo fmt --all -- --check
 
 say "cargo clippy (warnings are errors)"
-cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy --workspace --all-targets --exclude morsa-fuzz --locked -- -D warnings
 
 say "cargo test (Rust suites)"
-cargo test --workspace --exclude morsa-py --locked
+cargo test --workspace --exclude morsa-py --exclude morsa-fuzz --locked
 
 say "no_std builds of morsa-core for thumbv7em-none-eabihf (alloc, and no allocator at all)"
 cargo build -p morsa-core --no-default-features --features alloc --target thumbv7em-none-eabihf --locked
@@ -38,3 +39,19 @@ say "WebAssembly package: build (bindings-wasm/build.sh), then the JS suites aga
 cd "$ROOT"
 bash bindings-wasm/build.sh
 node --test bindings-wasm/tests/
+
+say "fuzzing: each cargo-fuzz target for ${MORSA_FUZZ_SECONDS:-20} s on its committed corpus (new inputs go to a temporary directory)"
+cd "$ROOT"
+fuzz_tmp="$(mktemp -d)"
+trap 'rm -rf "$fuzz_tmp"' EXIT
+cargo +nightly fuzz build -O
+for target in $(cargo +nightly fuzz list); do
+  mkdir -p "$fuzz_tmp/$target"
+  if ! cargo +nightly fuzz run -O "$target" "$fuzz_tmp/$target" "fuzz/corpus/$target" -- \
+      -max_total_time="${MORSA_FUZZ_SECONDS:-20}" -print_final_stats=1 > "$fuzz_tmp/$target.log" 2>&1; then
+    tail -40 "$fuzz_tmp/$target.log" >&2
+    echo "fuzz target $target failed; the crashing input is in fuzz/artifacts/$target/" >&2
+    exit 1
+  fi
+  echo "fuzz $target: $(grep -E '^stat::number_of_executed_units' "$fuzz_tmp/$target.log" | awk '{print $2}') executions, coverage $(grep -oE 'cov: [0-9]+' "$fuzz_tmp/$target.log" | tail -1)" >&2
+done

@@ -159,7 +159,8 @@ pub fn check_recovery(data: &[u8]) {
     let metadata = encoded.metadata();
     let mut symbols: Vec<RecoverySymbol<Vec<u8>>> = Vec::new();
     for source in encoded.slivers(target_axis.orthogonal()) {
-        let Some(symbol) = RecoverySymbolSource::new(&config, &source).ok().and_then(|s| s.recovery_symbol(target)) else {
+        let Some(symbol) = RecoverySymbolSource::new(&config, &source).ok().and_then(|s| s.recovery_symbol(target))
+        else {
             continue;
         };
         symbols.push(symbol);
@@ -197,11 +198,8 @@ pub fn check_recovery(data: &[u8]) {
 
 fn committee() -> (Committee, Vec<SigningKey>) {
     let keys: Vec<SigningKey> = (1..=4u8).map(|i| SigningKey::from_seed([i; 32]).expect("non-zero seed")).collect();
-    let members = keys
-        .iter()
-        .enumerate()
-        .map(|(i, k)| Member { public_key: k.public_key(), shards: vec![i as u16] })
-        .collect();
+    let members =
+        keys.iter().enumerate().map(|(i, k)| Member { public_key: k.public_key(), shards: vec![i as u16] }).collect();
     (Committee::new(1, members).expect("valid committee"), keys)
 }
 
@@ -274,7 +272,11 @@ pub fn check_differential_rs(data: &[u8]) {
     let symbol_size = 2 * (1 + usize::from(input.u8() % 80));
     let rest = input.rest();
     let sources: Vec<Vec<u8>> = (0..k)
-        .map(|i| (0..symbol_size).map(|b| rest.get((i * symbol_size + b) % rest.len().max(1)).copied().unwrap_or(0) ^ (i as u8)).collect())
+        .map(|i| {
+            (0..symbol_size)
+                .map(|b| rest.get((i * symbol_size + b) % rest.len().max(1)).copied().unwrap_or(0) ^ (i as u8))
+                .collect()
+        })
         .collect();
     let refs: Vec<&[u8]> = sources.iter().map(Vec::as_slice).collect();
     let core = hazmat::rs_encode(k, n, symbol_size, &refs).expect("RedStuff codes are supported");

@@ -187,5 +187,5 @@ pub fn rewards_vectors() -> serde_json::Value {
     serde_json::from_str(REWARDS_JSON).expect("tests/vectors/rewards.json parses")
 }
 
-pub mod reference;
 pub mod fuzz_checks;
+pub mod reference;

@@ -137,29 +137,23 @@ fn solve_gf2(k: usize, n: usize, positions: &[usize], received: &[u16]) -> Optio
             rows.push((coeffs, value >> bit & 1 == 1));
         }
     }
-    // Gaussian elimination.
-    let mut pivot_row = 0;
-    let mut pivots = vec![usize::MAX; unknowns];
+    // Gaussian elimination: the pivot of unknown `col` ends up in row `col`.
     for col in 0..unknowns {
-        let Some(found) = (pivot_row..rows.len()).find(|&r| rows[r].0[col / 64] >> (col % 64) & 1 == 1) else {
-            return None;
-        };
-        rows.swap(pivot_row, found);
-        let (pivot, rhs) = rows[pivot_row].clone();
+        let found = (col..rows.len()).find(|&r| rows[r].0[col / 64] >> (col % 64) & 1 == 1)?;
+        rows.swap(col, found);
+        let (pivot, rhs) = rows[col].clone();
         for (r, row) in rows.iter_mut().enumerate() {
-            if r != pivot_row && row.0[col / 64] >> (col % 64) & 1 == 1 {
+            if r != col && row.0[col / 64] >> (col % 64) & 1 == 1 {
                 for (a, b) in row.0.iter_mut().zip(&pivot) {
                     *a ^= b;
                 }
                 row.1 ^= rhs;
             }
         }
-        pivots[col] = pivot_row;
-        pivot_row += 1;
     }
     let mut out = vec![0u16; k];
-    for u in 0..unknowns {
-        if rows[pivots[u]].1 {
+    for (u, row) in rows.iter().take(unknowns).enumerate() {
+        if row.1 {
             out[u / 16] |= 1 << (u % 16);
         }
     }
@@ -219,7 +213,7 @@ pub fn merkle_path(leaves: &[&[u8]], index: usize) -> Vec<Option<[u8; 32]>> {
     let mut path = Vec::new();
     let mut size = 1;
     while size < pow2(n) {
-        let sibling_start = (index / size ^ 1) * size;
+        let sibling_start = ((index / size) ^ 1) * size;
         path.push(if sibling_start >= n { None } else { Some(subtree(leaves, sibling_start, size)) });
         size *= 2;
     }

@@ -27,11 +27,10 @@ fn check_encode(k: usize, n: usize, symbol_size: usize, seed: u64) {
 fn encoder_agrees_with_the_novelpoly_reference() {
     for n in [4usize, 5, 7, 10, 13, 16, 31, 40] {
         let f = (n - 1) / 3;
-        for (k, label) in [(n - 2 * f, "primary"), (n - f, "secondary")] {
+        for k in [n - 2 * f, n - f] {
             for symbol_size in [2usize, 4, 62, 64, 66, 128, 130, 190] {
                 check_encode(k, n, symbol_size, (n * 1000 + k * 10 + symbol_size) as u64);
             }
-            let _ = label;
         }
     }
 }
@@ -53,8 +52,7 @@ fn decoder_agrees_with_the_gf2_reference() {
             let sources = random_symbols(&mut rng, k, symbol_size);
             let refs: Vec<&[u8]> = sources.iter().map(Vec::as_slice).collect();
             let recovery = hazmat::rs_encode(k, n, symbol_size, &refs).unwrap();
-            let codeword: Vec<&[u8]> =
-                refs.iter().copied().chain(recovery.chunks(symbol_size)).collect();
+            let codeword: Vec<&[u8]> = refs.iter().copied().chain(recovery.chunks(symbol_size)).collect();
             let mut positions: Vec<usize> = (0..n).collect();
             for _ in 0..5 {
                 // A random choice of k positions.
@@ -86,12 +84,9 @@ fn merkle_trees_agree_with_the_reference() {
         assert_eq!(builder.root().bytes(), expected, "n = {n}");
         for i in 0..n {
             let proof = tree.proof(i).unwrap();
-            let want: Vec<Node> = reference::merkle_path(&refs, i)
-                .into_iter()
-                .map(|s| s.map_or(Node::Empty, Node::Digest))
-                .collect();
+            let want: Vec<Node> =
+                reference::merkle_path(&refs, i).into_iter().map(|s| s.map_or(Node::Empty, Node::Digest)).collect();
             assert_eq!(proof.path(), &want[..], "n = {n}, leaf {i}");
-            assert!(matches!(proof.path().iter().rev().last(), None | Some(_)));
         }
     }
 }

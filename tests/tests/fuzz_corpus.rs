@@ -69,7 +69,8 @@ fn dhondt_with_maximal_stake_and_no_shards_is_an_error_not_a_division_by_zero() 
     let mut out = [0u16; 1];
     assert!(matches!(dhondt(&[u64::MAX], 0, &mut out), Err(RewardsError::Overflow { .. })));
     let crash = std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/rewards/crash-a16a749134c22f2819debee653446ece72e885e1"),
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../fuzz/corpus/rewards/crash-a16a749134c22f2819debee653446ece72e885e1"),
     )
     .unwrap();
     check_rewards(&crash);

@@ -69,7 +69,8 @@ pub fn dhondt(stakes: &[u64], n_shards: u16, out: &mut [u16]) -> Result<(), Rewa
     let cap = max_shards_per_node(stakes.len(), n_shards)?;
     let n = u64::from(n_shards);
     // Move aborts when `total / (N + 1) + 1` overflows (all stake in u64::MAX, N = 0).
-    let dist = (total / (n + 1)).checked_add(1).ok_or(RewardsError::Overflow { operation: "total / (n_shards + 1) + 1" })?;
+    let dist =
+        (total / (n + 1)).checked_add(1).ok_or(RewardsError::Overflow { operation: "total / (n_shards + 1) + 1" })?;
     let mut assigned: u64 = 0;
     for (s, o) in stakes.iter().zip(out.iter_mut()) {
         // s / dist <= n, so it fits u16.
