@@ -178,15 +178,19 @@ export async function readFromNodes(blobId, options = {}) {
         if (node) pairs.push({ pair: pairIndexForShard(blobId, nShards, shard), node });
       }
       let next = 0;
+      // Requests still in flight once enough slivers verified are cancelled.
+      const enough = new AbortController();
+      const fetchSignal = signal && AbortSignal.any ? AbortSignal.any([signal, enough.signal]) : enough.signal;
       const worker = async () => {
         while (!ready && next < pairs.length) {
           const { pair, node } = pairs[next++];
           const url = `${node.url}/v1/blobs/${blobId}/slivers/${pair}/${axis}`;
           let bytes;
           try {
-            bytes = new Uint8Array(await (await fetchOk(url, signal, 'sliver')).arrayBuffer());
+            bytes = new Uint8Array(await (await fetchOk(url, fetchSignal, 'sliver')).arrayBuffer());
           } catch (err) {
             if (signal?.aborted) throw abortError(signal);
+            if (ready) return;
             invalidSlivers.push({ url, reason: err.message });
             continue;
           }
@@ -197,7 +201,10 @@ export async function readFromNodes(blobId, options = {}) {
               verified = state.count;
               onProgress?.({ phase: 'slivers', loaded: Math.min(total, verified * sliverSize), total });
             }
-            if (state.ready) ready = true;
+            if (state.ready) {
+              ready = true;
+              enough.abort();
+            }
           } catch (err) {
             if (signal?.aborted || err.code === 'ABORTED' || err.name === 'AbortError') throw abortError(signal);
             invalidSlivers.push({ url, reason: err.message, code: err.code });
@@ -234,14 +241,15 @@ export async function readFromAggregator(blobId, aggregatorUrl, options = {}) {
   const data = await readBody(response, (n) => onProgress?.({ phase: 'download', loaded: n, total: Math.max(expected, n) }), signal);
   return withEngine(options, async (engine) => {
     const total = data.length;
-    const metadata = await engine.blobIdOfBytes(data, nShards, (fraction) =>
+    // A worker engine takes the bytes (transferred, not copied) and hands them back.
+    const { metadata, data: checked } = await engine.blobIdOfBytes(data, nShards, (fraction) =>
       onProgress?.({ phase: 'verify', loaded: Math.round(total * fraction), total }),
     );
     if (metadata.blobId !== blobId) {
       throw morsaError('VERIFICATION', `the aggregator returned ${total} bytes whose blob ID (${nShards} shards) is ${metadata.blobId}, not ${blobId}: rejected`);
     }
     onProgress?.({ phase: 'done', loaded: total, total });
-    return { data, blobId, metadata };
+    return { data: checked, blobId, metadata };
   });
 }
 

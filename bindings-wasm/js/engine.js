@@ -61,12 +61,12 @@ export class LocalEngine {
     return d.decode(check);
   }
 
-  /** The blob ID of `bytes` (for checking an aggregator's answer). */
+  /** The metadata of `bytes` (for checking an aggregator's answer): `{ metadata, data }`. */
   async blobIdOfBytes(bytes, nShards, onProgress) {
     await init();
     const m = computeMetadata(bytes, nShards, onProgress ? (done, steps) => onProgress(done / steps) : undefined);
     try {
-      return metadataInfo(m);
+      return { metadata: metadataInfo(m), data: bytes };
     } finally {
       m.free();
     }
@@ -158,7 +158,8 @@ export class WorkerEngine {
   }
 
   blobIdOfBytes(bytes, nShards, onProgress) {
-    return this.call('blobIdOfBytes', [bytes, nShards], [], onProgress);
+    const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+    return this.call('blobIdOfBytes', [bytes, nShards], whole ? [bytes.buffer] : [], onProgress);
   }
 
   blobIdOfFile(file, nShards, onProgress) {

@@ -12,7 +12,8 @@ self.onmessage = async (e) => {
     if (!OPS.has(op)) throw new Error(`unknown operation ${op}`);
     const onProgress = progress ? (value) => self.postMessage({ id, progress: value }) : undefined;
     const value = op === 'blobIdOfBytes' || op === 'blobIdOfFile' ? await engine[op](...args, onProgress) : await engine[op](...args);
-    const transfer = value instanceof Uint8Array ? [value.buffer] : [];
+    const bytes = value instanceof Uint8Array ? value : value?.data instanceof Uint8Array ? value.data : null;
+    const transfer = bytes ? [bytes.buffer] : [];
     self.postMessage({ id, ok: true, value }, transfer);
   } catch (err) {
     self.postMessage({ id, ok: false, error: { name: err?.name ?? 'Error', code: err?.code, message: String(err?.message ?? err) } });
