@@ -619,6 +619,36 @@ fn encode_recovery_symbols<'py>(py: Python<'py>, symbols: Vec<PyRef<'py, PyRecov
     PyBytes::new(py, &morsa_core::wire::general_recovery_symbols_to_bcs(&symbols))
 }
 
+/// Encodes the body of `GET /decodingSymbols` (SPEC §11): for each target sliver index, the
+/// symbols (without their proofs) as `EitherDecodingSymbol`s, keys in BCS order.
+#[pyfunction]
+fn encode_decoding_symbols<'py>(
+    py: Python<'py>,
+    entries: Vec<(u16, Vec<PyRef<'py, PyRecoverySymbol>>)>,
+) -> Bound<'py, PyBytes> {
+    let entries: Vec<morsa_core::wire::DecodingSymbolsEntry<Vec<u8>>> = entries
+        .iter()
+        .map(|(key, symbols)| (*key, symbols.iter().map(|s| (s.0.target_axis, s.0.symbol.clone())).collect()))
+        .collect();
+    PyBytes::new(py, &morsa_core::wire::decoding_symbols_map_to_bcs(&entries))
+}
+
+/// Decodes the body of `GET /decodingSymbols` (SPEC §11) into
+/// `[(target_index, [(target_axis, source_index, data)])]`.
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn decode_decoding_symbols(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+) -> PyResult<Vec<(u16, Vec<(&'static str, u16, Vec<u8>)>)>> {
+    let entries = with_bytes(py, data, |bytes| morsa_core::wire::decoding_symbols_map_from_bcs::<Vec<u8>>(bytes))?
+        .map_err(wire_err)?;
+    Ok(entries
+        .into_iter()
+        .map(|(key, symbols)| (key, symbols.into_iter().map(|(axis, s)| (axis.as_str(), s.index, s.data)).collect()))
+        .collect())
+}
+
 /// Decodes BCS `Vec<GeneralRecoverySymbol>` (SPEC §11).
 #[pyfunction]
 fn decode_recovery_symbols(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Vec<PyRecoverySymbol>> {
@@ -675,6 +705,8 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(derive_blob_id, m)?)?;
     m.add_function(wrap_pyfunction!(encode_recovery_symbols, m)?)?;
     m.add_function(wrap_pyfunction!(decode_recovery_symbols, m)?)?;
+    m.add_function(wrap_pyfunction!(encode_decoding_symbols, m)?)?;
+    m.add_function(wrap_pyfunction!(decode_decoding_symbols, m)?)?;
     m.add_function(wrap_pyfunction!(blob_id_from_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(shard_index_for_pair, m)?)?;
     m.add_function(wrap_pyfunction!(pair_index_for_shard, m)?)?;

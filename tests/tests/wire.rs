@@ -719,3 +719,36 @@ fn every_kind_has_codecs_and_samples() {
         assert!(samples.iter().any(|s| s.kind == kind), "{kind:?}");
     }
 }
+
+/// SPEC §11 `GET /decodingSymbols`: a BCS map with keys sorted by their u16 little-endian
+/// bytes (so 256 comes before 1), each value a `Vec<EitherDecodingSymbol>`.
+#[test]
+fn decoding_symbols_map_layout_and_round_trip() {
+    use morsa_core::encoding::{Axis, DecodingSymbol};
+    use morsa_core::wire::{decoding_symbols_map_from_bcs, decoding_symbols_map_to_bcs};
+
+    let symbol = |index: u16, byte: u8| (Axis::Primary, DecodingSymbol { index, data: vec![byte; 2] });
+    let entries = vec![(1u16, vec![symbol(3, 0xAA)]), (256u16, vec![symbol(4, 0xBB), symbol(5, 0xCC)]), (1u16, vec![])];
+    let bytes = decoding_symbols_map_to_bcs(&entries);
+    let mut want = vec![2u8]; // two keys; the repeated key 1 is dropped
+    want.extend([0x00, 0x01, 2]); // key 256 (LE 00 01) first, two symbols
+    want.extend([0, 4, 0, 2, 0xBB, 0xBB, 0, 5, 0, 2, 0xCC, 0xCC]);
+    want.extend([0x01, 0x00, 1]); // key 1, one symbol
+    want.extend([0, 3, 0, 2, 0xAA, 0xAA]);
+    assert_eq!(bytes, want);
+    let parsed = decoding_symbols_map_from_bcs::<Vec<u8>>(&bytes).unwrap();
+    assert_eq!(decoding_symbols_map_to_bcs(&parsed), bytes);
+    assert_eq!(parsed[0].0, 256);
+    // Keys out of canonical order, truncation and trailing bytes are errors.
+    let mut swapped = vec![2u8, 0x01, 0x00, 0, 0x00, 0x01, 0];
+    assert!(decoding_symbols_map_from_bcs::<Vec<u8>>(&swapped).is_err());
+    swapped[1..3].copy_from_slice(&[0x00, 0x01]);
+    swapped[4..6].copy_from_slice(&[0x01, 0x00]);
+    assert!(decoding_symbols_map_from_bcs::<Vec<u8>>(&swapped).is_ok());
+    for n in 0..bytes.len() {
+        assert!(decoding_symbols_map_from_bcs::<Vec<u8>>(&bytes[..n]).is_err(), "prefix {n}");
+    }
+    let mut long = bytes.clone();
+    long.push(0);
+    assert!(decoding_symbols_map_from_bcs::<Vec<u8>>(&long).is_err());
+}

@@ -231,6 +231,12 @@ def encode_recovery_symbols(symbols: Sequence[RecoverySymbol]) -> bytes:
 def decode_recovery_symbols(data: _Buffer) -> list[RecoverySymbol]:
     """Parse BCS ``Vec<GeneralRecoverySymbol>``. Raises :class:`WireFormatError`."""
 
+def encode_decoding_symbols(entries: Sequence[tuple[int, Sequence[RecoverySymbol]]]) -> bytes:
+    """BCS ``BTreeMap<SliverIndex, Vec<EitherDecodingSymbol>>``, the body of ``GET /decodingSymbols``
+    (SPEC §11): each target's symbols without proofs, keys in BCS order."""
+def decode_decoding_symbols(data: _Buffer) -> list[tuple[int, list[tuple[_Axis, int, bytes]]]]:
+    """Parse the body of ``GET /decodingSymbols``: ``[(target, [(target_axis, source_index, data)])]``."""
+
 # --- certificates (SPEC §10): keys, messages, committees, certificates ---
 
 class CommitteeError(MorsaError):

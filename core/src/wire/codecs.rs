@@ -448,6 +448,66 @@ pub fn general_recovery_symbols_from_bcs<'a, D: From<&'a [u8]>>(
     Ok(out)
 }
 
+// ----- BTreeMap<SliverIndex, Vec<EitherDecodingSymbol>> (SPEC §11 `GET /decodingSymbols`) -----
+
+/// One entry of the `/decodingSymbols` map: a target sliver index and the symbols for it, each
+/// with the axis of the sliver it recovers (`EitherDecodingSymbol`).
+#[cfg(feature = "alloc")]
+pub type DecodingSymbolsEntry<D> = (u16, Vec<(Axis, DecodingSymbol<D>)>);
+
+/// Encodes the body of `GET /decodingSymbols` (SPEC §11): a BCS map from target sliver index to
+/// `Vec<EitherDecodingSymbol>` (`ByAxis` tag ‖ `DecodingSymbol`), with the keys in BCS order
+/// (sorted by their serialized bytes, u16 little-endian) and repeated keys dropped (the first
+/// is kept).
+#[cfg(feature = "alloc")]
+pub fn decoding_symbols_map_to_bcs<D: AsRef<[u8]>>(entries: &[DecodingSymbolsEntry<D>]) -> Vec<u8> {
+    let mut order: Vec<&DecodingSymbolsEntry<D>> = entries.iter().collect();
+    order.sort_by_key(|(key, _)| key.to_le_bytes());
+    order.dedup_by_key(|(key, _)| *key);
+    let mut out = Vec::new();
+    write_uleb128(&mut out, len_u32(order.len()));
+    for (key, symbols) in order {
+        out.extend_from_slice(&key.to_le_bytes());
+        write_uleb128(&mut out, len_u32(symbols.len()));
+        for (axis, symbol) in symbols {
+            axis.write_bcs(&mut out);
+            symbol.write_bcs(&mut out);
+        }
+    }
+    out
+}
+
+/// Decodes the body of `GET /decodingSymbols` (SPEC §11). Keys must be in canonical BCS order.
+///
+/// # Errors
+///
+/// [`WireError`] on malformed, truncated, trailing or non-canonical input.
+#[cfg(feature = "alloc")]
+pub fn decoding_symbols_map_from_bcs<'a, D: From<&'a [u8]>>(
+    bytes: &'a [u8],
+) -> Result<Vec<DecodingSymbolsEntry<D>>, WireError> {
+    let mut r = Reader::new(bytes);
+    let len = r.seq_len("BTreeMap<SliverIndex, Vec<EitherDecodingSymbol>>", 3)?;
+    let mut out: Vec<DecodingSymbolsEntry<D>> = Vec::with_capacity(len.min(PREALLOCATE_MAX));
+    for _ in 0..len {
+        let key = r.u16("decoding-symbols map key")?;
+        if let Some((previous, _)) = out.last() {
+            if previous.to_le_bytes() >= key.to_le_bytes() {
+                return Err(WireError::InvalidValue { what: "map keys are not in canonical BCS order" });
+            }
+        }
+        let count = r.seq_len("Vec<EitherDecodingSymbol>", 4)?;
+        let mut symbols = Vec::with_capacity(count.min(PREALLOCATE_MAX));
+        for _ in 0..count {
+            let axis = Axis::read_bcs(&mut r)?;
+            symbols.push((axis, DecodingSymbol::read_bcs(&mut r)?));
+        }
+        out.push((key, symbols));
+    }
+    r.finish()?;
+    Ok(out)
+}
+
 // ----- InconsistencyProof<T>: target_sliver_index u16 ‖ Vec<RecoverySymbol> (SPEC §9) -----
 
 #[cfg(feature = "alloc")]

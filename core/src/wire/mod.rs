@@ -13,7 +13,10 @@
 mod codecs;
 
 #[cfg(feature = "alloc")]
-pub use codecs::{general_recovery_symbols_from_bcs, general_recovery_symbols_to_bcs};
+pub use codecs::{
+    decoding_symbols_map_from_bcs, decoding_symbols_map_to_bcs, general_recovery_symbols_from_bcs,
+    general_recovery_symbols_to_bcs, DecodingSymbolsEntry,
+};
 
 #[cfg(feature = "alloc")]
 use alloc::vec::Vec;

@@ -536,12 +536,9 @@ class NodeService:
         entries = [(t, found[t]) for t in unique if found[t]]
         if not entries:
             raise not_found("SLIVER_NOT_FOUND", "no stored sliver can provide symbols for the requested targets")
-        out = bytearray(_uleb128(len(entries)))
-        for target, symbols in entries:
-            out += target.to_bytes(2, "little") + _uleb128(len(symbols))
-            for symbol in sorted(symbols, key=lambda sym: sym.source_index):
-                out += either_decoding_symbol(symbol)
-        return bytes(out)
+        return morsa._native.encode_decoding_symbols(
+            [(target, sorted(symbols, key=lambda sym: sym.source_index)) for target, symbols in entries]
+        )
 
     async def recovery_symbols(self, blob_id: str, query: dict[str, Any]) -> bytes:
         """BCS ``Vec<GeneralRecoverySymbol>`` for a parsed query (see :func:`parse_symbols_query`)."""
@@ -668,34 +665,6 @@ class NodeService:
             },
             "shardSummary": {"owned": len(self.shards), "shards": self.shards},
         }
-
-
-def _uleb128(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
-
-
-def either_decoding_symbol(symbol: morsa.RecoverySymbol) -> bytes:
-    """BCS ``EitherDecodingSymbol`` (SPEC §8.3): the ``GeneralRecoverySymbol`` bytes up to the
-    end of the ``DecodingSymbol`` (axis tag ‖ u16 index ‖ ULEB length ‖ data)."""
-    raw = symbol.to_bytes()
-    length = shift = 0
-    pos = 3
-    while True:
-        byte = raw[pos]
-        pos += 1
-        length |= (byte & 0x7F) << shift
-        shift += 7
-        if not byte & 0x80:
-            break
-    return raw[: pos + length]
 
 
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
