@@ -20,6 +20,8 @@ from typing import IO, Any
 
 import morsa
 
+from ._fs import atomic_write
+
 PROG = "morsa"
 METADATA_FILE = "metadata.bcs"
 _SLIVER_FILE = re.compile(r"^(primary|secondary)-(\d+)\.bcs$")
@@ -151,21 +153,6 @@ def cmd_verify(args: argparse.Namespace, out: IO[str]) -> int:
     return 1
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same directory."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def cmd_encode(args: argparse.Namespace, out: IO[str]) -> int:
     size = _file_size(args.file)
     _check_size(args.file, size, args.n_shards)
@@ -285,7 +272,7 @@ def cmd_decode(args: argparse.Namespace, out: IO[str]) -> int:
         _error(f"warning: skipped {line}")
     target = Path(args.out)
     target.parent.mkdir(parents=True, exist_ok=True)
-    _atomic_write(target, data)
+    atomic_write(target, data)
     out.write(f"{metadata.blob_id}  {target} ({len(data)} bytes, verified)\n")
     return 0
 

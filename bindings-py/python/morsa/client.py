@@ -17,15 +17,15 @@ import asyncio
 import base64
 import os
 import random
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
 
 import morsa
+
+from ._fs import atomic_write
 
 ProgressCallback = Callable[[int, int], None]
 """Called as ``progress(done_bytes, total_bytes)``."""
@@ -314,17 +314,7 @@ class Client:
     def read_to(self, blob_id: str, path: str | os.PathLike[str], **kwargs: Any) -> int:
         """Read a blob into ``path`` atomically (nothing is left behind on failure); returns its size."""
         data = self.read(blob_id, **kwargs)
-        target = Path(path)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write(path, data)
         return len(data)
 
     async def aread(

@@ -5,15 +5,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
 import morsa
 
+from ._fs import atomic_file
 from .cli import CliError
 
 
@@ -123,18 +122,6 @@ def cmd_store(args: argparse.Namespace, out: IO[str]) -> int:
     return 0
 
 
-def _write_atomically(target: Path, chunks: Iterator[bytes]) -> str:
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            for chunk in chunks:
-                f.write(chunk)
-        return tmp
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def cmd_read(args: argparse.Namespace, out: IO[str]) -> int:
     if not morsa.is_blob_id(args.blob_id):
         raise CliError(f"{args.blob_id!r} is not a blob ID (43 characters of base64url without padding)")
@@ -148,16 +135,15 @@ def cmd_read(args: argparse.Namespace, out: IO[str]) -> int:
             if r.status_code != 200:
                 r.read()
                 raise CliError(f"{url}: HTTP {r.status_code}: {r.text[:200]}")
-            tmp = _write_atomically(target, r.iter_bytes())
-        try:
-            actual = morsa.blob_id(tmp, args.n_shards)
-            if actual != args.blob_id:
-                raise CliError(
-                    f"the aggregator's bytes have blob ID {actual}, not {args.blob_id} ({args.n_shards} shards): rejected"
-                )
-            os.replace(tmp, target)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
+            with atomic_file(target) as (f, tmp):
+                for chunk in r.iter_bytes():
+                    f.write(chunk)
+                f.flush()
+                actual = morsa.blob_id(tmp, args.n_shards)
+                if actual != args.blob_id:
+                    raise CliError(
+                        f"the aggregator's bytes have blob ID {actual}, not {args.blob_id} ({args.n_shards} shards): rejected"
+                    )
     else:
         client = _client(args)
         with _bar(args.progress, f"read {args.blob_id[:8]}") as progress:

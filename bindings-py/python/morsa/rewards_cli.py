@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from . import rewards
-from .cli import CliError, _atomic_write
+from ._fs import atomic_write
+from .cli import CliError
 
 
 def _records_bytes(records: list[dict[str, Any]], path: Path) -> bytes:
@@ -65,7 +66,7 @@ def cmd_simulate(args: argparse.Namespace, out: IO[str]) -> int:
     if args.out is not None:
         target = Path(args.out)
         target.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(target, _records_bytes(records, target))
+        atomic_write(target, _records_bytes(records, target))
     if args.json:
         for record in records:
             out.write(json.dumps(record) + "\n")
