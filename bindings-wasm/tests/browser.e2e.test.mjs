@@ -22,7 +22,8 @@ import { fileURLToPath } from 'node:url';
 import { serve } from '../web/serve.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const PYTHON = join(ROOT, '.venv/bin/python');
+// The project's virtualenv: the active one (scripts/test.sh activates it), else .venv.
+const PYTHON = join(process.env.VIRTUAL_ENV ?? join(ROOT, '.venv'), 'bin/python');
 const CHROMIUM = process.env.MORSA_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
 const N_SHARDS = 100;

@@ -199,7 +199,9 @@ test('reward functions reproduce the REWARDS.md vectors', () => {
 
 // Certificates are made by the Python package (Ed25519 signing stays out of the browser build)
 // and verified here; skipped where the project's virtualenv is missing.
-const python = new URL('../../.venv/bin/python', import.meta.url).pathname;
+const python = process.env.VIRTUAL_ENV
+  ? `${process.env.VIRTUAL_ENV}/bin/python`
+  : new URL('../../.venv/bin/python', import.meta.url).pathname;
 test('certificates made by the Python package verify here', { skip: !existsSync(python) && 'no .venv' }, () => {
   const script = `
 import base64, json, morsa
