@@ -45,6 +45,7 @@ cd "$ROOT"
 fuzz_tmp="$(mktemp -d)"
 trap 'rm -rf "$fuzz_tmp"' EXIT
 cargo +nightly fuzz build -O
+fuzz_passed=0
 for target in $(cargo +nightly fuzz list); do
   mkdir -p "$fuzz_tmp/$target"
   if ! cargo +nightly fuzz run -O "$target" "$fuzz_tmp/$target" "fuzz/corpus/$target" -- \
@@ -54,4 +55,6 @@ for target in $(cargo +nightly fuzz list); do
     exit 1
   fi
   echo "fuzz $target: $(grep -E '^stat::number_of_executed_units' "$fuzz_tmp/$target.log" | awk '{print $2}') executions, coverage $(grep -oE 'cov: [0-9]+' "$fuzz_tmp/$target.log" | tail -1)" >&2
+  fuzz_passed=$((fuzz_passed + 1))
 done
+echo "fuzz: ${fuzz_passed} passed, 0 failed"
