@@ -184,21 +184,23 @@ impl From<EncodeError> for QuiltError {
     }
 }
 
-/// Checks an identifier (SPEC §13): non-empty, at most [`MAX_IDENTIFIER_LEN`] bytes, no control
-/// characters and no trailing whitespace.
+/// Checks an identifier (SPEC §13): at most [`MAX_IDENTIFIER_LEN`] bytes, non-empty, no
+/// trailing whitespace and no control characters.
 ///
 /// # Errors
 ///
 /// [`QuiltError::InvalidIdentifier`] naming the problem.
 pub fn validate_identifier(identifier: &str) -> Result<(), QuiltError> {
-    let problem = if identifier.is_empty() {
-        IdentifierProblem::Empty
-    } else if identifier.len() > MAX_IDENTIFIER_LEN {
+    // Checked in Walrus's order (`validate_quilt_identifier`), so that each identifier gets the
+    // same reason.
+    let problem = if identifier.len() > MAX_IDENTIFIER_LEN {
         IdentifierProblem::TooLong { got_bytes: identifier.len() }
-    } else if identifier.chars().any(char::is_control) {
-        IdentifierProblem::ControlCharacter
+    } else if identifier.is_empty() {
+        IdentifierProblem::Empty
     } else if identifier.chars().next_back().is_some_and(char::is_whitespace) {
         IdentifierProblem::TrailingWhitespace
+    } else if identifier.chars().any(char::is_control) {
+        IdentifierProblem::ControlCharacter
     } else {
         return Ok(());
     };

@@ -28,6 +28,17 @@ fn symbol_size_table() {
         (&[25, 35, 45], 200, 1, 3, Ok(10)),
         (&[10, 0, 0, 0], 17, 9, 2, Ok(2)),
         (&[2, 1, 2, 1], 3, 3, 1, Err(QuiltError::TooManyBlobs { blobs: 3, max_blobs: 2 })),
+        // `case_11` of the same upstream table (not copied into SPEC §13).
+        (
+            &[
+                416, 253, 258, 384, 492, 303, 276, 464, 143, 251, 388, 263, 515, 433, 505, 385, 346, 69, 48, 495, 329,
+                450, 494, 104, 539, 245, 109, 317, 60,
+            ],
+            34,
+            16,
+            3,
+            Ok(32),
+        ),
     ];
     for (sizes, cols, rows, idx, expected) in cases {
         assert_eq!(&quilt_symbol_size(sizes, *cols, *rows, *idx), expected, "{sizes:?} {cols} {rows} {idx}");
@@ -94,6 +105,9 @@ fn identifier_rules() {
     assert_eq!(bad("a "), IdentifierProblem::TrailingWhitespace);
     assert_eq!(bad("a\u{3000}"), IdentifierProblem::TrailingWhitespace);
     assert_eq!(bad("a\nb"), IdentifierProblem::ControlCharacter);
+    assert_eq!(bad("a\n"), IdentifierProblem::TrailingWhitespace);
+    assert_eq!(bad("te\u{8}st"), IdentifierProblem::ControlCharacter);
+    assert_eq!(bad("a\u{9f}"), IdentifierProblem::ControlCharacter);
     assert_eq!(bad("a\u{7f}"), IdentifierProblem::ControlCharacter);
     assert_eq!(bad(&"a".repeat(65_536)), IdentifierProblem::TooLong { got_bytes: 65_536 });
     validate_identifier(&"a".repeat(65_535)).unwrap();
