@@ -103,6 +103,51 @@ def test_cli_quilt_build_and_blob_id(tmp_path: Path):
     assert run_cli("quilt", "build", str(tmp_path / "missing"), "--out", str(tmp_path / "x"))[0] == 2
 
 
+def test_patch_reads_verify_every_sliver_and_fall_back_on_a_bad_one():
+    """A tampered secondary sliver is rejected before use, and the patch comes from a full,
+    verified read instead (SPEC §13); untampered reads fetch only the needed columns."""
+    from types import SimpleNamespace
+
+    from morsa.client import Client, _QuiltReader
+
+    quilt = morsa.build_quilt(ENTRIES, N_SHARDS)
+    encoded = morsa.encode(quilt.blob, N_SHARDS)
+    tampered: set[int] = set()
+    fetched: list[int] = []
+
+    class FakeHttp:
+        async def get(self, url: str) -> httpx.Response:
+            pair = int(url.rsplit("/", 2)[1])
+            j = N_SHARDS - 1 - pair  # pair i holds secondary sliver n-1-i
+            fetched.append(j)
+            data = bytearray(encoded.sliver("secondary", j).to_bytes())
+            if j in tampered:
+                data[3] ^= 0x01  # a byte of the sliver's data
+            return httpx.Response(200, content=bytes(data))
+
+    view = SimpleNamespace(member_for_shard=lambda shard: SimpleNamespace(url="http://node", name="node"))
+    client = Client("http://unused")
+    whole_reads: list[str] = []
+
+    async def aread(blob_id: str, **kwargs: object) -> bytes:
+        whole_reads.append(blob_id)
+        return quilt.blob
+
+    client.aread = aread  # type: ignore[method-assign]
+    reader = _QuiltReader(client, FakeHttp(), view, encoded.metadata)  # type: ignore[arg-type]
+    asyncio.run(reader.load_index())
+    assert reader.index == quilt.patches and not whole_reads
+    p = next(p for p in quilt.patches if p.identifier == "🦭/walrus.bin")
+    fetched.clear()
+    patch = asyncio.run(reader.patch(p.start_index, p.end_index, p.identifier))
+    assert patch.data == ENTRIES[2][2] and sorted(fetched) == list(range(p.start_index, p.end_index))
+    assert not whole_reads
+
+    tampered.add(p.start_index)
+    patch = asyncio.run(reader.patch(p.start_index, p.end_index, p.identifier))
+    assert patch.data == ENTRIES[2][2] and whole_reads == [quilt.blob_id]
+
+
 # ---- devnet
 
 
