@@ -8,6 +8,7 @@
 mod certificates;
 mod codec;
 mod common;
+mod quilt;
 mod rewards;
 
 use pyo3::prelude::*;
@@ -18,5 +19,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     codec::register(m)?;
     certificates::register(m)?;
     rewards::register(m)?;
+    quilt::register(m)?;
     Ok(())
 }

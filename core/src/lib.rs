@@ -14,6 +14,8 @@
 //!   `std`;
 //! * [`messages`]: Walrus protocol messages (intent, epoch, body) with exact BCS bytes;
 //! * [`certificate`]: committees, Ed25519 storage confirmations and certificates;
+//! * [`quilt`]: quilt format V1, many small blobs in one blob with per-blob reads from
+//!   secondary slivers, and quilt patch IDs;
 //! * [`rewards`]: the protocol's reward math, integer-exact as the Move contracts compute it;
 //! * [`bft`]: the Byzantine quorum arithmetic shared by the encoding and certificates.
 //!
@@ -61,6 +63,7 @@ pub mod hazmat;
 pub mod merkle;
 pub mod messages;
 pub mod metadata;
+pub mod quilt;
 pub mod rewards;
 pub mod wire;
 

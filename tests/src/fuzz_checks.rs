@@ -286,3 +286,67 @@ pub fn check_differential_rs(data: &[u8]) {
     let chosen: Vec<(usize, &[u8])> = (n - k..n).map(|p| (p, codeword[p])).collect();
     assert_eq!(hazmat::rs_decode(k, n, symbol_size, &chosen), Some(sources.concat()));
 }
+
+/// `quilt`: quilt indices parse → encode to the same bytes; patch and index parsers never
+/// panic; quilts built from arbitrary entries read back exactly, from the blob and by patch ID
+/// (SPEC §13).
+pub fn check_quilt(data: &[u8]) {
+    use morsa_core::quilt::{self, QuiltEntry, QuiltIndex, QuiltLayout, QuiltPatchId, Tags};
+
+    let mut input = Input(data);
+    let selector = input.u8();
+    match selector % 4 {
+        0 => {
+            let first_column = input.u8().into();
+            if let Ok(index) = QuiltIndex::from_bcs(input.rest(), first_column) {
+                assert_eq!(index.to_bcs(), input.rest(), "parse → encode must reproduce the index");
+                assert_eq!(index.bcs_len(), input.rest().len());
+            }
+        }
+        1 => {
+            let _ = quilt::parse_patch(input.rest());
+            if let Ok(id) = QuiltPatchId::from_bytes(input.rest()) {
+                assert_eq!(id.to_bytes(), input.rest());
+                assert_eq!(id.to_string().parse::<QuiltPatchId>(), Ok(id));
+            }
+        }
+        2 => {
+            let layout = QuiltLayout {
+                n_rows: u16::from(input.u8() % 8) + 1,
+                n_columns: u16::from(input.u8() % 16) + 1,
+                symbol_size: input.u8().into(),
+            };
+            let _ = quilt::parse_index(input.rest(), &layout);
+            let _ = quilt::parse_index_from_blob(input.rest(), &layout);
+        }
+        _ => {
+            let config = EncodingConfig::new(u16::from(input.u8() % 40) + 4).expect("4..44 shards");
+            // Entries: `len u8 ‖ identifier ‖ len u8 ‖ data`, the last identifier byte picks a tag.
+            let mut owned: Vec<(String, Tags, Vec<u8>)> = Vec::new();
+            while !input.rest().is_empty() && owned.len() < 8 {
+                let id_len = usize::from(input.u8() % 8);
+                let id_bytes: Vec<u8> = (0..id_len).map(|_| input.u8()).collect();
+                let data_len = usize::from(input.u8());
+                let data: Vec<u8> = (0..data_len).map(|_| input.u8()).collect();
+                let identifier = String::from_utf8_lossy(&id_bytes).into_owned();
+                let tags: Tags = id_bytes
+                    .last()
+                    .map(|b| ([(format!("k{}", b % 3), format!("{b}"))]).into_iter().collect())
+                    .unwrap_or_default();
+                owned.push((identifier, tags, data));
+            }
+            let entries: Vec<QuiltEntry<'_>> =
+                owned.iter().map(|(identifier, tags, data)| QuiltEntry { identifier, tags, data }).collect();
+            let Ok(built) = quilt::build_quilt(&config, &entries) else { return };
+            let layout = built.layout();
+            assert_eq!(config.symbol_size(built.blob().len() as u64).map(|s| s.get()), Ok(layout.symbol_size));
+            assert_eq!(quilt::parse_index_from_blob(built.blob(), &layout).as_ref(), Ok(built.index()));
+            for (identifier, tags, data) in &owned {
+                let patch = built.index().get(identifier).expect("every entry has a patch");
+                let columns = layout.columns(built.blob(), patch.start_index, patch.end_index).expect("in range");
+                let contents = quilt::parse_patch(&columns).expect("a built patch parses");
+                assert_eq!((&contents.identifier, &contents.tags, contents.data), (identifier, tags, data.as_slice()));
+            }
+        }
+    }
+}

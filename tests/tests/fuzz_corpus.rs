@@ -18,6 +18,7 @@ const TARGETS: &[(&str, Check)] = &[
     ("certificate", check_certificate),
     ("rewards", check_rewards),
     ("differential_rs", check_differential_rs),
+    ("quilt", check_quilt),
 ];
 
 #[test]

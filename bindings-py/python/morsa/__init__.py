@@ -14,6 +14,7 @@ Errors are subclasses of :class:`MorsaError`, itself a ``ValueError``:
 * :class:`VerificationError`: metadata, slivers, symbols or proofs that do not verify;
 * :class:`DecodingError` (and :class:`InconsistentEncodingError`): too few valid slivers, or
   an inconsistently encoded blob (SPEC §7, §9);
+* :class:`QuiltError`: quilts that cannot be built or parsed (SPEC §13);
 * :class:`CommitteeError`, :class:`CertificateError` (and the opaque :class:`SignatureError`):
   invalid committees, and certificates or confirmations that do not verify (SPEC §10).
 
@@ -35,6 +36,18 @@ from typing import Literal, Union
 from . import _native
 from ._native import (
     MAINNET_N_SHARDS,
+    Quilt,
+    QuiltError,
+    QuiltPatch,
+    build_quilt,
+    parse_quilt_index,
+    parse_quilt_patch,
+    parse_quilt_patch_id,
+    quilt_index_columns,
+    quilt_index_from_blob,
+    quilt_patch_from_blob,
+    quilt_patch_id,
+    validate_quilt_identifier,
     Certificate,
     CertificateBuilder,
     CertificateError,
@@ -85,6 +98,18 @@ ConsistencyCheck = Literal["default", "strict", "skip"]
 
 __all__ = [
     "MAINNET_N_SHARDS",
+    "Quilt",
+    "QuiltError",
+    "QuiltPatch",
+    "build_quilt",
+    "parse_quilt_index",
+    "parse_quilt_patch",
+    "parse_quilt_patch_id",
+    "quilt_index_columns",
+    "quilt_index_from_blob",
+    "quilt_patch_from_blob",
+    "quilt_patch_id",
+    "validate_quilt_identifier",
     "Certificate",
     "CertificateBuilder",
     "CertificateError",

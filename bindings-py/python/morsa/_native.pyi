@@ -541,3 +541,58 @@ def fixed_subsidy(base_subsidy: int, subsidy_per_shard: int, shards: int) -> int
 def fixed_subsidy_epoch(latest_epoch: int, current_epoch: int) -> int | None:
     """The epoch whose fixed subsidies a call in ``current_epoch`` pays, if any (REWARDS.md §6.3)."""
 def initial_latest_epoch(creation_epoch: int) -> int: ...
+
+# ---------------------------------------------------------------------------------------------
+# Quilts (SPEC §13)
+
+class QuiltError(MorsaError):
+    """A quilt cannot be built or parsed: bad or duplicate identifiers, too many files, malformed bytes."""
+
+MAX_QUILT_INDEX_COLUMNS: int
+
+class QuiltPatch:
+    """One patch of a quilt index: identifier, tags and columns ``start_index..end_index``."""
+
+    @property
+    def identifier(self) -> str: ...
+    @property
+    def tags(self) -> dict[str, str]: ...
+    @property
+    def start_index(self) -> int: ...
+    @property
+    def end_index(self) -> int: ...
+    def patch_id(self, quilt_id: str) -> str:
+        """The quilt patch ID (50 base64url characters) of this patch in ``quilt_id``."""
+
+class Quilt:
+    """A built quilt: the blob to store (``p * s * symbol_size`` bytes), its blob ID and index."""
+
+    @property
+    def blob(self) -> bytes: ...
+    @property
+    def blob_id(self) -> str: ...
+    @property
+    def n_shards(self) -> int: ...
+    @property
+    def symbol_size(self) -> int: ...
+    @property
+    def patches(self) -> list[QuiltPatch]: ...
+    def patch_ids(self) -> dict[str, str]:
+        """``{identifier: quilt patch ID}``."""
+
+def build_quilt(entries: Sequence[tuple[str, dict[str, str], bytes]], n_shards: int = 1000) -> Quilt:
+    """Build a quilt V1 of ``(identifier, tags, data)`` entries, byte-exact with Walrus."""
+def quilt_index_columns(column0: bytes, n_shards: int, symbol_size: int) -> int:
+    """How many columns the index occupies, from secondary sliver 0's data."""
+def parse_quilt_index(columns: bytes, n_shards: int, symbol_size: int) -> list[QuiltPatch]:
+    """The index from the data of secondary slivers ``0..k``, concatenated."""
+def parse_quilt_patch(columns: bytes) -> tuple[str, dict[str, str], bytes]:
+    """``(identifier, tags, data)`` from the data of a patch's secondary slivers, concatenated."""
+def quilt_index_from_blob(blob: bytes, n_shards: int) -> list[QuiltPatch]: ...
+def quilt_patch_from_blob(blob: bytes, n_shards: int, start_index: int, end_index: int) -> tuple[str, dict[str, str], bytes]: ...
+def parse_quilt_patch_id(text: str) -> tuple[str, int, int]:
+    """``(quilt_id, start_index, end_index)``."""
+def quilt_patch_id(quilt_id: str, start_index: int, end_index: int) -> str: ...
+def validate_quilt_identifier(identifier: str) -> None:
+    """Raise :class:`QuiltError` unless the identifier is valid (non-empty, ≤ 65535 bytes, no
+    control characters, no trailing whitespace)."""

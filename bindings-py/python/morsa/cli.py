@@ -36,6 +36,7 @@ EPILOG = """\
 examples:
   morsa blob-id data.csv                     # like sha256sum, with Walrus blob IDs
   morsa blob-id --json *.parquet             # one JSON object per file
+  morsa blob-id --quilt data/                # quilt ID and patch IDs of a directory
   morsa verify data.csv M4hsZGQ1oCktdzegB6HnI6Mi28S2nqOPHxK-W7_4BUk
   morsa encode data.csv --out slivers/       # metadata.bcs, primary-<i>.bcs, secondary-<j>.bcs
   morsa decode slivers/ --out copy.csv       # from any p primary or s secondary slivers
@@ -49,7 +50,7 @@ class CliError(Exception):
 
 
 # Modules that add commands (storage node, control plane, network clients, devnet).
-SUBSYSTEM_CLIS = ("morsa.node.cli", "morsa.chain.cli", "morsa.network_cli", "morsa.rewards_cli")
+SUBSYSTEM_CLIS = ("morsa.node.cli", "morsa.chain.cli", "morsa.network_cli", "morsa.rewards_cli", "morsa.quilt_cli")
 
 
 # ------------------------------------------------------------------------------------------
@@ -111,6 +112,10 @@ def _check_size(path: str, size: int, n_shards: int) -> None:
 
 
 def cmd_blob_id(args: argparse.Namespace, out: IO[str]) -> int:
+    if args.quilt:
+        from .quilt_cli import print_quilt_ids
+
+        return print_quilt_ids(args.files, args.n_shards, args.json, out)
     status = 0
     for path in args.files:
         try:
@@ -342,6 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     common(p)
     p.add_argument("--json", action="store_true", help="one JSON object per file: path, blob_id, size, n_shards, ...")
+    p.add_argument("--quilt", action="store_true", help="the quilt of all FILEs (directories too) and every patch ID (SPEC §13)")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.set_defaults(func=cmd_blob_id)
 

@@ -432,3 +432,169 @@ class Client:
                     if progress:
                         progress(len(slivers) * sliver_bytes, count * sliver_bytes)
         return slivers
+
+    # ---- quilts (SPEC §13)
+
+    def store_quilt(
+        self,
+        entries: list[tuple[str, dict[str, str], bytes]],
+        *,
+        epochs: int = 1,
+        deletable: bool = False,
+        force: bool = False,
+    ) -> QuiltStoreResult:
+        """Build a quilt of ``(identifier, tags, data)`` entries and store it as one blob.
+
+        Raises :class:`morsa.QuiltError` for bad or duplicate identifiers and too many entries,
+        and the errors of :meth:`store`.
+        """
+        return asyncio.run(self.astore_quilt(entries, epochs=epochs, deletable=deletable, force=force))
+
+    async def astore_quilt(
+        self,
+        entries: list[tuple[str, dict[str, str], bytes]],
+        *,
+        epochs: int = 1,
+        deletable: bool = False,
+        force: bool = False,
+    ) -> QuiltStoreResult:
+        async with self._http() as http:
+            n_shards = (await self.acommittee(http)).n_shards
+        quilt = await asyncio.to_thread(morsa.build_quilt, entries, n_shards)
+        result = await self.astore(quilt.blob, epochs=epochs, deletable=deletable, force=force)
+        return QuiltStoreResult(result, quilt.patches, quilt.patch_ids())
+
+    def read_quilt_index(self, quilt_id: str) -> list[morsa.QuiltPatch]:
+        """The patches of a quilt, from its index columns only (each sliver verified)."""
+
+        async def go() -> list[morsa.QuiltPatch]:
+            async with self._http() as http:
+                return (await self._quilt_reader(http, quilt_id)).index
+
+        return asyncio.run(go())
+
+    def read_patch(self, quilt_or_patch_id: str, identifier: str | None = None) -> QuiltPatchContents:
+        """One patch of a quilt, by quilt patch ID, or by quilt ID and identifier.
+
+        Only the patch's secondary slivers are fetched (plus the index columns when reading by
+        identifier), and each is verified against the quilt's metadata before use; when one
+        cannot be had or does not verify, the whole quilt is read and decoded instead
+        (SPEC §13). Raises :class:`morsa.QuiltError` (no such identifier, malformed quilt),
+        :class:`ClientError` and :class:`morsa.InvalidBlobIdError`.
+        """
+        return asyncio.run(self.aread_patch(quilt_or_patch_id, identifier))
+
+    def read_patches(self, quilt_id: str, *, tag: tuple[str, str] | None = None) -> list[QuiltPatchContents]:
+        """Every patch of a quilt, or those with ``tag = (key, value)``, each verified."""
+
+        async def go() -> list[QuiltPatchContents]:
+            async with self._http() as http:
+                reader = await self._quilt_reader(http, quilt_id)
+                chosen = [p for p in reader.index if tag is None or p.tags.get(tag[0]) == tag[1]]
+                return list(await asyncio.gather(*(reader.patch(p.start_index, p.end_index, p.identifier) for p in chosen)))
+
+        return asyncio.run(go())
+
+    async def aread_patch(self, quilt_or_patch_id: str, identifier: str | None = None) -> QuiltPatchContents:
+        async with self._http() as http:
+            if identifier is None:
+                quilt_id, start, end = morsa.parse_quilt_patch_id(quilt_or_patch_id)
+                reader = await self._quilt_reader(http, quilt_id, with_index=False)
+                return await reader.patch(start, end, None)
+            reader = await self._quilt_reader(http, quilt_or_patch_id)
+            for p in reader.index:
+                if p.identifier == identifier:
+                    return await reader.patch(p.start_index, p.end_index, identifier)
+            raise morsa.QuiltError(f"quilt {quilt_or_patch_id} has no patch {identifier!r}")
+
+    async def _quilt_reader(self, http: httpx.AsyncClient, quilt_id: str, *, with_index: bool = True) -> _QuiltReader:
+        if not morsa.is_blob_id(quilt_id):
+            raise morsa.InvalidBlobIdError(f"{quilt_id!r} is not a blob ID")
+        view = await self.acommittee(http)
+        metadata = await self._metadata(http, view, quilt_id)
+        reader = _QuiltReader(self, http, view, metadata)
+        if with_index:
+            await reader.load_index()
+        return reader
+
+
+@dataclass
+class QuiltStoreResult:
+    """A stored quilt: the store result of its blob, its patches and their patch IDs."""
+
+    store: StoreResult
+    patches: list[morsa.QuiltPatch]
+    patch_ids: dict[str, str]
+
+    @property
+    def quilt_id(self) -> str:
+        return self.store.blob_id
+
+
+@dataclass(frozen=True)
+class QuiltPatchContents:
+    """A blob read from a quilt: identifier, tags, bytes and its quilt patch ID."""
+
+    identifier: str
+    tags: dict[str, str]
+    data: bytes
+    patch_id: str
+
+
+class _QuiltReader:
+    """Reads columns (secondary slivers) of one quilt, each verified against its metadata;
+    falls back to decoding the whole quilt once a column cannot be had (SPEC §13)."""
+
+    def __init__(self, client: Client, http: httpx.AsyncClient, view: CommitteeView, metadata: morsa.BlobMetadata) -> None:
+        self.client, self.http, self.view, self.metadata = client, http, view, metadata
+        self.n_shards = metadata.n_shards
+        self.index: list[morsa.QuiltPatch] = []
+        self._blob: bytes | None = None
+        self.columns_fetched = 0
+
+    async def _column(self, j: int) -> bytes:
+        pair = self.n_shards - 1 - j  # pair i holds secondary sliver n-1-i (SPEC §3.4)
+        member = self.view.member_for_shard(self.metadata.shard_for_pair(pair))
+        r = await self.http.get(f"{member.url}/v1/blobs/{self.metadata.blob_id}/slivers/{pair}/secondary")
+        if r.status_code != 200:
+            raise ClientError(f"{member.name} secondary pair {pair}: HTTP {r.status_code}")
+        sliver = morsa.Sliver.from_bytes(r.content, "secondary")
+        if sliver.index != j:
+            raise morsa.VerificationError(f"{member.name} sent secondary sliver {sliver.index}, not {j}")
+        sliver.verify(self.metadata)
+        self.columns_fetched += 1
+        return sliver.data
+
+    async def _columns(self, start: int, end: int) -> bytes | None:
+        """Columns ``start..end`` from their slivers, or None when one fails."""
+        try:
+            return b"".join(await asyncio.gather(*(self._column(j) for j in range(start, end))))
+        except (httpx.HTTPError, ClientError, morsa.MorsaError):
+            return None
+
+    async def _whole(self) -> bytes:
+        if self._blob is None:
+            self._blob = await self.client.aread(self.metadata.blob_id)
+        return self._blob
+
+    async def load_index(self) -> None:
+        symbol_size = self.metadata.symbol_size
+        first = await self._columns(0, 1)
+        if first is not None:
+            k = morsa.quilt_index_columns(first, self.n_shards, symbol_size)
+            rest = await self._columns(1, k)
+            if rest is not None:
+                self.index = morsa.parse_quilt_index(first + rest, self.n_shards, symbol_size)
+                return
+        self.index = morsa.quilt_index_from_blob(await self._whole(), self.n_shards)
+
+    async def patch(self, start: int, end: int, identifier: str | None) -> QuiltPatchContents:
+        columns = await self._columns(start, end)
+        if columns is not None:
+            parsed = morsa.parse_quilt_patch(columns)
+        else:
+            parsed = morsa.quilt_patch_from_blob(await self._whole(), self.n_shards, start, end)
+        name, tags, data = parsed
+        if identifier is not None and name != identifier:
+            raise morsa.QuiltError(f"columns {start}..{end} hold {name!r}, not {identifier!r}")
+        return QuiltPatchContents(name, dict(tags), bytes(data), morsa.quilt_patch_id(self.metadata.blob_id, start, end))

@@ -6,6 +6,13 @@ over :class:`morsa.client.Client`.
   ``skip_consistency_check``.
 * ``PUT /v1/blobs?epochs=N[&permanent=true][&deletable=true][&force=true]`` stores the body
   and answers with the ``BlobStoreResult`` JSON (``newlyCreated`` or ``alreadyCertified``).
+* ``PUT /v1/quilts`` (``multipart/form-data``: one file field per blob, named by its
+  identifier, and an optional ``_metadata`` JSON array of ``{"identifier", "tags"}``) stores a
+  quilt and answers ``{"blobStoreResult", "storedQuiltBlobs"}`` (SPEC §12.2, §13).
+* ``GET /v1/blobs/by-quilt-patch-id/{patch_id}`` and ``GET /v1/blobs/by-quilt-id/{quilt_id}/{identifier}``
+  return one blob of a quilt, read from its secondary slivers and verified, with
+  ``X-Quilt-Patch-Identifier`` and ``ETag: <quilt_id>``; ``GET /v1/quilts/{quilt_id}/patches``
+  lists ``{"identifier", "patch_id", "tags"}`` (SPEC §12.1).
 * ``GET /status`` answers ``"OK"``.
 
 Errors use the AIP-193 envelope with domain ``daemon.walrus.space``.
@@ -13,6 +20,8 @@ Errors use the AIP-193 envelope with domain ``daemon.walrus.space``.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -26,10 +35,11 @@ from starlette.routing import Route
 import morsa
 
 from ._http import ApiError, serve
-from .client import Client, ClientError
+from .client import Client, ClientError, QuiltPatchContents, StoreResult
 
 DOMAIN = "daemon.walrus.space"
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
+DEFAULT_MAX_QUILT_BODY_BYTES = 100 * 1024 * 1024
 _RANGE = re.compile(r"^bytes=(\d+)-(\d+)$")
 _PUBLISHER_PARAMS = {"epochs", "permanent", "deletable", "force", "encoding_type"}
 
@@ -43,6 +53,7 @@ class DaemonConfig:
     port: int = 31415
     account: str = "publisher"
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    max_quilt_body_bytes: int = DEFAULT_MAX_QUILT_BODY_BYTES
     faucet_amount: int = 10**15
 
 
@@ -95,18 +106,7 @@ def create_app(config: DaemonConfig, client: Client | None = None) -> Starlette:
         return Response(data[start : end + 1], status_code=206, media_type=media_type, headers=headers)
 
     async def publish(request: Request) -> JSONResponse:
-        unknown = set(request.query_params) - _PUBLISHER_PARAMS
-        if unknown:
-            raise ApiError(400, "INVALID_QUERY", f"unknown query parameters: {', '.join(sorted(unknown))}")
-        try:
-            epochs = int(request.query_params.get("epochs", "1"))
-        except ValueError:
-            raise ApiError(400, "INVALID_QUERY", "epochs must be an integer") from None
-        if request.query_params.get("encoding_type", "RS2") != "RS2":
-            raise ApiError(400, "INVALID_QUERY", "only the RS2 encoding is supported")
-        permanent = _flag(request, "permanent")
-        deletable = not permanent
-        force = _flag(request, "force")
+        epochs, deletable, force = _publisher_query(request)
         body = bytearray()
         async for chunk in request.stream():
             body += chunk
@@ -116,28 +116,106 @@ def create_app(config: DaemonConfig, client: Client | None = None) -> Starlette:
             result = await client.astore(bytes(body), epochs=epochs, deletable=deletable, force=force)
         except morsa.MorsaError as e:
             raise ApiError(500, "STORE_FAILED", str(e)) from None
-        if not result.newly_created and result.blob_object.get("certifiedEpoch") is not None and result.cost == 0:
-            payload: dict[str, Any] = {
-                "alreadyCertified": {
-                    "blobId": result.blob_id,
-                    "object": result.blob_object["id"],
-                    "endEpoch": result.blob_object["storage"]["endEpoch"],
-                }
-            }
-        else:
-            payload = {
-                "newlyCreated": {
-                    "blobObject": result.blob_object,
-                    "resourceOperation": {
-                        "registerFromScratch": {
-                            "encodedLength": result.blob_object["storage"]["storageSize"],
-                            "epochsAhead": epochs,
-                        }
-                    },
-                    "cost": result.cost,
-                }
-            }
-        return JSONResponse(payload)
+        return JSONResponse(_store_result(result, epochs))
+
+    def _publisher_query(request: Request, extra: set[str] = frozenset()) -> tuple[int, bool, bool]:
+        unknown = set(request.query_params) - _PUBLISHER_PARAMS - extra
+        if unknown:
+            raise ApiError(400, "INVALID_QUERY", f"unknown query parameters: {', '.join(sorted(unknown))}")
+        try:
+            epochs = int(request.query_params.get("epochs", "1"))
+        except ValueError:
+            raise ApiError(400, "INVALID_QUERY", "epochs must be an integer") from None
+        if request.query_params.get("encoding_type", "RS2") != "RS2":
+            raise ApiError(400, "INVALID_QUERY", "only the RS2 encoding is supported")
+        if request.query_params.get("quilt_version", "v1").lower() not in ("v1", "1"):
+            raise ApiError(400, "INVALID_QUERY", "only quilt version V1 is supported")
+        return epochs, not _flag(request, "permanent"), _flag(request, "force")
+
+    async def publish_quilt(request: Request) -> JSONResponse:
+        epochs, deletable, force = _publisher_query(request, {"quilt_version"})
+        length = int(request.headers.get("content-length") or 0)
+        if length > config.max_quilt_body_bytes:
+            raise ApiError(413, "BODY_TOO_LARGE", f"the body exceeds {config.max_quilt_body_bytes} bytes")
+        try:
+            form = await request.form(max_files=100_000, max_fields=100_000)
+        except Exception as e:  # noqa: BLE001 - malformed multipart bodies
+            raise ApiError(400, "INVALID_MULTIPART", f"not a multipart/form-data body: {e}") from None
+        tags: dict[str, dict[str, str]] = {}
+        raw_metadata = form.get("_metadata")
+        if raw_metadata is not None:
+            try:
+                text = raw_metadata if isinstance(raw_metadata, str) else (await raw_metadata.read()).decode()
+                for item in json.loads(text):
+                    tags[item["identifier"]] = {
+                        str(k): v if isinstance(v, str) else json.dumps(v) for k, v in (item.get("tags") or {}).items()
+                    }
+            except (ValueError, KeyError, TypeError, AttributeError) as e:
+                raise ApiError(400, "INVALID_METADATA", f"_metadata must be a JSON array of {{identifier, tags}}: {e}") from None
+        entries = []
+        for name, value in form.multi_items():
+            if name == "_metadata":
+                continue
+            data = value.encode() if isinstance(value, str) else await value.read()
+            entries.append((name, tags.get(name, {}), data))
+        if not entries:
+            raise ApiError(400, "EMPTY_QUILT", "the body holds no files")
+        try:
+            stored = await client.astore_quilt(entries, epochs=epochs, deletable=deletable, force=force)
+        except morsa.QuiltError as e:
+            raise ApiError(400, "INVALID_QUILT", str(e)) from None
+        except morsa.MorsaError as e:
+            raise ApiError(500, "STORE_FAILED", str(e)) from None
+        return JSONResponse({
+            "blobStoreResult": _store_result(stored.store, epochs),
+            "storedQuiltBlobs": [
+                {"identifier": p.identifier, "quiltPatchId": stored.patch_ids[p.identifier]} for p in stored.patches
+            ],
+        })
+
+    def _patch_response(patch: QuiltPatchContents, quilt_id: str) -> Response:
+        return Response(patch.data, media_type="application/octet-stream", headers={
+            "X-Quilt-Patch-Identifier": patch.identifier,
+            "ETag": quilt_id,
+            "Cache-Control": "public, max-age=86400, stale-while-revalidate=3600",
+            "X-Content-Type-Options": "nosniff",
+        })
+
+    async def _read_patch(quilt_or_patch_id: str, identifier: str | None) -> QuiltPatchContents:
+        try:
+            return await client.aread_patch(quilt_or_patch_id, identifier)
+        except morsa.InvalidBlobIdError as e:
+            raise ApiError(400, "INVALID_BLOB_ID", str(e)) from None
+        except morsa.QuiltError as e:
+            raise ApiError(404, "QUILT_PATCH_NOT_FOUND", str(e)) from None
+        except morsa.InconsistentEncodingError as e:
+            raise ApiError(500, "BLOB_INCONSISTENT", str(e)) from None
+        except ClientError as e:
+            raise ApiError(404, "BLOB_NOT_FOUND", str(e)) from None
+
+    async def read_by_patch_id(request: Request) -> Response:
+        patch_id = request.path_params["patch_id"]
+        try:
+            quilt_id, _, _ = morsa.parse_quilt_patch_id(patch_id)
+        except morsa.QuiltError as e:
+            raise ApiError(400, "INVALID_QUILT_PATCH_ID", str(e)) from None
+        return _patch_response(await _read_patch(patch_id, None), quilt_id)
+
+    async def read_by_identifier(request: Request) -> Response:
+        quilt_id = request.path_params["quilt_id"]
+        return _patch_response(await _read_patch(quilt_id, request.path_params["identifier"]), quilt_id)
+
+    async def list_patches(request: Request) -> JSONResponse:
+        quilt_id = request.path_params["quilt_id"]
+        if not morsa.is_blob_id(quilt_id):
+            raise ApiError(400, "INVALID_BLOB_ID", f"{quilt_id!r} is not a blob ID")
+        try:
+            index = await asyncio.to_thread(client.read_quilt_index, quilt_id)
+        except morsa.QuiltError as e:
+            raise ApiError(400, "NOT_A_QUILT", str(e)) from None
+        except ClientError as e:
+            raise ApiError(404, "BLOB_NOT_FOUND", str(e)) from None
+        return JSONResponse([{"identifier": p.identifier, "patch_id": p.patch_id(quilt_id), "tags": p.tags} for p in index])
 
     async def api_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ApiError)
@@ -145,6 +223,10 @@ def create_app(config: DaemonConfig, client: Client | None = None) -> Starlette:
 
     routes = [
         Route("/status", status),
+        Route("/v1/blobs/by-quilt-patch-id/{patch_id}", read_by_patch_id),
+        Route("/v1/blobs/by-quilt-id/{quilt_id}/{identifier:path}", read_by_identifier),
+        Route("/v1/quilts/{quilt_id}/patches", list_patches),
+        Route("/v1/quilts", publish_quilt, methods=["PUT"]),
         Route("/v1/blobs/{blob_id}", read),
         Route("/v1/blobs", publish, methods=["PUT"]),
     ]
@@ -152,6 +234,32 @@ def create_app(config: DaemonConfig, client: Client | None = None) -> Starlette:
     # Any origin may read, as Walrus aggregators allow (SPEC §11): browser clients.
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"])
     return app
+
+
+def _store_result(result: StoreResult, epochs: int) -> dict[str, Any]:
+    """The ``BlobStoreResult`` JSON of a store (SPEC §12.2)."""
+    if not result.newly_created and result.blob_object.get("certifiedEpoch") is not None and result.cost == 0:
+        payload: dict[str, Any] = {
+            "alreadyCertified": {
+                "blobId": result.blob_id,
+                "object": result.blob_object["id"],
+                "endEpoch": result.blob_object["storage"]["endEpoch"],
+            }
+        }
+    else:
+        payload = {
+            "newlyCreated": {
+                "blobObject": result.blob_object,
+                "resourceOperation": {
+                    "registerFromScratch": {
+                        "encodedLength": result.blob_object["storage"]["storageSize"],
+                        "epochsAhead": epochs,
+                    }
+                },
+                "cost": result.cost,
+            }
+        }
+    return payload
 
 
 def run(config: DaemonConfig) -> None:

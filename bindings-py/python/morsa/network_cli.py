@@ -152,12 +152,15 @@ def cmd_read(args: argparse.Namespace, out: IO[str]) -> int:
     return 0
 
 
+def network_args(p: argparse.ArgumentParser) -> None:
+    """The options that choose the network: --chain, --devnet, --account, --no-progress."""
+    p.add_argument("--chain", metavar="URL", help="control plane URL (default: the running devnet's)")
+    p.add_argument("--devnet", metavar="DIR", help="devnet directory (default: $MORSA_DEVNET_DIR or ~/.local/state/morsa/devnet)")
+    p.add_argument("--account", help="the paying account (default: the devnet's)")
+    p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+
+
 def register(sub: argparse._SubParsersAction) -> None:
-    def network_args(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--chain", metavar="URL", help="control plane URL (default: the running devnet's)")
-        p.add_argument("--devnet", metavar="DIR", help="devnet directory (default: $MORSA_DEVNET_DIR or ~/.local/state/morsa/devnet)")
-        p.add_argument("--account", help="the paying account (default: the devnet's)")
-        p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
 
     p = sub.add_parser("store", help="store a file on a Morsa network (the devnet by default)",
                        description="Encode, register, upload to every shard, collect confirmations, certify.")

@@ -1,0 +1,186 @@
+"""Datasets on Walrus: quilt entries from files, and dataset manifests (SPEC §13).
+
+``publish`` stores a directory: files up to ``small_bytes`` go into quilts (at most ``s - 1``
+files and about ``quilt_bytes`` each), larger files as blobs. The manifest (JSON) lists, for
+every file, its path, size, SHA-256, standalone blob ID and, for quilt members, its quilt ID and
+quilt patch ID. ``verify`` checks a local copy against a manifest offline (sizes, blob IDs, and
+the quilt IDs rebuilt from the files); ``pull`` fetches every file, verified, into a directory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import morsa
+
+MANIFEST_VERSION = 1
+DEFAULT_SMALL_BYTES = 1 << 20
+DEFAULT_QUILT_BYTES = 64 << 20
+
+Entry = tuple[str, dict[str, str], bytes]
+
+
+def _files_of(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.rglob("*") if p.is_file() and not p.name.startswith("."))
+
+
+def entries_from_paths(paths: Sequence[str | os.PathLike[str]], tags: dict[str, dict[str, str]] | None = None) -> list[Entry]:
+    """Quilt entries of files: a directory contributes every file under it, named by its
+    relative POSIX path; a file is named by its base name. ``tags`` maps identifiers to tags
+    (the key ``"*"`` applies to every file)."""
+    tags = tags or {}
+    entries: list[Entry] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            named = [(f.relative_to(path).as_posix(), f) for f in _files_of(path)]
+        elif path.is_file():
+            named = [(path.name, path)]
+        else:
+            raise FileNotFoundError(2, "No such file or directory", str(path))
+        for identifier, f in named:
+            t = {**tags.get("*", {}), **tags.get(identifier, {})}
+            entries.append((identifier, {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in t.items()}, f.read_bytes()))
+    return entries
+
+
+def safe_target(root: Path, identifier: str) -> Path:
+    """Where a file named ``identifier`` goes under ``root``; rejects absolute paths and ``..``."""
+    parts = PurePosixPath(identifier).parts
+    if not parts or PurePosixPath(identifier).is_absolute() or any(p in ("..", ".") for p in parts):
+        raise morsa.QuiltError(f"refusing to write {identifier!r} outside {root}")
+    return root.joinpath(*parts)
+
+
+def write_atomically(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@dataclass
+class DatasetProblem:
+    """A file of a local copy that does not match its manifest."""
+
+    path: str
+    reason: str
+
+
+def _group(files: list[tuple[str, bytes]], max_files: int, max_bytes: int) -> list[list[tuple[str, bytes]]]:
+    groups: list[list[tuple[str, bytes]]] = []
+    current: list[tuple[str, bytes]] = []
+    size = 0
+    for name, data in files:
+        if current and (len(current) >= max_files or size + len(data) > max_bytes):
+            groups.append(current)
+            current, size = [], 0
+        current.append((name, data))
+        size += len(data)
+    if current:
+        groups.append(current)
+    return groups
+
+
+def publish(
+    client: Any,
+    directory: str | os.PathLike[str],
+    *,
+    epochs: int = 1,
+    small_bytes: int = DEFAULT_SMALL_BYTES,
+    quilt_bytes: int = DEFAULT_QUILT_BYTES,
+) -> dict[str, Any]:
+    """Store a directory with ``client`` (a :class:`morsa.client.Client`); returns the manifest."""
+    root = Path(directory)
+    if not root.is_dir():
+        raise NotADirectoryError(20, "Not a directory", str(root))
+    n_shards = client.committee().n_shards
+    max_files = morsa.EncodingConfig(n_shards).n_secondary_source_symbols - 1
+    files = [(f.relative_to(root).as_posix(), f.read_bytes()) for f in _files_of(root)]
+    records: dict[str, dict[str, Any]] = {}
+    for name, data in files:
+        records[name] = {
+            "path": name,
+            "size": len(data),
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "blob_id": morsa.blob_id(data, n_shards),
+        }
+    quilts = []
+    small = [(n, d) for n, d in files if len(d) <= small_bytes]
+    for name, data in files:
+        if len(data) > small_bytes:
+            client.store(data, epochs=epochs)
+    for group in _group(small, max_files, quilt_bytes):
+        stored = client.store_quilt([(n, {}, d) for n, d in group], epochs=epochs)
+        quilts.append({"quilt_id": stored.quilt_id, "files": [n for n, _ in group]})
+        for name, _ in group:
+            records[name]["quilt_id"] = stored.quilt_id
+            records[name]["patch_id"] = stored.patch_ids[name]
+    return {"version": MANIFEST_VERSION, "n_shards": n_shards, "files": [records[n] for n, _ in files], "quilts": quilts}
+
+
+def load_manifest(path: str | os.PathLike[str]) -> dict[str, Any]:
+    manifest = json.loads(Path(path).read_text())
+    if manifest.get("version") != MANIFEST_VERSION:
+        raise morsa.MorsaError(f"{path}: unsupported manifest version {manifest.get('version')!r}")
+    return manifest
+
+
+def verify(manifest: dict[str, Any], directory: str | os.PathLike[str]) -> list[DatasetProblem]:
+    """Check a local copy offline: each file's size, SHA-256 and blob ID, and each quilt ID
+    rebuilt from its files. Returns the problems (empty when the copy matches)."""
+    root = Path(directory)
+    n_shards = int(manifest["n_shards"])
+    problems: list[DatasetProblem] = []
+    contents: dict[str, bytes] = {}
+    for record in manifest["files"]:
+        try:
+            data = safe_target(root, record["path"]).read_bytes()
+        except OSError as e:
+            problems.append(DatasetProblem(record["path"], e.strerror or str(e)))
+            continue
+        contents[record["path"]] = data
+        if len(data) != record["size"]:
+            problems.append(DatasetProblem(record["path"], f"{len(data)} bytes, expected {record['size']}"))
+        elif hashlib.sha256(data).hexdigest() != record["sha256"]:
+            problems.append(DatasetProblem(record["path"], "SHA-256 differs"))
+        elif morsa.blob_id(data, n_shards) != record["blob_id"]:
+            problems.append(DatasetProblem(record["path"], "blob ID differs"))
+    for quilt in manifest.get("quilts", []):
+        if all(n in contents for n in quilt["files"]):
+            rebuilt = morsa.build_quilt([(n, {}, contents[n]) for n in quilt["files"]], n_shards)
+            if rebuilt.blob_id != quilt["quilt_id"]:
+                problems.append(DatasetProblem(",".join(quilt["files"][:3]), f"quilt {quilt['quilt_id']} does not rebuild"))
+    return problems
+
+
+def pull(client: Any, manifest: dict[str, Any], directory: str | os.PathLike[str]) -> int:
+    """Fetch every file of a manifest into ``directory``, verified: quilt members by patch
+    (verified slivers), others as blobs; each file's blob ID and SHA-256 are checked too.
+    Returns the number of files written."""
+    root = Path(directory)
+    n_shards = int(manifest["n_shards"])
+    for record in manifest["files"]:
+        if "patch_id" in record:
+            patch = client.read_patch(record["patch_id"])
+            if patch.identifier != record["path"]:
+                raise morsa.VerificationError(f"{record['patch_id']} holds {patch.identifier!r}, not {record['path']!r}")
+            data = patch.data
+        else:
+            data = client.read(record["blob_id"])
+        if morsa.blob_id(data, n_shards) != record["blob_id"] or hashlib.sha256(data).hexdigest() != record["sha256"]:
+            raise morsa.VerificationError(f"{record['path']}: the bytes read do not match the manifest")
+        write_atomically(safe_target(root, record["path"]), data)
+    return len(manifest["files"])

@@ -1,0 +1,190 @@
+"""Commands for quilts and datasets (SPEC §13): ``quilt build``, ``store-quilt``,
+``read-quilt`` and ``dataset publish|verify|pull``; ``blob-id --quilt`` calls
+:func:`print_quilt_ids`.
+
+Registered by :mod:`morsa.cli` (``SUBSYSTEM_CLIS``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import IO, Any
+
+import morsa
+
+from . import dataset
+from .cli import CliError, _atomic_write, _n_shards_arg
+
+
+def _tags_arg(text: str | None) -> dict[str, dict[str, str]]:
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError as e:
+        raise CliError(f"--tags is not JSON: {e}") from None
+    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        raise CliError('--tags must map identifiers (or "*" for all) to objects of tags, e.g. {"*": {"kind": "csv"}}')
+    return value
+
+
+def _entries(args: argparse.Namespace) -> list[dataset.Entry]:
+    try:
+        return dataset.entries_from_paths(args.paths, _tags_arg(args.tags))
+    except FileNotFoundError as e:
+        raise CliError(f"{e.filename}: no such file or directory") from None
+
+
+def _print_quilt(quilt: morsa.Quilt, as_json: bool, out: IO[str], extra: dict[str, Any] | None = None) -> None:
+    ids = quilt.patch_ids()
+    if as_json:
+        record = {
+            "quilt_id": quilt.blob_id,
+            "size": len(quilt.blob),
+            "symbol_size": quilt.symbol_size,
+            "n_shards": quilt.n_shards,
+            "patches": [
+                {"identifier": p.identifier, "patch_id": ids[p.identifier], "tags": p.tags, "start_index": p.start_index, "end_index": p.end_index}
+                for p in quilt.patches
+            ],
+            **(extra or {}),
+        }
+        out.write(json.dumps(record) + "\n")
+        return
+    out.write(f"{quilt.blob_id}  (quilt of {len(quilt.patches)} files, {len(quilt.blob)} bytes)\n")
+    for p in quilt.patches:
+        out.write(f"{ids[p.identifier]}  {p.identifier}\n")
+
+
+def print_quilt_ids(paths: list[str], n_shards: int, as_json: bool, out: IO[str]) -> int:
+    """``morsa blob-id --quilt``: the quilt ID and every patch ID, without storing."""
+    ns = argparse.Namespace(paths=paths, tags=None)
+    _print_quilt(morsa.build_quilt(_entries(ns), n_shards), as_json, out)
+    return 0
+
+
+def cmd_quilt_build(args: argparse.Namespace, out: IO[str]) -> int:
+    quilt = morsa.build_quilt(_entries(args), args.n_shards)
+    _atomic_write(Path(args.out), quilt.blob)
+    _print_quilt(quilt, args.json, out, {"path": args.out})
+    return 0
+
+
+def cmd_store_quilt(args: argparse.Namespace, out: IO[str]) -> int:
+    from .network_cli import _client
+
+    stored = _client(args).store_quilt(_entries(args), epochs=args.epochs, deletable=args.deletable)
+    if args.json:
+        out.write(json.dumps({"quilt_id": stored.quilt_id, "cost": stored.store.cost, "patches": [
+            {"identifier": p.identifier, "patch_id": stored.patch_ids[p.identifier], "tags": p.tags} for p in stored.patches
+        ]}) + "\n")
+    else:
+        out.write(f"{stored.quilt_id}  (quilt of {len(stored.patches)} files, cost {stored.store.cost} FROST)\n")
+        for p in stored.patches:
+            out.write(f"{stored.patch_ids[p.identifier]}  {p.identifier}\n")
+    return 0
+
+
+def cmd_read_quilt(args: argparse.Namespace, out: IO[str]) -> int:
+    from .network_cli import _client
+
+    client = _client(args)
+    root = Path(args.out)
+    if len(args.id) == 50:
+        patches = [client.read_patch(args.id)]
+    elif args.identifier is not None:
+        patches = [client.read_patch(args.id, args.identifier)]
+    else:
+        tag = None
+        if args.tag is not None:
+            key, sep, value = args.tag.partition("=")
+            if not sep:
+                raise CliError(f"--tag must be KEY=VALUE, not {args.tag!r}")
+            tag = (key, value)
+        patches = client.read_patches(args.id, tag=tag)
+    for patch in patches:
+        target = dataset.safe_target(root, patch.identifier)
+        dataset.write_atomically(target, patch.data)
+        out.write(f"{patch.patch_id}  {target} ({len(patch.data)} bytes, verified)\n")
+    return 0
+
+
+def cmd_dataset_publish(args: argparse.Namespace, out: IO[str]) -> int:
+    from .network_cli import _client
+
+    manifest = dataset.publish(_client(args), args.dir, epochs=args.epochs, small_bytes=args.small_bytes)
+    target = Path(args.manifest or Path(args.dir).name + ".manifest.json")
+    _atomic_write(target, (json.dumps(manifest, indent=1) + "\n").encode())
+    out.write(f"{target}: {len(manifest['files'])} files, {len(manifest['quilts'])} quilts\n")
+    return 0
+
+
+def cmd_dataset_verify(args: argparse.Namespace, out: IO[str]) -> int:
+    problems = dataset.verify(dataset.load_manifest(args.manifest), args.dir)
+    for p in problems:
+        out.write(f"MISMATCH  {p.path}: {p.reason}\n")
+    if not problems:
+        out.write(f"OK  {args.dir} matches {args.manifest}\n")
+    return 1 if problems else 0
+
+
+def cmd_dataset_pull(args: argparse.Namespace, out: IO[str]) -> int:
+    from .network_cli import _client
+
+    count = dataset.pull(_client(args), dataset.load_manifest(args.manifest), args.out)
+    out.write(f"{count} files into {args.out}, verified\n")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from .network_cli import network_args
+
+    p = sub.add_parser("quilt", help="build quilts (many files in one blob) locally")
+    q = p.add_subparsers(dest="quilt_command", metavar="COMMAND", required=True)
+    b = q.add_parser("build", help="build a quilt blob from a directory or files (SPEC §13)")
+    b.add_argument("paths", nargs="+", metavar="DIR|FILE")
+    b.add_argument("--out", required=True, metavar="FILE", help="the quilt blob (written atomically)")
+    b.add_argument("--tags", metavar="JSON", help='tags per identifier, "*" for all: {"*": {"k": "v"}}')
+    b.add_argument("--n-shards", type=_n_shards_arg, default=morsa.MAINNET_N_SHARDS, metavar="N")
+    b.add_argument("--json", action="store_true", help="print one JSON object")
+    b.set_defaults(func=cmd_quilt_build)
+
+    p = sub.add_parser("store-quilt", help="store a directory or files as one quilt")
+    p.add_argument("paths", nargs="+", metavar="DIR|FILE")
+    p.add_argument("--tags", metavar="JSON", help='tags per identifier, "*" for all: {"*": {"k": "v"}}')
+    p.add_argument("--epochs", type=int, default=1)
+    p.add_argument("--deletable", action="store_true")
+    p.add_argument("--json", action="store_true")
+    network_args(p)
+    p.set_defaults(func=cmd_store_quilt)
+
+    p = sub.add_parser("read-quilt", help="read files of a quilt, each verified, into a directory",
+                       description="QUILT_ID is a quilt's blob ID (all files, or --identifier / --tag) or a quilt patch ID.")
+    p.add_argument("id", metavar="QUILT_ID")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--identifier", metavar="ID")
+    g.add_argument("--tag", metavar="K=V")
+    p.add_argument("--out", required=True, metavar="DIR")
+    network_args(p)
+    p.set_defaults(func=cmd_read_quilt)
+
+    p = sub.add_parser("dataset", help="publish, verify and pull directories (quilts for small files)")
+    d = p.add_subparsers(dest="dataset_command", metavar="COMMAND", required=True)
+    pb = d.add_parser("publish", help="store a directory and write its manifest")
+    pb.add_argument("dir", metavar="DIR")
+    pb.add_argument("--manifest", metavar="FILE", help="manifest path (default: DIR name + .manifest.json)")
+    pb.add_argument("--epochs", type=int, default=1)
+    pb.add_argument("--small-bytes", type=int, default=dataset.DEFAULT_SMALL_BYTES, help="files up to this size go into quilts")
+    network_args(pb)
+    pb.set_defaults(func=cmd_dataset_publish)
+    v = d.add_parser("verify", help="check a local copy against a manifest, offline (exit 1 on mismatch)")
+    v.add_argument("manifest", metavar="MANIFEST")
+    v.add_argument("dir", metavar="DIR")
+    v.set_defaults(func=cmd_dataset_verify)
+    pl = d.add_parser("pull", help="fetch every file of a manifest, verified")
+    pl.add_argument("manifest", metavar="MANIFEST")
+    pl.add_argument("--out", required=True, metavar="DIR")
+    network_args(pl)
+    pl.set_defaults(func=cmd_dataset_pull)
