@@ -12,13 +12,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import morsa
+
+from ._fs import atomic_write
 
 MANIFEST_VERSION = 1
 DEFAULT_SMALL_BYTES = 1 << 20
@@ -60,15 +61,9 @@ def safe_target(root: Path, identifier: str) -> Path:
 
 
 def write_atomically(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` atomically, creating its directory."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(target, data)
 
 
 @dataclass

@@ -15,7 +15,8 @@ from typing import IO, Any
 import morsa
 
 from . import dataset
-from .cli import CliError, _atomic_write, _n_shards_arg
+from ._fs import atomic_write
+from .cli import CliError, _n_shards_arg
 
 
 def _tags_arg(text: str | None) -> dict[str, dict[str, str]]:
@@ -67,7 +68,7 @@ def print_quilt_ids(paths: list[str], n_shards: int, as_json: bool, out: IO[str]
 
 def cmd_quilt_build(args: argparse.Namespace, out: IO[str]) -> int:
     quilt = morsa.build_quilt(_entries(args), args.n_shards)
-    _atomic_write(Path(args.out), quilt.blob)
+    atomic_write(Path(args.out), quilt.blob)
     _print_quilt(quilt, args.json, out, {"path": args.out})
     return 0
 
@@ -116,7 +117,7 @@ def cmd_dataset_publish(args: argparse.Namespace, out: IO[str]) -> int:
 
     manifest = dataset.publish(_client(args), args.dir, epochs=args.epochs, small_bytes=args.small_bytes)
     target = Path(args.manifest or Path(args.dir).name + ".manifest.json")
-    _atomic_write(target, (json.dumps(manifest, indent=1) + "\n").encode())
+    atomic_write(target, (json.dumps(manifest, indent=1) + "\n").encode())
     out.write(f"{target}: {len(manifest['files'])} files, {len(manifest['quilts'])} quilts\n")
     return 0
 
