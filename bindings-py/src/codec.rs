@@ -505,6 +505,60 @@ fn compute_metadata(
     result.map(PyBlobMetadata).map_err(encode_err)
 }
 
+/// A file read with positioned reads (`pread`), for the streaming blob ID.
+struct FileSource {
+    file: std::fs::File,
+    len: u64,
+}
+
+impl encoding::BlobSource for FileSource {
+    type Error = std::io::Error;
+
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    fn read_exact_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<(), Self::Error> {
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::FileExt::read_exact_at(&self.file, buf, offset)
+        }
+        #[cfg(not(unix))]
+        {
+            use std::io::{Read, Seek, SeekFrom};
+            self.file.seek(SeekFrom::Start(offset))?;
+            self.file.read_exact(buf)
+        }
+    }
+}
+
+/// The metadata (and blob ID) of the file at `path`, streamed in memory independent of the
+/// file size (`budget` bytes of working buffers plus about `n² · 36` bytes of hashes).
+#[pyfunction]
+#[pyo3(signature = (path, n_shards = ShardCount::MAINNET, progress = None, budget = encoding::DEFAULT_STREAM_BUDGET), text_signature = "(path, n_shards=1000, progress=None, budget=67108864)")]
+fn compute_metadata_file(
+    py: Python<'_>,
+    path: std::path::PathBuf,
+    n_shards: ShardCount,
+    progress: Option<Py<PyAny>>,
+    budget: usize,
+) -> PyResult<PyBlobMetadata> {
+    let config = config(n_shards)?;
+    let file = std::fs::File::open(&path)?;
+    let len = file.metadata()?.len();
+    let mut source = FileSource { file, len };
+    let progress = Progress::new(progress.as_ref());
+    let result = py.detach(|| {
+        config.compute_metadata_streaming(&mut source, budget, Some(&mut |done, total| progress.report(done, total)))
+    });
+    progress.finish()?;
+    match result {
+        Ok(m) => Ok(PyBlobMetadata(m)),
+        Err(encoding::StreamError::Encode(e)) => Err(encode_err(e)),
+        Err(encoding::StreamError::Source(e)) => Err(e.into()),
+    }
+}
+
 /// The blob ID (base64url) of a bytes-like object.
 #[pyfunction]
 #[pyo3(signature = (data, n_shards = ShardCount::MAINNET, progress = None), text_signature = "(data, n_shards=1000, progress=None)")]
@@ -667,6 +721,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<InconsistencyProof>()?;
     m.add_class::<PyEncodedBlob>()?;
     m.add_function(wrap_pyfunction!(compute_metadata, m)?)?;
+    m.add_function(wrap_pyfunction!(compute_metadata_file, m)?)?;
     m.add_function(wrap_pyfunction!(blob_id, m)?)?;
     m.add_function(wrap_pyfunction!(encode, m)?)?;
     m.add_function(wrap_pyfunction!(decode, m)?)?;
