@@ -3,7 +3,8 @@
 A blob ID computed here is the one Walrus records for the same bytes and shard count
 (1000 shards on Walrus mainnet and testnet). Every function that takes ``data_or_path``
 accepts a bytes-like object (``bytes``, ``bytearray``, ``memoryview``, ``mmap``) or a path
-(``str`` or ``os.PathLike``); files are memory-mapped, not read into memory.
+(``str`` or ``os.PathLike``); files are memory-mapped, not read into memory, and
+blob IDs of files are streamed in memory independent of the file size.
 
 Errors are subclasses of :class:`MorsaError`, itself a ``ValueError``:
 

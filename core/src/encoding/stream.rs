@@ -47,6 +47,20 @@ pub trait BlobSource {
     ///
     /// Whatever the source fails with; the computation stops with it.
     fn read_exact_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<(), Self::Error>;
+
+    /// Fills `buf` with pieces of `piece` bytes (`buf.len()` is a multiple of `piece`), the
+    /// `i`-th read at `offset + i * stride` (all within `len()`). The default reads each piece
+    /// with [`BlobSource::read_exact_at`]; a file source may map the span instead.
+    ///
+    /// # Errors
+    ///
+    /// Whatever the source fails with.
+    fn read_pieces_at(&mut self, offset: u64, piece: usize, stride: u64, buf: &mut [u8]) -> Result<(), Self::Error> {
+        for (i, dst) in buf.chunks_exact_mut(piece).enumerate() {
+            self.read_exact_at(offset + i as u64 * stride, dst)?;
+        }
+        Ok(())
+    }
 }
 
 impl BlobSource for &[u8] {
@@ -377,10 +391,21 @@ impl EncodingConfig {
                 while r0 < p {
                     let k = stripe_batch.min(p - r0);
                     let rows = &mut rows[..k * s * w];
-                    for (i, piece) in rows.chunks_exact_mut(w).enumerate() {
-                        let (r, c) = (r0 + i / s, i % s);
-                        read_padded(source, ((r * s + c) * size + offset) as u64, piece)
+                    // Piece i of the batch is at base + i·S: the ones fully inside the blob
+                    // are a prefix, read in one call; the rest are padded.
+                    let base = (r0 * row_len + offset) as u64;
+                    let inside = if blob_len >= base + w as u64 {
+                        (((blob_len - base - w as u64) / size as u64) as usize + 1).min(k * s)
+                    } else {
+                        0
+                    };
+                    if inside > 0 {
+                        source
+                            .read_pieces_at(base, w, size as u64, &mut rows[..inside * w])
                             .map_err(StreamError::Source)?;
+                    }
+                    for (i, piece) in rows.chunks_exact_mut(w).enumerate().skip(inside) {
+                        read_padded(source, base + (i * size) as u64, piece).map_err(StreamError::Source)?;
                     }
                     let b_rows = &mut b_stripe[r0 * f * w..(r0 + k) * f * w];
                     for_each_chunk2(rows, s * w, b_rows, f * w, |enc, _, row, b_row| {
