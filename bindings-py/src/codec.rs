@@ -498,11 +498,20 @@ fn compute_metadata(
 ) -> PyResult<PyBlobMetadata> {
     let config = config(n_shards)?;
     let progress = Progress::new(progress.as_ref());
-    let result = with_bytes(py, data, |bytes| {
-        config.compute_metadata_with_progress(bytes, Some(&mut |done, total| progress.report(done, total)))
+    // The streaming computation over the buffer: parallel, and without the p·f·S repair copy.
+    let result = with_bytes(py, data, |mut bytes| {
+        config.compute_metadata_streaming(
+            &mut bytes,
+            encoding::DEFAULT_STREAM_BUDGET,
+            Some(&mut |done, total| progress.report(done, total)),
+        )
     })?;
     progress.finish()?;
-    result.map(PyBlobMetadata).map_err(encode_err)
+    match result {
+        Ok(m) => Ok(PyBlobMetadata(m)),
+        Err(encoding::StreamError::Encode(e)) => Err(encode_err(e)),
+        Err(encoding::StreamError::Source(e)) => match e {},
+    }
 }
 
 /// A file read with positioned reads (`pread`), for the streaming blob ID.
