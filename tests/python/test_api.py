@@ -1182,3 +1182,23 @@ def test_recovery_symbol_lists_round_trip():
         with pytest.raises(WireFormatError):
             morsa.decode_recovery_symbols(data[:n])
     assert morsa.encode_recovery_symbols([]) == b"\x00"
+
+
+@pytest.mark.parametrize("n_shards", [4, 10, 31])
+@pytest.mark.parametrize("length", [0, 1, 1000, 28_001, 300_000])
+def test_streamed_blob_id_equals_in_memory(tmp_path, n_shards, length):
+    """Paths are streamed (positioned reads / mapped windows, byte stripes); a budget of 0
+    forces 128-byte stripes, the most cuts through each symbol."""
+    config = morsa.EncodingConfig(n_shards)
+    if length > config.max_blob_size:
+        pytest.skip("too large for this shard count")
+    data = bytes((i * 7 + i // 251) % 256 for i in range(length))
+    path = tmp_path / "blob"
+    path.write_bytes(data)
+    expected = morsa.encode(data, n_shards).metadata  # the in-memory expansion
+    for budget in (0, 10_000, 64 << 20):
+        got = morsa._native.compute_metadata_file(str(path), n_shards, None, budget)
+        assert got.blob_id == expected.blob_id
+        assert got.to_bytes() == expected.to_bytes()
+    assert morsa.blob_id(path, n_shards) == expected.blob_id
+    assert morsa.blob_id(data, n_shards) == expected.blob_id

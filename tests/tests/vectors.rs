@@ -42,6 +42,11 @@ fn generated_cases_match_the_official_encoder() {
         assert_eq!(config.symbol_size(input.len() as u64).unwrap().get(), case.symbol_size, "{label}");
         let metadata = config.compute_metadata(&input).unwrap();
         assert_eq!(metadata.blob_id().to_string(), case.blob_id, "{label}");
+        // The bounded-memory streaming computation, with one stripe and with 128-byte stripes.
+        for budget in [morsa_core::encoding::DEFAULT_STREAM_BUDGET, 0] {
+            let streamed = config.compute_metadata_streaming(&mut &input[..], budget, None).unwrap();
+            assert_eq!(streamed.metadata(), metadata.metadata(), "{label} (streaming, budget {budget})");
+        }
         assert_eq!(hex::encode(metadata.blob_id().0), case.blob_id_hex, "{label}");
         if let Some(pairs) = &case.pair_hashes {
             assert_eq!(pairs.len(), usize::from(case.n_shards));

@@ -13,6 +13,8 @@ mod inconsistency;
 mod recovery;
 #[cfg(feature = "alloc")]
 pub(crate) mod rs;
+#[cfg(feature = "alloc")]
+mod stream;
 
 pub use config::*;
 pub use recovery::*;
@@ -22,6 +24,8 @@ pub use sliver::*;
 pub use blob::*;
 #[cfg(feature = "alloc")]
 pub use inconsistency::*;
+#[cfg(feature = "alloc")]
+pub use stream::*;
 
 /// The encoding type of a blob (SPEC §1.5). RS2 is the only one Walrus supports; the legacy
 /// RaptorQ encoding (BCS tag 0) is rejected when parsed.
