@@ -51,11 +51,7 @@ impl BlobId {
         unencoded_length: u64,
         pairs: impl IntoIterator<Item = SliverPairMetadata>,
     ) -> Self {
-        let mut builder = MerkleRootBuilder::new();
-        for pair in pairs {
-            builder.push_leaf_hash(pair.pair_leaf_hash());
-        }
-        Self::from_root(encoding_type, unencoded_length, &builder.root())
+        Self::from_root(encoding_type, unencoded_length, &pair_root(pairs))
     }
 
     /// The 32 bytes.
@@ -84,6 +80,16 @@ impl fmt::Debug for BlobId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "BlobId({self})")
     }
+}
+
+/// The Merkle root over the sliver-pair leaves `H(0x00 ‖ primary ‖ secondary)`, in pair order
+/// (SPEC §5.3): the `root_hash` registered on chain. Needs no allocator.
+pub fn pair_root(pairs: impl IntoIterator<Item = SliverPairMetadata>) -> Node {
+    let mut builder = MerkleRootBuilder::new();
+    for pair in pairs {
+        builder.push_leaf_hash(pair.pair_leaf_hash());
+    }
+    builder.root()
 }
 
 /// Errors parsing the text form of a blob ID.
@@ -322,11 +328,7 @@ impl BlobMetadata {
     /// The Merkle root over the sliver-pair leaves (SPEC §5.3): the `root_hash` registered on
     /// chain.
     pub fn root_hash(&self) -> Node {
-        let mut builder = MerkleRootBuilder::new();
-        for pair in &self.hashes {
-            builder.push_leaf_hash(pair.pair_leaf_hash());
-        }
-        builder.root()
+        pair_root(self.hashes.iter().copied())
     }
 
     /// Verifies this metadata against `claimed` (SPEC §5.5).
