@@ -499,9 +499,9 @@ fn compute_metadata(
     let config = config(n_shards)?;
     let progress = Progress::new(progress.as_ref());
     // The streaming computation over the buffer: parallel, and without the p·f·S repair copy.
-    let result = with_bytes(py, data, |mut bytes| {
+    let result = with_bytes(py, data, |bytes| {
         config.compute_metadata_streaming(
-            &mut bytes,
+            bytes,
             encoding::DEFAULT_STREAM_BUDGET,
             Some(&mut |done, total| progress.report(done, total)),
         )
@@ -518,6 +518,9 @@ fn compute_metadata(
 struct FileSource {
     file: std::fs::File,
     len: u64,
+    /// Serializes seek-and-read where there are no positioned reads.
+    #[cfg(not(unix))]
+    cursor: std::sync::Mutex<()>,
 }
 
 impl encoding::BlobSource for FileSource {
@@ -527,7 +530,7 @@ impl encoding::BlobSource for FileSource {
         self.len
     }
 
-    fn read_exact_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<(), Self::Error> {
+    fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), Self::Error> {
         #[cfg(unix)]
         {
             std::os::unix::fs::FileExt::read_exact_at(&self.file, buf, offset)
@@ -535,15 +538,17 @@ impl encoding::BlobSource for FileSource {
         #[cfg(not(unix))]
         {
             use std::io::{Read, Seek, SeekFrom};
-            self.file.seek(SeekFrom::Start(offset))?;
-            self.file.read_exact(buf)
+            let _guard = self.cursor.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut file = &self.file;
+            file.seek(SeekFrom::Start(offset))?;
+            file.read_exact(buf)
         }
     }
 
     /// Maps the span in windows of at most 8 MiB and copies the pieces: one system call per
     /// window instead of one per piece, and at most one window of file pages in the RSS.
     #[cfg(unix)]
-    fn read_pieces_at(&mut self, offset: u64, piece: usize, stride: u64, buf: &mut [u8]) -> Result<(), Self::Error> {
+    fn read_pieces_at(&self, offset: u64, piece: usize, stride: u64, buf: &mut [u8]) -> Result<(), Self::Error> {
         use std::os::fd::AsRawFd;
         const WINDOW: u64 = 8 << 20;
         let page = 4096u64.max(unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as u64);
@@ -602,10 +607,15 @@ fn compute_metadata_file(
     let config = config(n_shards)?;
     let file = std::fs::File::open(&path)?;
     let len = file.metadata()?.len();
-    let mut source = FileSource { file, len };
+    let source = FileSource {
+        file,
+        len,
+        #[cfg(not(unix))]
+        cursor: std::sync::Mutex::new(()),
+    };
     let progress = Progress::new(progress.as_ref());
     let result = py.detach(|| {
-        config.compute_metadata_streaming(&mut source, budget, Some(&mut |done, total| progress.report(done, total)))
+        config.compute_metadata_streaming(&source, budget, Some(&mut |done, total| progress.report(done, total)))
     });
     progress.finish()?;
     match result {

@@ -32,7 +32,7 @@ fn bench_blob_id(c: &mut Criterion) {
             b.iter(|| config.compute_metadata(data).unwrap())
         });
         group.bench_with_input(BenchmarkId::new("streaming", size), &data, |b, data| {
-            b.iter(|| config.compute_metadata_streaming(&mut &data[..], DEFAULT_STREAM_BUDGET, None).unwrap())
+            b.iter(|| config.compute_metadata_streaming(&data[..], DEFAULT_STREAM_BUDGET, None).unwrap())
         });
     }
     group.finish();

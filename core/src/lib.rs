@@ -25,7 +25,10 @@
 //! ## Features
 //!
 //! * `alloc`: encoding, decoding, recovery and the owned wire types (needs an allocator).
-//! * `std` (default): `alloc`, plus runtime SIMD detection in the Reed-Solomon engine.
+//! * `std` (default): `alloc`, plus runtime SIMD detection (the Reed-Solomon engine; the
+//!   eight-lane AVX-512 BLAKE2b of Merkle trees, which without `std` is used when the target
+//!   enables `avx512f` at compile time).
+//! * `parallel`: `std`, plus intra-blob parallelism (rayon) in the streaming blob ID.
 //!
 //! Without any feature the crate still verifies what a microcontroller receives: Merkle
 //! proofs (as fixed-capacity vectors of at most 16 siblings), recovery-symbol proofs, and blob
@@ -46,11 +49,14 @@
 #![no_std]
 #![deny(missing_docs)]
 #![deny(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
-#![forbid(unsafe_code)]
+// The one exception is the AVX-512 BLAKE2b kernel (`hash::avx512`).
+#![deny(unsafe_code)]
 
 #[cfg(feature = "alloc")]
 extern crate alloc;
 
+#[cfg(all(feature = "std", not(test)))]
+extern crate std;
 #[cfg(test)]
 #[macro_use]
 extern crate std;
@@ -58,6 +64,8 @@ extern crate std;
 pub mod bft;
 pub mod certificate;
 pub mod encoding;
+#[cfg(feature = "alloc")]
+mod hash;
 #[cfg(feature = "alloc")]
 pub mod hazmat;
 pub mod merkle;

@@ -114,7 +114,7 @@ proptest! {
         let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
         let blob: Vec<u8> = (0..len).map(|_| rng.random()).collect();
         let expected = config.compute_metadata(&blob).unwrap();
-        let got = config.compute_metadata_streaming(&mut &blob[..], budget, None).unwrap();
+        let got = config.compute_metadata_streaming(&blob[..], budget, None).unwrap();
         prop_assert_eq!(got.metadata(), expected.metadata());
     }
 }

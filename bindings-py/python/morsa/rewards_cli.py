@@ -14,7 +14,6 @@ import json
 from pathlib import Path
 from typing import IO, Any
 
-from . import rewards
 from ._fs import atomic_write
 from .cli import CliError
 
@@ -37,6 +36,8 @@ def _summary(records: list[dict[str, Any]], out: IO[str]) -> None:
     by_epoch: dict[int, list[dict[str, Any]]] = {}
     for r in records:
         by_epoch.setdefault(r["epoch"], []).append(r)
+    from . import rewards
+
     wal = rewards.FROST_PER_WAL
     for epoch, rows in by_epoch.items():
         r = rows[0]
@@ -48,6 +49,8 @@ def _summary(records: list[dict[str, Any]], out: IO[str]) -> None:
 
 
 def cmd_simulate(args: argparse.Namespace, out: IO[str]) -> int:
+    from . import rewards  # the simulator loads only for this command
+
     if args.epochs is not None and args.epochs < 1:
         raise CliError(f"--epochs must be at least 1, not {args.epochs}")
     try:

@@ -256,7 +256,7 @@ impl MerkleProof {
         let mut idx = leaf_index;
         for sibling in &self.path {
             let s = sibling.bytes();
-            h = if idx % 2 == 0 { inner_hash(&h, &s) } else { inner_hash(&s, &h) };
+            h = if idx.is_multiple_of(2) { inner_hash(&h, &s) } else { inner_hash(&s, &h) };
             idx /= 2;
         }
         h

@@ -6,8 +6,23 @@ core), blob status and events that storage nodes follow, epoch change with rewar
 distribution. HTTP JSON API (docs/network.md), SQLite state, durable across restarts.
 """
 
-from .economy import Economy
-from .server import create_app, run
-from .state import ChainConfig, ChainError, ChainState, NodeSpec
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from .economy import Economy
+    from .server import create_app, run
+    from .state import ChainConfig, ChainError, ChainState, NodeSpec
 
 __all__ = ["ChainConfig", "ChainError", "ChainState", "Economy", "NodeSpec", "create_app", "run"]
+
+__getattr__ = lazy_exports(__name__, {
+    "Economy": ".economy",
+    "create_app": ".server",
+    "run": ".server",
+    "ChainConfig": ".state",
+    "ChainError": ".state",
+    "ChainState": ".state",
+    "NodeSpec": ".state",
+})

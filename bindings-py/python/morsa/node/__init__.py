@@ -13,12 +13,17 @@ other nodes' recovery symbols.
 
 from __future__ import annotations
 
-from .app import create_app, with_request_log
-from .chain_client import ChainClient, ChainError
-from .config import ConfigError, NodeConfig
-from .runner import run
-from .service import NodeService
-from .store import NodeStore
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from .app import create_app, with_request_log
+    from .chain_client import ChainClient, ChainError
+    from .config import ConfigError, NodeConfig
+    from .runner import run
+    from .service import NodeService
+    from .store import NodeStore
 
 __all__ = [
     "ChainClient",
@@ -31,3 +36,15 @@ __all__ = [
     "run",
     "with_request_log",
 ]
+
+__getattr__ = lazy_exports(__name__, {
+    "create_app": ".app",
+    "with_request_log": ".app",
+    "ChainClient": ".chain_client",
+    "ChainError": ".chain_client",
+    "ConfigError": ".config",
+    "NodeConfig": ".config",
+    "run": ".runner",
+    "NodeService": ".service",
+    "NodeStore": ".store",
+})
