@@ -30,11 +30,35 @@ use crate::hash::{leaf_hashes, merkle_root, update_many, StripeHasher};
 use crate::merkle::{DIGEST_LEN, LEAF_PREFIX};
 use crate::metadata::{BlobMetadata, BlobMetadataWithId, SliverPairMetadata, VerifiedBlobMetadataWithId};
 
+/// `Sync` with the `parallel` feature (sources are read from several threads), no bound
+/// without it.
+#[cfg(feature = "parallel")]
+pub trait MaybeSync: Sync {}
+#[cfg(feature = "parallel")]
+impl<T: Sync + ?Sized> MaybeSync for T {}
+/// `Sync` with the `parallel` feature (sources are read from several threads), no bound
+/// without it.
+#[cfg(not(feature = "parallel"))]
+pub trait MaybeSync {}
+#[cfg(not(feature = "parallel"))]
+impl<T: ?Sized> MaybeSync for T {}
+
+/// `Send` with the `parallel` feature, no bound without it.
+#[cfg(feature = "parallel")]
+pub trait MaybeSend: Send {}
+#[cfg(feature = "parallel")]
+impl<T: Send + ?Sized> MaybeSend for T {}
+/// `Send` with the `parallel` feature, no bound without it.
+#[cfg(not(feature = "parallel"))]
+pub trait MaybeSend {}
+#[cfg(not(feature = "parallel"))]
+impl<T: ?Sized> MaybeSend for T {}
+
 /// A seekable source of blob bytes, read with positioned reads (from several threads at once
-/// with the `parallel` feature, hence `Sync`).
-pub trait BlobSource: Sync {
+/// with the `parallel` feature, which then requires `Sync` sources and `Send` errors).
+pub trait BlobSource: MaybeSync {
     /// The error of a read.
-    type Error: Send;
+    type Error: MaybeSend;
 
     /// The length of the blob in bytes.
     fn len(&self) -> u64;
@@ -197,9 +221,9 @@ impl LeafChunk<'_> {
 // Work over tasks, in parallel with the `parallel` feature (one Reed-Solomon encoder per thread).
 
 /// Calls `f(encoder, i, &mut tasks[i])` for every task, stopping at the first error.
-fn for_each_task<T: Send, E: Send>(
+fn for_each_task<T: MaybeSend, E: MaybeSend>(
     tasks: &mut [T],
-    f: impl Fn(&mut RsEncoder, usize, &mut T) -> Result<(), E> + Sync + Send,
+    f: impl Fn(&mut RsEncoder, usize, &mut T) -> Result<(), E> + MaybeSync + MaybeSend,
 ) -> Result<(), E> {
     #[cfg(feature = "parallel")]
     {
@@ -221,7 +245,7 @@ type RootBuffers = (Vec<[u8; DIGEST_LEN]>, Vec<[u8; DIGEST_LEN]>);
 
 /// `(0..count).map(|i| f(buffers, i))` collected, in parallel with the `parallel` feature
 /// (buffers per task).
-fn map_collect<T: Send>(count: usize, f: impl Fn(&mut RootBuffers, usize) -> T + Sync + Send) -> Vec<T> {
+fn map_collect<T: MaybeSend>(count: usize, f: impl Fn(&mut RootBuffers, usize) -> T + MaybeSync + MaybeSend) -> Vec<T> {
     #[cfg(feature = "parallel")]
     {
         use rayon::prelude::*;
