@@ -514,13 +514,18 @@ fn compute_metadata(
     }
 }
 
-/// A file read with positioned reads (`pread`), for the streaming blob ID.
+/// A file read with positioned reads (`pread`), for the streaming blob ID and encoding.
 struct FileSource {
     file: std::fs::File,
     len: u64,
-    /// Serializes seek-and-read where there are no positioned reads.
-    #[cfg(not(unix))]
-    cursor: std::sync::Mutex<()>,
+}
+
+impl FileSource {
+    fn open(path: &std::path::Path) -> std::io::Result<Self> {
+        let file = std::fs::File::open(path)?;
+        let len = file.metadata()?.len();
+        Ok(Self { file, len })
+    }
 }
 
 impl encoding::BlobSource for FileSource {
@@ -531,18 +536,7 @@ impl encoding::BlobSource for FileSource {
     }
 
     fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), Self::Error> {
-        #[cfg(unix)]
-        {
-            std::os::unix::fs::FileExt::read_exact_at(&self.file, buf, offset)
-        }
-        #[cfg(not(unix))]
-        {
-            use std::io::{Read, Seek, SeekFrom};
-            let _guard = self.cursor.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            let mut file = &self.file;
-            file.seek(SeekFrom::Start(offset))?;
-            file.read_exact(buf)
-        }
+        crate::posio::read_exact_at(&self.file, buf, offset)
     }
 
     /// Maps the span in windows of at most 8 MiB and copies the pieces: one system call per
@@ -605,14 +599,7 @@ fn compute_metadata_file(
     budget: usize,
 ) -> PyResult<PyBlobMetadata> {
     let config = config(n_shards)?;
-    let file = std::fs::File::open(&path)?;
-    let len = file.metadata()?.len();
-    let source = FileSource {
-        file,
-        len,
-        #[cfg(not(unix))]
-        cursor: std::sync::Mutex::new(()),
-    };
+    let source = FileSource::open(&path)?;
     let progress = Progress::new(progress.as_ref());
     let result = py.detach(|| {
         config.compute_metadata_streaming(&source, budget, Some(&mut |done, total| progress.report(done, total)))
@@ -622,6 +609,110 @@ fn compute_metadata_file(
         Ok(m) => Ok(PyBlobMetadata(m)),
         Err(encoding::StreamError::Encode(e)) => Err(encode_err(e)),
         Err(encoding::StreamError::Source(e)) => Err(e.into()),
+    }
+}
+
+/// The `2n` sliver files of one encoding in a directory: `primary-{i}.bcs` and
+/// `secondary-{i}.bcs`, each a BCS `SliverData` (SPEC §6) created at its full length, its
+/// symbols written in place by the streaming encoder.
+struct SliverDir {
+    /// Per axis (primary, secondary): the files by sliver index.
+    files: [Vec<std::fs::File>; 2],
+    /// Per axis: the byte offset of the symbols (the BCS length prefix).
+    data_offset: [u64; 2],
+    symbol_size: u64,
+}
+
+/// The file name of sliver `index` of `axis` in an encoding directory.
+fn sliver_file_name(axis: Axis, index: u16) -> String {
+    match axis {
+        Axis::Primary => format!("primary-{index}.bcs"),
+        Axis::Secondary => format!("secondary-{index}.bcs"),
+    }
+}
+
+impl SliverDir {
+    /// Creates the files (which must not exist) with their BCS frames.
+    fn create(directory: &std::path::Path, config: &EncodingConfig, symbol_size: NonZeroU16) -> std::io::Result<Self> {
+        let mut files: [Vec<std::fs::File>; 2] = [Vec::new(), Vec::new()];
+        let mut data_offset = [0u64; 2];
+        for (slot, axis) in [Axis::Primary, Axis::Secondary].into_iter().enumerate() {
+            let data_len = config.sliver_len(axis, symbol_size);
+            for index in 0..config.n_shards() {
+                let path = directory.join(sliver_file_name(axis, index));
+                let file = std::fs::File::options().read(true).write(true).create_new(true).open(&path)?;
+                let frame = morsa_core::wire::SliverFrame::new(data_len as u32, symbol_size, index);
+                let offset = frame.prefix().len() as u64;
+                file.set_len(offset + data_len as u64 + 4)?;
+                crate::posio::write_all_at(&file, frame.prefix(), 0)?;
+                crate::posio::write_all_at(&file, frame.suffix(), offset + data_len as u64)?;
+                data_offset[slot] = offset;
+                files[slot].push(file);
+            }
+        }
+        Ok(Self { files, data_offset, symbol_size: u64::from(symbol_size.get()) })
+    }
+
+    fn slot(axis: Axis) -> usize {
+        match axis {
+            Axis::Primary => 0,
+            Axis::Secondary => 1,
+        }
+    }
+}
+
+impl encoding::SliverStore for SliverDir {
+    type Error = std::io::Error;
+
+    fn write_symbols(&self, axis: Axis, index: u16, first: usize, parts: &[&[u8]]) -> Result<(), Self::Error> {
+        let slot = Self::slot(axis);
+        let file = &self.files[slot][usize::from(index)];
+        let offset = self.data_offset[slot] + first as u64 * self.symbol_size;
+        if let [part] = parts {
+            return crate::posio::write_all_at(file, part, offset);
+        }
+        crate::posio::write_all_at(file, &parts.concat(), offset)
+    }
+
+    fn read_symbols(&self, axis: Axis, index: u16, first: usize, buf: &mut [u8]) -> Result<(), Self::Error> {
+        let slot = Self::slot(axis);
+        let offset = self.data_offset[slot] + first as u64 * self.symbol_size;
+        crate::posio::read_exact_at(&self.files[slot][usize::from(index)], buf, offset)
+    }
+}
+
+/// Encodes the file at `path` into its `2n` sliver files in `directory` (`primary-{i}.bcs`,
+/// `secondary-{i}.bcs`; none may exist yet) and returns the metadata, in memory independent of
+/// the file size (`budget` bytes of row or column batches plus `n² · 32` bytes of hashes).
+/// On error, files already created stay: write into a fresh staging directory.
+#[pyfunction]
+#[pyo3(signature = (path, directory, n_shards = ShardCount::MAINNET, progress = None, budget = encoding::DEFAULT_STREAM_BUDGET), text_signature = "(path, directory, n_shards=1000, progress=None, budget=134217728)")]
+fn encode_file_to_dir(
+    py: Python<'_>,
+    path: std::path::PathBuf,
+    directory: std::path::PathBuf,
+    n_shards: ShardCount,
+    progress: Option<Py<PyAny>>,
+    budget: usize,
+) -> PyResult<PyBlobMetadata> {
+    let config = config(n_shards)?;
+    let source = FileSource::open(&path)?;
+    let symbol_size = config.symbol_size(source.len).map_err(encode_err)?;
+    let progress = Progress::new(progress.as_ref());
+    let result = py.detach(|| {
+        let store = SliverDir::create(&directory, &config, symbol_size)?;
+        Ok::<_, std::io::Error>(config.encode_streaming(
+            &source,
+            &store,
+            budget,
+            Some(&mut |done, total| progress.report(done, total)),
+        ))
+    })?;
+    progress.finish()?;
+    match result {
+        Ok(m) => Ok(PyBlobMetadata(m)),
+        Err(encoding::EncodeStreamError::Encode(e)) => Err(encode_err(e)),
+        Err(encoding::EncodeStreamError::Source(e) | encoding::EncodeStreamError::Store(e)) => Err(e.into()),
     }
 }
 
@@ -820,6 +911,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(compute_metadata_file, m)?)?;
     m.add_function(wrap_pyfunction!(blob_id, m)?)?;
     m.add_function(wrap_pyfunction!(encode, m)?)?;
+    m.add_function(wrap_pyfunction!(encode_file_to_dir, m)?)?;
     m.add_function(wrap_pyfunction!(decode, m)?)?;
     m.add_function(wrap_pyfunction!(recover_sliver, m)?)?;
     m.add_function(wrap_pyfunction!(parse_blob_id_bytes, m)?)?;

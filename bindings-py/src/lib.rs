@@ -8,6 +8,7 @@
 mod certificates;
 mod codec;
 mod common;
+mod posio;
 mod quilt;
 mod rewards;
 

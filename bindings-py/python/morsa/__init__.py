@@ -145,6 +145,7 @@ __all__ = [
     "derive_blob_id",
     "encode",
     "encode_recovery_symbols",
+    "encode_to_directory",
     "is_blob_id",
     "open_data",
     "pair_index_for_shard",
@@ -252,6 +253,25 @@ def encode(
     """
     with open_data(data_or_path) as data:
         return _native.encode(data, n_shards, progress)
+
+
+def encode_to_directory(
+    path: str | os.PathLike[str],
+    directory: str | os.PathLike[str],
+    n_shards: int = MAINNET_N_SHARDS,
+    *,
+    progress: ProgressCallback | None = None,
+) -> BlobMetadata:
+    """Encode the file at ``path`` into its ``2 * n_shards`` sliver files in ``directory``
+    (``primary-{i}.bcs`` and ``secondary-{i}.bcs``, each a BCS ``SliverData``, SPEC §6) and
+    return its metadata: the slivers and metadata of :func:`encode`, streamed in memory
+    independent of the file size (about 160 MiB for 1000 shards). The files must not exist yet;
+    on an error the ones created are left behind, so write into a fresh staging directory.
+
+    Raises :class:`EncodingError` / :class:`BlobTooLargeError` as :func:`compute_metadata`, and
+    :class:`OSError` for I/O failures (``FileExistsError`` when a sliver file exists).
+    """
+    return _native.encode_file_to_dir(os.fspath(path), os.fspath(directory), n_shards, progress)
 
 
 def decode(

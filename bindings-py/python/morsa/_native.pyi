@@ -202,6 +202,15 @@ class EncodedBlob:
 def compute_metadata(data: _Buffer, n_shards: int = 1000, progress: _Progress | None = None) -> BlobMetadata: ...
 def blob_id(data: _Buffer, n_shards: int = 1000, progress: _Progress | None = None) -> str: ...
 def encode(data: _Buffer, n_shards: int = 1000, progress: _Progress | None = None) -> EncodedBlob: ...
+def encode_file_to_dir(
+    path: str,
+    directory: str,
+    n_shards: int = 1000,
+    progress: _Progress | None = None,
+    budget: int = 134217728,
+) -> BlobMetadata:
+    """Stream-encode the file at ``path`` into ``primary-{i}.bcs`` / ``secondary-{i}.bcs`` in
+    ``directory`` (none may exist); returns the metadata. Memory is independent of the file size."""
 def decode(
     metadata: BlobMetadata,
     slivers: Iterable[Sliver],

@@ -167,26 +167,18 @@ def cmd_encode(args: argparse.Namespace, out: IO[str]) -> int:
     if target.is_dir() and any(target.iterdir()) and not args.force:
         raise CliError(f"{target}: directory is not empty (use --force to write into it)")
 
-    with _progress(args.progress, f"encode {os.path.basename(args.file)}", size) as progress:
-        encoded = morsa.encode(args.file, args.n_shards, progress=progress)
-
-    # Write everything into a fresh sibling directory, then move it into place: a failure
-    # leaves no half-written output behind.
+    # Stream the slivers into a fresh sibling directory, then move them into place: memory does
+    # not depend on the file size, and a failure leaves no half-written output behind.
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
     try:
-        files = [(METADATA_FILE, encoded.metadata.to_bytes())]
-        n = encoded.n_shards
-        bar = _bar(args.progress, "write slivers", 2 * n)
-        for axis in ("primary", "secondary"):
-            for index in range(n):
-                files.append((f"{axis}-{index}.bcs", encoded.sliver(axis, index).to_bytes()))
-        for name, data in files:
-            (staging / name).write_bytes(data)
-            bar(1)
-        bar(None)
+        with _progress(args.progress, f"encode {os.path.basename(args.file)}", size) as progress:
+            metadata = morsa.encode_to_directory(args.file, staging, args.n_shards, progress=progress)
+        (staging / METADATA_FILE).write_bytes(metadata.to_bytes())
+        n = metadata.n_shards
+        names = [METADATA_FILE] + [f"{axis}-{index}.bcs" for axis in ("primary", "secondary") for index in range(n)]
         if target.is_dir():
-            for name, _ in files:
+            for name in names:
                 os.replace(staging / name, target / name)
             staging.rmdir()
         else:
@@ -195,9 +187,9 @@ def cmd_encode(args: argparse.Namespace, out: IO[str]) -> int:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     out.write(
-        f"{encoded.blob_id}  {args.file}\n"
-        f"wrote {METADATA_FILE} and {2 * encoded.n_shards} slivers "
-        f"({encoded.n_shards} shards, symbol size {encoded.symbol_size} B) to {target}\n"
+        f"{metadata.blob_id}  {args.file}\n"
+        f"wrote {METADATA_FILE} and {2 * n} slivers "
+        f"({n} shards, symbol size {metadata.symbol_size} B) to {target}\n"
     )
     return 0
 

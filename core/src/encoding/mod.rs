@@ -9,6 +9,8 @@ mod sliver;
 #[cfg(feature = "alloc")]
 mod blob;
 #[cfg(feature = "alloc")]
+mod encode_stream;
+#[cfg(feature = "alloc")]
 mod inconsistency;
 mod recovery;
 #[cfg(feature = "alloc")]
@@ -22,6 +24,8 @@ pub use sliver::*;
 
 #[cfg(feature = "alloc")]
 pub use blob::*;
+#[cfg(feature = "alloc")]
+pub use encode_stream::*;
 #[cfg(feature = "alloc")]
 pub use inconsistency::*;
 #[cfg(feature = "alloc")]

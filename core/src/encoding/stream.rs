@@ -129,7 +129,7 @@ impl<E: core::fmt::Debug + core::fmt::Display> core::error::Error for StreamErro
 pub const DEFAULT_STREAM_BUDGET: usize = 128 << 20;
 
 /// Reads `buf.len()` bytes at `offset`, zero-padded past the end of the source.
-fn read_padded<S: BlobSource + ?Sized>(source: &S, offset: u64, buf: &mut [u8]) -> Result<(), S::Error> {
+pub(super) fn read_padded<S: BlobSource + ?Sized>(source: &S, offset: u64, buf: &mut [u8]) -> Result<(), S::Error> {
     let len = source.len();
     let available = len.saturating_sub(offset).min(buf.len() as u64) as usize;
     if available > 0 {
@@ -221,7 +221,7 @@ impl LeafChunk<'_> {
 // Work over tasks, in parallel with the `parallel` feature (one Reed-Solomon encoder per thread).
 
 /// Calls `f(encoder, i, &mut tasks[i])` for every task, stopping at the first error.
-fn for_each_task<T: MaybeSend, E: MaybeSend>(
+pub(super) fn for_each_task<T: MaybeSend, E: MaybeSend>(
     tasks: &mut [T],
     f: impl Fn(&mut RsEncoder, usize, &mut T) -> Result<(), E> + MaybeSync + MaybeSend,
 ) -> Result<(), E> {
@@ -360,30 +360,43 @@ impl EncodingConfig {
         let source_leaves = source_leaves.into_digests();
         let repair_leaves = repair_leaves.into_digests();
 
-        // The roots (SPEC §5.2); pair i = (row i, column n - 1 - i) (SPEC §3.4).
-        let (source_leaves, repair_leaves) = (&source_leaves, &repair_leaves);
-        let row_roots = map_collect(n, |(leaves, scratch), r| {
-            if r < p {
-                merkle_root(&source_leaves[r * n..(r + 1) * n], scratch)
-            } else {
-                leaves.clear();
-                leaves.extend((0..n).map(|c| repair_leaves[c * q + r - p]));
-                merkle_root(leaves, scratch)
-            }
-        });
-        let column_roots = map_collect(n, |(leaves, scratch), c| {
-            leaves.clear();
-            leaves.extend((0..p).map(|r| source_leaves[r * n + c]));
-            leaves.extend_from_slice(&repair_leaves[c * q..(c + 1) * q]);
-            merkle_root(leaves, scratch)
-        });
-        let hashes = (0..n)
-            .map(|i| SliverPairMetadata { primary_hash: row_roots[i], secondary_hash: column_roots[n - 1 - i] })
-            .collect();
-        let metadata = BlobMetadata { encoding_type: EncodingType::RS2, unencoded_length: blob_len, hashes };
-        let blob_id = metadata.compute_blob_id();
-        Ok(VerifiedBlobMetadataWithId::new_trusted(BlobMetadataWithId { blob_id, metadata }, *self))
+        Ok(metadata_from_leaves(self, blob_len, &source_leaves, &repair_leaves))
     }
+}
+
+/// The metadata from the `n²` leaf hashes: `source_leaves[r * n + c]` for rows `r < p`,
+/// `repair_leaves[c * (n - p) + j]` for row `p + j` (SPEC §5.2: row `i` is primary sliver `i`,
+/// column `c` secondary sliver `c`; pair `i` = (row `i`, column `n - 1 - i`), SPEC §3.4).
+pub(super) fn metadata_from_leaves(
+    config: &EncodingConfig,
+    blob_len: u64,
+    source_leaves: &[[u8; DIGEST_LEN]],
+    repair_leaves: &[[u8; DIGEST_LEN]],
+) -> VerifiedBlobMetadataWithId {
+    let n = usize::from(config.n_shards());
+    let p = usize::from(config.n_primary_source_symbols());
+    let q = n - p;
+    let row_roots = map_collect(n, |(leaves, scratch), r| {
+        if r < p {
+            merkle_root(&source_leaves[r * n..(r + 1) * n], scratch)
+        } else {
+            leaves.clear();
+            leaves.extend((0..n).map(|c| repair_leaves[c * q + r - p]));
+            merkle_root(leaves, scratch)
+        }
+    });
+    let column_roots = map_collect(n, |(leaves, scratch), c| {
+        leaves.clear();
+        leaves.extend((0..p).map(|r| source_leaves[r * n + c]));
+        leaves.extend_from_slice(&repair_leaves[c * q..(c + 1) * q]);
+        merkle_root(leaves, scratch)
+    });
+    let hashes = (0..n)
+        .map(|i| SliverPairMetadata { primary_hash: row_roots[i], secondary_hash: column_roots[n - 1 - i] })
+        .collect();
+    let metadata = BlobMetadata { encoding_type: EncodingType::RS2, unencoded_length: blob_len, hashes };
+    let blob_id = metadata.compute_blob_id();
+    VerifiedBlobMetadataWithId::new_trusted(BlobMetadataWithId { blob_id, metadata }, *config)
 }
 
 #[cfg(test)]

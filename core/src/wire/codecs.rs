@@ -277,6 +277,39 @@ impl BcsEncode for crate::metadata::VerifiedBlobMetadataWithId {
 
 // ----- SliverData: ULEB(len) ‖ data ‖ symbol_size u16 ‖ index u16 (SPEC §6) -----
 
+/// The bytes of a BCS `SliverData` around its symbol bytes (SPEC §6): the ULEB128 length
+/// prefix and the `symbol_size ‖ index` suffix. With them a sliver can be written in place,
+/// symbols first (as a [`crate::encoding::SliverStore`] over files does).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SliverFrame {
+    prefix: [u8; 5],
+    prefix_len: usize,
+    suffix: [u8; 4],
+}
+
+impl SliverFrame {
+    /// The frame of the sliver `index` of `data_len` symbol bytes of `symbol_size` bytes each.
+    pub fn new(data_len: u32, symbol_size: NonZeroU16, index: u16) -> Self {
+        let mut bytes = [0u8; 5];
+        write_uleb128(&mut super::SliceWriter::new(&mut bytes), data_len);
+        let prefix_len = uleb128_len(data_len);
+        let mut suffix = [0u8; 4];
+        suffix[..2].copy_from_slice(&symbol_size.get().to_le_bytes());
+        suffix[2..].copy_from_slice(&index.to_le_bytes());
+        Self { prefix: bytes, prefix_len, suffix }
+    }
+
+    /// The length prefix (1 to 5 bytes): the symbols start at this offset.
+    pub fn prefix(&self) -> &[u8] {
+        &self.prefix[..self.prefix_len]
+    }
+
+    /// The 4 bytes after the symbols.
+    pub fn suffix(&self) -> &[u8; 4] {
+        &self.suffix
+    }
+}
+
 impl<D: AsRef<[u8]>> BcsEncode for Sliver<D> {
     fn bcs_len(&self) -> usize {
         let len = self.bytes().len();
@@ -284,9 +317,10 @@ impl<D: AsRef<[u8]>> BcsEncode for Sliver<D> {
     }
 
     fn write_bcs<W: BcsWrite + ?Sized>(&self, w: &mut W) {
-        write_byte_vec(w, self.bytes());
-        w.put(&self.symbol_size.get().to_le_bytes());
-        w.put(&self.index.to_le_bytes());
+        let frame = SliverFrame::new(len_u32(self.bytes().len()), self.symbol_size, self.index);
+        w.put(frame.prefix());
+        w.put(self.bytes());
+        w.put(frame.suffix());
     }
 }
 

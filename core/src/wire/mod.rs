@@ -12,6 +12,7 @@
 
 mod codecs;
 
+pub use codecs::SliverFrame;
 #[cfg(feature = "alloc")]
 pub use codecs::{
     decoding_symbols_map_from_bcs, decoding_symbols_map_to_bcs, general_recovery_symbols_from_bcs,
