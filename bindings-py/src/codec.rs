@@ -761,23 +761,39 @@ fn decode<'py>(
     let check = parse_check(consistency_check)?;
     let mut primary = BlobDecoder::new(&metadata.0, Axis::Primary);
     let mut secondary = BlobDecoder::new(&metadata.0, Axis::Secondary);
-    for item in slivers.try_iter()? {
-        let item = item?;
-        let sliver =
-            item.cast::<PySliver>().map_err(|_| PyTypeError::new_err("slivers must be morsa.Sliver objects"))?;
-        let core_sliver = &sliver.get().0;
-        let decoder = match core_sliver.axis {
-            Axis::Primary => &mut primary,
-            Axis::Secondary => &mut secondary,
-        };
-        // Invalid slivers are skipped: only the count of valid ones matters.
-        if let Err(e) = py.detach(|| decoder.add_sliver(core_sliver)) {
-            if let Some(callback) = &on_invalid {
-                callback.call1((sliver, e.to_string()))?;
-            }
+    let mut items = slivers.try_iter()?;
+    // Slivers are verified in batches (in parallel, without the GIL), sized to what the
+    // primary decoder still needs so that valid input is not verified needlessly.
+    while !primary.is_ready() {
+        let want = usize::from(primary.needed() - primary.count()).clamp(1, 1024);
+        let mut batch = Vec::with_capacity(want);
+        for item in items.by_ref().take(want) {
+            let item = item?;
+            let sliver =
+                item.cast_into::<PySliver>().map_err(|_| PyTypeError::new_err("slivers must be morsa.Sliver objects"))?;
+            batch.push(sliver);
         }
-        if primary.is_ready() {
+        if batch.is_empty() {
             break;
+        }
+        let cores: Vec<&encoding::Sliver<Vec<u8>>> = batch.iter().map(|s| &s.get().0).collect();
+        let (on_primary, on_secondary): (Vec<_>, Vec<_>) = (0..cores.len()).partition(|&i| cores[i].axis == Axis::Primary);
+        let mut results: Vec<Option<Result<bool, encoding::SliverError>>> = vec![None; cores.len()];
+        py.detach(|| {
+            for (indices, decoder) in [(&on_primary, &mut primary), (&on_secondary, &mut secondary)] {
+                let chosen: Vec<_> = indices.iter().map(|&i| cores[i]).collect();
+                for (&i, result) in indices.iter().zip(decoder.add_slivers(&chosen)) {
+                    results[i] = Some(result);
+                }
+            }
+        });
+        // Invalid slivers are skipped: only the count of valid ones matters.
+        if let Some(callback) = &on_invalid {
+            for (sliver, result) in batch.iter().zip(results) {
+                if let Some(Err(e)) = result {
+                    callback.call1((sliver, e.to_string()))?;
+                }
+            }
         }
     }
     let chosen = if primary.is_ready() || (!secondary.is_ready() && primary.count() >= secondary.count()) {

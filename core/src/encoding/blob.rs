@@ -8,9 +8,13 @@ use core::num::NonZeroU16;
 
 use super::rs::{RsDecoder, RsEncoder};
 use super::sliver::sliver_root;
+use super::stream::for_each_task_with;
 use super::{Axis, EncodeError, EncodingConfig, EncodingType, Sliver, SliverError};
 use crate::merkle::{leaf_hash, MerkleRootBuilder, Node, DIGEST_LEN};
 use crate::metadata::{BlobId, BlobMetadata, BlobMetadataWithId, SliverPairMetadata, VerifiedBlobMetadataWithId};
+
+/// The column batch of a primary-axis decode, in bytes.
+const DECODE_BATCH_BYTES: usize = 64 << 20;
 
 /// Progress of a long computation: `done` of `total` steps (one step per matrix row or
 /// column; `total = p + n` for encoding).
@@ -391,6 +395,55 @@ impl<'m, M: Borrow<VerifiedBlobMetadataWithId>> BlobDecoder<'m, M> {
         Ok(true)
     }
 
+    /// [`BlobDecoder::add_sliver`] for a batch: the slivers that could be needed are verified
+    /// together (in parallel with the `parallel` feature), then kept in order until enough are
+    /// held. Returns one result per sliver, as `add_sliver` would have: `Ok(true)` kept,
+    /// `Ok(false)` not needed (duplicate index, or enough slivers before it), `Err` invalid.
+    pub fn add_slivers<D: AsRef<[u8]> + Sync>(&mut self, slivers: &[&Sliver<D>]) -> Vec<Result<bool, SliverError>> {
+        // Candidates: right axis, first of their index in the batch, not held yet.
+        let mut seen = vec![false; self.slivers.len()];
+        let mut results: Vec<Option<Result<bool, SliverError>>> = slivers
+            .iter()
+            .map(|sliver| {
+                if sliver.axis != self.axis {
+                    return Some(Err(SliverError::WrongAxis { expected: self.axis, got: sliver.axis }));
+                }
+                let index = usize::from(sliver.index);
+                match self.slivers.get(index) {
+                    Some(None) if !seen[index] => {
+                        seen[index] = true;
+                        None
+                    }
+                    Some(_) => Some(Ok(false)),
+                    None => None, // out of range: verification reports it
+                }
+            })
+            .collect();
+        let metadata = self.metadata.borrow();
+        let mut verified: Vec<(usize, Option<Result<(), SliverError>>)> =
+            results.iter().enumerate().filter(|(_, r)| r.is_none()).map(|(i, _)| (i, None)).collect();
+        if !self.is_ready() {
+            let _ = for_each_task_with(&mut verified, |encoder: &mut RsEncoder, _, (i, result)| {
+                *result = Some(slivers[*i].verify_with(metadata, encoder));
+                Ok::<(), ()>(())
+            });
+        }
+        for (i, result) in verified {
+            results[i] = Some(match result {
+                _ if self.is_ready() => Ok(false),
+                Some(Ok(())) => {
+                    let sliver = slivers[i];
+                    self.slivers[usize::from(sliver.index)] = Some(sliver.bytes().to_vec());
+                    self.count += 1;
+                    Ok(true)
+                }
+                Some(Err(e)) => Err(e),
+                None => Ok(false),
+            });
+        }
+        results.into_iter().map(|r| r.unwrap_or(Ok(false))).collect()
+    }
+
     /// Decodes the blob and checks it with `check` (SPEC §7).
     ///
     /// # Errors
@@ -413,24 +466,50 @@ impl<'m, M: Borrow<VerifiedBlobMetadataWithId>> BlobDecoder<'m, M> {
             self.slivers.iter().enumerate().filter_map(|(i, d)| d.as_deref().map(|d| (i, d))).take(k).collect();
 
         let mut matrix = vec![0u8; p * s * size];
-        let mut decoder = RsDecoder::default();
+        let rs_err = |_| DecodeError::ReedSolomon;
         match self.axis {
+            Axis::Primary if inputs.iter().all(|(i, _)| *i < p) => {
+                // The p systematic slivers are the source rows themselves.
+                let mut rows: Vec<_> = matrix.chunks_mut(s * size).zip(&inputs).collect();
+                for_each_task_with(&mut rows, |_: &mut (), _, (row, (_, sliver))| {
+                    row.copy_from_slice(sliver);
+                    Ok::<(), DecodeError>(())
+                })?;
+            }
             Axis::Primary => {
-                // Column c of the p source rows, from symbol c of each primary sliver.
-                let mut column = vec![0u8; p * size];
-                for c in 0..s {
-                    let symbols = inputs.iter().map(|(i, d)| (*i, &d[c * size..(c + 1) * size]));
-                    decoder.decode(p, n, size, symbols, &mut column).map_err(|_| DecodeError::ReedSolomon)?;
-                    for (r, symbol) in column.chunks_exact(size).enumerate() {
-                        matrix[(r * s + c) * size..][..size].copy_from_slice(symbol);
-                    }
+                // Column c of the p source rows from symbol c of each primary sliver: batches of
+                // columns are decoded in parallel (column-major), then copied into the rows.
+                let batch = (DECODE_BATCH_BYTES / (p * size)).clamp(1, s);
+                let mut columns = vec![0u8; batch * p * size];
+                let mut c0 = 0;
+                while c0 < s {
+                    let k_columns = batch.min(s - c0);
+                    let columns = &mut columns[..k_columns * p * size];
+                    let mut tasks: Vec<&mut [u8]> = columns.chunks_mut(p * size).collect();
+                    for_each_task_with(&mut tasks, |decoder: &mut RsDecoder, i, column| {
+                        let c = c0 + i;
+                        let symbols = inputs.iter().map(|(j, d)| (*j, &d[c * size..(c + 1) * size]));
+                        decoder.decode(p, n, size, symbols, column)
+                    })
+                    .map_err(rs_err)?;
+                    let columns = &*columns;
+                    let mut rows: Vec<&mut [u8]> = matrix.chunks_mut(s * size).collect();
+                    for_each_task_with(&mut rows, |_: &mut (), r, row| {
+                        for i in 0..k_columns {
+                            row[(c0 + i) * size..][..size].copy_from_slice(&columns[(i * p + r) * size..][..size]);
+                        }
+                        Ok::<(), DecodeError>(())
+                    })?;
+                    c0 += k_columns;
                 }
             }
             Axis::Secondary => {
-                for (r, row) in matrix.chunks_exact_mut(s * size).enumerate() {
+                let mut rows: Vec<&mut [u8]> = matrix.chunks_mut(s * size).collect();
+                for_each_task_with(&mut rows, |decoder: &mut RsDecoder, r, row| {
                     let symbols = inputs.iter().map(|(j, d)| (*j, &d[r * size..(r + 1) * size]));
-                    decoder.decode(s, n, size, symbols, row).map_err(|_| DecodeError::ReedSolomon)?;
-                }
+                    decoder.decode(s, n, size, symbols, row)
+                })
+                .map_err(rs_err)?;
             }
         }
         let len = usize::try_from(metadata.unencoded_length()).map_err(|_| DecodeError::ReedSolomon)?;
@@ -446,20 +525,21 @@ impl<'m, M: Borrow<VerifiedBlobMetadataWithId>> BlobDecoder<'m, M> {
                 }
             }
             ConsistencyCheck::Default => {
-                let mut encoder = RsEncoder::default();
-                let mut row = vec![0u8; s * size];
-                for i in 0..p {
-                    if self.axis == Axis::Primary && self.slivers[i].is_some() {
-                        continue;
-                    }
-                    copy_padded(&mut row, &blob, i * s * size);
-                    let root = sliver_root(&mut encoder, config, Axis::Primary, symbol_size, &row)
+                // Every systematic primary sliver that was not an input, re-encoded and hashed.
+                let mut rows: Vec<usize> = (0..p)
+                    .filter(|&i| self.axis == Axis::Secondary || self.slivers[i].is_none())
+                    .collect();
+                let blob = &blob;
+                for_each_task_with(&mut rows, |(encoder, row): &mut (RsEncoder, Vec<u8>), _, i| {
+                    row.resize(s * size, 0);
+                    copy_padded(row, blob, *i * s * size);
+                    let root = sliver_root(encoder, config, Axis::Primary, symbol_size, row)
                         .map_err(|_| DecodeError::ReedSolomon)?;
-                    let expected = metadata.pair(i as u16).map(|pair| pair.primary_hash);
-                    if expected != Some(root) {
-                        return Err(DecodeError::InconsistentEncoding);
+                    match metadata.pair(*i as u16) {
+                        Some(pair) if pair.primary_hash == root => Ok(()),
+                        _ => Err(DecodeError::InconsistentEncoding),
                     }
-                }
+                })?;
             }
         }
         Ok(blob)

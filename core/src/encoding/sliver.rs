@@ -7,7 +7,7 @@ use super::{Axis, EncodingConfig};
 #[cfg(feature = "alloc")]
 use super::rs::RsEncoder;
 #[cfg(feature = "alloc")]
-use crate::merkle::{MerkleRootBuilder, Node};
+use crate::merkle::Node;
 #[cfg(feature = "alloc")]
 use crate::metadata::VerifiedBlobMetadataWithId;
 #[cfg(feature = "alloc")]
@@ -178,6 +178,15 @@ impl<D: AsRef<[u8]>> Sliver<D> {
     ///
     /// The first [`SliverError`] found.
     pub fn verify(&self, metadata: &VerifiedBlobMetadataWithId) -> Result<(), SliverError> {
+        self.verify_with(metadata, &mut RsEncoder::default())
+    }
+
+    /// [`Sliver::verify`] with a reusable encoder.
+    pub(crate) fn verify_with(
+        &self,
+        metadata: &VerifiedBlobMetadataWithId,
+        encoder: &mut RsEncoder,
+    ) -> Result<(), SliverError> {
         let config = metadata.config();
         let expected = metadata.symbol_size();
         if self.symbol_size != expected {
@@ -186,7 +195,8 @@ impl<D: AsRef<[u8]>> Sliver<D> {
                 got_bytes: self.symbol_size.get(),
             });
         }
-        let root = self.merkle_root(config)?;
+        self.check_shape(config)?;
+        let root = sliver_root(encoder, config, self.axis, self.symbol_size, self.bytes())?;
         let pair_index = self.pair_index(config).unwrap_or_default();
         match metadata.pair(pair_index) {
             Some(pair) if *pair.hash(self.axis) == root => Ok(()),
@@ -227,9 +237,7 @@ pub(crate) fn sliver_root(
     data: &[u8],
 ) -> Result<Node, SliverError> {
     let recovery = encode_sliver(encoder, config, axis, symbol_size, data)?;
-    let mut builder = MerkleRootBuilder::new();
-    for symbol in data.chunks_exact(usize::from(symbol_size.get())).chain(recovery.iter()) {
-        builder.push_leaf_data(symbol);
-    }
-    Ok(builder.root())
+    let mut leaves = alloc::vec![[0u8; crate::merkle::DIGEST_LEN]; usize::from(config.n_shards())];
+    crate::hash::leaf_hashes(data.chunks_exact(usize::from(symbol_size.get())).chain(recovery.iter()), &mut leaves);
+    Ok(crate::hash::merkle_root(&leaves, &mut alloc::vec::Vec::new()))
 }

@@ -225,16 +225,34 @@ pub(super) fn for_each_task<T: MaybeSend, E: MaybeSend>(
     tasks: &mut [T],
     f: impl Fn(&mut RsEncoder, usize, &mut T) -> Result<(), E> + MaybeSync + MaybeSend,
 ) -> Result<(), E> {
+    for_each_task_with(tasks, f)
+}
+
+/// Calls `f(state, i, &mut tasks[i])` for every task, stopping at the first error; each
+/// thread has its own `state`, created with `C::default()`.
+pub(super) fn for_each_task_with<C: Default, T: MaybeSend, E: MaybeSend>(
+    tasks: &mut [T],
+    f: impl Fn(&mut C, usize, &mut T) -> Result<(), E> + MaybeSync + MaybeSend,
+) -> Result<(), E> {
     #[cfg(feature = "parallel")]
     {
+        // A few contiguous groups per thread, each with one state: states (Reed-Solomon work
+        // buffers) are created a bounded number of times, not once per rayon split.
         use rayon::prelude::*;
-        tasks.par_iter_mut().enumerate().try_for_each_init(RsEncoder::default, |enc, (i, task)| f(enc, i, task))
+        let group = tasks.len().div_ceil(2 * rayon::current_num_threads()).max(1);
+        tasks.par_chunks_mut(group).enumerate().try_for_each(|(g, chunk)| {
+            let mut state = C::default();
+            for (j, task) in chunk.iter_mut().enumerate() {
+                f(&mut state, g * group + j, task)?;
+            }
+            Ok(())
+        })
     }
     #[cfg(not(feature = "parallel"))]
     {
-        let mut enc = RsEncoder::default();
+        let mut state = C::default();
         for (i, task) in tasks.iter_mut().enumerate() {
-            f(&mut enc, i, task)?;
+            f(&mut state, i, task)?;
         }
         Ok(())
     }
