@@ -40,6 +40,9 @@ export function init(source?: URL | string | Response | BufferSource | WebAssemb
 /** Instantiates the module synchronously from bytes or a compiled module. */
 export function initSync(module: BufferSource | WebAssembly.Module): void;
 
+/** The WebAssembly memory of the instance (after `init`), to watch its size. */
+export function wasmMemory(): WebAssembly.Memory;
+
 export function morsaError(code: MorsaErrorCode, message: string, cause?: unknown): MorsaError;
 export function abortError(signal?: AbortSignal): Error;
 

@@ -10,6 +10,7 @@ import initWasm, { initSync as initWasmSync, BlobIdBuilder, EncodingConfig, comp
 export * from '../pkg/morsa_wasm.js';
 
 let ready = null;
+let exports = null;
 
 /** The URL of the .wasm file next to the generated glue. */
 export const wasmUrl = new URL('../pkg/morsa_wasm_bg.wasm', import.meta.url);
@@ -27,7 +28,7 @@ export function init(source) {
         const { readFile } = await import('node:fs/promises');
         module = await readFile(wasmUrl);
       }
-      await initWasm({ module_or_path: module ?? wasmUrl });
+      exports = await initWasm({ module_or_path: module ?? wasmUrl });
     })();
   }
   return ready;
@@ -35,8 +36,14 @@ export function init(source) {
 
 /** Instantiates the module synchronously from bytes or a WebAssembly.Module. */
 export function initSync(module) {
-  initWasmSync({ module });
+  exports = initWasmSync({ module });
   ready = Promise.resolve();
+}
+
+/** The WebAssembly memory of the instance (after `init`), to watch its size. */
+export function wasmMemory() {
+  if (!exports) throw morsaError('INVALID_ARGUMENT', 'the module is not initialized: await init() first');
+  return exports.memory;
 }
 
 /** An `Error` with a stable `code`, like the module's own. */
