@@ -58,4 +58,7 @@ export function readFromAggregator(
   options?: CommonOptions & { nShards?: number },
 ): Promise<ReadResult>;
 
-export function blobIdOfFileOffThread(file: Blob, options?: CommonOptions & { nShards?: number }): Promise<MetadataInfo>;
+export function blobIdOfFileOffThread(
+  file: Blob,
+  options?: CommonOptions & { nShards?: number; budgetBytes?: number },
+): Promise<MetadataInfo>;

@@ -255,10 +255,12 @@ export async function readFromAggregator(blobId, aggregatorUrl, options = {}) {
 
 /**
  * The metadata (blob ID and geometry) of a File/Blob, computed in a Web Worker where one
- * exists; the file is read there in slices. Options: `nShards`, `onProgress({ phase, loaded,
- * total })`, `signal`, `worker`.
+ * exists; the file is read there with FileReaderSync in byte stripes, in bounded memory (about
+ * `budgetBytes`, default 128 MiB, plus 72 MiB of hash states at 1000 shards, whatever the file
+ * size). Options: `nShards`, `budgetBytes`, `onProgress({ phase, loaded, total })`, `signal`,
+ * `worker`.
  */
 export async function blobIdOfFileOffThread(file, options = {}) {
-  const { nShards = 1000, onProgress } = options;
-  return withEngine(options, (engine) => engine.blobIdOfFile(file, nShards, onProgress));
+  const { nShards = 1000, budgetBytes, onProgress } = options;
+  return withEngine(options, (engine) => engine.blobIdOfFile(file, nShards, budgetBytes, onProgress));
 }

@@ -72,9 +72,12 @@ export class LocalEngine {
     }
   }
 
-  /** The metadata of a File/Blob read in slices. */
-  async blobIdOfFile(file, nShards, onProgress) {
-    const m = await blobIdOfFile(file, { nShards, onProgress });
+  /**
+   * The metadata of a File/Blob read in slices (in a worker, with FileReaderSync in byte
+   * stripes of about `budgetBytes` of working memory).
+   */
+  async blobIdOfFile(file, nShards, budgetBytes, onProgress) {
+    const m = await blobIdOfFile(file, { nShards, budgetBytes, onProgress });
     try {
       return metadataInfo(m);
     } finally {
@@ -162,8 +165,8 @@ export class WorkerEngine {
     return this.call('blobIdOfBytes', [bytes, nShards], whole ? [bytes.buffer] : [], onProgress);
   }
 
-  blobIdOfFile(file, nShards, onProgress) {
-    return this.call('blobIdOfFile', [file, nShards], [], onProgress);
+  blobIdOfFile(file, nShards, budgetBytes, onProgress) {
+    return this.call('blobIdOfFile', [file, nShards, budgetBytes], [], onProgress);
   }
 
   /** Stops the worker at once, even in the middle of decoding; pending calls reject. */

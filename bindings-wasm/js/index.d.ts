@@ -40,17 +40,40 @@ export function init(source?: URL | string | Response | BufferSource | WebAssemb
 /** Instantiates the module synchronously from bytes or a compiled module. */
 export function initSync(module: BufferSource | WebAssembly.Module): void;
 
+/** The WebAssembly memory of the instance (after `init`), to watch its size. */
+export function wasmMemory(): WebAssembly.Memory;
+
 export function morsaError(code: MorsaErrorCode, message: string, cause?: unknown): MorsaError;
 export function abortError(signal?: AbortSignal): Error;
 
 /**
- * The verified metadata of a File/Blob read with `Blob.slice()` in chunks into one buffer
- * inside WebAssembly memory (JS never holds the whole file).
+ * The verified metadata of a File/Blob. In a Web Worker it is read with `FileReaderSync` in
+ * bounded memory (see `blobIdOfFileSync`, `budgetBytes`); elsewhere with `Blob.slice()` in
+ * chunks into one buffer inside WebAssembly memory (JS never holds the whole file).
  */
 export function blobIdOfFile(
   file: Blob,
-  options?: { nShards?: number; chunkBytes?: number; onProgress?: (p: Progress) => void; signal?: AbortSignal },
+  options?: {
+    nShards?: number;
+    chunkBytes?: number;
+    budgetBytes?: number;
+    onProgress?: (p: Progress) => void;
+    signal?: AbortSignal;
+  },
 ): Promise<BlobMetadata>;
+
+/** The default working memory of `blobIdOfFileSync`: 128 MiB. */
+export const DEFAULT_STREAM_BUDGET: number;
+
+/**
+ * The verified metadata of a File/Blob read with `FileReaderSync` (Web Workers only) in byte
+ * stripes: WebAssembly memory stays about `budgetBytes` (default 128 MiB) plus `72 · n²` bytes
+ * of hash states, whatever the file size. Throws `INVALID_ARGUMENT` outside a worker.
+ */
+export function blobIdOfFileSync(
+  file: Blob,
+  options?: { nShards?: number; budgetBytes?: number; onProgress?: (p: Progress) => void },
+): BlobMetadata;
 
 export interface Geometry {
   nShards: number;

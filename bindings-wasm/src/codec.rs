@@ -3,10 +3,10 @@
 
 use core::num::NonZeroU16;
 
-use js_sys::Function;
+use js_sys::{Function, Uint8Array};
 use morsa_core::encoding::{
-    self, mapping, recover_sliver as core_recover_sliver, BlobDecoder as CoreBlobDecoder, ConsistencyCheck,
-    EncodedBlob as CoreEncodedBlob, GeneralRecoverySymbol, RecoverySymbolSource, Sliver as CoreSliver,
+    self, mapping, recover_sliver as core_recover_sliver, BlobDecoder as CoreBlobDecoder, BlobSource, ConsistencyCheck,
+    EncodedBlob as CoreEncodedBlob, GeneralRecoverySymbol, RecoverySymbolSource, Sliver as CoreSliver, StreamError,
 };
 use morsa_core::metadata::{BlobMetadata as CoreBlobMetadata, BlobMetadataWithId, VerifiedBlobMetadataWithId};
 use morsa_core::wire::{self, BcsDecode, BcsEncode};
@@ -297,21 +297,127 @@ impl BlobMetadata {
     }
 }
 
+/// The working memory of a blob-ID computation over bytes already in WebAssembly memory: the
+/// byte stripes of the source rows and their row repair symbols (SPEC §14).
+const IN_MEMORY_BUDGET: usize = 64 << 20;
+
+/// The default working memory of [`compute_metadata_from_reader`]: the blob is read once per
+/// byte stripe, so a larger budget reads less (a 1 GiB blob at 1000 shards: 13 stripes, about
+/// 210 MiB of WebAssembly memory with the hash states).
+const READER_BUDGET: usize = morsa_core::encoding::DEFAULT_STREAM_BUDGET;
+
+/// The metadata of `source` through the streaming computation (batched hashing, bounded
+/// memory), its errors mapped to JS errors.
+fn streaming_metadata<S: BlobSource + ?Sized>(
+    config: &CoreConfig,
+    source: &S,
+    budget: usize,
+    on_progress: Option<&Function>,
+    source_err: impl FnOnce(S::Error) -> JsValue,
+) -> Result<VerifiedBlobMetadataWithId, JsValue> {
+    with_progress(on_progress, |p| config.compute_metadata_streaming(source, budget, p)).map_err(|e| match e {
+        StreamError::Encode(e) => encode_err(e),
+        StreamError::Source(e) => source_err(e),
+    })
+}
+
+fn infallible(e: core::convert::Infallible) -> JsValue {
+    match e {}
+}
+
 /// The metadata (and so the blob ID) of `data` for `nShards` shards (SPEC §5), reporting
-/// `onProgress(done, total)` in matrix rows and columns. Throws `ENCODING`, `BLOB_TOO_LARGE`.
+/// `onProgress(done, total)` in steps (rows and columns of byte stripes). Throws `ENCODING`,
+/// `BLOB_TOO_LARGE`.
 #[wasm_bindgen(js_name = computeMetadata)]
 pub fn compute_metadata(data: &[u8], n_shards: u32, on_progress: Option<Function>) -> Result<BlobMetadata, JsValue> {
     let config = config(n_shards)?;
-    with_progress(on_progress.as_ref(), |p| config.compute_metadata_with_progress(data, p))
-        .map(BlobMetadata)
-        .map_err(encode_err)
+    streaming_metadata(&config, data, IN_MEMORY_BUDGET, on_progress.as_ref(), infallible).map(BlobMetadata)
 }
 
 /// The blob ID (base64url) of `data` for `nShards` shards (SPEC §5.3).
 #[wasm_bindgen(js_name = blobId)]
 pub fn blob_id(data: &[u8], n_shards: u32) -> Result<String, JsValue> {
     let config = config(n_shards)?;
-    config.blob_id(data).map(|id| id.to_string()).map_err(encode_err)
+    streaming_metadata(&config, data, IN_MEMORY_BUDGET, None, infallible).map(|m| m.blob_id().to_string())
+}
+
+/// A blob read through a JS callback `read(offset, length) → Uint8Array` (exactly `length`
+/// bytes at `offset`), for example `FileReaderSync` over slices of a `File` in a worker.
+struct JsReader<'a> {
+    len: u64,
+    read: &'a Function,
+}
+
+impl JsReader<'_> {
+    fn read_into(&self, offset: u64, buf: &mut [u8]) -> Result<(), JsValue> {
+        let value = self.read.call2(&JsValue::NULL, &JsValue::from(offset as f64), &JsValue::from(buf.len() as f64))?;
+        let bytes: Uint8Array =
+            value.dyn_into().map_err(|_| invalid("read(offset, length) must return a Uint8Array"))?;
+        if bytes.length() as usize != buf.len() {
+            return Err(invalid(format!(
+                "read({offset}, {}) returned {} bytes instead of {}",
+                buf.len(),
+                bytes.length(),
+                buf.len()
+            )));
+        }
+        bytes.copy_to(buf);
+        Ok(())
+    }
+}
+
+impl BlobSource for JsReader<'_> {
+    type Error = JsValue;
+
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), JsValue> {
+        self.read_into(offset, buf)
+    }
+
+    /// One read of the whole span (the pieces of a row stripe are one symbol apart), instead
+    /// of one call per piece: far fewer calls into JS, at the cost of reading the gaps.
+    fn read_pieces_at(&self, offset: u64, piece: usize, stride: u64, buf: &mut [u8]) -> Result<(), JsValue> {
+        let count = buf.len() / piece;
+        if count <= 1 || stride <= piece as u64 {
+            return self.read_into(offset, buf);
+        }
+        let span = usize::try_from((count as u64 - 1) * stride + piece as u64)
+            .map_err(|_| invalid("a read span does not fit in memory"))?;
+        let mut scratch = vec![0u8; span];
+        self.read_into(offset, &mut scratch)?;
+        let stride = stride as usize;
+        for (i, dst) in buf.chunks_exact_mut(piece).enumerate() {
+            dst.copy_from_slice(&scratch[i * stride..i * stride + piece]);
+        }
+        Ok(())
+    }
+}
+
+/// The metadata of a blob of `size` bytes read through `read(offset, length) → Uint8Array`
+/// (called many times, with positioned reads; each call must return exactly `length` bytes),
+/// for `nShards` shards: the blob is never held whole, WebAssembly memory stays about
+/// `budgetBytes` (default 128 MiB) plus `72 · n²` bytes of hash states, and each byte may be
+/// read several times (once per byte stripe). Reports `onProgress(done, total)` in steps.
+/// Throws `ENCODING`, `BLOB_TOO_LARGE`, `INVALID_ARGUMENT`, or whatever `read` throws.
+#[wasm_bindgen(js_name = computeMetadataFromReader)]
+pub fn compute_metadata_from_reader(
+    size: f64,
+    n_shards: u32,
+    read: Function,
+    budget_bytes: Option<f64>,
+    on_progress: Option<Function>,
+) -> Result<BlobMetadata, JsValue> {
+    let config = config(n_shards)?;
+    let len = byte_size(size, "size")?;
+    let budget = match budget_bytes {
+        Some(b) => usize::try_from(byte_size(b, "budgetBytes")?).unwrap_or(usize::MAX),
+        None => READER_BUDGET,
+    };
+    let source = JsReader { len, read: &read };
+    streaming_metadata(&config, &source, budget, on_progress.as_ref(), |e| e).map(BlobMetadata)
 }
 
 /// Collects a blob's bytes in chunks (for example `File.slice()` reads) into one buffer sized
@@ -364,10 +470,8 @@ impl BlobIdBuilder {
             return Err(invalid(format!("received {} of the {} bytes announced", self.buffer.len(), self.expected)));
         }
         let buffer = core::mem::take(&mut self.buffer);
-        let config = self.config;
-        with_progress(on_progress.as_ref(), |p| config.compute_metadata_with_progress(&buffer, p))
+        streaming_metadata(&self.config, &buffer[..], IN_MEMORY_BUDGET, on_progress.as_ref(), infallible)
             .map(BlobMetadata)
-            .map_err(encode_err)
     }
 }
 

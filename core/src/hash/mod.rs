@@ -4,8 +4,10 @@
 //! `n = 1000`), all independent and, within one blob, of equal length. This module computes
 //! them eight at a time: on x86-64 with AVX-512 each of the eight 64-bit lanes of a vector
 //! register carries one message's BLAKE2b state ([`avx512`], selected at run time with `std`,
-//! at compile time without). Elsewhere, and for odd lengths or leftovers, the portable
-//! compression function of RFC 7693 runs one message at a time. Both give the bytes of the
+//! at compile time without); on WebAssembly built with `simd128`, two messages share the two
+//! 64-bit lanes of a vector ([`simd128`], selected at compile time). Elsewhere, and for odd
+//! lengths or leftovers, the portable compression function of RFC 7693 (its twelve rounds
+//! unrolled) runs one message at a time. Both give the bytes of the
 //! `blake2` crate, which [`crate::merkle::hash`] uses for single hashes; the unit tests and the
 //! conformance vectors check all three against each other.
 //!
@@ -15,6 +17,8 @@
 
 #[cfg(all(target_arch = "x86_64", any(feature = "std", target_feature = "avx512f")))]
 mod avx512;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod simd128;
 
 use crate::merkle::{Node, DIGEST_LEN, INNER_PREFIX, LEAF_PREFIX};
 
@@ -66,29 +70,45 @@ fn g(v: &mut [u64; 16], a: usize, b: usize, c: usize, d: usize, x: u64, y: u64) 
     v[b] = (v[b] ^ v[c]).rotate_right(63);
 }
 
+/// Round `R` of the compression function. A const parameter, so that once the twelve rounds
+/// are inlined every message index is a constant: the sixteen words of `v` and `m` then live
+/// in registers (or WebAssembly locals) instead of being indexed in memory.
+#[inline(always)]
+fn round<const R: usize>(v: &mut [u64; 16], m: &[u64; 16]) {
+    let s = &SIGMA[R];
+    g(v, 0, 4, 8, 12, m[s[0]], m[s[1]]);
+    g(v, 1, 5, 9, 13, m[s[2]], m[s[3]]);
+    g(v, 2, 6, 10, 14, m[s[4]], m[s[5]]);
+    g(v, 3, 7, 11, 15, m[s[6]], m[s[7]]);
+    g(v, 0, 5, 10, 15, m[s[8]], m[s[9]]);
+    g(v, 1, 6, 11, 12, m[s[10]], m[s[11]]);
+    g(v, 2, 7, 8, 13, m[s[12]], m[s[13]]);
+    g(v, 3, 4, 9, 14, m[s[14]], m[s[15]]);
+}
+
 /// The BLAKE2b compression function (RFC 7693 §3.2), `t` the byte count so far.
 fn compress(h: &mut [u64; 8], block: &[u8; 128], t: u64, last: bool) {
-    let mut m = [0u64; 16];
-    for (word, bytes) in m.iter_mut().zip(block.chunks_exact(8)) {
-        *word = u64::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7]]);
-    }
-    let mut v = [0u64; 16];
-    v[..8].copy_from_slice(h);
-    v[8..].copy_from_slice(&IV);
-    v[12] ^= t;
+    let m: [u64; 16] = core::array::from_fn(|i| {
+        let bytes: [u8; 8] = block[8 * i..8 * i + 8].try_into().expect("8 bytes");
+        u64::from_le_bytes(bytes)
+    });
+    let mut v =
+        [h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], IV[0], IV[1], IV[2], IV[3], IV[4] ^ t, IV[5], IV[6], IV[7]];
     if last {
         v[14] = !v[14];
     }
-    for s in &SIGMA {
-        g(&mut v, 0, 4, 8, 12, m[s[0]], m[s[1]]);
-        g(&mut v, 1, 5, 9, 13, m[s[2]], m[s[3]]);
-        g(&mut v, 2, 6, 10, 14, m[s[4]], m[s[5]]);
-        g(&mut v, 3, 7, 11, 15, m[s[6]], m[s[7]]);
-        g(&mut v, 0, 5, 10, 15, m[s[8]], m[s[9]]);
-        g(&mut v, 1, 6, 11, 12, m[s[10]], m[s[11]]);
-        g(&mut v, 2, 7, 8, 13, m[s[12]], m[s[13]]);
-        g(&mut v, 3, 4, 9, 14, m[s[14]], m[s[15]]);
-    }
+    round::<0>(&mut v, &m);
+    round::<1>(&mut v, &m);
+    round::<2>(&mut v, &m);
+    round::<3>(&mut v, &m);
+    round::<4>(&mut v, &m);
+    round::<5>(&mut v, &m);
+    round::<6>(&mut v, &m);
+    round::<7>(&mut v, &m);
+    round::<8>(&mut v, &m);
+    round::<9>(&mut v, &m);
+    round::<10>(&mut v, &m);
+    round::<11>(&mut v, &m);
     for i in 0..8 {
         h[i] ^= v[i] ^ v[i + 8];
     }
@@ -151,6 +171,7 @@ impl StripeHasher {
 }
 
 /// Whether the eight-lane kernel runs on this machine.
+#[cfg(all(target_arch = "x86_64", any(feature = "std", target_feature = "avx512f")))]
 #[inline]
 pub(crate) fn vectorized() -> bool {
     #[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
@@ -176,6 +197,23 @@ fn update_group(states: &mut [StripeHasher], pieces: &[&[u8]], offset: usize, la
         avx512::update8(states, pieces, offset, last);
         return;
     }
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    {
+        // Two lanes: consecutive pairs of equal length, the odd one out alone.
+        let mut i = 0;
+        while i < states.len() {
+            if i + 1 < states.len() && pieces[i].len() == pieces[i + 1].len() {
+                let (first, rest) = states[i..].split_at_mut(1);
+                simd128::update2(&mut first[0], &mut rest[0], pieces[i], pieces[i + 1], offset, last);
+                i += 2;
+            } else {
+                states[i].update(offset, pieces[i], last);
+                i += 1;
+            }
+        }
+        return;
+    }
+    #[allow(unreachable_code)]
     for (state, piece) in states.iter_mut().zip(pieces) {
         state.update(offset, piece, last);
     }
