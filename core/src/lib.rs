@@ -49,7 +49,7 @@
 #![no_std]
 #![deny(missing_docs)]
 #![deny(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
-// The one exception is the AVX-512 BLAKE2b kernel (`hash::avx512`).
+// The exceptions are the SIMD BLAKE2b kernels (`hash::avx512`, `hash::simd128`).
 #![deny(unsafe_code)]
 
 #[cfg(feature = "alloc")]
