@@ -229,8 +229,12 @@ impl EncodingConfig {
         blob: &[u8],
         progress: Option<ProgressFn<'_>>,
     ) -> Result<VerifiedBlobMetadataWithId, EncodeError> {
-        let (_, hashes) = expand(self, blob, None, progress)?;
-        Ok(metadata_from(self, blob.len(), hashes))
+        // The batched, parallel streaming computation over the slice (one stripe up to the
+        // default budget).
+        self.compute_metadata_streaming(blob, super::DEFAULT_STREAM_BUDGET, progress).map_err(|e| match e {
+            super::StreamError::Encode(e) => e,
+            super::StreamError::Source(never) => match never {},
+        })
     }
 
     /// The blob ID of `blob` (SPEC §5.3).
