@@ -769,15 +769,17 @@ fn decode<'py>(
         let mut batch = Vec::with_capacity(want);
         for item in items.by_ref().take(want) {
             let item = item?;
-            let sliver =
-                item.cast_into::<PySliver>().map_err(|_| PyTypeError::new_err("slivers must be morsa.Sliver objects"))?;
+            let sliver = item
+                .cast_into::<PySliver>()
+                .map_err(|_| PyTypeError::new_err("slivers must be morsa.Sliver objects"))?;
             batch.push(sliver);
         }
         if batch.is_empty() {
             break;
         }
         let cores: Vec<&encoding::Sliver<Vec<u8>>> = batch.iter().map(|s| &s.get().0).collect();
-        let (on_primary, on_secondary): (Vec<_>, Vec<_>) = (0..cores.len()).partition(|&i| cores[i].axis == Axis::Primary);
+        let (on_primary, on_secondary): (Vec<_>, Vec<_>) =
+            (0..cores.len()).partition(|&i| cores[i].axis == Axis::Primary);
         let mut results: Vec<Option<Result<bool, encoding::SliverError>>> = vec![None; cores.len()];
         py.detach(|| {
             for (indices, decoder) in [(&on_primary, &mut primary), (&on_secondary, &mut secondary)] {
@@ -801,8 +803,13 @@ fn decode<'py>(
     } else {
         &secondary
     };
-    let blob = py.detach(|| chosen.decode(check)).map_err(decode_err)?;
-    Ok(PyBytes::new(py, &blob))
+    if !chosen.is_ready() {
+        return Err(decode_err(chosen.decode(check).err().unwrap_or(encoding::DecodeError::ReedSolomon)));
+    }
+    // Decoded straight into the bytes object: no second copy of the blob.
+    let len = usize::try_from(metadata.0.unencoded_length())
+        .map_err(|_| PyValueError::new_err("the blob does not fit in memory"))?;
+    PyBytes::new_with(py, len, |buf| py.detach(|| chosen.decode_into(check, buf)).map_err(decode_err))
 }
 
 /// Recovers a sliver from recovery symbols; raises InconsistentEncodingError (with a `proof`

@@ -284,8 +284,10 @@ def decode(
     """Decode a blob from any ``p`` valid primary or ``s`` valid secondary slivers (SPEC §7).
 
     Every sliver is verified against ``metadata`` and invalid ones are skipped (each reported as
-    ``on_invalid(sliver, reason)`` when given); iteration stops
-    once ``p`` valid primary slivers are held, so yield primary slivers first to read fewer.
+    ``on_invalid(sliver, reason)`` when given). Slivers are taken from ``slivers`` in batches of
+    as many as are still missing and verified in parallel, the invalid ones of a batch reported
+    in order after it; iteration stops once ``p`` valid primary slivers are held, so yield
+    primary slivers first to read fewer.
     ``consistency_check``: ``"default"`` re-hashes the systematic primary slivers that were not
     inputs, ``"strict"`` recomputes the blob ID, ``"skip"`` only verifies the inputs.
 

@@ -237,7 +237,9 @@ def cmd_decode(args: argparse.Namespace, out: IO[str]) -> int:
 
     primary, secondary = _sliver_files(directory)
     skipped: list[str] = []
-    current = [""]  # the file of the sliver decode() is checking
+    # The file of each sliver handed to decode(), which verifies slivers in batches and reports
+    # the invalid ones after each batch.
+    files_of: dict[int, tuple[morsa.Sliver, str]] = {}
 
     def slivers() -> Iterator[morsa.Sliver]:
         for axis, files in (("primary", primary), ("secondary", secondary)):
@@ -247,11 +249,11 @@ def cmd_decode(args: argparse.Namespace, out: IO[str]) -> int:
                 except (morsa.WireFormatError, OSError) as e:
                     skipped.append(f"{path.name}: {_describe(e)}")
                     continue
-                current[0] = path.name
+                files_of[id(sliver)] = (sliver, path.name)
                 yield sliver
 
     def invalid(sliver: morsa.Sliver, reason: str) -> None:
-        skipped.append(f"{current[0]}: {reason}")
+        skipped.append(f"{files_of[id(sliver)][1]}: {reason}")
 
     config = metadata.config
     try:

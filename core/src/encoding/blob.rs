@@ -404,22 +404,17 @@ impl<'m, M: Borrow<VerifiedBlobMetadataWithId>> BlobDecoder<'m, M> {
     /// held. Returns one result per sliver, as `add_sliver` would have: `Ok(true)` kept,
     /// `Ok(false)` not needed (duplicate index, or enough slivers before it), `Err` invalid.
     pub fn add_slivers<D: AsRef<[u8]> + Sync>(&mut self, slivers: &[&Sliver<D>]) -> Vec<Result<bool, SliverError>> {
-        // Candidates: right axis, first of their index in the batch, not held yet.
-        let mut seen = vec![false; self.slivers.len()];
+        // Candidates: right axis and not held yet. All are verified (a later sliver of the same
+        // index is needed when an earlier one is invalid), then taken in order.
         let mut results: Vec<Option<Result<bool, SliverError>>> = slivers
             .iter()
             .map(|sliver| {
                 if sliver.axis != self.axis {
                     return Some(Err(SliverError::WrongAxis { expected: self.axis, got: sliver.axis }));
                 }
-                let index = usize::from(sliver.index);
-                match self.slivers.get(index) {
-                    Some(None) if !seen[index] => {
-                        seen[index] = true;
-                        None
-                    }
-                    Some(_) => Some(Ok(false)),
-                    None => None, // out of range: verification reports it
+                match self.slivers.get(usize::from(sliver.index)) {
+                    Some(Some(_)) => Some(Ok(false)),
+                    _ => None, // missing, or out of range (verification reports it)
                 }
             })
             .collect();
@@ -433,10 +428,11 @@ impl<'m, M: Borrow<VerifiedBlobMetadataWithId>> BlobDecoder<'m, M> {
             });
         }
         for (i, result) in verified {
+            let sliver = slivers[i];
+            let held = self.slivers.get(usize::from(sliver.index)).is_some_and(Option::is_some);
             results[i] = Some(match result {
-                _ if self.is_ready() => Ok(false),
+                _ if self.is_ready() || held => Ok(false),
                 Some(Ok(())) => {
-                    let sliver = slivers[i];
                     self.slivers[usize::from(sliver.index)] = Some(sliver.bytes().to_vec());
                     self.count += 1;
                     Ok(true)
@@ -455,10 +451,26 @@ impl<'m, M: Borrow<VerifiedBlobMetadataWithId>> BlobDecoder<'m, M> {
     /// [`DecodeError::NotEnoughSlivers`] before [`BlobDecoder::is_ready`];
     /// [`DecodeError::InconsistentEncoding`] when the check fails.
     pub fn decode(&self, check: ConsistencyCheck) -> Result<Vec<u8>, DecodeError> {
+        let len = usize::try_from(self.metadata().unencoded_length()).map_err(|_| DecodeError::ReedSolomon)?;
+        let mut blob = vec![0u8; len];
+        self.decode_into(check, &mut blob)?;
+        Ok(blob)
+    }
+
+    /// [`BlobDecoder::decode`] into `out`, which must be exactly the blob's length (for
+    /// example a buffer owned by a binding, saving a copy).
+    ///
+    /// # Errors
+    ///
+    /// As [`BlobDecoder::decode`]; [`DecodeError::ReedSolomon`] if `out` has the wrong length.
+    pub fn decode_into(&self, check: ConsistencyCheck, out: &mut [u8]) -> Result<(), DecodeError> {
         if !self.is_ready() {
             return Err(DecodeError::NotEnoughSlivers { axis: self.axis, needed: self.needed(), got: self.count });
         }
         let metadata = self.metadata();
+        if u64::try_from(out.len()).ok() != Some(metadata.unencoded_length()) {
+            return Err(DecodeError::ReedSolomon);
+        }
         let config = metadata.config();
         let symbol_size = metadata.symbol_size();
         let size = usize::from(symbol_size.get());
@@ -469,14 +481,16 @@ impl<'m, M: Borrow<VerifiedBlobMetadataWithId>> BlobDecoder<'m, M> {
         let inputs: Vec<(usize, &[u8])> =
             self.slivers.iter().enumerate().filter_map(|(i, d)| d.as_deref().map(|d| (i, d))).take(k).collect();
 
-        let mut matrix = vec![0u8; p * s * size];
+        // The blob is the p × s message matrix, row-major, cut to its length: `out` holds the
+        // rows (the last one possibly partial; rows past the end are padding).
+        let row_len = s * size;
         let rs_err = |_| DecodeError::ReedSolomon;
         match self.axis {
             Axis::Primary if inputs.iter().all(|(i, _)| *i < p) => {
                 // The p systematic slivers are the source rows themselves.
-                let mut rows: Vec<_> = matrix.chunks_mut(s * size).zip(&inputs).collect();
+                let mut rows: Vec<_> = out.chunks_mut(row_len).zip(&inputs).collect();
                 for_each_task_with(&mut rows, |_: &mut (), _, (row, (_, sliver))| {
-                    row.copy_from_slice(sliver);
+                    row.copy_from_slice(&sliver[..row.len()]);
                     Ok::<(), DecodeError>(())
                 })?;
             }
@@ -497,10 +511,15 @@ impl<'m, M: Borrow<VerifiedBlobMetadataWithId>> BlobDecoder<'m, M> {
                     })
                     .map_err(rs_err)?;
                     let columns = &*columns;
-                    let mut rows: Vec<&mut [u8]> = matrix.chunks_mut(s * size).collect();
+                    let mut rows: Vec<&mut [u8]> = out.chunks_mut(row_len).collect();
                     for_each_task_with(&mut rows, |_: &mut (), r, row| {
                         for i in 0..k_columns {
-                            row[(c0 + i) * size..][..size].copy_from_slice(&columns[(i * p + r) * size..][..size]);
+                            let start = (c0 + i) * size;
+                            let end = (start + size).min(row.len());
+                            if start >= end {
+                                break;
+                            }
+                            row[start..end].copy_from_slice(&columns[(i * p + r) * size..][..end - start]);
                         }
                         Ok::<(), DecodeError>(())
                     })?;
@@ -508,32 +527,34 @@ impl<'m, M: Borrow<VerifiedBlobMetadataWithId>> BlobDecoder<'m, M> {
                 }
             }
             Axis::Secondary => {
-                let mut rows: Vec<&mut [u8]> = matrix.chunks_mut(s * size).collect();
-                for_each_task_with(&mut rows, |decoder: &mut RsDecoder, r, row| {
+                let mut rows: Vec<&mut [u8]> = out.chunks_mut(row_len).collect();
+                for_each_task_with(&mut rows, |(decoder, full): &mut (RsDecoder, Vec<u8>), r, row| {
                     let symbols = inputs.iter().map(|(j, d)| (*j, &d[r * size..(r + 1) * size]));
-                    decoder.decode(s, n, size, symbols, row)
+                    if row.len() == row_len {
+                        return decoder.decode(s, n, size, symbols, row);
+                    }
+                    full.resize(row_len, 0);
+                    decoder.decode(s, n, size, symbols, full)?;
+                    row.copy_from_slice(&full[..row.len()]);
+                    Ok(())
                 })
                 .map_err(rs_err)?;
             }
         }
-        let len = usize::try_from(metadata.unencoded_length()).map_err(|_| DecodeError::ReedSolomon)?;
-        matrix.truncate(len);
-        let blob = matrix;
+        let blob = &*out;
 
         match check {
             ConsistencyCheck::Skip => {}
             ConsistencyCheck::Strict => {
-                let id = config.blob_id(&blob).map_err(|_| DecodeError::InconsistentEncoding)?;
+                let id = config.blob_id(blob).map_err(|_| DecodeError::InconsistentEncoding)?;
                 if id != *metadata.blob_id() {
                     return Err(DecodeError::InconsistentEncoding);
                 }
             }
             ConsistencyCheck::Default => {
                 // Every systematic primary sliver that was not an input, re-encoded and hashed.
-                let mut rows: Vec<usize> = (0..p)
-                    .filter(|&i| self.axis == Axis::Secondary || self.slivers[i].is_none())
-                    .collect();
-                let blob = &blob;
+                let mut rows: Vec<usize> =
+                    (0..p).filter(|&i| self.axis == Axis::Secondary || self.slivers[i].is_none()).collect();
                 for_each_task_with(&mut rows, |(encoder, row): &mut (RsEncoder, Vec<u8>), _, i| {
                     row.resize(s * size, 0);
                     copy_padded(row, blob, *i * s * size);
@@ -546,7 +567,7 @@ impl<'m, M: Borrow<VerifiedBlobMetadataWithId>> BlobDecoder<'m, M> {
                 })?;
             }
         }
-        Ok(blob)
+        Ok(())
     }
 }
 
