@@ -6,12 +6,57 @@
 
 use alloc::vec::Vec;
 
-use reed_solomon_simd::{ReedSolomonDecoder, ReedSolomonEncoder};
+#[cfg(any(test, all(target_arch = "wasm32", target_feature = "simd128")))]
+mod lut_engine;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod simd128;
+
+/// The encoder and decoder: the crate's own, with the engine it selects (AVX2, SSSE3 or NEON at
+/// run time with `std`, else its portable `NoSimd`)...
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+mod engine {
+    pub(super) use reed_solomon_simd::{ReedSolomonDecoder as Decoder, ReedSolomonEncoder as Encoder};
+
+    pub(super) fn encoder(k: usize, r: usize, symbol_size: usize) -> Result<Encoder, reed_solomon_simd::Error> {
+        Encoder::new(k, r, symbol_size)
+    }
+
+    pub(super) fn decoder(k: usize, r: usize, symbol_size: usize) -> Result<Decoder, reed_solomon_simd::Error> {
+        Decoder::new(k, r, symbol_size)
+    }
+}
+
+/// ... except on WebAssembly with `simd128`, which the crate has no engine for: there the crate's
+/// `DefaultRate` encoder and decoder (the same rate selection as `ReedSolomonEncoder`, SPEC §2.4)
+/// run over [`lut_engine::LutEngine`] with `simd128` vectors, the port of the crate's SSSE3 engine.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod engine {
+    use core::arch::wasm32::v128;
+
+    use reed_solomon_simd::rate::{DefaultRateDecoder, DefaultRateEncoder, RateDecoder as _, RateEncoder as _};
+
+    use super::lut_engine::LutEngine;
+
+    pub(super) type Encoder = DefaultRateEncoder<LutEngine<v128>>;
+    pub(super) type Decoder = DefaultRateDecoder<LutEngine<v128>>;
+
+    pub(super) fn encoder(k: usize, r: usize, symbol_size: usize) -> Result<Encoder, reed_solomon_simd::Error> {
+        Encoder::new(k, r, symbol_size, LutEngine::new(), None)
+    }
+
+    pub(super) fn decoder(k: usize, r: usize, symbol_size: usize) -> Result<Decoder, reed_solomon_simd::Error> {
+        Decoder::new(k, r, symbol_size, LutEngine::new(), None)
+    }
+}
+
+// Their methods, for `engine::Encoder` and `engine::Decoder` (inherent on the crate's own types).
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+use reed_solomon_simd::rate::{RateDecoder as _, RateEncoder as _};
 
 /// A reusable systematic encoder.
 #[derive(Default)]
 pub(crate) struct RsEncoder {
-    inner: Option<ReedSolomonEncoder>,
+    inner: Option<engine::Encoder>,
 }
 
 /// The adapter's one error: the engine refused its input (wrong parameters, sizes or too few
@@ -35,7 +80,7 @@ impl RsEncoder {
                 enc.reset(k, recovery_count, symbol_size).map_err(|_| RsError)?;
                 enc
             }
-            slot @ None => slot.insert(ReedSolomonEncoder::new(k, recovery_count, symbol_size).map_err(|_| RsError)?),
+            slot @ None => slot.insert(engine::encoder(k, recovery_count, symbol_size).map_err(|_| RsError)?),
         };
         for source in sources {
             encoder.add_original_shard(source).map_err(|_| RsError)?;
@@ -61,7 +106,7 @@ impl<'a> RecoverySymbols<'a> {
 /// A reusable decoder.
 #[derive(Default)]
 pub(crate) struct RsDecoder {
-    inner: Option<ReedSolomonDecoder>,
+    inner: Option<engine::Decoder>,
 }
 
 impl RsDecoder {
@@ -87,7 +132,7 @@ impl RsDecoder {
                 dec.reset(k, recovery_count, symbol_size).map_err(|_| RsError)?;
                 dec
             }
-            slot @ None => slot.insert(ReedSolomonDecoder::new(k, recovery_count, symbol_size).map_err(|_| RsError)?),
+            slot @ None => slot.insert(engine::decoder(k, recovery_count, symbol_size).map_err(|_| RsError)?),
         };
         let mut have: Vec<bool> = alloc::vec![false; k];
         let mut n_originals = 0;
@@ -122,6 +167,8 @@ impl RsDecoder {
 
 #[cfg(test)]
 mod tests {
+    use reed_solomon_simd::ReedSolomonEncoder;
+
     use super::*;
     use crate::encoding::config::rs_supported;
 
