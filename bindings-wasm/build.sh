@@ -3,7 +3,7 @@
 #   1. installs wasm-bindgen-cli at the version pinned in Cargo.toml, only if missing;
 #   2. npm ci (binaryen's wasm-opt, playwright-core for the browser test);
 #   3. cargo build --release for wasm32-unknown-unknown with SIMD (simd128: every current browser,
-#      Node >= 16; it runs the two-lane BLAKE2b kernel and vectorizes the Reed-Solomon loops);
+#      Node >= 16; it selects the simd128 Reed-Solomon engine and the two-lane BLAKE2b kernel);
 #   4. wasm-bindgen --target web into pkg/ (the same files run in browsers, workers and Node);
 #   5. wasm-opt -Oz (debug info and names are dropped here, not in the native release profile).
 #
@@ -34,7 +34,7 @@ say "cargo build --release --target wasm32-unknown-unknown -p morsa-wasm"
 cd "$ROOT"
 # For this build only (the native release profile is unchanged): fat LTO and one codegen unit
 # make the module 4% smaller at the same speed; debug info would be stripped below anyway.
-# simd128 makes blob IDs 25-30% faster (1 MiB and 100 MiB at 1000 shards, Node 20).
+# simd128 makes blob IDs about 2-4x faster (1 MiB and 100 MiB at 1000 shards, Node 20).
 RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+simd128" CARGO_PROFILE_RELEASE_LTO=fat CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 CARGO_PROFILE_RELEASE_DEBUG=0 \
   cargo build --release --locked --target wasm32-unknown-unknown -p morsa-wasm >&2
 target_dir="${CARGO_TARGET_DIR:-$ROOT/target}"

@@ -49,7 +49,8 @@
 #![no_std]
 #![deny(missing_docs)]
 #![deny(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
-// The exceptions are the SIMD BLAKE2b kernels (`hash::avx512`, `hash::simd128`).
+// The exceptions are the SIMD kernels: BLAKE2b (`hash::avx512`, `hash::simd128`) and the
+// WebAssembly Reed-Solomon engine (`encoding::rs::simd128`).
 #![deny(unsafe_code)]
 
 #[cfg(feature = "alloc")]
