@@ -137,7 +137,7 @@ def main() -> int:
             for which in ("systematic", "random"):
                 cmd = [sys.executable, "-c", DECODE_SCRIPT, str(out), which]
                 cases.append((f"decode, p {which} primary slivers (API)", label, cmd, size, prepare))
-        if "wasm" in only and not args.no_wasm and node and wasm_ready and size <= 1 << 30:
+        if "wasm" in only and not args.no_wasm and node and wasm_ready and size <= 100 << 20:
             script = (
                 f"import {{ init, blobId }} from {str(wasm_index)!r}; import {{ readFileSync }} from 'node:fs';"
                 f"await init(); const d = readFileSync({str(path)!r});"

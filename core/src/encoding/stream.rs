@@ -236,17 +236,15 @@ pub(super) fn for_each_task_with<C: Default, T: MaybeSend, E: MaybeSend>(
 ) -> Result<(), E> {
     #[cfg(feature = "parallel")]
     {
-        // A few contiguous groups per thread, each with one state: states (Reed-Solomon work
-        // buffers) are created a bounded number of times, not once per rayon split.
+        // Dynamic scheduling (uneven reads balance out) over at most four pieces per thread, so
+        // that states (Reed-Solomon work buffers) are created a few times, not once per task.
         use rayon::prelude::*;
-        let group = tasks.len().div_ceil(2 * rayon::current_num_threads()).max(1);
-        tasks.par_chunks_mut(group).enumerate().try_for_each(|(g, chunk)| {
-            let mut state = C::default();
-            for (j, task) in chunk.iter_mut().enumerate() {
-                f(&mut state, g * group + j, task)?;
-            }
-            Ok(())
-        })
+        let min_len = tasks.len().div_ceil(4 * rayon::current_num_threads()).max(1);
+        tasks
+            .par_iter_mut()
+            .enumerate()
+            .with_min_len(min_len)
+            .try_for_each_init(C::default, |state, (i, task)| f(state, i, task))
     }
     #[cfg(not(feature = "parallel"))]
     {
