@@ -165,6 +165,45 @@ impl RsDecoder {
     }
 }
 
+/// The length of a symbol of `size` bytes in [`to_block_layout`]: `size` rounded up to 64.
+pub(crate) const fn block_layout_len(size: usize) -> usize {
+    size.div_ceil(64) * 64
+}
+
+/// Rewrites a symbol in whole 64-byte blocks, so that symbols of any size can be laid side by
+/// side in one shard and coded in one call (each call has a fixed cost).
+///
+/// The engine reads a shard as 64-byte blocks whose element `j` has low byte `block[j]` and high
+/// byte `block[32 + j]`, except a final block of `T < 64` bytes, read with low byte `tail[j]`
+/// and high byte `tail[T/2 + j]` (SPEC §2.2). Moving the tail's halves to offsets 0 and 32 of a
+/// zero-filled block keeps every element, so coding shards of laid-out symbols and reversing the
+/// layout with [`from_block_layout`] gives exactly the per-symbol results (the code acts on each
+/// element position independently; the zero padding elements stay zero). `out` is
+/// [`block_layout_len`] bytes.
+pub(crate) fn to_block_layout(symbol: &[u8], out: &mut [u8]) {
+    let full = symbol.len() / 64 * 64;
+    out[..full].copy_from_slice(&symbol[..full]);
+    let half = (symbol.len() - full) / 2;
+    if half > 0 {
+        let block = &mut out[full..full + 64];
+        block.fill(0);
+        block[..half].copy_from_slice(&symbol[full..full + half]);
+        block[32..32 + half].copy_from_slice(&symbol[full + half..]);
+    }
+}
+
+/// The inverse of [`to_block_layout`]: the symbol of `out.len()` bytes from its laid-out form.
+pub(crate) fn from_block_layout(laid_out: &[u8], out: &mut [u8]) {
+    let full = out.len() / 64 * 64;
+    out[..full].copy_from_slice(&laid_out[..full]);
+    let half = (out.len() - full) / 2;
+    if half > 0 {
+        let (low, high) = out[full..].split_at_mut(half);
+        low.copy_from_slice(&laid_out[full..full + half]);
+        high.copy_from_slice(&laid_out[full + 32..full + 32 + half]);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use reed_solomon_simd::ReedSolomonEncoder;
@@ -204,5 +243,45 @@ mod tests {
         assert!(dec
             .decode(k, n, sz, [(4, &codeword[4][..]), (4, &codeword[4][..]), (5, &codeword[5][..])], &mut out)
             .is_err());
+    }
+
+    #[test]
+    fn block_layout_codes_groups_of_symbols_exactly() {
+        // Each column coded alone, and groups of columns laid out side by side in one shard.
+        for size in [2usize, 6, 62, 64, 66, 76, 130, 4820] {
+            let (k, n) = (5usize, 13usize);
+            let symbols: Vec<Vec<u8>> =
+                (0..3 * k).map(|i| (0..size).map(|b| (i * 37 + b * 11 + b / 7) as u8).collect()).collect();
+            let mut encoder = RsEncoder::default();
+            let alone: Vec<Vec<Vec<u8>>> = (0..3)
+                .map(|c| {
+                    let column = symbols[c * k..(c + 1) * k].iter().map(Vec::as_slice);
+                    encoder.encode(k, n, size, column).unwrap().iter().map(<[u8]>::to_vec).collect()
+                })
+                .collect();
+            let laid = block_layout_len(size);
+            let shards: Vec<Vec<u8>> = (0..k)
+                .map(|r| {
+                    let mut shard = vec![0u8; 3 * laid];
+                    for c in 0..3 {
+                        to_block_layout(&symbols[c * k + r], &mut shard[c * laid..(c + 1) * laid]);
+                    }
+                    shard
+                })
+                .collect();
+            let together: Vec<Vec<u8>> = encoder
+                .encode(k, n, 3 * laid, shards.iter().map(Vec::as_slice))
+                .unwrap()
+                .iter()
+                .map(<[u8]>::to_vec)
+                .collect();
+            for (t, shard) in together.iter().enumerate() {
+                for c in 0..3 {
+                    let mut symbol = vec![0u8; size];
+                    from_block_layout(&shard[c * laid..(c + 1) * laid], &mut symbol);
+                    assert_eq!(symbol, alone[c][t], "size {size}, column {c}, recovery {t}");
+                }
+            }
+        }
     }
 }

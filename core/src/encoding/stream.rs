@@ -228,9 +228,51 @@ pub(super) fn for_each_task<T: MaybeSend, E: MaybeSend>(
     for_each_task_with(tasks, f)
 }
 
+/// Per-thread pools of task states (Reed-Solomon work buffers, scratch vectors), so that
+/// repeated calls reuse their memory instead of faulting in fresh pages each time.
+#[cfg(feature = "parallel")]
+mod pool {
+    use alloc::boxed::Box;
+    use alloc::vec::Vec;
+    use core::any::Any;
+    use core::cell::RefCell;
+
+    std::thread_local! {
+        static STATES: RefCell<Vec<Box<dyn Any>>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// A state taken from this thread's pool (or created), returned to it when dropped.
+    pub(super) struct Pooled<C: 'static>(Option<C>);
+
+    impl<C: Default + 'static> Pooled<C> {
+        pub(super) fn take() -> Self {
+            let reused = STATES.with(|states| {
+                let mut states = states.borrow_mut();
+                let i = states.iter().position(|state| state.is::<C>())?;
+                states.swap_remove(i).downcast::<C>().ok()
+            });
+            Self(Some(reused.map_or_else(C::default, |state| *state)))
+        }
+
+        pub(super) fn get(&mut self) -> &mut C {
+            self.0.get_or_insert_with(C::default)
+        }
+    }
+
+    impl<C: 'static> Drop for Pooled<C> {
+        fn drop(&mut self) {
+            if let Some(state) = self.0.take() {
+                // During thread teardown the pool may be gone: the state is then just dropped.
+                let _ = STATES.try_with(|states| states.borrow_mut().push(Box::new(state)));
+            }
+        }
+    }
+}
+
 /// Calls `f(state, i, &mut tasks[i])` for every task, stopping at the first error; each
-/// thread has its own `state`, created with `C::default()`.
-pub(super) fn for_each_task_with<C: Default, T: MaybeSend, E: MaybeSend>(
+/// thread has its own `state`, created with `C::default()` (with `parallel`, reused from a
+/// per-thread pool across calls).
+pub(super) fn for_each_task_with<C: Default + 'static, T: MaybeSend, E: MaybeSend>(
     tasks: &mut [T],
     f: impl Fn(&mut C, usize, &mut T) -> Result<(), E> + MaybeSync + MaybeSend,
 ) -> Result<(), E> {
@@ -244,7 +286,7 @@ pub(super) fn for_each_task_with<C: Default, T: MaybeSend, E: MaybeSend>(
             .par_iter_mut()
             .enumerate()
             .with_min_len(min_len)
-            .try_for_each_init(C::default, |state, (i, task)| f(state, i, task))
+            .try_for_each_init(pool::Pooled::<C>::take, |state, (i, task)| f(state.get(), i, task))
     }
     #[cfg(not(feature = "parallel"))]
     {
