@@ -588,9 +588,10 @@ impl encoding::BlobSource for FileSource {
 }
 
 /// The metadata (and blob ID) of the file at `path`, streamed in memory independent of the
-/// file size (`budget` bytes of working buffers plus about `n² · 36` bytes of hashes).
+/// file size (`budget` bytes of stripe buffers plus `n² · 72` bytes of hash states; about
+/// 220 MiB in all for 1000 shards).
 #[pyfunction]
-#[pyo3(signature = (path, n_shards = ShardCount::MAINNET, progress = None, budget = encoding::DEFAULT_STREAM_BUDGET), text_signature = "(path, n_shards=1000, progress=None, budget=67108864)")]
+#[pyo3(signature = (path, n_shards = ShardCount::MAINNET, progress = None, budget = encoding::DEFAULT_STREAM_BUDGET), text_signature = "(path, n_shards=1000, progress=None, budget=134217728)")]
 fn compute_metadata_file(
     py: Python<'_>,
     path: std::path::PathBuf,

@@ -201,6 +201,10 @@ class EncodedBlob:
 
 def compute_metadata(data: _Buffer, n_shards: int = 1000, progress: _Progress | None = None) -> BlobMetadata: ...
 def blob_id(data: _Buffer, n_shards: int = 1000, progress: _Progress | None = None) -> str: ...
+def compute_metadata_file(
+    path: str, n_shards: int = 1000, progress: _Progress | None = None, budget: int = 134217728
+) -> BlobMetadata:
+    """The metadata of the file at ``path``, streamed in byte stripes of at most ``budget`` bytes."""
 def encode(data: _Buffer, n_shards: int = 1000, progress: _Progress | None = None) -> EncodedBlob: ...
 def encode_file_to_dir(
     path: str,
