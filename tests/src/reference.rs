@@ -12,6 +12,9 @@
 //!   GF(2^16) with a plain shift-and-add multiplication.
 //! * [`merkle_root`] / [`merkle_path`]: a recursive Merkle tree over the leaves padded to a
 //!   power of two with zero subtrees (SPEC §5.1).
+//! * [`encode_blob`]: the whole RedStuff expansion (SPEC §3) with those two, one symbol at a
+//!   time: slivers and sliver-pair hashes to check the core's striped, streamed and batched
+//!   paths against.
 
 use reed_solomon_novelpoly::f2e16::{afft, inverse_afft, Additive};
 
@@ -218,6 +221,59 @@ pub fn merkle_path(leaves: &[&[u8]], index: usize) -> Vec<Option<[u8; 32]>> {
         size *= 2;
     }
     path
+}
+
+/// The reference encoding of a blob: every sliver and every sliver-pair hash.
+pub struct ReferenceEncoding {
+    /// Primary sliver `r`: row `r` of the expanded matrix over the `s` source columns.
+    pub primary: Vec<Vec<u8>>,
+    /// Secondary sliver `c`: column `c` over the `p` source rows.
+    pub secondary: Vec<Vec<u8>>,
+    /// Pair `i`: (root of row `i`, root of column `n - 1 - i`) over all `n` symbols (SPEC §5.2).
+    pub pair_hashes: Vec<([u8; 32], [u8; 32])>,
+}
+
+/// Expands `blob` for `n` shards (SPEC §3.1–3.3; the geometry, `p`, `s` and the symbol size,
+/// from the core's `EncodingConfig`): the message matrix row-major and zero-padded, every
+/// source row encoded with [`rs_encode`], then every column; roots with [`merkle_root`].
+/// Slow (one symbol at a time, no SIMD): for tests.
+pub fn encode_blob(n: u16, blob: &[u8]) -> ReferenceEncoding {
+    let config = morsa_core::EncodingConfig::new(n).expect("shard count");
+    let size = usize::from(config.symbol_size(blob.len() as u64).expect("blob size").get());
+    let (n, p, s) = (
+        usize::from(n),
+        usize::from(config.n_primary_source_symbols()),
+        usize::from(config.n_secondary_source_symbols()),
+    );
+    let mut matrix = vec![vec![vec![0u8; size]; n]; n];
+    for (r, row) in matrix.iter_mut().enumerate().take(p) {
+        for (c, symbol) in row.iter_mut().enumerate().take(s) {
+            let start = ((r * s + c) * size).min(blob.len());
+            let end = (start + size).min(blob.len());
+            symbol[..end - start].copy_from_slice(&blob[start..end]);
+        }
+        let sources: Vec<&[u8]> = row[..s].iter().map(Vec::as_slice).collect();
+        let recovery = rs_encode(n, size, &sources);
+        for (symbol, repair) in row[s..].iter_mut().zip(recovery) {
+            *symbol = repair;
+        }
+    }
+    // Columns: `c` indexes inside each row.
+    #[allow(clippy::needless_range_loop)]
+    for c in 0..n {
+        let sources: Vec<&[u8]> = (0..p).map(|r| matrix[r][c].as_slice()).collect();
+        let recovery = rs_encode(n, size, &sources);
+        for (j, repair) in recovery.into_iter().enumerate() {
+            matrix[p + j][c] = repair;
+        }
+    }
+    let row_root = |r: usize| merkle_root(&matrix[r].iter().map(Vec::as_slice).collect::<Vec<_>>());
+    let column_root = |c: usize| merkle_root(&(0..n).map(|r| matrix[r][c].as_slice()).collect::<Vec<_>>());
+    ReferenceEncoding {
+        primary: (0..n).map(|r| matrix[r][..s].concat()).collect(),
+        secondary: (0..n).map(|c| (0..p).flat_map(|r| matrix[r][c].iter().copied()).collect()).collect(),
+        pair_hashes: (0..n).map(|i| (row_root(i), column_root(n - 1 - i))).collect(),
+    }
 }
 
 #[cfg(test)]

@@ -41,7 +41,7 @@ fn generated_cases_match_the_official_encoder() {
         let input = case.input();
         assert_eq!(config.symbol_size(input.len() as u64).unwrap().get(), case.symbol_size, "{label}");
         let metadata = config.compute_metadata(&input).unwrap();
-        // The in-memory encoder (one symbol at a time) gives the same metadata.
+        // The encoder (two passes over rows and columns) gives the same metadata.
         assert_eq!(config.encode(&input).unwrap().metadata().metadata(), metadata.metadata(), "{label} (encode)");
         assert_eq!(metadata.blob_id().to_string(), case.blob_id, "{label}");
         // The bounded-memory streaming computation, with one stripe and with 128-byte stripes.

@@ -9,9 +9,8 @@ use core::num::NonZeroU16;
 use super::rs::{block_layout_len, from_block_layout, to_block_layout, RsDecoder, RsEncoder};
 use super::sliver::sliver_root;
 use super::stream::for_each_task_with;
-use super::{Axis, EncodeError, EncodingConfig, EncodingType, Sliver, SliverError};
-use crate::merkle::{leaf_hash, MerkleRootBuilder, Node, DIGEST_LEN};
-use crate::metadata::{BlobId, BlobMetadata, BlobMetadataWithId, SliverPairMetadata, VerifiedBlobMetadataWithId};
+use super::{Axis, EncodeError, EncodingConfig, Sliver, SliverError};
+use crate::metadata::{BlobId, VerifiedBlobMetadataWithId};
 
 /// The column batch of a primary-axis decode, in bytes.
 const DECODE_BATCH_BYTES: usize = 64 << 20;
@@ -81,10 +80,57 @@ impl EncodedBlob {
 /// A sliver pair borrowed from an [`EncodedBlob`]: (primary sliver `i`, secondary sliver `n - 1 - i`).
 pub type SliverPairView<'a> = (Sliver<&'a [u8]>, Sliver<&'a [u8]>);
 
-/// Buffers for the slivers, filled during the expansion when a full encoding is wanted.
-struct SliverBuffers {
-    primary: Vec<u8>,
-    secondary: Vec<u8>,
+/// One sliver's bytes in [`BufferStore`]: a mutex with `parallel` (writes come from several
+/// threads), a `RefCell` without.
+#[cfg(feature = "parallel")]
+type SliverSlot<'a> = std::sync::Mutex<&'a mut [u8]>;
+#[cfg(not(feature = "parallel"))]
+type SliverSlot<'a> = core::cell::RefCell<&'a mut [u8]>;
+
+/// The `2n` slivers of an [`EncodedBlob`] being written by [`EncodingConfig::encode_streaming`].
+struct BufferStore<'a> {
+    slivers: [Vec<SliverSlot<'a>>; 2],
+    symbol_size: usize,
+}
+
+impl<'a> BufferStore<'a> {
+    fn new(primary: &'a mut [u8], secondary: &'a mut [u8], n: usize, symbol_size: usize) -> Self {
+        let slots = |buffer: &'a mut [u8]| {
+            let len = buffer.len() / n;
+            buffer.chunks_mut(len.max(1)).map(SliverSlot::new).collect()
+        };
+        Self { slivers: [slots(primary), slots(secondary)], symbol_size }
+    }
+
+    fn with_sliver<R>(&self, axis: Axis, index: u16, f: impl FnOnce(&mut [u8]) -> R) -> R {
+        let slot = &self.slivers[usize::from(axis == Axis::Secondary)][usize::from(index)];
+        #[cfg(feature = "parallel")]
+        let mut sliver = slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        #[cfg(not(feature = "parallel"))]
+        let mut sliver = slot.borrow_mut();
+        f(&mut sliver)
+    }
+}
+
+impl super::SliverStore for BufferStore<'_> {
+    type Error = core::convert::Infallible;
+
+    fn write_symbols(&self, axis: Axis, index: u16, first: usize, parts: &[&[u8]]) -> Result<(), Self::Error> {
+        self.with_sliver(axis, index, |sliver| {
+            let mut at = first * self.symbol_size;
+            for part in parts {
+                sliver[at..at + part.len()].copy_from_slice(part);
+                at += part.len();
+            }
+        });
+        Ok(())
+    }
+
+    fn read_symbols(&self, axis: Axis, index: u16, first: usize, buf: &mut [u8]) -> Result<(), Self::Error> {
+        let at = first * self.symbol_size;
+        self.with_sliver(axis, index, |sliver| buf.copy_from_slice(&sliver[at..at + buf.len()]));
+        Ok(())
+    }
 }
 
 /// Fills `dst` with `blob[offset..]`, zero-padded past the end of `blob`.
@@ -94,122 +140,6 @@ fn copy_padded(dst: &mut [u8], blob: &[u8], offset: usize) {
         dst[..available].copy_from_slice(&blob[offset..offset + available]);
     }
     dst[available..].fill(0);
-}
-
-/// The one expansion of the `p × s` message matrix to `n × n` (SPEC §3.2) with the hashes of
-/// SPEC §5.2, shared by blob-ID computation and full encoding.
-///
-/// Memory beyond the input: the `f` repair columns (`p * f * S` bytes), the leaf hashes of the
-/// `p` source rows (`p * n * 32` bytes) and `O(n log n)` for the streaming row roots; the slivers
-/// themselves only when `slivers` is given. Every symbol is hashed exactly once.
-fn expand(
-    config: &EncodingConfig,
-    blob: &[u8],
-    mut slivers: Option<&mut SliverBuffers>,
-    progress: Option<ProgressFn<'_>>,
-) -> Result<(NonZeroU16, Vec<SliverPairMetadata>), EncodeError> {
-    let symbol_size = config.symbol_size(blob.len() as u64)?;
-    let size = usize::from(symbol_size.get());
-    let n = usize::from(config.n_shards());
-    let p = usize::from(config.n_primary_source_symbols());
-    let s = usize::from(config.n_secondary_source_symbols());
-    let f = n - s;
-    let row_len = s * size;
-    let total_steps = (p + n) as u64;
-    let mut progress = progress;
-    let mut report = |done: usize| {
-        if let Some(cb) = progress.as_mut() {
-            cb(done as u64, total_steps);
-        }
-    };
-
-    let mut encoder = RsEncoder::default();
-    // M[r][s..n] for r < p, row-major.
-    let mut repair = vec![0u8; p * f * size];
-    // L[r][c] for r < p.
-    let mut source_row_leaves = vec![[0u8; DIGEST_LEN]; p * n];
-    let mut row_roots = vec![Node::Empty; n];
-    let mut column_roots = vec![Node::Empty; n];
-    let mut row_buf = vec![0u8; row_len];
-
-    // 1. Secondary encoding of the p source rows.
-    for r in 0..p {
-        let start = r * row_len;
-        let row: &[u8] = if start + row_len <= blob.len() {
-            &blob[start..start + row_len]
-        } else {
-            copy_padded(&mut row_buf, blob, start);
-            &row_buf
-        };
-        let recovery = encoder.encode(s, n, size, row.chunks_exact(size)).map_err(|_| EncodeError::ReedSolomon)?;
-        let mut builder = MerkleRootBuilder::new();
-        let leaves = &mut source_row_leaves[r * n..(r + 1) * n];
-        for (c, symbol) in row.chunks_exact(size).chain(recovery.iter()).enumerate() {
-            let h = leaf_hash(symbol);
-            leaves[c] = h;
-            builder.push_leaf_hash(h);
-            if c >= s {
-                repair[(r * f + c - s) * size..][..size].copy_from_slice(symbol);
-            }
-        }
-        row_roots[r] = builder.root();
-        if let Some(out) = slivers.as_deref_mut() {
-            out.primary[r * row_len..(r + 1) * row_len].copy_from_slice(row);
-        }
-        report(r + 1);
-    }
-
-    // 2. Primary encoding of all n columns.
-    let mut column = vec![0u8; p * size];
-    let mut repair_row_roots = vec![MerkleRootBuilder::new(); n - p];
-    for c in 0..n {
-        for (r, dst) in column.chunks_exact_mut(size).enumerate() {
-            if c < s {
-                copy_padded(dst, blob, (r * s + c) * size);
-            } else {
-                dst.copy_from_slice(&repair[(r * f + c - s) * size..][..size]);
-            }
-        }
-        let recovery = encoder.encode(p, n, size, column.chunks_exact(size)).map_err(|_| EncodeError::ReedSolomon)?;
-        let mut builder = MerkleRootBuilder::new();
-        for r in 0..p {
-            builder.push_leaf_hash(source_row_leaves[r * n + c]);
-        }
-        for (j, symbol) in recovery.iter().enumerate() {
-            let h = leaf_hash(symbol);
-            builder.push_leaf_hash(h);
-            repair_row_roots[j].push_leaf_hash(h);
-            if c < s {
-                if let Some(out) = slivers.as_deref_mut() {
-                    out.primary[(p + j) * row_len + c * size..][..size].copy_from_slice(symbol);
-                }
-            }
-        }
-        column_roots[c] = builder.root();
-        if let Some(out) = slivers.as_deref_mut() {
-            out.secondary[c * p * size..(c + 1) * p * size].copy_from_slice(&column);
-        }
-        report(p + c + 1);
-    }
-    for (j, builder) in repair_row_roots.iter().enumerate() {
-        row_roots[p + j] = builder.root();
-    }
-
-    // 3. Pair i = (row i, column n - 1 - i) (SPEC §3.4, §5.2).
-    let hashes = (0..n)
-        .map(|i| SliverPairMetadata { primary_hash: row_roots[i], secondary_hash: column_roots[n - 1 - i] })
-        .collect();
-    Ok((symbol_size, hashes))
-}
-
-fn metadata_from(
-    config: &EncodingConfig,
-    blob_len: usize,
-    hashes: Vec<SliverPairMetadata>,
-) -> VerifiedBlobMetadataWithId {
-    let metadata = BlobMetadata { encoding_type: EncodingType::RS2, unencoded_length: blob_len as u64, hashes };
-    let blob_id = metadata.compute_blob_id();
-    VerifiedBlobMetadataWithId::new_trusted(BlobMetadataWithId { blob_id, metadata }, *config)
 }
 
 impl EncodingConfig {
@@ -273,17 +203,16 @@ impl EncodingConfig {
     ) -> Result<EncodedBlob, EncodeError> {
         let symbol_size = self.symbol_size(blob.len() as u64)?;
         let n = usize::from(self.n_shards());
-        let mut buffers = SliverBuffers {
-            primary: vec![0u8; n * self.sliver_len(Axis::Primary, symbol_size)],
-            secondary: vec![0u8; n * self.sliver_len(Axis::Secondary, symbol_size)],
-        };
-        let (symbol_size, hashes) = expand(self, blob, Some(&mut buffers), progress)?;
-        Ok(EncodedBlob {
-            metadata: metadata_from(self, blob.len(), hashes),
-            symbol_size,
-            primary: buffers.primary,
-            secondary: buffers.secondary,
-        })
+        let mut primary = vec![0u8; n * self.sliver_len(Axis::Primary, symbol_size)];
+        let mut secondary = vec![0u8; n * self.sliver_len(Axis::Secondary, symbol_size)];
+        let store = BufferStore::new(&mut primary, &mut secondary, n, usize::from(symbol_size.get()));
+        let metadata =
+            self.encode_streaming(blob, &store, super::DEFAULT_STREAM_BUDGET, progress).map_err(|e| match e {
+                super::EncodeStreamError::Encode(e) => e,
+                super::EncodeStreamError::Source(never) | super::EncodeStreamError::Store(never) => match never {},
+            })?;
+        drop(store);
+        Ok(EncodedBlob { metadata, symbol_size, primary, secondary })
     }
 }
 

@@ -594,7 +594,7 @@ mod tests {
                     continue;
                 }
                 let blob: Vec<u8> = (0..len).map(|i| (i * 7 + i / 251) as u8).collect();
-                // The in-memory encoder hashes one symbol at a time: an independent path.
+                // The encoder works in two passes over whole rows and columns, not stripes.
                 let encoded = config.encode(&blob).unwrap();
                 let expected = encoded.metadata();
                 for budget in [0usize, 10_000, 1 << 20] {
