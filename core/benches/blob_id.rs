@@ -2,20 +2,11 @@
 //! (`compute_metadata_streaming`). Run with `cargo bench -p morsa-core --features parallel`
 //! for intra-blob parallelism; set `MORSA_BENCH_LARGE=1` to add 100 MiB.
 
+mod common;
+
+use common::blob;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use morsa_core::encoding::{EncodingConfig, DEFAULT_STREAM_BUDGET};
-
-fn blob(len: usize) -> Vec<u8> {
-    let mut state = 0x2545_f491_4f6c_dd1du64;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state as u8
-        })
-        .collect()
-}
 
 fn bench_blob_id(c: &mut Criterion) {
     let config = EncodingConfig::new(1000).unwrap();

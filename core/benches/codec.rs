@@ -8,21 +8,12 @@
 //!
 //! Throughput is bytes of blob (output for decoding).
 
+mod common;
+
+use common::blob;
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
 use morsa_core::encoding::{BlobDecoder, ConsistencyCheck, EncodingConfig};
 use morsa_core::Axis;
-
-fn blob(len: usize) -> Vec<u8> {
-    let mut state = 0x2545_f491_4f6c_dd1du64;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state as u8
-        })
-        .collect()
-}
 
 fn bench_codec(c: &mut Criterion) {
     let config = EncodingConfig::new(1000).unwrap();

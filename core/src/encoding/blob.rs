@@ -8,7 +8,7 @@ use core::num::NonZeroU16;
 
 use super::rs::{block_layout_len, from_block_layout, to_block_layout, RsDecoder, RsEncoder};
 use super::sliver::sliver_root;
-use super::stream::for_each_task_with;
+use super::stream::{for_each_task_with, read_padded};
 use super::{Axis, EncodeError, EncodingConfig, Sliver, SliverError};
 use crate::metadata::{BlobId, VerifiedBlobMetadataWithId};
 
@@ -131,15 +131,6 @@ impl super::SliverStore for BufferStore<'_> {
         self.with_sliver(axis, index, |sliver| buf.copy_from_slice(&sliver[at..at + buf.len()]));
         Ok(())
     }
-}
-
-/// Fills `dst` with `blob[offset..]`, zero-padded past the end of `blob`.
-fn copy_padded(dst: &mut [u8], blob: &[u8], offset: usize) {
-    let available = blob.len().saturating_sub(offset).min(dst.len());
-    if available > 0 {
-        dst[..available].copy_from_slice(&blob[offset..offset + available]);
-    }
-    dst[available..].fill(0);
 }
 
 impl EncodingConfig {
@@ -510,7 +501,7 @@ impl<'m, M: Borrow<VerifiedBlobMetadataWithId>> BlobDecoder<'m, M> {
                     (0..p).filter(|&i| self.axis == Axis::Secondary || self.slivers[i].is_none()).collect();
                 for_each_task_with(&mut rows, |(encoder, row): &mut (RsEncoder, Vec<u8>), _, i| {
                     row.resize(s * size, 0);
-                    copy_padded(row, blob, *i * s * size);
+                    let Ok(()) = read_padded(blob, (*i * s * size) as u64, row);
                     let root = sliver_root(encoder, config, Axis::Primary, symbol_size, row)
                         .map_err(|_| DecodeError::ReedSolomon)?;
                     match metadata.pair(*i as u16) {

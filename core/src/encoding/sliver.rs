@@ -165,9 +165,13 @@ impl<D: AsRef<[u8]>> Sliver<D> {
     ///
     /// [`SliverError`] if the sliver's shape does not fit `config`.
     pub fn merkle_root(&self, config: &EncodingConfig) -> Result<Node, SliverError> {
+        self.merkle_root_with(config, &mut RsEncoder::default())
+    }
+
+    /// [`Sliver::merkle_root`] with a reusable encoder.
+    fn merkle_root_with(&self, config: &EncodingConfig, encoder: &mut RsEncoder) -> Result<Node, SliverError> {
         self.check_shape(config)?;
-        let mut encoder = RsEncoder::default();
-        sliver_root(&mut encoder, config, self.axis, self.symbol_size, self.bytes())
+        sliver_root(encoder, config, self.axis, self.symbol_size, self.bytes())
     }
 
     /// Verifies the sliver against verified metadata (SPEC §6): index in range, length and
@@ -195,8 +199,7 @@ impl<D: AsRef<[u8]>> Sliver<D> {
                 got_bytes: self.symbol_size.get(),
             });
         }
-        self.check_shape(config)?;
-        let root = sliver_root(encoder, config, self.axis, self.symbol_size, self.bytes())?;
+        let root = self.merkle_root_with(config, encoder)?;
         let pair_index = self.pair_index(config).unwrap_or_default();
         match metadata.pair(pair_index) {
             Some(pair) if *pair.hash(self.axis) == root => Ok(()),
