@@ -12,3 +12,18 @@ pub fn blob(len: usize) -> Vec<u8> {
         })
         .collect()
 }
+
+/// `count` distinct indices of `0..n` in a fixed pseudo-random order (the same on every run).
+#[allow(dead_code)] // used by some of the benches
+pub fn random_indices(n: u16, count: u16) -> Vec<u16> {
+    let mut indices: Vec<u16> = (0..n).collect();
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    for i in (1..indices.len()).rev() {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        indices.swap(i, (state % (i as u64 + 1)) as usize);
+    }
+    indices.truncate(usize::from(count));
+    indices
+}

@@ -6,18 +6,11 @@ use core::borrow::Borrow;
 use core::marker::PhantomData;
 use core::num::NonZeroU16;
 
-use super::rs::{block_layout_len, from_block_layout, to_block_layout, RsDecoder, RsEncoder};
+use super::rs::{layout_blocks, read_blocks, write_blocks, PatternDecoder, RsEncoder};
 use super::sliver::sliver_root;
 use super::stream::{for_each_task_with, read_padded};
 use super::{Axis, EncodeError, EncodingConfig, Sliver, SliverError};
 use crate::metadata::{BlobId, VerifiedBlobMetadataWithId};
-
-/// The column batch of a primary-axis decode, in bytes.
-const DECODE_BATCH_BYTES: usize = 64 << 20;
-
-/// The bytes of laid-out symbols per column group decoded in one Reed-Solomon call (each call
-/// has a fixed cost of about a quarter millisecond for n = 1000).
-const DECODE_GROUP_BYTES: usize = 4096;
 
 /// Progress of a long computation: `done` of `total` steps (one step per matrix row or
 /// column; `total = p + n` for encoding).
@@ -418,71 +411,108 @@ impl<'m, M: Borrow<VerifiedBlobMetadataWithId>> BlobDecoder<'m, M> {
                     Ok::<(), DecodeError>(())
                 })?;
             }
-            Axis::Primary => {
-                // Column c of the p source rows from symbol c of each primary sliver. Groups of
-                // columns are laid out side by side and decoded in one call (SPEC §2.2 layout,
-                // `rs::to_block_layout`), groups in parallel, a batch of columns at a time
-                // (column-major), then copied into the rows.
-                let laid = block_layout_len(size);
-                let group = (DECODE_GROUP_BYTES / laid).clamp(1, s);
-                let batch = ((DECODE_BATCH_BYTES / (p * size)).clamp(1, s).div_ceil(group)) * group;
-                let mut columns = vec![0u8; batch.min(s) * p * size];
-                let mut c0 = 0;
-                while c0 < s {
-                    let k_columns = batch.min(s - c0);
-                    let columns = &mut columns[..k_columns * p * size];
-                    let mut tasks: Vec<&mut [u8]> = columns.chunks_mut(group * p * size).collect();
-                    type State = (RsDecoder, Vec<u8>, Vec<u8>);
-                    for_each_task_with(&mut tasks, |(decoder, packed, decoded): &mut State, t, group_columns| {
-                        let first = c0 + t * group;
-                        let count = group_columns.len() / (p * size);
-                        let width = count * laid;
-                        packed.resize(inputs.len() * width, 0);
-                        for ((_, sliver), shard) in inputs.iter().zip(packed.chunks_exact_mut(width)) {
-                            for (i, laid_out) in shard.chunks_exact_mut(laid).enumerate() {
-                                to_block_layout(&sliver[(first + i) * size..][..size], laid_out);
-                            }
-                        }
-                        decoded.resize(p * width, 0);
-                        let shards = inputs.iter().zip(packed.chunks_exact(width)).map(|((j, _), shard)| (*j, shard));
-                        decoder.decode(p, n, width, shards, decoded)?;
-                        for (r, shard) in decoded.chunks_exact(width).enumerate() {
-                            for (i, laid_out) in shard.chunks_exact(laid).enumerate() {
-                                from_block_layout(laid_out, &mut group_columns[(i * p + r) * size..][..size]);
-                            }
-                        }
-                        Ok(())
-                    })
-                    .map_err(rs_err)?;
-                    let columns = &*columns;
-                    let mut rows: Vec<&mut [u8]> = out.chunks_mut(row_len).collect();
-                    for_each_task_with(&mut rows, |_: &mut (), r, row| {
-                        for i in 0..k_columns {
-                            let start = (c0 + i) * size;
-                            let end = (start + size).min(row.len());
-                            if start >= end {
-                                break;
-                            }
-                            row[start..end].copy_from_slice(&columns[(i * p + r) * size..][..end - start]);
-                        }
-                        Ok::<(), DecodeError>(())
-                    })?;
-                    c0 += k_columns;
+            _ => {
+                // Every codeword misses the same positions, so one `PatternDecoder` serves all:
+                // from primary slivers the codewords are the s columns and the sources the rows;
+                // from secondary slivers the codewords are the p rows and the sources the
+                // columns (SPEC §7). Tasks are groups of codewords, decoded a cache-sized stripe
+                // of blocks at a time; sources that were inputs are copied.
+                let by_row = self.axis == Axis::Primary;
+                let (k_code, codewords) = if by_row { (p, s) } else { (s, p) };
+                let positions: Vec<usize> = inputs.iter().map(|(i, _)| *i).collect();
+                let decoder = PatternDecoder::new(k_code, n, &positions).map_err(rs_err)?;
+                let mut sources: Vec<Option<&[u8]>> = vec![None; k_code];
+                for &(i, sliver) in inputs.iter().filter(|(i, _)| *i < k_code) {
+                    sources[i] = Some(sliver);
                 }
-            }
-            Axis::Secondary => {
-                let mut rows: Vec<&mut [u8]> = out.chunks_mut(row_len).collect();
-                for_each_task_with(&mut rows, |(decoder, full): &mut (RsDecoder, Vec<u8>), r, row| {
-                    let symbols = inputs.iter().map(|(j, d)| (*j, &d[r * size..(r + 1) * size]));
-                    if row.len() == row_len {
-                        return decoder.decode(s, n, size, symbols, row);
+                let blocks_per_symbol = layout_blocks(size);
+                let stripe = decoder.stripe_blocks();
+                let group = stripe.div_ceil(blocks_per_symbol).clamp(1, codewords);
+                let n_tasks = codewords.div_ceil(group);
+                // Each task's lines: for columns, a piece of every row still missing (by row);
+                // for rows, its rows (by codeword).
+                let mut tasks: Vec<Vec<Option<&mut [u8]>>> = Vec::with_capacity(n_tasks);
+                let mut copies: Vec<(&mut [u8], &[u8])> = Vec::new();
+                if by_row {
+                    tasks.resize_with(n_tasks, || (0..p).map(|_| None).collect());
+                    for (i, row) in out.chunks_mut(row_len).enumerate() {
+                        if let Some(sliver) = sources[i] {
+                            copies.push((row, sliver));
+                            continue;
+                        }
+                        for (t, piece) in row.chunks_mut(group * size).enumerate() {
+                            tasks[t][i] = Some(piece);
+                        }
                     }
-                    full.resize(row_len, 0);
-                    decoder.decode(s, n, size, symbols, full)?;
-                    row.copy_from_slice(&full[..row.len()]);
-                    Ok(())
-                })
-                .map_err(rs_err)?;
+                } else {
+                    tasks.extend(
+                        out.chunks_mut(group * row_len).map(|rows| rows.chunks_mut(row_len).map(Some).collect()),
+                    );
+                    tasks.resize_with(n_tasks, Vec::new);
+                }
+                // The slot of source `j` of codeword `c` (of the task), cut at the blob's end.
+                fn slot<'a>(
+                    lines: &'a mut [Option<&mut [u8]>],
+                    (by_row, size): (bool, usize),
+                    j: usize,
+                    c: usize,
+                ) -> Option<&'a mut [u8]> {
+                    let (line, at) = if by_row { (j, c * size) } else { (c, j * size) };
+                    let line = lines.get_mut(line)?.as_deref_mut()?;
+                    let end = (at + size).min(line.len());
+                    line.get_mut(at..end)
+                }
+                let shape = (by_row, size);
+                for_each_task_with(&mut copies, |_: &mut (), _, (row, sliver)| {
+                    row.copy_from_slice(&sliver[..row.len()]);
+                    Ok::<(), DecodeError>(())
+                })?;
+                type State = (Vec<[u8; 64]>, Vec<[u8; 64]>, Vec<[u8; 64]>);
+                for_each_task_with(&mut tasks, |(work, gathered, decoded): &mut State, t, lines| {
+                    let first = t * group;
+                    let count = group.min(codewords - first);
+                    if !by_row {
+                        for (j, sliver) in sources.iter().enumerate().filter_map(|(j, d)| Some((j, (*d)?))) {
+                            for c in 0..count {
+                                if let Some(dst) = slot(lines, shape, j, c) {
+                                    let len = dst.len();
+                                    dst.copy_from_slice(&sliver[(first + c) * size..][..len]);
+                                }
+                            }
+                        }
+                    }
+                    // The task's symbols of every input, gathered in the engine's layout (long
+                    // sequential reads rather than a stripe of each of k slivers at a time).
+                    let total = count * blocks_per_symbol;
+                    gathered.resize(inputs.len() * total, [0; 64]);
+                    for ((_, sliver), dst) in inputs.iter().zip(gathered.chunks_exact_mut(total)) {
+                        for (c, dst) in dst.chunks_exact_mut(blocks_per_symbol).enumerate() {
+                            read_blocks(&sliver[(first + c) * size..][..size], 0, dst);
+                        }
+                    }
+                    let gathered = &*gathered;
+                    decoded.resize(k_code * total, [0; 64]);
+                    // Stripes of even widths (a narrow last one would cost a whole transform).
+                    let width = total.div_ceil(total.div_ceil(stripe));
+                    for b0 in (0..total).step_by(width) {
+                        decoder.decode_stripe(
+                            work,
+                            width.min(total - b0),
+                            |i, blocks| blocks.copy_from_slice(&gathered[i * total + b0..][..blocks.len()]),
+                            |j, blocks| decoded[j * total + b0..][..blocks.len()].copy_from_slice(blocks),
+                        );
+                    }
+                    // Then each restored symbol is written whole.
+                    for j in decoder.missing() {
+                        let symbols = decoded[j * total..(j + 1) * total].chunks_exact(blocks_per_symbol);
+                        for (c, blocks) in symbols.enumerate() {
+                            if let Some(dst) = slot(lines, shape, j, c) {
+                                write_blocks(blocks, 0, size, dst);
+                            }
+                        }
+                    }
+                    Ok::<(), DecodeError>(())
+                })?;
             }
         }
         let blob = &*out;
