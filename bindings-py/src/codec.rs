@@ -227,6 +227,15 @@ impl PyBlobMetadata {
 #[pyclass(frozen, module = "morsa._native", name = "Sliver")]
 struct PySliver(CoreSliver<Vec<u8>>);
 
+/// The bytes of a `Sliver` object, held by reference (frozen, so readable without the GIL).
+struct SliverBytes(Option<Py<PySliver>>);
+
+impl AsRef<[u8]> for SliverBytes {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_ref().map_or(&[], |sliver| sliver.get().0.bytes())
+    }
+}
+
 #[pymethods]
 impl PySliver {
     #[new]
@@ -760,8 +769,9 @@ fn decode<'py>(
     on_invalid: Option<Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let check = parse_check(consistency_check)?;
-    let mut primary = BlobDecoder::new(&metadata.0, Axis::Primary);
-    let mut secondary = BlobDecoder::new(&metadata.0, Axis::Secondary);
+    // The decoders hold references to the Sliver objects rather than copies of their bytes.
+    let mut primary = BlobDecoder::keeping(&metadata.0, Axis::Primary);
+    let mut secondary = BlobDecoder::keeping(&metadata.0, Axis::Secondary);
     let mut items = slivers.try_iter()?;
     // Slivers are verified in batches (in parallel, without the GIL), sized to what the
     // primary decoder still needs so that valid input is not verified needlessly.
@@ -782,10 +792,12 @@ fn decode<'py>(
         let (on_primary, on_secondary): (Vec<_>, Vec<_>) =
             (0..cores.len()).partition(|&i| cores[i].axis == Axis::Primary);
         let mut results: Vec<Option<Result<bool, encoding::SliverError>>> = vec![None; cores.len()];
+        let mut handles: Vec<Option<Py<PySliver>>> = batch.iter().map(|s| Some(s.clone().unbind())).collect();
         py.detach(|| {
             for (indices, decoder) in [(&on_primary, &mut primary), (&on_secondary, &mut secondary)] {
                 let chosen: Vec<_> = indices.iter().map(|&i| cores[i]).collect();
-                for (&i, result) in indices.iter().zip(decoder.add_slivers(&chosen)) {
+                let kept = decoder.add_slivers_with(&chosen, |j| SliverBytes(handles[indices[j]].take()));
+                for (&i, result) in indices.iter().zip(kept) {
                     results[i] = Some(result);
                 }
             }

@@ -255,20 +255,63 @@ impl core::error::Error for DecodeError {}
 /// [`VerifiedBlobMetadataWithId`] works, so a binding can own it
 /// (`BlobDecoder<'static, VerifiedBlobMetadataWithId>`), as [`crate::certificate::CertificateBuilder`]
 /// does with its committee.
+///
+/// It keeps the bytes of each sliver it holds as a `D`: a copy by default (`Vec<u8>`, from
+/// [`BlobDecoder::add_sliver`] and [`BlobDecoder::add_slivers`]), or whatever
+/// [`BlobDecoder::add_slivers_with`] is given to hold, such as a reference to a sliver that
+/// outlives the decoder (no copy of gigabytes of slivers).
 #[derive(Clone, Debug)]
-pub struct BlobDecoder<'m, M: Borrow<VerifiedBlobMetadataWithId> = &'m VerifiedBlobMetadataWithId> {
+pub struct BlobDecoder<'m, M: Borrow<VerifiedBlobMetadataWithId> = &'m VerifiedBlobMetadataWithId, D = Vec<u8>> {
     metadata: M,
     axis: Axis,
-    slivers: Vec<Option<Vec<u8>>>,
+    slivers: Vec<Option<D>>,
     count: u16,
     _metadata_lifetime: PhantomData<&'m ()>,
 }
 
 impl<'m, M: Borrow<VerifiedBlobMetadataWithId>> BlobDecoder<'m, M> {
-    /// A decoder for the blob of `metadata` from slivers of `axis`.
+    /// A decoder for the blob of `metadata` from slivers of `axis`, keeping copies of them.
     pub fn new(metadata: M, axis: Axis) -> Self {
+        Self::keeping(metadata, axis)
+    }
+
+    /// Verifies `sliver` against the metadata (SPEC §6) and keeps a copy. Returns `Ok(false)`
+    /// when it is not needed (a duplicate index, or enough slivers are held already).
+    ///
+    /// # Errors
+    ///
+    /// [`SliverError`] if the sliver has the wrong axis or fails verification; the decoder is
+    /// unchanged.
+    pub fn add_sliver<D: AsRef<[u8]>>(&mut self, sliver: &Sliver<D>) -> Result<bool, SliverError> {
+        if sliver.axis != self.axis {
+            return Err(SliverError::WrongAxis { expected: self.axis, got: sliver.axis });
+        }
+        if self.is_ready() || self.slivers.get(usize::from(sliver.index)).is_some_and(Option::is_some) {
+            return Ok(false);
+        }
+        sliver.verify(self.metadata())?;
+        self.slivers[usize::from(sliver.index)] = Some(sliver.bytes().to_vec());
+        self.count += 1;
+        Ok(true)
+    }
+
+    /// [`BlobDecoder::add_sliver`] for a batch: the slivers that could be needed are verified
+    /// together (in parallel with the `parallel` feature), then kept in order until enough are
+    /// held. Returns one result per sliver, as `add_sliver` would have: `Ok(true)` kept,
+    /// `Ok(false)` not needed (duplicate index, or enough slivers before it), `Err` invalid.
+    pub fn add_slivers<D: AsRef<[u8]> + Sync>(&mut self, slivers: &[&Sliver<D>]) -> Vec<Result<bool, SliverError>> {
+        self.add_slivers_with(slivers, |i| slivers[i].bytes().to_vec())
+    }
+}
+
+impl<'m, M: Borrow<VerifiedBlobMetadataWithId>, D: AsRef<[u8]>> BlobDecoder<'m, M, D> {
+    /// A decoder for the blob of `metadata` from slivers of `axis` that keeps what
+    /// [`BlobDecoder::add_slivers_with`] gives it (`BlobDecoder::new` keeps copies).
+    pub fn keeping(metadata: M, axis: Axis) -> Self {
         let n_shards = usize::from(metadata.borrow().config().n_shards());
-        Self { metadata, axis, slivers: vec![None; n_shards], count: 0, _metadata_lifetime: PhantomData }
+        let mut slivers = Vec::with_capacity(n_shards);
+        slivers.resize_with(n_shards, || None);
+        Self { metadata, axis, slivers, count: 0, _metadata_lifetime: PhantomData }
     }
 
     /// The metadata the slivers are verified against.
@@ -296,31 +339,18 @@ impl<'m, M: Borrow<VerifiedBlobMetadataWithId>> BlobDecoder<'m, M> {
         self.count >= self.needed()
     }
 
-    /// Verifies `sliver` against the metadata (SPEC §6) and keeps it. Returns `Ok(false)`
-    /// when it is not needed (a duplicate index, or enough slivers are held already).
+    /// [`BlobDecoder::add_slivers`], keeping `keep(i)` for each kept `slivers[i]`: the
+    /// bytes of that sliver, in any form (for example a reference to it, or to the object that
+    /// owns it), instead of a copy.
     ///
-    /// # Errors
-    ///
-    /// [`SliverError`] if the sliver has the wrong axis or fails verification; the decoder is
-    /// unchanged.
-    pub fn add_sliver<D: AsRef<[u8]>>(&mut self, sliver: &Sliver<D>) -> Result<bool, SliverError> {
-        if sliver.axis != self.axis {
-            return Err(SliverError::WrongAxis { expected: self.axis, got: sliver.axis });
-        }
-        if self.is_ready() || self.slivers.get(usize::from(sliver.index)).is_some_and(Option::is_some) {
-            return Ok(false);
-        }
-        sliver.verify(self.metadata())?;
-        self.slivers[usize::from(sliver.index)] = Some(sliver.bytes().to_vec());
-        self.count += 1;
-        Ok(true)
-    }
-
-    /// [`BlobDecoder::add_sliver`] for a batch: the slivers that could be needed are verified
-    /// together (in parallel with the `parallel` feature), then kept in order until enough are
-    /// held. Returns one result per sliver, as `add_sliver` would have: `Ok(true)` kept,
-    /// `Ok(false)` not needed (duplicate index, or enough slivers before it), `Err` invalid.
-    pub fn add_slivers<D: AsRef<[u8]> + Sync>(&mut self, slivers: &[&Sliver<D>]) -> Vec<Result<bool, SliverError>> {
+    /// The decoder decodes from `keep(i).as_ref()`, which must be `slivers[i].bytes()` (what
+    /// was verified); other bytes give a wrong blob, which the `Default` and `Strict` checks
+    /// report as [`DecodeError::InconsistentEncoding`].
+    pub fn add_slivers_with<S: AsRef<[u8]> + Sync>(
+        &mut self,
+        slivers: &[&Sliver<S>],
+        mut keep: impl FnMut(usize) -> D,
+    ) -> Vec<Result<bool, SliverError>> {
         // Candidates: right axis and not held yet. All are verified (a later sliver of the same
         // index is needed when an earlier one is invalid), then taken in order.
         let mut results: Vec<Option<Result<bool, SliverError>>> = slivers
@@ -350,7 +380,7 @@ impl<'m, M: Borrow<VerifiedBlobMetadataWithId>> BlobDecoder<'m, M> {
             results[i] = Some(match result {
                 _ if self.is_ready() || held => Ok(false),
                 Some(Ok(())) => {
-                    self.slivers[usize::from(sliver.index)] = Some(sliver.bytes().to_vec());
+                    self.slivers[usize::from(sliver.index)] = Some(keep(i));
                     self.count += 1;
                     Ok(true)
                 }
@@ -396,7 +426,7 @@ impl<'m, M: Borrow<VerifiedBlobMetadataWithId>> BlobDecoder<'m, M> {
         let s = usize::from(config.n_secondary_source_symbols());
         let k = usize::from(self.needed());
         let inputs: Vec<(usize, &[u8])> =
-            self.slivers.iter().enumerate().filter_map(|(i, d)| d.as_deref().map(|d| (i, d))).take(k).collect();
+            self.slivers.iter().enumerate().filter_map(|(i, d)| d.as_ref().map(|d| (i, d.as_ref()))).take(k).collect();
 
         // The blob is the p × s message matrix, row-major, cut to its length: `out` holds the
         // rows (the last one possibly partial; rows past the end are padding).
