@@ -228,11 +228,11 @@ impl PyBlobMetadata {
 struct PySliver(CoreSliver<Vec<u8>>);
 
 /// The bytes of a `Sliver` object, held by reference (frozen, so readable without the GIL).
-struct SliverBytes(Option<Py<PySliver>>);
+struct SliverBytes(Py<PySliver>);
 
 impl AsRef<[u8]> for SliverBytes {
     fn as_ref(&self) -> &[u8] {
-        self.0.as_ref().map_or(&[], |sliver| sliver.get().0.bytes())
+        self.0.get().0.bytes()
     }
 }
 
@@ -792,12 +792,19 @@ fn decode<'py>(
         let (on_primary, on_secondary): (Vec<_>, Vec<_>) =
             (0..cores.len()).partition(|&i| cores[i].axis == Axis::Primary);
         let mut results: Vec<Option<Result<bool, encoding::SliverError>>> = vec![None; cores.len()];
-        let mut handles: Vec<Option<Py<PySliver>>> = batch.iter().map(|s| Some(s.clone().unbind())).collect();
+        // Slivers whose data is a reference to the Sliver object (the decoder keeps those).
+        let mut by_reference: Vec<Option<CoreSliver<SliverBytes>>> = batch
+            .iter()
+            .map(|b| {
+                let core = &b.get().0;
+                let data = SliverBytes(b.clone().unbind());
+                Some(CoreSliver { axis: core.axis, index: core.index, symbol_size: core.symbol_size, data })
+            })
+            .collect();
         py.detach(|| {
             for (indices, decoder) in [(&on_primary, &mut primary), (&on_secondary, &mut secondary)] {
-                let chosen: Vec<_> = indices.iter().map(|&i| cores[i]).collect();
-                let kept = decoder.add_slivers_with(&chosen, |j| SliverBytes(handles[indices[j]].take()));
-                for (&i, result) in indices.iter().zip(kept) {
+                let chosen: Vec<_> = indices.iter().filter_map(|&i| by_reference[i].take()).collect();
+                for (&i, result) in indices.iter().zip(decoder.add_slivers_owned(chosen)) {
                     results[i] = Some(result);
                 }
             }

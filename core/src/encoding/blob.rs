@@ -257,9 +257,9 @@ impl core::error::Error for DecodeError {}
 /// does with its committee.
 ///
 /// It keeps the bytes of each sliver it holds as a `D`: a copy by default (`Vec<u8>`, from
-/// [`BlobDecoder::add_sliver`] and [`BlobDecoder::add_slivers`]), or whatever
-/// [`BlobDecoder::add_slivers_with`] is given to hold, such as a reference to a sliver that
-/// outlives the decoder (no copy of gigabytes of slivers).
+/// [`BlobDecoder::add_sliver`] and [`BlobDecoder::add_slivers`]), or the data of the slivers
+/// given to [`BlobDecoder::add_slivers_owned`], such as references to bytes that outlive the
+/// decoder (no copy of gigabytes of slivers).
 #[derive(Clone, Debug)]
 pub struct BlobDecoder<'m, M: Borrow<VerifiedBlobMetadataWithId> = &'m VerifiedBlobMetadataWithId, D = Vec<u8>> {
     metadata: M,
@@ -300,13 +300,17 @@ impl<'m, M: Borrow<VerifiedBlobMetadataWithId>> BlobDecoder<'m, M> {
     /// held. Returns one result per sliver, as `add_sliver` would have: `Ok(true)` kept,
     /// `Ok(false)` not needed (duplicate index, or enough slivers before it), `Err` invalid.
     pub fn add_slivers<D: AsRef<[u8]> + Sync>(&mut self, slivers: &[&Sliver<D>]) -> Vec<Result<bool, SliverError>> {
-        self.add_slivers_with(slivers, |i| slivers[i].bytes().to_vec())
+        let (results, kept) = self.add_batch(slivers);
+        for i in kept {
+            self.slivers[usize::from(slivers[i].index)] = Some(slivers[i].bytes().to_vec());
+        }
+        results
     }
 }
 
 impl<'m, M: Borrow<VerifiedBlobMetadataWithId>, D: AsRef<[u8]>> BlobDecoder<'m, M, D> {
-    /// A decoder for the blob of `metadata` from slivers of `axis` that keeps what
-    /// [`BlobDecoder::add_slivers_with`] gives it (`BlobDecoder::new` keeps copies).
+    /// A decoder for the blob of `metadata` from slivers of `axis` that keeps the data of the
+    /// slivers given to [`BlobDecoder::add_slivers_owned`] (`BlobDecoder::new` keeps copies).
     pub fn keeping(metadata: M, axis: Axis) -> Self {
         let n_shards = usize::from(metadata.borrow().config().n_shards());
         let mut slivers = Vec::with_capacity(n_shards);
@@ -339,18 +343,31 @@ impl<'m, M: Borrow<VerifiedBlobMetadataWithId>, D: AsRef<[u8]>> BlobDecoder<'m, 
         self.count >= self.needed()
     }
 
-    /// [`BlobDecoder::add_slivers`], keeping `keep(i)` for each kept `slivers[i]`: the
-    /// bytes of that sliver, in any form (for example a reference to it, or to the object that
-    /// owns it), instead of a copy.
-    ///
-    /// The decoder decodes from `keep(i).as_ref()`, which must be `slivers[i].bytes()` (what
-    /// was verified); other bytes give a wrong blob, which the `Default` and `Strict` checks
-    /// report as [`DecodeError::InconsistentEncoding`].
-    pub fn add_slivers_with<S: AsRef<[u8]> + Sync>(
+    /// [`BlobDecoder::add_slivers`] for slivers whose bytes the decoder keeps as they are: a
+    /// `D` can be a reference to bytes that outlive the decoder, or to the object that owns
+    /// them, saving a copy of gigabytes of slivers. Slivers that are not kept are dropped.
+    pub fn add_slivers_owned(&mut self, slivers: Vec<Sliver<D>>) -> Vec<Result<bool, SliverError>>
+    where
+        D: Sync,
+    {
+        let refs: Vec<&Sliver<D>> = slivers.iter().collect();
+        let (results, kept) = self.add_batch(&refs);
+        let mut slivers: Vec<Option<Sliver<D>>> = slivers.into_iter().map(Some).collect();
+        for i in kept {
+            if let Some(sliver) = slivers[i].take() {
+                self.slivers[usize::from(sliver.index)] = Some(sliver.data);
+            }
+        }
+        results
+    }
+
+    /// Verifies a batch (see [`BlobDecoder::add_slivers`]) and counts the slivers kept, whose
+    /// positions in `slivers` it returns with the results: the caller stores their bytes at
+    /// their indices.
+    fn add_batch<S: AsRef<[u8]> + Sync>(
         &mut self,
         slivers: &[&Sliver<S>],
-        mut keep: impl FnMut(usize) -> D,
-    ) -> Vec<Result<bool, SliverError>> {
+    ) -> (Vec<Result<bool, SliverError>>, Vec<usize>) {
         // Candidates: right axis and not held yet. All are verified (a later sliver of the same
         // index is needed when an earlier one is invalid), then taken in order.
         let mut results: Vec<Option<Result<bool, SliverError>>> = slivers
@@ -374,13 +391,15 @@ impl<'m, M: Borrow<VerifiedBlobMetadataWithId>, D: AsRef<[u8]>> BlobDecoder<'m, 
                 Ok::<(), ()>(())
             });
         }
+        let mut kept: Vec<usize> = Vec::new();
         for (i, result) in verified {
-            let sliver = slivers[i];
-            let held = self.slivers.get(usize::from(sliver.index)).is_some_and(Option::is_some);
+            let index = usize::from(slivers[i].index);
+            let held = self.slivers.get(index).is_some_and(Option::is_some)
+                || kept.iter().any(|&j| usize::from(slivers[j].index) == index);
             results[i] = Some(match result {
                 _ if self.is_ready() || held => Ok(false),
                 Some(Ok(())) => {
-                    self.slivers[usize::from(sliver.index)] = Some(keep(i));
+                    kept.push(i);
                     self.count += 1;
                     Ok(true)
                 }
@@ -388,7 +407,7 @@ impl<'m, M: Borrow<VerifiedBlobMetadataWithId>, D: AsRef<[u8]>> BlobDecoder<'m, 
                 None => Ok(false),
             });
         }
-        results.into_iter().map(|r| r.unwrap_or(Ok(false))).collect()
+        (results.into_iter().map(|r| r.unwrap_or(Ok(false))).collect(), kept)
     }
 
     /// Decodes the blob and checks it with `check` (SPEC §7).
@@ -625,5 +644,50 @@ mod tests {
             assert!(decoder.add_sliver(&sliver).unwrap());
         }
         assert_eq!(decoder.decode(ConsistencyCheck::Strict).unwrap(), blob);
+    }
+
+    #[test]
+    fn batches_give_the_results_of_one_sliver_at_a_time_and_can_keep_references() {
+        let config = EncodingConfig::new(10).unwrap();
+        let blob: Vec<u8> = (0..3000u32).map(|i| (i * 13 + 1) as u8).collect();
+        let encoded = config.encode(&blob).unwrap();
+        let sliver = |axis, i| encoded.sliver(axis, i).unwrap();
+        let mut corrupted = sliver(Axis::Primary, 5).data.to_vec();
+        corrupted[0] ^= 1;
+        let corrupted = Sliver { data: &corrupted[..], ..sliver(Axis::Primary, 5) };
+        // A corrupted sliver then a valid one of the same index, a duplicate, the other axis,
+        // more than the p = 4 needed.
+        let batch = [
+            corrupted,
+            sliver(Axis::Primary, 5),
+            sliver(Axis::Primary, 5),
+            sliver(Axis::Secondary, 2),
+            sliver(Axis::Primary, 9),
+            sliver(Axis::Primary, 0),
+            sliver(Axis::Primary, 7),
+            sliver(Axis::Primary, 8),
+        ];
+        let mut one_at_a_time = BlobDecoder::new(encoded.metadata(), Axis::Primary);
+        let expected: Vec<_> = batch.iter().map(|s| one_at_a_time.add_sliver(s)).collect();
+        assert_eq!(
+            expected[..4],
+            [
+                Err(SliverError::MerkleRootMismatch { pair_index: 5 }),
+                Ok(true),
+                Ok(false),
+                Err(SliverError::WrongAxis { expected: Axis::Primary, got: Axis::Secondary })
+            ]
+        );
+        assert_eq!(expected[4..], [Ok(true), Ok(true), Ok(true), Ok(false)]);
+
+        let mut copies = BlobDecoder::new(encoded.metadata(), Axis::Primary);
+        assert_eq!(copies.add_slivers(&batch.iter().collect::<Vec<_>>()), expected);
+        let mut references: BlobDecoder<'_, _, &[u8]> = BlobDecoder::keeping(encoded.metadata(), Axis::Primary);
+        assert_eq!(references.add_slivers_owned(batch.to_vec()), expected);
+        for decoder in [one_at_a_time.decode(ConsistencyCheck::Default), copies.decode(ConsistencyCheck::Default)] {
+            assert_eq!(decoder.unwrap(), blob);
+        }
+        assert_eq!(references.count(), 4);
+        assert_eq!(references.decode(ConsistencyCheck::Default).unwrap(), blob);
     }
 }
