@@ -578,9 +578,16 @@ impl<'m, M: Borrow<VerifiedBlobMetadataWithId>, D: AsRef<[u8]>> BlobDecoder<'m, 
                 // Every systematic primary sliver that was not an input, re-encoded and hashed.
                 let mut rows: Vec<usize> =
                     (0..p).filter(|&i| self.axis == Axis::Secondary || self.slivers[i].is_none()).collect();
-                for_each_task_with(&mut rows, |(encoder, row): &mut (RsEncoder, Vec<u8>), _, i| {
-                    row.resize(s * size, 0);
-                    let Ok(()) = read_padded(blob, (*i * s * size) as u64, row);
+                for_each_task_with(&mut rows, |(encoder, padded): &mut (RsEncoder, Vec<u8>), _, i| {
+                    // The row in the blob, or padded with zeros past its end.
+                    let row = match blob.get(*i * row_len..(*i + 1) * row_len) {
+                        Some(row) => row,
+                        None => {
+                            padded.resize(row_len, 0);
+                            let Ok(()) = read_padded(blob, (*i * row_len) as u64, padded);
+                            padded
+                        }
+                    };
                     let root = sliver_root(encoder, config, Axis::Primary, symbol_size, row)
                         .map_err(|_| DecodeError::ReedSolomon)?;
                     match metadata.pair(*i as u16) {
