@@ -189,7 +189,8 @@ const fn use_high_rate(original_count: usize, recovery_count: usize) -> bool {
 }
 
 /// The work of one [`PatternDecoder`] transform, in bytes: about a core's L2 cache (wider
-/// stripes amortize the engine's per-butterfly costs; measured best at 2 MiB, within 5% from 512 KiB to 4 MiB).
+/// stripes amortize the engine's per-butterfly costs; measured best at 2 MiB, within 5% from
+/// 512 KiB to 4 MiB).
 const STRIPE_WORK_BYTES: usize = 2 << 20;
 
 /// A decoder for many codewords of one `(k, n)` code that all miss the same positions, such
@@ -203,7 +204,10 @@ const STRIPE_WORK_BYTES: usize = 2 << 20;
 /// * decodes a stripe of a few 64-byte blocks of every symbol at a time, so that the whole
 ///   transform (work positions × stripe) stays in the core's cache rather than streaming
 ///   megabytes per layer;
-/// * stops the final FFT at the last missing source symbol (only those outputs are read).
+/// * stops the final FFT at the last missing source symbol (only those outputs are read), and
+///   when those all lie in its first quarter (decoding from primary slivers), computes only
+///   that quarter, merging the transforms' outer layers and the derivative
+///   (`transform_first_quarter`).
 ///
 /// The decoded symbols are the unique ones of the code, so they equal the crate's decoder's;
 /// a test compares the two over both rates and random erasure patterns.
@@ -376,21 +380,23 @@ impl PatternDecoder {
     /// valid only the first quarter, which is all that is read when `fft_end <= n / 4`.
     ///
     /// Let `p0..p3` be the quarters after the IFFT's layers below distance `n / 4` (each
-    /// quarter's own IFFT). Its last two layers (distances `n / 4` then `n / 2`) give `x0..x3`;
-    /// the derivative adds to position `j` the input at `j + 2^k` for every clear bit `k` of `j`,
-    /// so with `L` the derivative within a quarter it gives `d0 = L(x0) + x1 + x2`,
-    /// `d1 = L(x1) + x3`, `d2 = L(x2) + x3`, `d3 = L(x3)`; the FFT's first two layers (its
-    /// inverse) give the first quarter as `y0 = d0 + m02·d2 + m01·(d1 + m02·d3)`. `L` is
-    /// linear, so it commutes with scaling and `y0 = L(F(x))_0 + x1 + x2 + (m01 + m02)·x3`
-    /// where `F(x)_0 = p0`; writing the `x` through the `p` (twiddles `m01 = skew[n/4 - 1]`,
-    /// `m23 = skew[3n/4 - 1]`, `m02 = skew[n/2 - 1]`, of log `GF_MODULUS` meaning zero) gives
+    /// quarter's own IFFT), and `x0..x3` after its last two layers (distances `n / 4`, then
+    /// `n / 2`). The derivative adds to position `j` the input at `j + 2^k` for every clear bit
+    /// `k` of `j`; with `L` the derivative within a quarter, its quarters are
+    /// `d0 = L(x0) + x1 + x2`, `d1 = L(x1) + x3`, `d2 = L(x2) + x3` and `d3 = L(x3)`. The FFT's
+    /// first two layers (twiddles `m01 = skew[n/4 - 1]`, `m23 = skew[3n/4 - 1]`,
+    /// `m02 = skew[n/2 - 1]`; a log of `GF_MODULUS` means zero) give the first quarter as
+    /// `y0 = d0 + m02·d2 + m01·(d1 + m02·d3)`. `L` is linear, so
+    /// `y0 = L(x0 + m01·x1 + m02·x2 + m01·m02·x3) + x1 + x2 + (m01 + m02)·x3`. Those two FFT
+    /// layers invert the IFFT's last two, so `L`'s argument is `p0`; writing `x1..x3` through
+    /// `p0..p3`, the rest is `p1 + p2 + (m01 + m23)·(p2 + p3)`. Hence
     ///
     /// `y0 = L(p0) + p1 + p2 + (m01 + m23)·(p2 + p3)`:
     ///
     /// three quarter IFFTs (each truncated after its last input; a quarter wholly past
-    /// `ifft_end` stays zero and is skipped), one
-    /// quarter-sized derivative, one product and the FFT of the first quarter (its remaining
-    /// layers), instead of two full transforms and a full derivative.
+    /// `ifft_end` stays zero and is skipped), one quarter-sized derivative, one product and the
+    /// FFT of the first quarter (its remaining layers), instead of two full transforms and a
+    /// full derivative. The differential test covers it (low-rate codes) and its branches.
     fn transform_first_quarter(&self, work: &mut [[u8; 64]], blocks: usize) {
         let q = self.work_count / 4;
         let live = |i: usize| i * q < self.ifft_end;
