@@ -788,10 +788,9 @@ fn decode<'py>(
         if batch.is_empty() {
             break;
         }
-        let cores: Vec<&encoding::Sliver<Vec<u8>>> = batch.iter().map(|s| &s.get().0).collect();
         let (on_primary, on_secondary): (Vec<_>, Vec<_>) =
-            (0..cores.len()).partition(|&i| cores[i].axis == Axis::Primary);
-        let mut results: Vec<Option<Result<bool, encoding::SliverError>>> = vec![None; cores.len()];
+            (0..batch.len()).partition(|&i| batch[i].get().0.axis == Axis::Primary);
+        let mut results: Vec<Option<Result<bool, encoding::SliverError>>> = vec![None; batch.len()];
         // Slivers whose data is a reference to the Sliver object (the decoder keeps those).
         let mut by_reference: Vec<Option<CoreSliver<SliverBytes>>> = batch
             .iter()

@@ -1,13 +1,17 @@
 //! Decoding throughput at n_shards = 1000 for one blob size (MiB, default 1024), printed as a
 //! table: from the `p` systematic primary slivers and from `p` primary slivers drawn at random
-//! (about a third systematic), each with the `default` consistency check and without a check.
-//! The slivers are verified and held before the clock starts; the figure is the best of
+//! (about a third systematic; the blob and the set of `--bench codec`), each with the
+//! `default` consistency check and without a check. The slivers are verified and held before the clock starts; the figure is the best of
 //! `--runs` (default 5) decodes into one reused output buffer, in bytes of blob per second.
 //!
 //!     cargo run --release -p morsa-core --features parallel --example decode_throughput -- 1024
 
+#[path = "../benches/common/mod.rs"]
+mod common;
+
 use std::time::Instant;
 
+use common::{blob, random_indices};
 use morsa_core::encoding::{BlobDecoder, ConsistencyCheck, EncodingConfig};
 use morsa_core::Axis;
 
@@ -21,20 +25,9 @@ fn main() {
     let size = mib << 20;
     let config = EncodingConfig::new(1000).expect("1000 shards");
     let p = config.n_primary_source_symbols();
-    let mut state = 0x2545_f491_4f6c_dd1du64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
-    let data: Vec<u8> = (0..size).map(|_| next() as u8).collect();
+    let data = blob(size);
     let encoded = config.encode(&data).expect("encodable");
-    let mut random: Vec<u16> = (0..1000).collect();
-    for i in (1..random.len()).rev() {
-        random.swap(i, (next() % (i as u64 + 1)) as usize);
-    }
-    random.truncate(usize::from(p));
+    let random = random_indices(1000, p);
     let systematic_in_random = random.iter().filter(|&&i| i < p).count();
 
     println!("decode, n_shards = 1000, {mib} MiB, best of {runs}");

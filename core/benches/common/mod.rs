@@ -14,7 +14,7 @@ pub fn blob(len: usize) -> Vec<u8> {
 }
 
 /// `count` distinct indices of `0..n` in a fixed pseudo-random order (the same on every run).
-#[allow(dead_code)] // used by some of the benches
+#[allow(dead_code)] // used by some of the benches and the example
 pub fn random_indices(n: u16, count: u16) -> Vec<u16> {
     let mut indices: Vec<u16> = (0..n).collect();
     let mut state = 0x9e37_79b9_7f4a_7c15u64;
