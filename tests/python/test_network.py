@@ -21,8 +21,9 @@ import httpx
 import pytest
 
 import morsa
-from morsa._http import serve_in_thread
-from morsa.client import Client, ClientError
+from morsa.net.server import serve_in_thread
+from morsa.client import Client
+from morsa.net.errors import RemoteError
 from morsa.devnet import Devnet
 
 N_NODES = 10
@@ -184,8 +185,10 @@ def test_concurrent_stores_and_reads(net: Devnet):
 
 def test_storage_needs_funds(net: Devnet):
     poor = Client(net.chain_url, account="nobody-funded-this")
-    with pytest.raises(ClientError, match="costs"):
+    with pytest.raises(RemoteError, match="costs") as refused:
         poor.store(b"some bytes")
+    assert refused.value.status == 402 and refused.value.reason == "INSUFFICIENT_FUNDS"
+    assert isinstance(refused.value, morsa.MorsaError)
 
 
 def test_aggregator_and_publisher(net: Devnet):

@@ -115,18 +115,19 @@ def test_patch_reads_verify_every_sliver_and_fall_back_on_a_bad_one():
     tampered: set[int] = set()
     fetched: list[int] = []
 
-    class FakeHttp:
-        async def get(self, url: str) -> httpx.Response:
-            pair = int(url.rsplit("/", 2)[1])
+    class FakeNode:
+        async def sliver(self, blob_id: str, pair: int, axis: str) -> morsa.Sliver:
+            assert axis == "secondary"
             j = N_SHARDS - 1 - pair  # pair i holds secondary sliver n-1-i
             fetched.append(j)
             data = bytearray(encoded.sliver("secondary", j).to_bytes())
             if j in tampered:
                 data[3] ^= 0x01  # a byte of the sliver's data
-            return httpx.Response(200, content=bytes(data))
+            return morsa.Sliver.from_bytes(bytes(data), "secondary")
 
-    view = SimpleNamespace(member_for_shard=lambda shard: SimpleNamespace(url="http://node", name="node"))
+    view = SimpleNamespace(member_for_pair=lambda blob_id, pair: SimpleNamespace(url="http://node", label="node"))
     client = Client("http://unused")
+    client.node = lambda member: FakeNode()  # type: ignore[method-assign]
     whole_reads: list[str] = []
 
     async def aread(blob_id: str, **kwargs: object) -> bytes:
@@ -134,7 +135,7 @@ def test_patch_reads_verify_every_sliver_and_fall_back_on_a_bad_one():
         return quilt.blob
 
     client.aread = aread  # type: ignore[method-assign]
-    reader = _QuiltReader(client, FakeHttp(), view, encoded.metadata)  # type: ignore[arg-type]
+    reader = _QuiltReader(client, view, encoded.metadata)  # type: ignore[arg-type]
     asyncio.run(reader.load_index())
     assert reader.index == quilt.patches and not whole_reads
     p = next(p for p in quilt.patches if p.identifier == "🦭/walrus.bin")
@@ -175,12 +176,14 @@ def test_store_quilt_and_read_patches(net: Devnet):
 
     # Only the index columns and the patch's columns are fetched, each verified.
     async def columns_used() -> tuple[int, int]:
-        async with client._http() as http:
-            reader = await client._quilt_reader(http, stored.quilt_id)
+        try:
+            reader = await client._quilt_reader(stored.quilt_id)
             index_columns = reader.columns_fetched
             p = next(p for p in reader.index if p.identifier == "🦭/walrus.bin")
             await reader.patch(p.start_index, p.end_index, p.identifier)
             return index_columns, reader.columns_fetched - index_columns
+        finally:
+            await client.aclose()
 
     p = next(p for p in stored.patches if p.identifier == "🦭/walrus.bin")
     assert asyncio.run(columns_used()) == (stored.patches[0].start_index, p.end_index - p.start_index)

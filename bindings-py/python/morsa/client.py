@@ -1,80 +1,65 @@
 """Store and read blobs on a Morsa network (storage nodes + control plane), verified.
 
-Store (SPEC §3, §10, §11): encode → register and pay on the control plane → upload the metadata
-and both slivers of every pair to the node holding its shard, all nodes concurrently →
-collect signed confirmations → build the certificate → certify. It succeeds as long as the
-confirming nodes hold a quorum of shards (``3w ≥ 2n + 1``).
+Store (SPEC §3, §10, §11): stream-encode the blob into a staging directory (the core's
+streaming encoder: memory independent of the blob size) → register and pay on the control
+plane → to every storage node at once, upload the metadata and both slivers of every pair on
+its shards (at most ``upload_budget`` bytes in flight) → collect signed confirmations → build
+the certificate → certify. It succeeds once the confirming nodes hold a quorum of shards
+(``3w ≥ 2n + 1``); nodes still busy then get a short grace period, after which they recover
+what they miss from the others.
 
-Read (SPEC §7): metadata from any node, verified against the blob ID → primary slivers from
-the nodes in parallel, each verified → decode → consistency check. Up to ``f`` faulty, slow or
-lying nodes are tolerated: failed or invalid slivers are replaced by others, and when too few
-primary slivers can be had the client falls back to secondary slivers.
+Read (SPEC §7): metadata from any node (hedged requests), verified against the blob ID →
+primary slivers, the systematic ones first (decoding is then a copy) and the fastest nodes
+first, hedged against stragglers → decode (every sliver verified) → consistency check. Up to
+``f`` faulty, slow or lying nodes are tolerated: failed or invalid slivers are replaced by
+others, and when too few primary slivers can be had the client falls back to secondary slivers.
+A byte range needs only the primary slivers that hold it (SPEC §3.1), each verified.
+
+:class:`Client` has asynchronous methods (``a…``) and synchronous ones, which run on a
+background event loop and so also work inside a running loop (a notebook).
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
+import contextlib
 import os
 import random
-from collections.abc import Callable
+import tempfile
+import time
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
-
-import httpx
+from pathlib import Path
+from typing import Any, TypeVar
 
 import morsa
 
-from ._fs import atomic_write
+from ._fs import atomic_file
+from .net.committee import CommitteeView, Member
+from .net.control import ControlPlane, HttpControlPlane
+from .net.errors import NetworkError, RemoteError, TransportError
+from .net.flow import ByteBudget, Latencies, first_success
+from .net.nodes import Axis, StorageNodeClient
+from .net.retry import RetryPolicy
+from .net.sync import run_sync
+from .net.transport import Http
+
+T = TypeVar("T")
 
 ProgressCallback = Callable[[int, int], None]
 """Called as ``progress(done_bytes, total_bytes)``."""
 
-OCTET = {"content-type": "application/octet-stream"}
+AXES: tuple[Axis, Axis] = ("primary", "secondary")
 
 
-class ClientError(morsa.MorsaError):
+class ClientError(NetworkError):
     """A store or read that could not complete (with the reason)."""
-
-
-@dataclass(frozen=True)
-class MemberInfo:
-    """A committee member as the control plane lists it."""
-
-    index: int
-    node_id: str
-    name: str
-    url: str
-    public_key: bytes
-    shards: tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class CommitteeView:
-    """The current committee with the members' URLs."""
-
-    epoch: int
-    n_shards: int
-    committee: morsa.Committee
-    members: tuple[MemberInfo, ...]
-
-    @staticmethod
-    def from_json(data: dict[str, Any]) -> CommitteeView:
-        members = tuple(
-            MemberInfo(i, m["node_id"], m["name"], m["url"], base64.b64decode(m["public_key"]), tuple(m["shards"]))
-            for i, m in enumerate(data["members"])
-        )
-        committee = morsa.Committee.from_bytes(base64.b64decode(data["committee"]))
-        return CommitteeView(data["epoch"], data["n_shards"], committee, members)
-
-    def member_for_shard(self, shard: int) -> MemberInfo:
-        return self.members[self.committee.shard_owner(shard)]
 
 
 @dataclass
 class StoreResult:
-    """The outcome of a store: the blob ID, its on-chain object, the cost paid (FROST), and
-    which nodes confirmed."""
+    """The outcome of a store: the blob ID, its ``Blob`` object, the cost paid (FROST), whether
+    a new registration was made, the confirming weight (shards) and the nodes that failed."""
 
     blob_id: str
     blob_object: dict[str, Any]
@@ -84,70 +69,99 @@ class StoreResult:
     failed_nodes: dict[str, str] = field(default_factory=dict)
 
 
-def _unwrap(response: httpx.Response) -> Any:
-    try:
-        body = response.json()
-    except ValueError:
-        raise ClientError(f"{response.request.url}: HTTP {response.status_code}, not JSON") from None
-    if "success" in body:
-        return body["success"]["data"]
-    message = body.get("error", {}).get("message", response.text)
-    raise ClientError(f"{response.request.url.path}: HTTP {response.status_code}: {message}")
+def _sliver_index(axis: str, pair: int, n_shards: int) -> int:
+    """Sliver index of ``axis`` in pair ``pair`` (SPEC §3.4): ``pair``, or ``n - 1 - pair``."""
+    return pair if axis == "primary" else n_shards - 1 - pair
+
+
+def _data_size(data_or_path: morsa.DataOrPath) -> int:
+    if isinstance(data_or_path, (str, os.PathLike)):
+        return os.stat(data_or_path).st_size
+    with memoryview(data_or_path) as view:  # type: ignore[arg-type]
+        return view.nbytes
 
 
 class Client:
-    """A client of a Morsa network, reached through its control plane's URL.
+    """A client of a Morsa network, reached through its control plane.
 
-    ``account`` pays for storage (a devnet faucet can fund it). The methods without an ``a``
-    prefix run the asynchronous ones to completion.
+    ``chain`` is the control plane's URL or a :class:`~morsa.net.control.ControlPlane`.
+    ``account`` pays for storage (a devnet faucet can fund it). ``timeout`` bounds each request
+    (seconds); ``concurrency`` the requests in flight; ``upload_budget`` the sliver bytes in
+    flight during a store; ``retry_seconds`` how long a request to a node that is not ready is
+    retried; ``staging_dir`` where slivers are staged during a store (default: the system's
+    temporary directory); blobs of at most ``memory_encode_limit`` bytes are encoded in memory
+    instead (about 4.5 times their size). Every error is a :class:`morsa.MorsaError`.
     """
 
     def __init__(
         self,
-        chain_url: str,
+        chain: str | ControlPlane,
         *,
         account: str = "default",
         timeout: float = 60.0,
-        concurrency: int = 48,
+        concurrency: int = 64,
+        upload_budget: int = 256 * 1024 * 1024,
         retry_seconds: float = 10.0,
+        staging_dir: str | os.PathLike[str] | None = None,
+        memory_encode_limit: int = 32 * 1024 * 1024,
     ) -> None:
-        self.chain_url = chain_url.rstrip("/")
+        self.http = Http(timeout=timeout)
+        if isinstance(chain, str):
+            self.control: ControlPlane = HttpControlPlane(chain, http=self.http)
+            self.chain_url = chain.rstrip("/")
+        else:
+            self.control = chain
+            self.chain_url = getattr(chain, "url", "")
         self.account = account
         self.timeout = timeout
         self.concurrency = concurrency
-        self.retry_seconds = retry_seconds
+        self.upload_budget = upload_budget
+        self.retry = RetryPolicy(deadline=retry_seconds)
+        self.staging_dir = staging_dir
+        self.memory_encode_limit = memory_encode_limit
+        self.latencies = Latencies()
 
-    # ---- plumbing
+    # ------------------------------------------------------------------ plumbing
 
-    def _http(self) -> httpx.AsyncClient:
-        limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency)
-        return httpx.AsyncClient(timeout=self.timeout, limits=limits)
+    def _sync(self, coro: Coroutine[Any, Any, T]) -> T:
+        return run_sync(coro)
 
-    async def acommittee(self, http: httpx.AsyncClient) -> CommitteeView:
-        return CommitteeView.from_json(_unwrap(await http.get(f"{self.chain_url}/v1/committee")))
+    def node(self, member: Member) -> StorageNodeClient:
+        """The REST client of a committee member's storage node."""
+        return StorageNodeClient(self.http, member.url, name=member.label)
+
+    async def acommittee(self, *, fresh: bool = False) -> CommitteeView:
+        """The current committee (cached for a few seconds unless ``fresh``)."""
+        return await self.control.committee(fresh=fresh)
 
     def committee(self) -> CommitteeView:
-        async def go() -> CommitteeView:
-            async with self._http() as http:
-                return await self.acommittee(http)
-
-        return asyncio.run(go())
+        return self._sync(self.acommittee(fresh=True))
 
     def faucet(self, amount: int) -> int:
         """Fund this client's account from the devnet faucet; returns the balance (FROST)."""
-        with httpx.Client(timeout=self.timeout) as http:
-            r = http.post(f"{self.chain_url}/v1/accounts/{self.account}/faucet", json={"amount": amount})
-            return int(_unwrap(r)["balance"])
+        return self._sync(self.control.faucet(self.account, amount))
 
     def balance(self) -> int:
-        with httpx.Client(timeout=self.timeout) as http:
-            return int(_unwrap(http.get(f"{self.chain_url}/v1/accounts/{self.account}"))["balance"])
+        """This client's balance (FROST)."""
+        return self._sync(self.control.balance(self.account))
 
     def blob_status(self, blob_id: str) -> dict[str, Any]:
-        with httpx.Client(timeout=self.timeout) as http:
-            return _unwrap(http.get(f"{self.chain_url}/v1/blobs/{blob_id}"))
+        """``{"status", "blob_object"}`` of a blob on the control plane; raises
+        :class:`~morsa.net.errors.RemoteError` (404) for an unknown blob."""
 
-    # ---- store
+        async def go() -> dict[str, Any]:
+            state = await self.control.blob(blob_id)
+            if state is None:
+                raise RemoteError(404, "BLOB_NOT_FOUND", f"blob {blob_id} is not registered")
+            return {"status": state.status, "blob_object": state.blob_object}
+
+        return self._sync(go())
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self.http.close()
+
+    # ------------------------------------------------------------------ store
 
     def store(
         self,
@@ -160,10 +174,13 @@ class Client:
     ) -> StoreResult:
         """Store a blob for ``epochs`` epochs; returns once it is certified.
 
-        Raises :class:`ClientError` when registration fails (for example, too little balance)
-        or fewer than a quorum of shards confirm, and the codec errors of :func:`morsa.encode`.
+        ``progress(done, total)`` counts the bytes encoded and then uploaded: ``total`` is the
+        blob size plus the size of every sliver. Raises :class:`ClientError` when fewer than a
+        quorum of shards confirm, :class:`~morsa.net.errors.RemoteError` when registration is
+        refused (for example, too little balance: 402), and the codec errors of
+        :func:`morsa.encode`.
         """
-        return asyncio.run(self.astore(data_or_path, epochs=epochs, deletable=deletable, force=force, progress=progress))
+        return self._sync(self.astore(data_or_path, epochs=epochs, deletable=deletable, force=force, progress=progress))
 
     async def astore(
         self,
@@ -174,128 +191,52 @@ class Client:
         force: bool = False,
         progress: ProgressCallback | None = None,
     ) -> StoreResult:
-        async with self._http() as http:
-            view = await self.acommittee(http)
-            encoded = await asyncio.to_thread(morsa.encode, data_or_path, view.n_shards)
-            metadata = encoded.metadata
-            registration = await http.post(
-                f"{self.chain_url}/v1/blobs",
-                json={
-                    "blob_id": metadata.blob_id,
-                    "root_hash": base64.b64encode(metadata.root_hash).decode(),
-                    "size": metadata.unencoded_length,
-                    "encoding_type": "RS2",
-                    "epochs_ahead": epochs,
-                    "deletable": deletable,
-                    "account": self.account,
-                },
-            )
-            registered = _unwrap(registration)
-            blob_object = registered["blob_object"]
-            if blob_object.get("certifiedEpoch") is not None and not force:
-                return StoreResult(metadata.blob_id, blob_object, 0, False)
-            if deletable:
-                message = morsa.StorageConfirmation(view.epoch, metadata.blob_id, bytes.fromhex(blob_object["id"][2:]))
+        """:meth:`store`, asynchronously."""
+        view = await self.acommittee(fresh=True)  # confirmations are signed for the current epoch
+        size = _data_size(data_or_path)
+        config = morsa.EncodingConfig(view.n_shards)
+        report = _Progress(progress, size + self._encoded_bytes(config, size))
+        with contextlib.ExitStack() as stack:
+            source: _SliverSource
+            if size <= self.memory_encode_limit:
+                encoded = await asyncio.to_thread(morsa.encode, data_or_path, view.n_shards)
+                metadata, source = encoded.metadata, _EncodedSlivers(encoded)
             else:
-                message = morsa.StorageConfirmation(view.epoch, metadata.blob_id)
-            builder = morsa.CertificateBuilder(view.committee, message)
-            total = sum(len(s.data) for s in encoded.primary_slivers) * 2
-            done = [0]
-            semaphore = asyncio.Semaphore(self.concurrency)
-            failed: dict[str, str] = {}
-
-            async def upload(member: MemberInfo) -> None:
-                try:
-                    await self._upload_to(http, member, encoded, semaphore, done, total, progress)
-                    signed = await self._confirmation(http, member, metadata.blob_id, blob_object, deletable)
-                    builder.add(member.index, *signed)
-                except (httpx.HTTPError, ClientError, morsa.MorsaError) as e:
-                    failed[member.name] = str(e) or type(e).__name__
-
-            await asyncio.gather(*(upload(m) for m in view.members))
-            if not builder.is_complete:
-                details = "; ".join(f"{k}: {v}" for k, v in sorted(failed.items()))
-                raise ClientError(
-                    f"only {builder.weight} of {view.n_shards} shards confirmed blob {metadata.blob_id}, "
-                    f"{builder.required_weight} are needed ({details})"
+                staging = stack.enter_context(tempfile.TemporaryDirectory(prefix="morsa-store-", dir=self.staging_dir))
+                metadata = await asyncio.to_thread(
+                    morsa.encode_to_directory, data_or_path, staging, view.n_shards, progress=lambda done, _: report.set(done)
                 )
-            certificate = builder.finish()
-            certified = _unwrap(
-                await http.post(
-                    f"{self.chain_url}/v1/blobs/{metadata.blob_id}/certificate",
-                    json={"certificate": base64.b64encode(certificate.to_bytes()).decode()},
-                )
+                source = _SliverFiles(Path(staging))
+            report.set(size)
+            registration = await self.control.register_blob(
+                metadata, epochs_ahead=epochs, deletable=deletable, account=self.account
             )
-            return StoreResult(
-                metadata.blob_id,
-                certified["blob_object"],
-                int(registered["cost"]),
-                bool(registered.get("newly_registered", True)),
-                builder.weight,
-                failed,
+            blob_object = registration.blob_object
+            if blob_object.get("certifiedEpoch") is not None and not force:
+                report.finish()
+                return StoreResult(metadata.blob_id, blob_object, registration.cost, False)
+            object_id = bytes.fromhex(blob_object["id"][2:]) if deletable else None
+            builder = morsa.CertificateBuilder(view.committee, morsa.StorageConfirmation(view.epoch, metadata.blob_id, object_id))
+            failed = await _Upload(self, view, metadata, source, object_id, builder, report).run()
+        if not builder.is_complete:
+            details = "; ".join(f"{k}: {v}" for k, v in sorted(failed.items()))
+            raise ClientError(
+                f"only {builder.weight} of {view.n_shards} shards confirmed blob {metadata.blob_id}, "
+                f"{builder.required_weight} are needed ({details})"
             )
+        certified = await self.control.certify_blob(metadata.blob_id, builder.finish().to_bytes())
+        report.finish()
+        return StoreResult(
+            metadata.blob_id, certified, registration.cost, registration.newly_registered, builder.weight, failed
+        )
 
-    async def _request(self, http: httpx.AsyncClient, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        """A request retried while the node is not ready for it (not yet aware of the blob's
-        registration, restarting): 5xx, connection errors, and 400 BLOB_NOT_REGISTERED."""
-        deadline = asyncio.get_running_loop().time() + self.retry_seconds
-        delay = 0.05
-        while True:
-            try:
-                response = await http.request(method, url, **kwargs)
-                retry = response.status_code >= 500 or (
-                    response.status_code in (400, 404) and "NOT_REGISTERED" in response.text
-                )
-                if not retry:
-                    return response
-                error: Exception = ClientError(f"{url}: HTTP {response.status_code}")
-            except httpx.TransportError as e:
-                error = e
-            if asyncio.get_running_loop().time() + delay > deadline:
-                raise error
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 1.0)
+    @staticmethod
+    def _encoded_bytes(config: morsa.EncodingConfig, size: int) -> int:
+        """The bytes of every sliver's data (what the upload sends, BCS framing aside)."""
+        n = config.n_shards
+        return n * (config.sliver_size("primary", size) + config.sliver_size("secondary", size))
 
-    async def _upload_to(
-        self,
-        http: httpx.AsyncClient,
-        member: MemberInfo,
-        encoded: morsa.EncodedBlob,
-        semaphore: asyncio.Semaphore,
-        done: list[int],
-        total: int,
-        progress: ProgressCallback | None,
-    ) -> None:
-        metadata = encoded.metadata
-        base = f"{member.url}/v1/blobs/{metadata.blob_id}"
-        r = await self._request(http, "PUT", f"{base}/metadata", content=metadata.metadata_bytes(), headers=OCTET)
-        if r.status_code >= 300:
-            _unwrap(r)
-        n = encoded.n_shards
-
-        async def put(pair: int, axis: str) -> None:
-            index = pair if axis == "primary" else n - 1 - pair
-            sliver = encoded.sliver(axis, index)
-            async with semaphore:
-                r = await self._request(http, "PUT", f"{base}/slivers/{pair}/{axis}", content=sliver.to_bytes(), headers=OCTET)
-            if r.status_code >= 300:
-                _unwrap(r)
-            done[0] += len(sliver.data)
-            if progress:
-                progress(min(done[0], total), total)
-
-        pairs = [metadata.pair_for_shard(shard) for shard in member.shards]
-        await asyncio.gather(*(put(pair, axis) for pair in pairs for axis in ("primary", "secondary")))
-
-    async def _confirmation(
-        self, http: httpx.AsyncClient, member: MemberInfo, blob_id: str, blob_object: dict[str, Any], deletable: bool
-    ) -> tuple[bytes, bytes]:
-        path = f"deletable/{blob_object['id']}" if deletable else "permanent"
-        r = await self._request(http, "GET", f"{member.url}/v1/blobs/{blob_id}/confirmation/{path}")
-        signed = _unwrap(r)["signed"]
-        return base64.b64decode(signed["serializedMessage"]), base64.b64decode(signed["signature"])
-
-    # ---- read
+    # ------------------------------------------------------------------ read
 
     def read(
         self,
@@ -307,15 +248,44 @@ class Client:
         """Read and decode a blob, verified against its blob ID.
 
         Raises :class:`morsa.InvalidBlobIdError`, :class:`ClientError` (no verified metadata,
-        too few valid slivers) or :class:`morsa.InconsistentEncodingError`.
+        too few valid slivers: the message says how many of how many) or
+        :class:`morsa.InconsistentEncodingError`.
         """
-        return asyncio.run(self.aread(blob_id, consistency_check=consistency_check, progress=progress))
+        return self._sync(self.aread(blob_id, consistency_check=consistency_check, progress=progress))
 
     def read_to(self, blob_id: str, path: str | os.PathLike[str], **kwargs: Any) -> int:
         """Read a blob into ``path`` atomically (nothing is left behind on failure); returns its size."""
         data = self.read(blob_id, **kwargs)
-        atomic_write(path, data)
+        with atomic_file(path) as (f, _):
+            f.write(data)
         return len(data)
+
+    def read_range(self, blob_id: str, start: int, length: int) -> bytes:
+        """``length`` bytes of the blob from byte ``start``, from the primary slivers that hold
+        them (SPEC §3.1), each verified against the metadata; the whole blob is decoded only
+        when one of them cannot be had. Raises as :meth:`read`, and :class:`morsa.MorsaError`
+        for a range outside the blob."""
+        return self._sync(self.aread_range(blob_id, start, length))
+
+    async def ametadata(self, blob_id: str, view: CommitteeView | None = None) -> morsa.BlobMetadata:
+        """The blob's metadata from the first node that serves it verified (SPEC §5.5).
+        Raises :class:`morsa.InvalidBlobIdError` or :class:`ClientError`."""
+        if not morsa.is_blob_id(blob_id):
+            raise morsa.InvalidBlobIdError(f"{blob_id!r} is not a blob ID")
+        view = view or await self.acommittee()
+        members = [m for m in view.members if m.url]
+        random.shuffle(members)
+        members = self.latencies.fastest_first(members, lambda m: m.url)
+
+        async def attempt(member: Member) -> morsa.BlobMetadata:
+            async with self.latencies.timed(member.url):
+                return await self.node(member).metadata(blob_id, view.n_shards)
+
+        metadata, failures = await first_success(members, attempt, parallel=2, hedge_after=0.3)
+        if metadata is None:
+            problems = "; ".join(f"{m.label}: {_short(e)}" for m, e in failures[:3])
+            raise ClientError(f"no storage node returned verified metadata for {blob_id} ({problems})")
+        return metadata
 
     async def aread(
         self,
@@ -324,114 +294,44 @@ class Client:
         consistency_check: morsa.ConsistencyCheck = "default",
         progress: ProgressCallback | None = None,
     ) -> bytes:
-        if not morsa.is_blob_id(blob_id):
-            raise morsa.InvalidBlobIdError(f"{blob_id!r} is not a blob ID")
-        async with self._http() as http:
-            view = await self.acommittee(http)
-            metadata = await self._metadata(http, view, blob_id)
-            config = metadata.config
-            errors: list[str] = []
-            for axis, needed in (
-                ("primary", config.n_primary_source_symbols),
-                ("secondary", config.n_secondary_source_symbols),
-            ):
-                data = await self._read_axis(http, view, metadata, axis, needed, consistency_check, errors, progress)
-                if data is not None:
-                    return data
-            raise ClientError(f"cannot read blob {blob_id}: " + "; ".join(errors[-5:]))
+        """:meth:`read`, asynchronously."""
+        view = await self.acommittee()
+        metadata = await self.ametadata(blob_id, view)
+        config = metadata.config
+        errors: list[str] = []
+        counts: list[str] = []
+        for axis, needed in (("primary", config.n_primary_source_symbols), ("secondary", config.n_secondary_source_symbols)):
+            reader = _SliverReader(self, view, metadata, axis, needed, progress)
+            data = await reader.decode(consistency_check)
+            if data is not None:
+                return data
+            errors += reader.errors
+            counts.append(f"{reader.valid} valid {axis} slivers of the {needed} needed")
+        raise ClientError(f"cannot read blob {blob_id}: {', '.join(counts)} ({'; '.join(errors[-3:])})")
 
-    async def _read_axis(
-        self,
-        http: httpx.AsyncClient,
-        view: CommitteeView,
-        metadata: morsa.BlobMetadata,
-        axis: str,
-        needed: int,
-        consistency_check: morsa.ConsistencyCheck,
-        errors: list[str],
-        progress: ProgressCallback | None,
-    ) -> bytes | None:
-        """Decode from slivers of ``axis``: fetch ``needed`` from random pairs, decode (which
-        verifies each), and replace the ones that fail, until the candidates run out."""
-        candidates = list(range(view.n_shards))
-        random.shuffle(candidates)
-        slivers: list[morsa.Sliver] = []
-        while True:
-            slivers += await self._fetch_slivers(http, view, metadata, axis, needed - len(slivers), candidates, errors, progress)
-            if len(slivers) < needed:
-                return None
-            invalid: list[morsa.Sliver] = []
+    async def aread_range(
+        self, blob_id: str, start: int, length: int, *, metadata: morsa.BlobMetadata | None = None
+    ) -> bytes:
+        """:meth:`read_range`, asynchronously (``metadata``: the blob's, when already known)."""
+        view = await self.acommittee()
+        metadata = metadata or await self.ametadata(blob_id, view)
+        first, end, offset = metadata.primary_slivers_for_range(start, length)
 
-            def report(sliver: morsa.Sliver, reason: str) -> None:
-                invalid.append(sliver)
-                errors.append(f"{sliver.axis} sliver {sliver.index}: {reason}")
+        async def one(index: int) -> bytes:
+            member = view.member_for_pair(blob_id, index)  # primary sliver i is in pair i
+            async with self.latencies.timed(member.url):
+                sliver = await self.node(member).sliver(blob_id, index, "primary")
+            if sliver.index != index:
+                raise morsa.VerificationError(f"{member.label} sent primary sliver {sliver.index}, not {index}")
+            await asyncio.to_thread(sliver.verify, metadata)
+            return sliver.data
 
-            try:
-                return await asyncio.to_thread(morsa.decode, metadata, slivers, consistency_check, on_invalid=report)
-            except morsa.InconsistentEncodingError:
-                raise
-            except morsa.DecodingError as e:
-                errors.append(str(e))
-                if not invalid:
-                    return None
-                slivers = [s for s in slivers if all(s is not bad for bad in invalid)]
-
-    async def _metadata(self, http: httpx.AsyncClient, view: CommitteeView, blob_id: str) -> morsa.BlobMetadata:
-        members = list(view.members)
-        random.shuffle(members)
-        problems = []
-        for member in members:
-            try:
-                r = await http.get(f"{member.url}/v1/blobs/{blob_id}/metadata")
-                if r.status_code != 200:
-                    problems.append(f"{member.name}: HTTP {r.status_code}")
-                    continue
-                metadata = morsa.BlobMetadata.from_bytes(r.content, view.n_shards)
-                if metadata.blob_id == blob_id:
-                    return metadata
-                problems.append(f"{member.name}: metadata of another blob")
-            except (httpx.HTTPError, morsa.MorsaError) as e:
-                problems.append(f"{member.name}: {e or type(e).__name__}")
-        raise ClientError(f"no storage node returned verified metadata for {blob_id} ({'; '.join(problems[:3])})")
-
-    async def _fetch_slivers(
-        self,
-        http: httpx.AsyncClient,
-        view: CommitteeView,
-        metadata: morsa.BlobMetadata,
-        axis: str,
-        count: int,
-        candidates: list[int],
-        errors: list[str],
-        progress: ProgressCallback | None,
-    ) -> list[morsa.Sliver]:
-        """Up to ``count`` parsed slivers of ``axis`` from the ``candidates`` pairs (consumed);
-        a pair whose node fails is replaced by the next candidate."""
-        sliver_bytes = metadata.config.sliver_size(axis, metadata.unencoded_length)
-        slivers: list[morsa.Sliver] = []
-        semaphore = asyncio.Semaphore(self.concurrency)
-
-        async def fetch(pair: int) -> morsa.Sliver | None:
-            member = view.member_for_shard(metadata.shard_for_pair(pair))
-            try:
-                async with semaphore:
-                    r = await http.get(f"{member.url}/v1/blobs/{metadata.blob_id}/slivers/{pair}/{axis}")
-                if r.status_code != 200:
-                    errors.append(f"{member.name} {axis} pair {pair}: HTTP {r.status_code}")
-                    return None
-                return morsa.Sliver.from_bytes(r.content, axis)
-            except (httpx.HTTPError, morsa.MorsaError) as e:
-                errors.append(f"{member.name} {axis} pair {pair}: {e or type(e).__name__}")
-                return None
-
-        while len(slivers) < count and candidates:
-            batch = [candidates.pop() for _ in range(min(count - len(slivers), len(candidates)))]
-            for sliver in await asyncio.gather(*(fetch(pair) for pair in batch)):
-                if sliver is not None:
-                    slivers.append(sliver)
-                    if progress:
-                        progress(len(slivers) * sliver_bytes, count * sliver_bytes)
-        return slivers
+        try:
+            parts = await asyncio.gather(*(one(i) for i in range(first, end)))
+        except (NetworkError, morsa.WireFormatError, morsa.VerificationError):
+            whole = await self.aread(blob_id)
+            return whole[start : start + length]
+        return b"".join(parts)[offset : offset + length]
 
     # ---- quilts (SPEC §13)
 
@@ -448,7 +348,7 @@ class Client:
         Raises :class:`morsa.QuiltError` for bad or duplicate identifiers and too many entries,
         and the errors of :meth:`store`.
         """
-        return asyncio.run(self.astore_quilt(entries, epochs=epochs, deletable=deletable, force=force))
+        return self._sync(self.astore_quilt(entries, epochs=epochs, deletable=deletable, force=force))
 
     async def astore_quilt(
         self,
@@ -458,20 +358,19 @@ class Client:
         deletable: bool = False,
         force: bool = False,
     ) -> QuiltStoreResult:
-        async with self._http() as http:
-            n_shards = (await self.acommittee(http)).n_shards
+        """:meth:`store_quilt`, asynchronously."""
+        n_shards = (await self.acommittee()).n_shards
         quilt = await asyncio.to_thread(morsa.build_quilt, entries, n_shards)
         result = await self.astore(quilt.blob, epochs=epochs, deletable=deletable, force=force)
         return QuiltStoreResult(result, quilt.patches, quilt.patch_ids())
 
     def read_quilt_index(self, quilt_id: str) -> list[morsa.QuiltPatch]:
         """The patches of a quilt, from its index columns only (each sliver verified)."""
+        return self._sync(self.aread_quilt_index(quilt_id))
 
-        async def go() -> list[morsa.QuiltPatch]:
-            async with self._http() as http:
-                return (await self._quilt_reader(http, quilt_id)).index
-
-        return asyncio.run(go())
+    async def aread_quilt_index(self, quilt_id: str) -> list[morsa.QuiltPatch]:
+        """:meth:`read_quilt_index`, asynchronously."""
+        return (await self._quilt_reader(quilt_id)).index
 
     def read_patch(self, quilt_or_patch_id: str, identifier: str | None = None) -> QuiltPatchContents:
         """One patch of a quilt, by quilt patch ID, or by quilt ID and identifier.
@@ -482,40 +381,275 @@ class Client:
         (SPEC §13). Raises :class:`morsa.QuiltError` (no such identifier, malformed quilt),
         :class:`ClientError` and :class:`morsa.InvalidBlobIdError`.
         """
-        return asyncio.run(self.aread_patch(quilt_or_patch_id, identifier))
+        return self._sync(self.aread_patch(quilt_or_patch_id, identifier))
 
     def read_patches(self, quilt_id: str, *, tag: tuple[str, str] | None = None) -> list[QuiltPatchContents]:
         """Every patch of a quilt, or those with ``tag = (key, value)``, each verified."""
 
         async def go() -> list[QuiltPatchContents]:
-            async with self._http() as http:
-                reader = await self._quilt_reader(http, quilt_id)
-                chosen = [p for p in reader.index if tag is None or p.tags.get(tag[0]) == tag[1]]
-                return list(await asyncio.gather(*(reader.patch(p.start_index, p.end_index, p.identifier) for p in chosen)))
+            reader = await self._quilt_reader(quilt_id)
+            chosen = [p for p in reader.index if tag is None or p.tags.get(tag[0]) == tag[1]]
+            return list(await asyncio.gather(*(reader.patch(p.start_index, p.end_index, p.identifier) for p in chosen)))
 
-        return asyncio.run(go())
+        return self._sync(go())
 
     async def aread_patch(self, quilt_or_patch_id: str, identifier: str | None = None) -> QuiltPatchContents:
-        async with self._http() as http:
-            if identifier is None:
-                quilt_id, start, end = morsa.parse_quilt_patch_id(quilt_or_patch_id)
-                reader = await self._quilt_reader(http, quilt_id, with_index=False)
-                return await reader.patch(start, end, None)
-            reader = await self._quilt_reader(http, quilt_or_patch_id)
-            for p in reader.index:
-                if p.identifier == identifier:
-                    return await reader.patch(p.start_index, p.end_index, identifier)
-            raise morsa.QuiltError(f"quilt {quilt_or_patch_id} has no patch {identifier!r}")
+        """:meth:`read_patch`, asynchronously."""
+        if identifier is None:
+            quilt_id, start, end = morsa.parse_quilt_patch_id(quilt_or_patch_id)
+            reader = await self._quilt_reader(quilt_id, with_index=False)
+            return await reader.patch(start, end, None)
+        reader = await self._quilt_reader(quilt_or_patch_id)
+        for p in reader.index:
+            if p.identifier == identifier:
+                return await reader.patch(p.start_index, p.end_index, identifier)
+        raise morsa.QuiltError(f"quilt {quilt_or_patch_id} has no patch {identifier!r}")
 
-    async def _quilt_reader(self, http: httpx.AsyncClient, quilt_id: str, *, with_index: bool = True) -> _QuiltReader:
-        if not morsa.is_blob_id(quilt_id):
-            raise morsa.InvalidBlobIdError(f"{quilt_id!r} is not a blob ID")
-        view = await self.acommittee(http)
-        metadata = await self._metadata(http, view, quilt_id)
-        reader = _QuiltReader(self, http, view, metadata)
+    async def _quilt_reader(self, quilt_id: str, *, with_index: bool = True) -> _QuiltReader:
+        view = await self.acommittee()
+        metadata = await self.ametadata(quilt_id, view)
+        reader = _QuiltReader(self, view, metadata)
         if with_index:
             await reader.load_index()
         return reader
+
+
+def _short(error: BaseException) -> str:
+    text = str(error) or type(error).__name__
+    return text if len(text) <= 160 else text[:157] + "…"
+
+
+class _Progress:
+    """Monotone progress over ``total`` bytes, reported to an optional callback."""
+
+    def __init__(self, callback: ProgressCallback | None, total: int) -> None:
+        self.callback = callback
+        self.total = max(total, 1)
+        self.done = 0
+
+    def set(self, done: int) -> None:
+        if done > self.done:
+            self.done = min(done, self.total)
+            if self.callback is not None:
+                self.callback(self.done, self.total)
+
+    def add(self, amount: int) -> None:
+        self.set(self.done + amount)
+
+    def finish(self) -> None:
+        self.set(self.total)
+
+
+class _SliverSource:
+    """Where a store's slivers come from: BCS ``SliverData`` by axis and sliver index."""
+
+    def size(self, axis: Axis, index: int) -> int:
+        raise NotImplementedError
+
+    async def read(self, axis: Axis, index: int) -> bytes:
+        raise NotImplementedError
+
+
+class _EncodedSlivers(_SliverSource):
+    """The slivers of a blob encoded in memory."""
+
+    def __init__(self, encoded: morsa.EncodedBlob) -> None:
+        self.encoded = encoded
+
+    def size(self, axis: Axis, index: int) -> int:
+        return len(self.encoded.sliver(axis, index).data)
+
+    async def read(self, axis: Axis, index: int) -> bytes:
+        return self.encoded.sliver(axis, index).to_bytes()
+
+
+class _SliverFiles(_SliverSource):
+    """The slivers of a blob stream-encoded into a directory (:func:`morsa.encode_to_directory`)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def _path(self, axis: Axis, index: int) -> Path:
+        return self.directory / f"{axis}-{index}.bcs"
+
+    def size(self, axis: Axis, index: int) -> int:
+        return self._path(axis, index).stat().st_size
+
+    async def read(self, axis: Axis, index: int) -> bytes:
+        path = self._path(axis, index)
+        return path.read_bytes() if path.stat().st_size < (1 << 20) else await asyncio.to_thread(path.read_bytes)
+
+
+class _Upload:
+    """The upload phase of one store: every member at once, each member's slivers under the
+    client's concurrency and byte budget; returns the failed members' reasons."""
+
+    def __init__(
+        self,
+        client: Client,
+        view: CommitteeView,
+        metadata: morsa.BlobMetadata,
+        source: _SliverSource,
+        object_id: bytes | None,
+        builder: morsa.CertificateBuilder,
+        progress: _Progress,
+    ) -> None:
+        self.client, self.view, self.metadata, self.source = client, view, metadata, source
+        self.object_id, self.builder, self.progress = object_id, builder, progress
+        self.slots = asyncio.Semaphore(client.concurrency)
+        self.budget = ByteBudget(client.upload_budget)
+        self.metadata_bytes = metadata.metadata_bytes()
+        self.failed: dict[str, str] = {}
+
+    async def run(self) -> dict[str, str]:
+        start = time.monotonic()
+        tasks = {asyncio.ensure_future(self.member(m)): m for m in self.view.members}
+        pending = set(tasks)
+        while pending and not self.builder.is_complete:
+            _, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+        if pending:
+            # A quorum confirmed: the others get a grace period, then recover what they miss.
+            grace = max(1.0, 0.5 * (time.monotonic() - start))
+            _, pending = await asyncio.wait(pending, timeout=grace)
+            for task in pending:
+                task.cancel()
+                self.failed[tasks[task].label] = f"still uploading after the quorum and {grace:.1f} s more"
+            await asyncio.gather(*pending, return_exceptions=True)
+        return self.failed
+
+    async def member(self, member: Member) -> None:
+        node = self.client.node(member)
+        blob_id = self.metadata.blob_id
+        retry = self.client.retry
+        try:
+            await retry.run(lambda: self._guarded(node.put_metadata(blob_id, self.metadata_bytes)))
+            pairs = self.view.pairs_of(member, blob_id)
+            await asyncio.gather(*(self.sliver(node, pair, axis) for pair in pairs for axis in AXES))
+            message, signature = await retry.run(lambda: self._guarded(node.confirmation(blob_id, self.object_id)))
+            self.builder.add(member.index, message, signature)
+        except (NetworkError, morsa.MorsaError, OSError) as e:
+            self.failed[member.label] = _short(e)
+
+    async def _guarded(self, request: Coroutine[Any, Any, T]) -> T:
+        async with self.slots:
+            return await request
+
+    async def sliver(self, node: StorageNodeClient, pair: int, axis: Axis) -> None:
+        index = _sliver_index(axis, pair, self.view.n_shards)
+        size = self.source.size(axis, index)
+        async with self.budget.hold(size):
+            data = await self.source.read(axis, index)
+            blob_id = self.metadata.blob_id
+            await self.client.retry.run(lambda: self._guarded(node.put_sliver(blob_id, pair, axis, data)))
+        self.progress.add(size)
+
+
+class _SliverReader:
+    """Collects ``needed`` valid slivers of one axis and decodes them.
+
+    Candidates: for primary slivers the systematic ones (pairs ``0..p``) first, then the others
+    by their node's latency; for secondary slivers, by latency. ``needed`` fetches run at once
+    (within the client's concurrency); a failed fetch is replaced by the next candidate, and
+    when the last few stall longer than a few times the typical answer, extra candidates are
+    fetched (hedging). Invalid slivers found while decoding are replaced the same way.
+    """
+
+    def __init__(
+        self,
+        client: Client,
+        view: CommitteeView,
+        metadata: morsa.BlobMetadata,
+        axis: Axis,
+        needed: int,
+        progress: ProgressCallback | None,
+    ) -> None:
+        self.client, self.view, self.metadata, self.axis, self.needed = client, view, metadata, axis, needed
+        self.progress = progress
+        self.n = view.n_shards
+        self.sliver_bytes = metadata.config.sliver_size(axis, metadata.unencoded_length)
+        self.errors: list[str] = []
+        self.valid = 0
+        pairs = list(range(self.n))
+        random.shuffle(pairs)
+        member_url = lambda pair: view.member_for_pair(metadata.blob_id, pair).url  # noqa: E731
+        ordered = client.latencies.fastest_first(pairs, member_url)
+        if axis == "primary":
+            p = needed
+            ordered = sorted(ordered, key=lambda pair: pair >= p)  # systematic first (stable)
+        self.candidates = ordered
+        self.candidates.reverse()  # pop() from the end
+
+    async def fetch(self, count: int) -> list[morsa.Sliver]:
+        """Up to ``count`` parsed slivers from the remaining candidates."""
+        got: list[morsa.Sliver] = []
+        running: set[asyncio.Task[morsa.Sliver | None]] = set()
+        slots = asyncio.Semaphore(self.client.concurrency)
+        durations: list[float] = []
+
+        async def one(pair: int) -> morsa.Sliver | None:
+            member = self.view.member_for_pair(self.metadata.blob_id, pair)
+            start = time.monotonic()
+            try:
+                async with slots:
+                    async with self.client.latencies.timed(member.url):
+                        sliver = await self.client.node(member).sliver(self.metadata.blob_id, pair, self.axis)
+            except (NetworkError, morsa.MorsaError) as e:
+                self.errors.append(f"{member.label} {self.axis} pair {pair}: {_short(e)}")
+                return None
+            durations.append(time.monotonic() - start)
+            return sliver
+
+        def launch(k: int) -> None:
+            for _ in range(min(k, len(self.candidates))):
+                running.add(asyncio.ensure_future(one(self.candidates.pop())))
+
+        launch(count)
+        try:
+            while running and len(got) < count:
+                typical = sorted(durations)[len(durations) // 2] if durations else 0.5
+                done, _ = await asyncio.wait(running, timeout=max(0.2, 4 * typical), return_when=asyncio.FIRST_COMPLETED)
+                if not done:  # stragglers: hedge with as many extra candidates
+                    launch(min(count - len(got), len(running)))
+                    continue
+                for task in done:
+                    running.discard(task)
+                    sliver = task.result()
+                    if sliver is None:
+                        launch(1)
+                    elif len(got) < count:
+                        got.append(sliver)
+                        if self.progress is not None:
+                            self.progress(len(got) * self.sliver_bytes, count * self.sliver_bytes)
+        finally:
+            for task in running:
+                task.cancel()
+        return got
+
+    async def decode(self, consistency_check: morsa.ConsistencyCheck) -> bytes | None:
+        """The decoded blob, or None when too few valid slivers can be had. Raises
+        :class:`morsa.InconsistentEncodingError`."""
+        slivers: list[morsa.Sliver] = []
+        while True:
+            slivers += await self.fetch(self.needed - len(slivers))
+            if len(slivers) < self.needed:
+                self.valid = len(slivers)
+                return None
+            invalid: list[morsa.Sliver] = []
+
+            def report(sliver: morsa.Sliver, reason: str) -> None:
+                invalid.append(sliver)
+                self.errors.append(f"{sliver.axis} sliver {sliver.index}: {reason}")
+
+            try:
+                return await asyncio.to_thread(morsa.decode, self.metadata, slivers, consistency_check, on_invalid=report)
+            except morsa.InconsistentEncodingError:
+                raise
+            except morsa.DecodingError as e:
+                self.errors.append(str(e))
+                if not invalid:
+                    self.valid = len(slivers)
+                    return None
+                slivers = [s for s in slivers if all(s is not bad for bad in invalid)]
 
 
 @dataclass
@@ -545,23 +679,20 @@ class _QuiltReader:
     """Reads columns (secondary slivers) of one quilt, each verified against its metadata;
     falls back to decoding the whole quilt once a column cannot be had (SPEC §13)."""
 
-    def __init__(self, client: Client, http: httpx.AsyncClient, view: CommitteeView, metadata: morsa.BlobMetadata) -> None:
-        self.client, self.http, self.view, self.metadata = client, http, view, metadata
+    def __init__(self, client: Client, view: CommitteeView, metadata: morsa.BlobMetadata) -> None:
+        self.client, self.view, self.metadata = client, view, metadata
         self.n_shards = metadata.n_shards
         self.index: list[morsa.QuiltPatch] = []
         self._blob: bytes | None = None
         self.columns_fetched = 0
 
     async def _column(self, j: int) -> bytes:
-        pair = self.n_shards - 1 - j  # pair i holds secondary sliver n-1-i (SPEC §3.4)
-        member = self.view.member_for_shard(self.metadata.shard_for_pair(pair))
-        r = await self.http.get(f"{member.url}/v1/blobs/{self.metadata.blob_id}/slivers/{pair}/secondary")
-        if r.status_code != 200:
-            raise ClientError(f"{member.name} secondary pair {pair}: HTTP {r.status_code}")
-        sliver = morsa.Sliver.from_bytes(r.content, "secondary")
+        pair = _sliver_index("secondary", j, self.n_shards)  # secondary sliver j is in pair n-1-j
+        member = self.view.member_for_pair(self.metadata.blob_id, pair)
+        sliver = await self.client.node(member).sliver(self.metadata.blob_id, pair, "secondary")
         if sliver.index != j:
-            raise morsa.VerificationError(f"{member.name} sent secondary sliver {sliver.index}, not {j}")
-        sliver.verify(self.metadata)
+            raise morsa.VerificationError(f"{member.label} sent secondary sliver {sliver.index}, not {j}")
+        await asyncio.to_thread(sliver.verify, self.metadata)
         self.columns_fetched += 1
         return sliver.data
 
@@ -569,7 +700,7 @@ class _QuiltReader:
         """Columns ``start..end`` from their slivers, or None when one fails."""
         try:
             return b"".join(await asyncio.gather(*(self._column(j) for j in range(start, end))))
-        except (httpx.HTTPError, ClientError, morsa.MorsaError):
+        except (NetworkError, morsa.MorsaError):
             return None
 
     async def _whole(self) -> bytes:
@@ -598,3 +729,14 @@ class _QuiltReader:
         if identifier is not None and name != identifier:
             raise morsa.QuiltError(f"columns {start}..{end} hold {name!r}, not {identifier!r}")
         return QuiltPatchContents(name, dict(tags), bytes(data), morsa.quilt_patch_id(self.metadata.blob_id, start, end))
+
+
+__all__ = [
+    "Client",
+    "ClientError",
+    "ProgressCallback",
+    "QuiltPatchContents",
+    "QuiltStoreResult",
+    "StoreResult",
+    "TransportError",
+]

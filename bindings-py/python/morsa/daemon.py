@@ -1,11 +1,15 @@
 """The client daemon: Walrus's aggregator (read) and publisher (write) HTTP APIs (SPEC §12)
 over :class:`morsa.client.Client`.
 
-* ``GET /v1/blobs/{blob_id}`` returns the blob's bytes, decoded and verified, with a single
-  ``Range: bytes=a-b`` supported (206); query flags ``strict_consistency_check`` and
-  ``skip_consistency_check``.
+* ``GET /v1/blobs/{blob_id}`` returns the blob's bytes, decoded and verified, from a cache of
+  verified blobs (:class:`morsa.cache.BlobCache`: on disk, size-bounded, single-flight reads);
+  a single ``Range: bytes=a-b`` gives 206, and on a blob not cached reads only the primary
+  slivers that hold the range (each verified, SPEC §3.1). Query flags
+  ``strict_consistency_check`` and ``skip_consistency_check``.
 * ``PUT /v1/blobs?epochs=N[&permanent=true][&deletable=true][&force=true]`` stores the body
-  and answers with the ``BlobStoreResult`` JSON (``newlyCreated`` or ``alreadyCertified``).
+  (spooled to disk, then stream-encoded) and answers with the ``BlobStoreResult`` JSON
+  (``newlyCreated`` or ``alreadyCertified``). At most ``max_concurrent_stores`` run at once
+  and ``max_waiting_stores`` wait; beyond that the answer is 503 with ``Retry-After``.
 * ``PUT /v1/quilts`` (``multipart/form-data``: one file field per blob, named by its
   identifier, and an optional ``_metadata`` JSON array of ``{"identifier", "tags"}``) stores a
   quilt and answers ``{"blobStoreResult", "storedQuiltBlobs"}`` (SPEC §12.2, §13).
@@ -13,40 +17,54 @@ over :class:`morsa.client.Client`.
   return one blob of a quilt, read from its secondary slivers and verified, with
   ``X-Quilt-Patch-Identifier`` and ``ETag: <quilt_id>``; ``GET /v1/quilts/{quilt_id}/patches``
   lists ``{"identifier", "patch_id", "tags"}`` (SPEC §12.1).
-* ``GET /status`` answers ``"OK"``.
+* ``GET /status`` answers ``"OK"``; ``GET /v1/cache`` the cache's counters.
 
-Errors use the AIP-193 envelope with domain ``daemon.walrus.space``.
+Errors use the AIP-193 envelope with domain ``daemon.walrus.space``. A blob the control plane
+does not know is 404 ``BLOB_NOT_FOUND``; one that exists but cannot be read now is a
+retryable 503 ``BLOB_UNAVAILABLE``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import json
+import os
 import re
+import tempfile
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 import morsa
 
-from ._http import ApiError, serve
+from .cache import BlobCache
 from .client import Client, ClientError, QuiltPatchContents, StoreResult
+from .net.errors import DAEMON_DOMAIN, ApiError, NetworkError, RemoteError, unavailable
+from .net.server import json_api, serve
 
-DOMAIN = "daemon.walrus.space"
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_QUILT_BODY_BYTES = 100 * 1024 * 1024
 _RANGE = re.compile(r"^bytes=(\d+)-(\d+)$")
 _PUBLISHER_PARAMS = {"epochs", "permanent", "deletable", "force", "encoding_type"}
+_STREAM_CHUNK = 1 << 20
 
 
 @dataclass
 class DaemonConfig:
-    """Settings of a client daemon."""
+    """Settings of a client daemon.
+
+    ``cache_dir`` holds the verified-blob cache (default: a ``morsa-aggregator-cache``
+    directory in the system's temporary directory), at most ``cache_bytes`` bytes (0: no disk
+    cache).
+    """
 
     chain_url: str
     host: str = "127.0.0.1"
@@ -55,6 +73,10 @@ class DaemonConfig:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     max_quilt_body_bytes: int = DEFAULT_MAX_QUILT_BODY_BYTES
     faucet_amount: int = 10**15
+    cache_dir: str | None = None
+    cache_bytes: int = 1024 * 1024 * 1024
+    max_concurrent_stores: int = 4
+    max_waiting_stores: int = 64
 
 
 def _flag(request: Request, name: str) -> bool:
@@ -64,12 +86,35 @@ def _flag(request: Request, name: str) -> bool:
     return value == "true"
 
 
-def create_app(config: DaemonConfig, client: Client | None = None) -> Starlette:
+_HEADERS = {
+    "Cache-Control": "public, max-age=86400, stale-while-revalidate=3600",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+def create_app(config: DaemonConfig, client: Client | None = None, cache: BlobCache | None = None) -> Starlette:
     """The aggregator and publisher app."""
     client = client or Client(config.chain_url, account=config.account)
+    cache_dir = config.cache_dir or os.path.join(tempfile.gettempdir(), "morsa-aggregator-cache")
+    cache = cache or BlobCache(cache_dir, config.cache_bytes)
+    stores = asyncio.Semaphore(config.max_concurrent_stores)
+    admitted = [0]  # stores running or waiting
 
     async def status(request: Request) -> Response:
         return PlainTextResponse("OK")
+
+    async def cache_stats(request: Request) -> JSONResponse:
+        return JSONResponse(dataclasses.asdict(cache.stats))
+
+    async def unreadable(blob_id: str, error: BaseException) -> ApiError:
+        """404 when the control plane does not know the blob; otherwise a retryable 503."""
+        try:
+            known = await client.control.blob(blob_id)
+        except NetworkError:
+            known = True  # cannot tell: the retryable answer
+        if known is None:
+            return ApiError(404, "BLOB_NOT_FOUND", f"blob {blob_id} is not registered")
+        return unavailable("BLOB_UNAVAILABLE", f"blob {blob_id} cannot be read now: {error}", retry_after=5)
 
     async def read(request: Request) -> Response:
         blob_id = request.path_params["blob_id"]
@@ -78,64 +123,105 @@ def create_app(config: DaemonConfig, client: Client | None = None) -> Starlette:
         strict, skip = _flag(request, "strict_consistency_check"), _flag(request, "skip_consistency_check")
         if strict and skip:
             raise ApiError(400, "INVALID_QUERY", "strict and skip consistency checks exclude each other")
-        check = "strict" if strict else "skip" if skip else "default"
-        try:
-            data = await client.aread(blob_id, consistency_check=check)
-        except morsa.InconsistentEncodingError as e:
-            raise ApiError(500, "BLOB_INCONSISTENT", str(e)) from None
-        except ClientError as e:
-            raise ApiError(404, "BLOB_NOT_FOUND", str(e)) from None
-        headers = {
-            "ETag": blob_id,
-            "Cache-Control": "public, max-age=86400, stale-while-revalidate=3600",
-            "X-Content-Type-Options": "nosniff",
-        }
+        check: morsa.ConsistencyCheck = "strict" if strict else "skip" if skip else "default"
+        headers = {"ETag": blob_id, **_HEADERS}
         accept = request.headers.get("accept", "")
         media_type = accept if accept and "*" not in accept else request.headers.get("content-type", "application/octet-stream")
         range_header = request.headers.get("range")
-        if range_header is None:
-            return Response(data, media_type=media_type, headers=headers)
-        m = _RANGE.match(range_header.strip())
+        try:
+            if range_header is not None:
+                return await _range(request, blob_id, range_header.strip(), media_type, headers, check)
+            if check == "strict":
+                found: bytes | Path = await client.aread(blob_id, consistency_check="strict")
+                cache.put(blob_id, found)  # verified by the strictest check
+            else:
+                found = await cache.get_or_read(blob_id, lambda: client.aread(blob_id, consistency_check=check))
+        except morsa.InconsistentEncodingError as e:
+            raise ApiError(500, "BLOB_INCONSISTENT", str(e)) from None
+        except (ClientError, NetworkError) as e:
+            raise await unreadable(blob_id, e) from None
+        if isinstance(found, Path):
+            return _file_response(found, media_type, headers)
+        return Response(found, media_type=media_type, headers=headers)
+
+    async def _range(
+        request: Request, blob_id: str, header: str, media_type: str, headers: dict[str, str], check: morsa.ConsistencyCheck
+    ) -> Response:
+        m = _RANGE.match(header)
         if not m:
             raise ApiError(416, "INVALID_RANGE", "only a single range 'bytes=a-b' with both ends is supported")
         start, end = int(m.group(1)), int(m.group(2))
-        if start > end or start >= len(data):
-            raise ApiError(416, "INVALID_RANGE", f"range {start}-{end} is outside the blob of {len(data)} bytes")
-        end = min(end, len(data) - 1)
-        headers["Content-Range"] = f"bytes {start}-{end}/{len(data)}"
-        return Response(data[start : end + 1], status_code=206, media_type=media_type, headers=headers)
+        size = cache.size(blob_id)
+        metadata = None
+        if size is None:
+            metadata = await client.ametadata(blob_id)
+            size = metadata.unencoded_length
+        if start > end or start >= size:
+            raise ApiError(416, "INVALID_RANGE", f"range {start}-{end} is outside the blob of {size} bytes")
+        end = min(end, size - 1)
+        cached = cache.get(blob_id)
+        if isinstance(cached, bytes):
+            part = cached[start : end + 1]
+        elif isinstance(cached, Path):
+            part = await asyncio.to_thread(_pread, cached, start, end + 1 - start)
+        else:
+            part = await client.aread_range(blob_id, start, end + 1 - start, metadata=metadata)
+        headers = {**headers, "Content-Range": f"bytes {start}-{end}/{size}"}
+        return Response(part, status_code=206, media_type=media_type, headers=headers)
 
-    async def publish(request: Request) -> JSONResponse:
-        epochs, deletable, force = _publisher_query(request)
-        body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > config.max_body_bytes:
-                raise ApiError(413, "BODY_TOO_LARGE", f"the body exceeds {config.max_body_bytes} bytes")
-        try:
-            result = await client.astore(bytes(body), epochs=epochs, deletable=deletable, force=force)
-        except morsa.MorsaError as e:
-            raise ApiError(500, "STORE_FAILED", str(e)) from None
-        return JSONResponse(_store_result(result, epochs))
-
-    def _publisher_query(request: Request, extra: set[str] = frozenset()) -> tuple[int, bool, bool]:
+    def _publisher_query(request: Request, extra: frozenset[str] = frozenset()) -> tuple[int, bool, bool]:
         unknown = set(request.query_params) - _PUBLISHER_PARAMS - extra
         if unknown:
             raise ApiError(400, "INVALID_QUERY", f"unknown query parameters: {', '.join(sorted(unknown))}")
-        try:
-            epochs = int(request.query_params.get("epochs", "1"))
-        except ValueError:
-            raise ApiError(400, "INVALID_QUERY", "epochs must be an integer") from None
+        text = request.query_params.get("epochs", "1")
+        if not text.isdigit() or not 1 <= int(text) <= 0xFFFFFFFF:
+            raise ApiError(400, "INVALID_QUERY", f"epochs must be a positive integer, not {text!r}")
         if request.query_params.get("encoding_type", "RS2") != "RS2":
             raise ApiError(400, "INVALID_QUERY", "only the RS2 encoding is supported")
         if request.query_params.get("quilt_version", "v1").lower() not in ("v1", "1"):
             raise ApiError(400, "INVALID_QUERY", "only quilt version V1 is supported")
-        return epochs, not _flag(request, "permanent"), _flag(request, "force")
+        return int(text), not _flag(request, "permanent"), _flag(request, "force")
+
+    @contextlib.asynccontextmanager
+    async def store_slot() -> AsyncIterator[None]:
+        """A place among the running stores, or 503 when too many already wait."""
+        if admitted[0] >= config.max_concurrent_stores + config.max_waiting_stores:
+            raise unavailable("TOO_MANY_STORES", "the publisher is busy; try again later", retry_after=2)
+        admitted[0] += 1
+        try:
+            async with stores:
+                yield
+        finally:
+            admitted[0] -= 1
+
+    def _store_error(e: BaseException) -> ApiError:
+        if isinstance(e, RemoteError) and e.status < 500:
+            return ApiError(e.status, e.reason or "STORE_REFUSED", e.message)
+        if isinstance(e, (NetworkError, ClientError)):
+            return unavailable("STORE_FAILED", str(e), retry_after=5)
+        return ApiError(500, "STORE_FAILED", str(e))
+
+    async def publish(request: Request) -> JSONResponse:
+        epochs, deletable, force = _publisher_query(request)
+        async with store_slot():
+            with tempfile.NamedTemporaryFile(prefix="morsa-publish-", dir=client.staging_dir) as spool:
+                size = 0
+                async for chunk in request.stream():
+                    size += len(chunk)
+                    if size > config.max_body_bytes:
+                        raise ApiError(413, "BODY_TOO_LARGE", f"the body exceeds {config.max_body_bytes} bytes")
+                    spool.write(chunk)
+                spool.flush()
+                try:
+                    result = await client.astore(spool.name, epochs=epochs, deletable=deletable, force=force)
+                except morsa.MorsaError as e:
+                    raise _store_error(e) from None
+        return JSONResponse(_store_result(result, epochs))
 
     async def publish_quilt(request: Request) -> JSONResponse:
-        epochs, deletable, force = _publisher_query(request, {"quilt_version"})
-        length = int(request.headers.get("content-length") or 0)
-        if length > config.max_quilt_body_bytes:
+        epochs, deletable, force = _publisher_query(request, frozenset({"quilt_version"}))
+        length = request.headers.get("content-length") or "0"
+        if length.isdigit() and int(length) > config.max_quilt_body_bytes:
             raise ApiError(413, "BODY_TOO_LARGE", f"the body exceeds {config.max_quilt_body_bytes} bytes")
         try:
             form = await request.form(max_files=100_000, max_fields=100_000)
@@ -160,12 +246,13 @@ def create_app(config: DaemonConfig, client: Client | None = None) -> Starlette:
             entries.append((name, tags.get(name, {}), data))
         if not entries:
             raise ApiError(400, "EMPTY_QUILT", "the body holds no files")
-        try:
-            stored = await client.astore_quilt(entries, epochs=epochs, deletable=deletable, force=force)
-        except morsa.QuiltError as e:
-            raise ApiError(400, "INVALID_QUILT", str(e)) from None
-        except morsa.MorsaError as e:
-            raise ApiError(500, "STORE_FAILED", str(e)) from None
+        async with store_slot():
+            try:
+                stored = await client.astore_quilt(entries, epochs=epochs, deletable=deletable, force=force)
+            except morsa.QuiltError as e:
+                raise ApiError(400, "INVALID_QUILT", str(e)) from None
+            except morsa.MorsaError as e:
+                raise _store_error(e) from None
         return JSONResponse({
             "blobStoreResult": _store_result(stored.store, epochs),
             "storedQuiltBlobs": [
@@ -177,11 +264,10 @@ def create_app(config: DaemonConfig, client: Client | None = None) -> Starlette:
         return Response(patch.data, media_type="application/octet-stream", headers={
             "X-Quilt-Patch-Identifier": patch.identifier,
             "ETag": quilt_id,
-            "Cache-Control": "public, max-age=86400, stale-while-revalidate=3600",
-            "X-Content-Type-Options": "nosniff",
+            **_HEADERS,
         })
 
-    async def _read_patch(quilt_or_patch_id: str, identifier: str | None) -> QuiltPatchContents:
+    async def _read_patch(quilt_or_patch_id: str, identifier: str | None, quilt_id: str) -> QuiltPatchContents:
         try:
             return await client.aread_patch(quilt_or_patch_id, identifier)
         except morsa.InvalidBlobIdError as e:
@@ -190,8 +276,8 @@ def create_app(config: DaemonConfig, client: Client | None = None) -> Starlette:
             raise ApiError(404, "QUILT_PATCH_NOT_FOUND", str(e)) from None
         except morsa.InconsistentEncodingError as e:
             raise ApiError(500, "BLOB_INCONSISTENT", str(e)) from None
-        except ClientError as e:
-            raise ApiError(404, "BLOB_NOT_FOUND", str(e)) from None
+        except (ClientError, NetworkError) as e:
+            raise await unreadable(quilt_id, e) from None
 
     async def read_by_patch_id(request: Request) -> Response:
         patch_id = request.path_params["patch_id"]
@@ -199,30 +285,27 @@ def create_app(config: DaemonConfig, client: Client | None = None) -> Starlette:
             quilt_id, _, _ = morsa.parse_quilt_patch_id(patch_id)
         except morsa.QuiltError as e:
             raise ApiError(400, "INVALID_QUILT_PATCH_ID", str(e)) from None
-        return _patch_response(await _read_patch(patch_id, None), quilt_id)
+        return _patch_response(await _read_patch(patch_id, None, quilt_id), quilt_id)
 
     async def read_by_identifier(request: Request) -> Response:
         quilt_id = request.path_params["quilt_id"]
-        return _patch_response(await _read_patch(quilt_id, request.path_params["identifier"]), quilt_id)
+        return _patch_response(await _read_patch(quilt_id, request.path_params["identifier"], quilt_id), quilt_id)
 
     async def list_patches(request: Request) -> JSONResponse:
         quilt_id = request.path_params["quilt_id"]
         if not morsa.is_blob_id(quilt_id):
             raise ApiError(400, "INVALID_BLOB_ID", f"{quilt_id!r} is not a blob ID")
         try:
-            index = await asyncio.to_thread(client.read_quilt_index, quilt_id)
+            index = await client.aread_quilt_index(quilt_id)
         except morsa.QuiltError as e:
             raise ApiError(400, "NOT_A_QUILT", str(e)) from None
-        except ClientError as e:
-            raise ApiError(404, "BLOB_NOT_FOUND", str(e)) from None
+        except (ClientError, NetworkError) as e:
+            raise await unreadable(quilt_id, e) from None
         return JSONResponse([{"identifier": p.identifier, "patch_id": p.patch_id(quilt_id), "tags": p.tags} for p in index])
-
-    async def api_error(request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, ApiError)
-        return exc.response(DOMAIN)
 
     routes = [
         Route("/status", status),
+        Route("/v1/cache", cache_stats),
         Route("/v1/blobs/by-quilt-patch-id/{patch_id}", read_by_patch_id),
         Route("/v1/blobs/by-quilt-id/{quilt_id}/{identifier:path}", read_by_identifier),
         Route("/v1/quilts/{quilt_id}/patches", list_patches),
@@ -230,10 +313,29 @@ def create_app(config: DaemonConfig, client: Client | None = None) -> Starlette:
         Route("/v1/blobs/{blob_id}", read),
         Route("/v1/blobs", publish, methods=["PUT"]),
     ]
-    app = Starlette(routes=routes, exception_handlers={ApiError: api_error})
-    # Any origin may read, as Walrus aggregators allow (SPEC §11): browser clients.
-    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"])
+    app = json_api(routes, domain=DAEMON_DOMAIN)
+    app.state.cache = cache
+    app.state.client = client
     return app
+
+
+def _pread(path: Path, offset: int, length: int) -> bytes:
+    with open(path, "rb") as f:
+        return os.pread(f.fileno(), length, offset)
+
+
+def _file_response(path: Path, media_type: str, headers: dict[str, str]) -> Response:
+    """A cached blob file, sent in 1 MiB chunks read off the event loop (small blobs at once)."""
+    size = path.stat().st_size
+    if size <= 4 * _STREAM_CHUNK:
+        return Response(path.read_bytes(), media_type=media_type, headers=headers)
+
+    async def chunks() -> AsyncIterator[bytes]:
+        with open(path, "rb") as f:
+            while chunk := await asyncio.to_thread(f.read, _STREAM_CHUNK):
+                yield chunk
+
+    return StreamingResponse(chunks(), media_type=media_type, headers={**headers, "Content-Length": str(size)})
 
 
 def _store_result(result: StoreResult, epochs: int) -> dict[str, Any]:
@@ -262,12 +364,12 @@ def _store_result(result: StoreResult, epochs: int) -> dict[str, Any]:
     return payload
 
 
-def run(config: DaemonConfig) -> None:
+def run(config: DaemonConfig) -> int:
     """Serve the daemon until SIGTERM or SIGINT, funding its account from the devnet faucet."""
     client = Client(config.chain_url, account=config.account)
     if config.faucet_amount:
         try:
             client.faucet(config.faucet_amount)
-        except Exception:  # noqa: BLE001 - a control plane without a faucet is fine
+        except morsa.MorsaError:  # a control plane without a faucet is fine
             pass
-    serve(create_app(config, client), config.host, config.port, log_name="daemon")
+    return serve(create_app(config, client), config.host, config.port)

@@ -9,6 +9,7 @@ directory restarts it with what it stored.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -21,14 +22,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 import morsa
 
-from ._http import free_port
 from .client import Client
+from .net.server import free_port
+from .net.sync import run_sync
+from .net.transport import Http
 
 STATE_FILE = "devnet.json"
+_PROBES = Http(timeout=5.0)
 DEFAULT_NODES = 10
 DEFAULT_STAKE = 1_000_000 * 10**9  # FROST
 
@@ -163,7 +165,7 @@ class Devnet:
         daemon = Process(
             "daemon",
             f"http://127.0.0.1:{daemon_port}",
-            [*python, "daemon", "run", "--chain", chain_url, "--port", str(daemon_port)],
+            [*python, "daemon", "run", "--chain", chain_url, "--port", str(daemon_port), "--cache-dir", str(root / "aggregator-cache")],
             str(root / "logs" / "daemon.log"),
             health="/status",
         )
@@ -194,10 +196,8 @@ class Devnet:
             return True
 
     def healthy(self, process: Process, timeout: float = 1.0) -> bool:
-        try:
-            return httpx.get(process.url + process.health, timeout=timeout).status_code == 200
-        except httpx.HTTPError:
-            return False
+        """Whether the process answers its health check within ``timeout`` seconds."""
+        return run_sync(_PROBES.probe(process.url + process.health, timeout=timeout))
 
     def start(self, process: Process, *, wait: float | None = 60.0) -> None:
         """Start one process (if it is not running) and wait up to ``wait`` seconds until it
@@ -274,9 +274,17 @@ class Devnet:
         raise DevnetError(f"no node named {name!r} (nodes: {', '.join(n.name for n in self.nodes)})")
 
     def status(self) -> list[dict[str, Any]]:
+        """Every process: name, URL, PID, whether it runs and whether it answers its health
+        check (all checked at once)."""
+        processes = self.processes()
+
+        async def probe_all() -> list[bool]:
+            return list(await asyncio.gather(*(_PROBES.probe(p.url + p.health) for p in processes)))
+
+        healthy = run_sync(probe_all())
         return [
-            {"name": p.name, "url": p.url, "pid": p.pid, "running": self.alive(p), "healthy": self.healthy(p)}
-            for p in self.processes()
+            {"name": p.name, "url": p.url, "pid": p.pid, "running": self.alive(p), "healthy": ok}
+            for p, ok in zip(processes, healthy)
         ]
 
     def client(self, **kwargs: Any) -> Client:

@@ -94,14 +94,15 @@ class WalrusFileSystem(AbstractFileSystem):
         def fetch() -> bytes:
             if self.aggregator is None:
                 return self._client().read(blob_id)
-            import httpx
+            from .net.aggregator import AggregatorClient
+            from .net.errors import RemoteError
+            from .net.sync import run_sync
+            from .net.transport import Http
 
-            r = httpx.get(f"{self.aggregator}/v1/blobs/{blob_id}", timeout=300, follow_redirects=True)
-            if r.status_code != 200:
-                raise FileNotFoundError(2, f"{self.aggregator}: HTTP {r.status_code}", f"walrus://{blob_id}")
-            if morsa.blob_id(r.content, self.n_shards) != blob_id:
-                raise morsa.VerificationError(f"the aggregator's bytes for {blob_id} have another blob ID: rejected")
-            return r.content
+            try:
+                return run_sync(AggregatorClient(Http(timeout=300), self.aggregator, self.n_shards).read(blob_id))
+            except RemoteError as e:
+                raise FileNotFoundError(2, f"{self.aggregator}: {e.message}", f"walrus://{blob_id}") from None
 
         return self._through_cache(blob_id, fetch)
 

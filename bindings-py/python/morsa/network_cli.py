@@ -12,7 +12,6 @@ from typing import IO
 
 import morsa
 
-from ._fs import atomic_file
 from .cli import CliError
 
 
@@ -47,9 +46,21 @@ def _client(args: argparse.Namespace) -> morsa.client.Client:
 
 def cmd_daemon_run(args: argparse.Namespace, out: IO[str]) -> int:
     from .daemon import DaemonConfig, run
+    from .net.server import PortInUseError, configure_logging
 
-    run(DaemonConfig(chain_url=args.chain, port=args.port, account=args.account, max_body_bytes=args.max_body_size * 1024))
-    return 0
+    configure_logging()
+    config = DaemonConfig(
+        chain_url=args.chain,
+        port=args.port,
+        account=args.account,
+        max_body_bytes=args.max_body_size * 1024,
+        cache_dir=args.cache_dir,
+        cache_bytes=args.cache_size * 1024 * 1024,
+    )
+    try:
+        return run(config)
+    except PortInUseError as e:
+        raise CliError(str(e)) from None
 
 
 def cmd_devnet_up(args: argparse.Namespace, out: IO[str]) -> int:
@@ -128,22 +139,12 @@ def cmd_read(args: argparse.Namespace, out: IO[str]) -> int:
     target = Path(args.out)
     target.parent.mkdir(parents=True, exist_ok=True)
     if args.aggregator:
-        import httpx
+        from .net.aggregator import AggregatorClient
+        from .net.sync import run_sync
+        from .net.transport import Http
 
-        url = f"{args.aggregator.rstrip('/')}/v1/blobs/{args.blob_id}"
-        with httpx.stream("GET", url, timeout=300, follow_redirects=True) as r:
-            if r.status_code != 200:
-                r.read()
-                raise CliError(f"{url}: HTTP {r.status_code}: {r.text[:200]}")
-            with atomic_file(target) as (f, tmp):
-                for chunk in r.iter_bytes():
-                    f.write(chunk)
-                f.flush()
-                actual = morsa.blob_id(tmp, args.n_shards)
-                if actual != args.blob_id:
-                    raise CliError(
-                        f"the aggregator's bytes have blob ID {actual}, not {args.blob_id} ({args.n_shards} shards): rejected"
-                    )
+        aggregator = AggregatorClient(Http(timeout=300), args.aggregator, args.n_shards)
+        run_sync(aggregator.read_to(args.blob_id, target))
     else:
         client = _client(args)
         with _bar(args.progress, f"read {args.blob_id[:8]}") as progress:
@@ -188,6 +189,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--port", type=int, default=31415)
     run.add_argument("--account", default="publisher", help="the account that pays for stores")
     run.add_argument("--max-body-size", type=int, default=10 * 1024, metavar="KIB", help="largest PUT body in KiB (default: 10240)")
+    run.add_argument("--cache-dir", metavar="DIR", help="directory of the cache of verified blobs (default: in the system's temporary directory)")
+    run.add_argument("--cache-size", type=int, default=1024, metavar="MIB", help="largest size of the blob cache in MiB (default: 1024; 0: no disk cache)")
     run.set_defaults(func=cmd_daemon_run)
 
     p = sub.add_parser("devnet", help="a local network: control plane, storage nodes, aggregator/publisher")

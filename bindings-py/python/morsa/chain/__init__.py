@@ -13,16 +13,15 @@ from .._lazy import lazy_exports
 if TYPE_CHECKING:
     from .economy import Economy
     from .server import create_app, run
-    from .state import ChainConfig, ChainError, ChainState, NodeSpec
+    from .state import ChainConfig, ChainState, NodeSpec
 
-__all__ = ["ChainConfig", "ChainError", "ChainState", "Economy", "NodeSpec", "create_app", "run"]
+__all__ = ["ChainConfig", "ChainState", "Economy", "NodeSpec", "create_app", "run"]
 
 __getattr__ = lazy_exports(__name__, {
     "Economy": ".economy",
     "create_app": ".server",
     "run": ".server",
     "ChainConfig": ".state",
-    "ChainError": ".state",
     "ChainState": ".state",
     "NodeSpec": ".state",
 })

@@ -15,10 +15,14 @@ def cmd_run(args: argparse.Namespace, out: IO[str]) -> int:
         config = ChainConfig.load(args.config)
     except (OSError, ValueError, TypeError, KeyError) as e:
         raise CliError(f"{args.config}: not a valid chain config: {e}") from None
+    from ..net.server import PortInUseError, configure_logging
     from .server import run
 
-    run(config)
-    return 0
+    configure_logging()
+    try:
+        return run(config)
+    except PortInUseError as e:
+        raise CliError(str(e)) from None
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -6,32 +6,28 @@ import asyncio
 import base64
 import binascii
 import hmac
+import json
 import time
 from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from .._http import ApiError, serve, success
+from ..net.errors import CHAIN_DOMAIN, ApiError
+from ..net.server import json_api, read_body, serve, success
 from .economy import Economy
-from .state import ChainConfig, ChainError, ChainState, NodeSpec
+from .state import ChainConfig, ChainState, NodeSpec
 
-DOMAIN = "chain.morsa.local"
 MAX_BODY_BYTES = 1 << 20
 
 
 async def _json(request: Request) -> dict[str, Any]:
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        raise ApiError(413, "BODY_TOO_LARGE", f"request bodies are limited to {MAX_BODY_BYTES} bytes")
+    body = await read_body(request, MAX_BODY_BYTES)
     try:
-        import json
-
         data = json.loads(body or b"{}")
     except ValueError:
         raise ApiError(400, "INVALID_JSON", "the request body is not JSON") from None
@@ -163,21 +159,12 @@ def create_app(config: ChainConfig, economy: Economy | None = None) -> Starlette
         Route("/v1/admin/nodes", add_node, methods=["POST"]),
     ]
 
-    async def api_error(request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, ApiError)
-        return exc.response(DOMAIN)
-
-    async def chain_error(request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, ChainError)
-        return ApiError(exc.code, exc.reason, str(exc)).response(DOMAIN)
-
-    app = Starlette(routes=routes, exception_handlers={ApiError: api_error, ChainError: chain_error})
     # Browsers on any origin may read the committee (GET only; admin calls stay same-origin).
-    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET"])
+    app = json_api(routes, domain=CHAIN_DOMAIN, cors_methods=["GET"])
     app.state.chain = state
     return app
 
 
-def run(config: ChainConfig) -> None:
-    """Serve the control plane until SIGTERM or SIGINT."""
-    serve(create_app(config), config.host, config.port, log_name="chain")
+def run(config: ChainConfig) -> int:
+    """Serve the control plane until SIGTERM or SIGINT; 0 after a clean shutdown."""
+    return serve(create_app(config), config.host, config.port)

@@ -3,7 +3,8 @@
 It stands in for Walrus's Sui contracts: committee and shard assignment, epochs, accounts,
 blob registration with payment, certification (certificates verified by the core),
 invalidation, and an event log that storage nodes follow. Every transition runs in one SQLite
-transaction, so a crash never leaves half of one behind.
+transaction, so a crash never leaves half of one behind; a refused transition raises
+:class:`morsa.net.errors.ApiError` (its HTTP status and reason).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 import morsa
 
+from ..net.errors import ApiError
 from .economy import Economy
 
 SCHEMA = """
@@ -59,15 +61,6 @@ CREATE TABLE IF NOT EXISTS events (
     data TEXT NOT NULL DEFAULT '{}'
 );
 """
-
-
-class ChainError(Exception):
-    """A refused transition: an HTTP status, an AIP-193 reason and a message."""
-
-    def __init__(self, code: int, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.reason = reason
 
 
 @dataclass
@@ -170,7 +163,7 @@ class ChainState:
             if self.initialized:
                 return
             if not config.nodes:
-                raise ChainError(400, "NO_NODES", "the chain config lists no storage nodes")
+                raise ApiError(400, "NO_NODES", "the chain config lists no storage nodes")
             with self._tx() as db:
                 for i, n in enumerate(config.nodes):
                     db.execute(
@@ -221,7 +214,7 @@ class ChainState:
     def _meta_in(self, db: sqlite3.Connection, key: str) -> str:
         row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         if row is None:
-            raise ChainError(503, "NOT_INITIALIZED", "the control plane has no genesis yet")
+            raise ApiError(503, "NOT_INITIALIZED", "the control plane has no genesis yet")
         return row[0]
 
     def committee_info(self) -> dict[str, Any]:
@@ -254,7 +247,7 @@ class ChainState:
 
     def faucet(self, address: str, amount: int) -> int:
         if amount <= 0 or amount > 10**18:
-            raise ChainError(400, "INVALID_AMOUNT", "the faucet gives between 1 and 10^18 FROST")
+            raise ApiError(400, "INVALID_AMOUNT", "the faucet gives between 1 and 10^18 FROST")
         with self._lock, self._tx() as db:
             db.execute(
                 "INSERT INTO accounts (address, balance) VALUES (?, ?) "
@@ -293,7 +286,7 @@ class ChainState:
     def blob(self, blob_id: str) -> dict[str, Any]:
         row = self._blob_row(blob_id)
         if row is None:
-            raise ChainError(404, "BLOB_NOT_FOUND", f"blob {blob_id} is not registered")
+            raise ApiError(404, "BLOB_NOT_FOUND", f"blob {blob_id} is not registered")
         status = row["status"]
         if status != "invalid" and row["end_epoch"] <= self.epoch:
             status = "expired"
@@ -305,14 +298,14 @@ class ChainState:
         """Register a blob and charge its cost (REWARDS.md §1.3–§1.6). Returns (Blob, cost, new)."""
         max_ahead = int(self._meta_in(self._db, "max_epochs_ahead"))
         if not 1 <= epochs_ahead <= max_ahead:
-            raise ChainError(400, "INVALID_EPOCHS", f"epochs_ahead must be between 1 and {max_ahead}")
+            raise ApiError(400, "INVALID_EPOCHS", f"epochs_ahead must be between 1 and {max_ahead}")
         if len(root_hash) != 32 or morsa.derive_blob_id(root_hash, size) != blob_id:
-            raise ChainError(400, "BLOB_ID_MISMATCH", "the blob ID is not derived from the root hash and size")
+            raise ApiError(400, "BLOB_ID_MISMATCH", "the blob ID is not derived from the root hash and size")
         n_shards = self.n_shards
         try:
             storage_size = morsa.EncodingConfig(n_shards).encoded_blob_length(size)
         except morsa.MorsaError as e:
-            raise ChainError(400, "BLOB_TOO_LARGE", str(e)) from None
+            raise ApiError(400, "BLOB_TOO_LARGE", str(e)) from None
         with self._lock:
             existing = self._blob_row(blob_id)
             if existing is not None and existing["status"] != "invalid":
@@ -323,7 +316,7 @@ class ChainState:
                 cost, economy = self.economy.charge_blob(economy, self.prices(), n_shards, size, epochs_ahead, epoch)
                 balance = self.balance(account)
                 if balance < cost:
-                    raise ChainError(402, "INSUFFICIENT_FUNDS", f"the blob costs {cost} FROST, {account} has {balance}")
+                    raise ApiError(402, "INSUFFICIENT_FUNDS", f"the blob costs {cost} FROST, {account} has {balance}")
                 db.execute("UPDATE accounts SET balance = balance - ? WHERE address = ?", (cost, account))
                 seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM events").fetchone()[0]
                 row = {
@@ -354,15 +347,15 @@ class ChainState:
         with self._lock:
             row = self._blob_row(blob_id)
             if row is None:
-                raise ChainError(404, "BLOB_NOT_FOUND", f"blob {blob_id} is not registered")
+                raise ApiError(404, "BLOB_NOT_FOUND", f"blob {blob_id} is not registered")
             if row["status"] == "invalid":
-                raise ChainError(400, "BLOB_INVALID", f"blob {blob_id} was marked invalid")
+                raise ApiError(400, "BLOB_INVALID", f"blob {blob_id} was marked invalid")
             verified = self._verify(certificate, "confirmation")
             if verified.blob_id != blob_id:
-                raise ChainError(400, "CERTIFICATE_MISMATCH", "the certificate is for another blob")
+                raise ApiError(400, "CERTIFICATE_MISMATCH", "the certificate is for another blob")
             expected_object = bytes.fromhex(row["object_id"][2:]) if row["deletable"] else None
             if verified.object_id != expected_object:
-                raise ChainError(400, "CERTIFICATE_MISMATCH", "the certificate's blob type does not match the registration")
+                raise ApiError(400, "CERTIFICATE_MISMATCH", "the certificate's blob type does not match the registration")
             if row["certified_epoch"] is None:
                 epoch = self.epoch
                 with self._tx() as db:
@@ -378,7 +371,7 @@ class ChainState:
         with self._lock:
             verified = self._verify(certificate, "invalid_blob")
             if verified.blob_id != blob_id:
-                raise ChainError(400, "CERTIFICATE_MISMATCH", "the certificate is for another blob")
+                raise ApiError(400, "CERTIFICATE_MISMATCH", "the certificate is for another blob")
             row = self._blob_row(blob_id)
             if row is not None and row["status"] == "invalid":
                 return
@@ -391,9 +384,9 @@ class ChainState:
         try:
             verified = morsa.Certificate.from_bytes(certificate).verify(self.committee())
         except morsa.MorsaError as e:
-            raise ChainError(400, "INVALID_CERTIFICATE", str(e)) from None
+            raise ApiError(400, "INVALID_CERTIFICATE", str(e)) from None
         if verified.kind != kind:
-            raise ChainError(400, "INVALID_CERTIFICATE", f"expected a {kind} certificate, got {verified.kind}")
+            raise ApiError(400, "INVALID_CERTIFICATE", f"expected a {kind} certificate, got {verified.kind}")
         return verified
 
     # ---- epochs and nodes

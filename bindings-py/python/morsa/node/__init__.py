@@ -7,7 +7,7 @@ other nodes' recovery symbols.
 
 * :class:`NodeConfig` — the JSON config;
 * :func:`create_app` — the Starlette app (the service runs with the app's lifespan);
-* :class:`NodeService` — the protocol logic; :class:`ChainClient` — the control-plane client;
+* :class:`NodeService` — the protocol logic; :class:`Healer` — its background tasks;
 * :func:`run` — serve until SIGTERM/SIGINT (``morsa node run --config FILE``).
 """
 
@@ -18,30 +18,26 @@ from typing import TYPE_CHECKING
 from .._lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from .app import create_app, with_request_log
-    from .chain_client import ChainClient, ChainError
+    from .app import create_app
     from .config import ConfigError, NodeConfig
+    from .healer import Healer
     from .runner import run
     from .service import NodeService
     from .store import NodeStore
 
 __all__ = [
-    "ChainClient",
-    "ChainError",
     "ConfigError",
+    "Healer",
     "NodeConfig",
     "NodeService",
     "NodeStore",
     "create_app",
     "run",
-    "with_request_log",
 ]
 
 __getattr__ = lazy_exports(__name__, {
     "create_app": ".app",
-    "with_request_log": ".app",
-    "ChainClient": ".chain_client",
-    "ChainError": ".chain_client",
+    "Healer": ".healer",
     "ConfigError": ".config",
     "NodeConfig": ".config",
     "run": ".runner",

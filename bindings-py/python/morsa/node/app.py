@@ -13,36 +13,31 @@ Routes (``{blob_id}`` base64url without padding, ``{pair}`` a decimal pair index
 * ``POST /v1/blobs/{blob_id}/inconsistencyProof/{axis}``
 * ``GET /v1/blobs/{blob_id}/status``, ``GET /v1/health``
 
-Every request is logged as one INFO line of logger ``morsa.node.http``.
+Errors are AIP-193 JSON with domain ``storage.walrus.space`` (:mod:`morsa.net.errors`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
-from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import morsa
 
+from ..net.errors import STORAGE_DOMAIN, ApiError, invalid_argument
+from ..net.server import json_api, read_body, success
+from ..net.transport import OCTET_STREAM
 from .config import NodeConfig
-from .errors import ApiError, error_response, invalid_argument, success
+from .healer import Healer
 from .service import Axis, NodeService
 
-http_log = logging.getLogger("morsa.node.http")
 log = logging.getLogger("morsa.node")
-
-OCTET_STREAM = "application/octet-stream"
-_DRAIN_LIMIT = 64 * 1024 * 1024
 
 
 # ---------------------------------------------------------------------- request parsing
@@ -73,30 +68,6 @@ def _u16(text: str, what: str) -> int:
 
 def _flag(request: Request, name: str) -> bool:
     return request.query_params.get(name, "false").lower() in ("true", "1")
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, or 413 ``PAYLOAD_TOO_LARGE`` beyond ``limit`` bytes (the rest of the
-    body is drained first, so that the client reads the answer)."""
-    too_large = ApiError(413, "PAYLOAD_TOO_LARGE", f"the request body exceeds the limit of {limit} bytes")
-    declared = request.headers.get("content-length")
-    buffer = bytearray()
-    over = declared is not None and declared.isdigit() and int(declared) > limit
-    drained = 0
-    async for chunk in request.stream():
-        if over:
-            drained += len(chunk)
-            if drained > _DRAIN_LIMIT:
-                break
-            continue
-        buffer += chunk
-        if len(buffer) > limit:
-            over = True
-            drained = len(buffer)
-            buffer = bytearray()
-    if over:
-        raise too_large
-    return bytes(buffer)
 
 
 def _require_octet_stream(request: Request) -> None:
@@ -244,26 +215,17 @@ def create_app(config: NodeConfig, service: NodeService | None = None) -> Starle
     async def health(request: Request) -> Response:
         return success(svc.health())
 
-    async def api_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, ApiError)
-        return exc.response()
-
-    async def http_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, HTTPException)
-        reason = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(exc.status_code, "HTTP_ERROR")
-        return error_response(exc.status_code, reason, str(exc.detail))
-
-    async def internal_error(request: Request, exc: Exception) -> Response:
-        log.exception("internal error on %s %s", request.method, request.url.path, exc_info=exc)
-        return error_response(500, "INTERNAL_ERROR", "an internal error has occurred, please report it")
-
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await svc.start()
+        healer = Healer(svc)
+        healer.start()
+        app.state.healer = healer
         log.info("%s (node %s…) serving on %s", config.name, svc.node_id[:16], config.url)
         try:
             yield
         finally:
+            await healer.stop()
             await svc.stop()
             log.info("%s stopped", config.name)
 
@@ -283,13 +245,7 @@ def create_app(config: NodeConfig, service: NodeService | None = None) -> Starle
         Route(f"{blob}/status", blob_status, methods=["GET"]),
         Route("/v1/health", health, methods=["GET"]),
     ]
-    app = Starlette(
-        routes=routes,
-        lifespan=lifespan,
-        exception_handlers={ApiError: api_error, HTTPException: http_error, Exception: internal_error},
-    )
-    # Any origin may read, as Walrus storage nodes allow (SPEC §11): browser clients.
-    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"])
+    app = json_api(routes, domain=STORAGE_DOMAIN, lifespan=lifespan)
     app.state.service = svc
     return app
 
@@ -300,39 +256,4 @@ def _u64(text: str) -> int:
     return int(text)
 
 
-class RequestLog:
-    """ASGI middleware: one INFO line per HTTP request (client, method, path, status, time)."""
-
-    def __init__(self, app: ASGIApp, logger: logging.Logger = http_log) -> None:
-        self.app = app
-        self.logger = logger
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        start = time.perf_counter()
-        status = [500]
-
-        async def send_status(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status[0] = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_status)
-        finally:
-            query = scope.get("query_string", b"").decode("latin-1")
-            path = scope.get("path", "") + (f"?{query}" if query else "")
-            client = scope.get("client") or ("-", 0)
-            self.logger.info(
-                '%s "%s %s" %d %.1fms', client[0], scope.get("method", "-"), path, status[0], (time.perf_counter() - start) * 1000
-            )
-
-
-def with_request_log(app: ASGIApp) -> ASGIApp:
-    """``app`` wrapped in :class:`RequestLog` (lifespan passes through)."""
-    return RequestLog(app)
-
-
-__all__ = ["create_app", "with_request_log", "RequestLog", "parse_symbols_query", "read_body"]
+__all__ = ["create_app", "parse_symbols_query"]

@@ -12,8 +12,9 @@ def cmd_node_run(args: argparse.Namespace, out: IO[str]) -> int:
     on stderr. Raises :class:`morsa.cli.CliError` for a bad config or a busy port."""
     from morsa.cli import CliError
 
+    from ..net.server import PortInUseError, configure_logging
     from .config import ConfigError, NodeConfig
-    from .runner import PortInUseError, configure_logging, run
+    from .runner import run
 
     try:
         config = NodeConfig.load(args.config)

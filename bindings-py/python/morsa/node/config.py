@@ -19,7 +19,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+from ..net.server import LOOPBACK_HOSTS
 
 
 class ConfigError(ValueError):

@@ -17,18 +17,17 @@
 from __future__ import annotations
 
 import asyncio
-import base64
-import functools
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import anyio
-import httpx
 
 import morsa
 
-from .chain_client import ChainError
-from .service import LIVE_STATUSES, Axis, Member, other_axis, sliver_index
+from ..net.committee import Member
+from ..net.control import Event
+from ..net.errors import NetworkError
+from .service import LIVE_STATUSES, Axis, other_axis, sliver_index
 
 if TYPE_CHECKING:
     from .service import NodeService
@@ -43,11 +42,13 @@ class RecoveryIncomplete(Exception):
 class Healer:
     """The event follower and the syncer of one :class:`NodeService`."""
 
-    def __init__(self, service: NodeService) -> None:
+    def __init__(self, service: NodeService, *, max_recoveries: int = 8) -> None:
         self.service = service
         self.wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self.submitted_invalid: set[str] = set()
+        self._recoveries = asyncio.Semaphore(max_recoveries)
+        service.on_missing = self.wake.set
 
     def start(self) -> None:
         self._tasks = [
@@ -75,17 +76,16 @@ class Healer:
             try:
                 if svc.view is None:
                     await svc.refresh_committee()
-                answer = await svc.chain.events(cursor, svc.config.events_wait_ms)
-                for event in answer.get("events", []):
+                events, new_cursor = await svc.chain.events(cursor, svc.config.events_wait_ms)
+                for event in events:
                     await self.handle_event(event)
-                new_cursor = int(answer.get("next", cursor))
                 if new_cursor != cursor:
                     cursor = new_cursor
                     await anyio.to_thread.run_sync(store.set_state, "events_cursor", str(cursor))
                 delay = 0.2
             except asyncio.CancelledError:
                 raise
-            except ChainError as e:
+            except NetworkError as e:
                 log.debug("events: %s", e)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
@@ -94,12 +94,11 @@ class Healer:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
 
-    async def handle_event(self, event: dict[str, Any]) -> None:
+    async def handle_event(self, event: Event) -> None:
         """Apply one control-plane event (see the module docstring)."""
         svc = self.service
         store = svc.store
-        kind = event.get("kind")
-        blob_id = event.get("blob_id")
+        kind, blob_id = event.kind, event.blob_id
         if kind == "epoch":
             before = sorted(svc.shards)
             await svc.refresh_committee()
@@ -109,25 +108,23 @@ class Healer:
                     await anyio.to_thread.run_sync(store.enqueue_sync, certified)
             self.wake.set()
             return
-        if not isinstance(blob_id, str):
+        if blob_id is None:
             return
         if kind == "registered":
-            local = await anyio.to_thread.run_sync(store.get_blob, blob_id)
+            local = await svc.local_blob(blob_id)
             if local is None or local[0] not in ("certified", "invalid"):
-                await anyio.to_thread.run_sync(functools.partial(store.set_blob, blob_id, "registered"))
+                await svc.record_blob(blob_id, "registered")
             await svc.flush_pending(blob_id)
         elif kind == "certified":
-            await anyio.to_thread.run_sync(functools.partial(store.set_blob, blob_id, "certified"))
+            await svc.record_blob(blob_id, "certified")
             await svc.flush_pending(blob_id)
             await anyio.to_thread.run_sync(store.enqueue_sync, blob_id)
             self.wake.set()
         elif kind == "invalid":
-            await anyio.to_thread.run_sync(functools.partial(store.set_blob, blob_id, "invalid"))
-            svc._metadata_cache.pop(blob_id, None)
-            svc.pending.pop(blob_id, None)
+            await svc.record_blob(blob_id, "invalid")
             log.info("%s: blob %s is invalid; its data is deleted", svc.config.name, blob_id)
         elif kind == "expired":
-            await anyio.to_thread.run_sync(functools.partial(store.set_blob, blob_id, "expired"))
+            await svc.record_blob(blob_id, "expired")
 
     # ------------------------------------------------------------------ sync
 
@@ -186,9 +183,11 @@ class Healer:
         if metadata is None:
             raise RecoveryIncomplete("no node served valid metadata")
         log.info("%s: recovering %d slivers of %s", svc.config.name, len(missing), blob_id)
-        results = await asyncio.gather(
-            *(self.recover_one(blob_id, metadata, pair, axis) for pair, axis in missing), return_exceptions=True
-        )
+        async def bounded(pair: int, axis: Axis) -> None:
+            async with self._recoveries:
+                await self.recover_one(blob_id, metadata, pair, axis)
+
+        results = await asyncio.gather(*(bounded(pair, axis) for pair, axis in missing), return_exceptions=True)
         incomplete = []
         for result in results:
             if isinstance(result, morsa.InconsistentEncodingError):
@@ -204,21 +203,15 @@ class Healer:
         self, member: Member, blob_id: str, target_axis: Axis, target_index: int
     ) -> list[morsa.RecoverySymbol]:
         """Recovery symbols for one target from one node (empty on any failure)."""
-        svc = self.service
-        assert svc.peers is not None
-        params = {"targetSliver": str(target_index), "targetType": target_axis, "proofAxis": other_axis(target_axis)}
         try:
-            response = await svc.peers.get(f"{member.url}/v1/blobs/{blob_id}/recoverySymbols", params=params)
-        except httpx.HTTPError as e:
-            log.debug("symbols from %s: %s", member.url, e)
-            return []
-        if response.status_code != 200:
-            return []
-        try:
-            return morsa.decode_recovery_symbols(response.content)
+            return await self.service.peer(member).recovery_symbols(
+                blob_id, target_axis, target_index, proof_axis=other_axis(target_axis)
+            )
+        except NetworkError as e:
+            log.debug("symbols from %s: %s", member.label, e)
         except morsa.MorsaError:
-            log.warning("%s sent malformed recovery symbols", member.url)
-            return []
+            log.warning("%s sent malformed recovery symbols", member.label)
+        return []
 
     async def recover_one(self, blob_id: str, metadata: morsa.BlobMetadata, pair: int, axis: Axis) -> None:
         """Recover and store sliver ``axis`` of ``pair``. Raises :class:`RecoveryIncomplete` or
@@ -267,7 +260,7 @@ class Healer:
         await anyio.to_thread.run_sync(sliver.verify, metadata)
         if await svc.is_invalid(blob_id):
             return
-        await anyio.to_thread.run_sync(svc.store.put_sliver, blob_id, pair, axis, sliver.to_bytes())
+        await svc.store.aput_sliver(blob_id, pair, axis, sliver.to_bytes())
         log.info("%s: recovered %s sliver %d (pair %d) of %s", svc.config.name, axis, target, pair, blob_id)
 
     # ------------------------------------------------------------------ inconsistency
@@ -276,33 +269,19 @@ class Healer:
         """Collect invalid-blob attestations for ``proof`` and submit the certificate."""
         svc = self.service
         view = svc.view
-        assert view is not None and svc.peers is not None
+        assert view is not None
         log.warning("%s: blob %s is inconsistently encoded (%s sliver %d)", svc.config.name, blob_id, proof.target_axis, proof.target_index)
         builder = morsa.CertificateBuilder(view.committee, morsa.InvalidBlobIdMessage(view.epoch, blob_id))
         me = svc.member_index
         if me is not None:
             message = builder.message_bytes
             builder.add(me, message, svc.key.sign(message))
-        body = proof.to_bytes()
 
         async def ask(member: Member) -> None:
             try:
-                response = await svc.peers.post(
-                    f"{member.url}/v1/blobs/{blob_id}/inconsistencyProof/{proof.target_axis}",
-                    content=body,
-                    headers={"content-type": "application/octet-stream"},
-                )
-                if response.status_code != 200:
-                    log.info("attestation refused by %s: %s", member.url, response.text[:200])
-                    return
-                signed = response.json()["success"]["data"]["signed"]
-                builder.add(
-                    member.index,
-                    base64.b64decode(signed["serializedMessage"]),
-                    base64.b64decode(signed["signature"]),
-                )
-            except (httpx.HTTPError, ValueError, KeyError, TypeError, morsa.MorsaError) as e:
-                log.info("no attestation from %s: %s", member.url, e)
+                builder.add(member.index, *await svc.peer(member).inconsistency_proof(blob_id, proof))
+            except (NetworkError, morsa.MorsaError) as e:
+                log.info("no attestation from %s: %s", member.label, e)
 
         await asyncio.gather(*(ask(m) for m in svc.peers_list()))
         if not builder.is_complete:
@@ -310,11 +289,10 @@ class Healer:
             return
         certificate = builder.finish()
         try:
-            await svc.chain.submit_invalid(blob_id, certificate.to_bytes())
-        except ChainError as e:
+            await svc.chain.invalidate_blob(blob_id, certificate.to_bytes())
+        except NetworkError as e:
             log.warning("submitting the invalid-blob certificate of %s: %s", blob_id, e)
             return
         self.submitted_invalid.add(blob_id)
         log.info("%s: submitted an invalid-blob certificate for %s", svc.config.name, blob_id)
-        await anyio.to_thread.run_sync(functools.partial(svc.store.set_blob, blob_id, "invalid"))
-        svc._metadata_cache.pop(blob_id, None)
+        await svc.record_blob(blob_id, "invalid")

@@ -5,7 +5,8 @@ durable :class:`~morsa.node.store.NodeStore` and the pending-upload buffer, and 
 the checks of SPEC §11: registration, shard assignment (pair ↔ shard rotation, SPEC §4.2),
 metadata verification against the blob ID (SPEC §5.5), sliver verification against the
 stored metadata (SPEC §6), recovery symbols (SPEC §8), inconsistency-proof attestations
-(SPEC §9) and storage confirmations (SPEC §10).
+(SPEC §9) and storage confirmations (SPEC §10). It speaks to the control plane and to the
+other nodes through :mod:`morsa.net`.
 """
 
 from __future__ import annotations
@@ -16,21 +17,22 @@ import functools
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import anyio
-import httpx
 
 import morsa
 
-from .chain_client import ChainClient, ChainError
+from ..net.committee import CommitteeView, Member
+from ..net.control import ControlPlane, HttpControlPlane
+from ..net.flow import first_success
+from ..net.errors import ApiError, NetworkError, bad_bcs, invalid_argument, not_found, precondition, unavailable
+from ..net.nodes import StorageNodeClient, signed_json
+from ..net.transport import Http
 from .config import NodeConfig
-from .errors import ApiError, bad_bcs, invalid_argument, not_found, precondition, unavailable
 from .store import NodeStore
-
-if TYPE_CHECKING:
-    from .healer import Healer
 
 log = logging.getLogger("morsa.node")
 
@@ -50,117 +52,71 @@ def sliver_index(axis: str, pair: int, n_shards: int) -> int:
     return pair if axis == "primary" else n_shards - 1 - pair
 
 
-def b64(data: bytes) -> str:
-    """Standard base64 with padding (SPEC §10.2 JSON)."""
-    return base64.b64encode(data).decode()
-
-
-def signed_json(message: bytes, signature: bytes) -> dict[str, Any]:
-    """``{"signed": {"serializedMessage", "signature"}}`` (SPEC §10.2, §11)."""
-    return {"signed": {"serializedMessage": b64(message), "signature": b64(signature)}}
-
-
-class Member:
-    """A committee member as the control plane lists it: public key, URL and shards."""
-
-    def __init__(self, index: int, public_key: bytes, url: str, shards: list[int], name: str = "") -> None:
-        self.index = index
-        self.public_key = public_key
-        self.url = url.rstrip("/")
-        self.shards = shards
-        self.name = name
-
-    @property
-    def weight(self) -> int:
-        return len(self.shards)
-
-
-class CommitteeView:
-    """One epoch's committee (``morsa.Committee``) with member URLs."""
-
-    def __init__(self, data: dict[str, Any]) -> None:
-        self.committee = morsa.Committee.from_bytes(base64.b64decode(data["committee"]))
-        by_key = {}
-        for m in data.get("members", []):
-            by_key[base64.b64decode(m["public_key"])] = m
-        self.members: list[Member] = []
-        for index, (public_key, shards) in enumerate(self.committee.members):
-            info = by_key.get(public_key, {})
-            self.members.append(Member(index, public_key, str(info.get("url", "")), list(shards), str(info.get("name", ""))))
-
-    @property
-    def epoch(self) -> int:
-        return self.committee.epoch
-
-    @property
-    def n_shards(self) -> int:
-        return self.committee.n_shards
-
-
 class NodeService:
     """A storage node: see the module docstring. Create it, ``await start()``, ``await stop()``.
 
-    ``chain`` defaults to a :class:`ChainClient` of ``config.chain_url``.
+    ``chain`` defaults to an :class:`~morsa.net.control.HttpControlPlane` of
+    ``config.chain_url``. ``on_missing`` is called (in the event loop) when slivers went
+    missing (a corrupted row was dropped): the node's healer sets it.
     """
 
-    def __init__(self, config: NodeConfig, chain: ChainClient | None = None) -> None:
+    def __init__(self, config: NodeConfig, chain: ControlPlane | None = None) -> None:
         self.config = config
         self.key = morsa.SigningKey(config.seed_bytes)
         self.public_key: bytes = self.key.public_key
         self.node_id = self.public_key.hex()
-        self.chain = chain or ChainClient(config.chain_url)
+        self.chain: ControlPlane = chain or HttpControlPlane(config.chain_url, committee_ttl=0.0)
         self.store = NodeStore(Path(config.data_dir) / "node.sqlite3", on_corrupt=self._on_corrupt)
         self._loop: asyncio.AbstractEventLoop | None = None
         self.view: CommitteeView | None = None
         self.started = time.monotonic()
-        self.peers: httpx.AsyncClient | None = None
+        self.peers_http = Http(timeout=config.peer_timeout_s)
         self._metadata_cache: OrderedDict[str, morsa.BlobMetadata] = OrderedDict()
+        self._blob_cache: OrderedDict[str, tuple[str, dict[str, Any]]] = OrderedDict()
         # Uploads that arrived with ?pending=true before the registration: blob ID →
         # {"metadata": bytes | None, "slivers": {(pair, axis): bytes}}.
         self.pending: dict[str, dict[str, Any]] = {}
         self.pending_bytes = 0
         self._committee_lock = asyncio.Lock()
-        self.healer: Healer | None = None
+        self.on_missing: Callable[[], None] | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
-        """Open the peer client, try to read the committee, start the background tasks."""
-        from .healer import Healer
-
+        """Try to read the committee (a control plane that is down is retried later)."""
         self._loop = asyncio.get_running_loop()
-        self.peers = httpx.AsyncClient(timeout=self.config.peer_timeout_s)
         try:
             await self.refresh_committee()
-        except ChainError as e:
+        except NetworkError as e:
             log.warning("committee not available yet: %s", e)
-        self.healer = Healer(self)
-        self.healer.start()
 
     def _on_corrupt(self, blob_id: str) -> None:
-        """A corrupted sliver was dropped (any thread): wake the syncer to recover it."""
-        if self._loop is not None and self.healer is not None:
-            self._loop.call_soon_threadsafe(self.healer.wake.set)
+        """A corrupted sliver was dropped (any thread): tell the healer."""
+        if self._loop is not None and self.on_missing is not None:
+            self._loop.call_soon_threadsafe(self.on_missing)
 
     async def stop(self) -> None:
-        """Stop the background tasks and close clients and the store."""
-        if self.healer is not None:
-            await self.healer.stop()
-        if self.peers is not None:
-            await self.peers.aclose()
-        await self.chain.aclose()
-        self.store.close()
+        """Close clients and the store."""
+        await self.peers_http.close()
+        close = getattr(self.chain, "close", None)
+        if close is not None:
+            await close()
+        await anyio.to_thread.run_sync(self.store.close)
+
+    def peer(self, member: Member) -> StorageNodeClient:
+        """The REST client of another member's node."""
+        return StorageNodeClient(self.peers_http, member.url, name=member.label)
 
     # ------------------------------------------------------------------ committee
 
     async def refresh_committee(self) -> CommitteeView:
-        """Read ``/v1/committee``. Raises :class:`ChainError`."""
+        """Read the committee from the control plane. Raises
+        :class:`~morsa.net.errors.NetworkError`."""
         async with self._committee_lock:
-            data = await self.chain.committee()
-            view = CommitteeView(data)
-            if self.view is None or view.epoch != self.view.epoch or view.committee.to_bytes() != self.view.committee.to_bytes():
-                me = view.committee.member_index(self.public_key)
-                shards = view.members[me].shards if me is not None else []
+            view = await self.chain.committee(fresh=True)
+            if not view.same_as(self.view):
+                me = view.member_by_key(self.public_key)
+                shards = list(me.shards) if me is not None else []
                 log.info("%s: epoch %d, %d shards of %d: %s", self.config.name, view.epoch, len(shards), view.n_shards, shards)
             self.view = view
             return view
@@ -170,32 +126,37 @@ class NodeService:
         if self.view is None:
             try:
                 await self.refresh_committee()
-            except ChainError as e:
-                raise unavailable(f"the committee is not known yet: {e}") from None
+            except NetworkError as e:
+                raise unavailable("COMMITTEE_UNKNOWN", f"the committee is not known yet: {e}", retry_after=1) from None
         assert self.view is not None
         return self.view
 
     @property
+    def member(self) -> Member | None:
+        """This node in the current committee, or None."""
+        return None if self.view is None else self.view.member_by_key(self.public_key)
+
+    @property
     def member_index(self) -> int | None:
-        return None if self.view is None else self.view.committee.member_index(self.public_key)
+        member = self.member
+        return None if member is None else member.index
 
     @property
     def shards(self) -> list[int]:
         """Shards this node holds in the current epoch (empty when not a member)."""
-        idx = self.member_index
-        return [] if idx is None or self.view is None else self.view.members[idx].shards
+        member = self.member
+        return [] if member is None else list(member.shards)
 
     def my_pairs(self, blob_id: str) -> list[int]:
         """Pair indices of ``blob_id`` mapped to this node's shards (SPEC §4.2)."""
-        if self.view is None:
-            return []
-        n = self.view.n_shards
-        return sorted(morsa.pair_index_for_shard(blob_id, n, shard) for shard in self.shards)
+        member = self.member
+        return [] if member is None or self.view is None else self.view.pairs_of(member, blob_id)
 
     def holds_pair(self, blob_id: str, pair: int) -> bool:
-        assert self.view is not None
-        shard = morsa.shard_index_for_pair(blob_id, self.view.n_shards, pair)
-        return shard in self.shards
+        member = self.member
+        if member is None or self.view is None:
+            return False
+        return morsa.shard_index_for_pair(blob_id, self.view.n_shards, pair) in member.shards
 
     def peers_list(self) -> list[Member]:
         """The other committee members."""
@@ -205,6 +166,32 @@ class NodeService:
 
     # ------------------------------------------------------------------ blob status
 
+    async def local_blob(self, blob_id: str) -> tuple[str, dict[str, Any]] | None:
+        """The last recorded ``(status, blob_object)`` of ``blob_id`` (cached), or None."""
+        cached = self._blob_cache.get(blob_id)
+        if cached is not None:
+            self._blob_cache.move_to_end(blob_id)
+            return cached
+        local = await anyio.to_thread.run_sync(self.store.get_blob, blob_id)
+        if local is not None:
+            self._cache_blob(blob_id, local)
+        return local
+
+    def _cache_blob(self, blob_id: str, state: tuple[str, dict[str, Any]]) -> None:
+        self._blob_cache[blob_id] = state
+        self._blob_cache.move_to_end(blob_id)
+        while len(self._blob_cache) > 4096:
+            self._blob_cache.popitem(last=False)
+
+    async def record_blob(self, blob_id: str, status: str, info: dict[str, Any] | None = None) -> None:
+        """Record the blob's status durably (an invalid blob stays invalid, and its data is
+        deleted; ``info`` None keeps the recorded object)."""
+        await anyio.to_thread.run_sync(functools.partial(self.store.set_blob, blob_id, status, info))
+        self._blob_cache.pop(blob_id, None)
+        if status == "invalid":
+            self._metadata_cache.pop(blob_id, None)
+            self.pending.pop(blob_id, None)
+
     async def blob_state(self, blob_id: str, *, fresh: bool = False) -> tuple[str, dict[str, Any]] | None:
         """``(status, blob_object)`` of ``blob_id`` on the control plane, or None when unknown.
 
@@ -212,28 +199,25 @@ class NodeService:
         ``fresh``; otherwise asks the control plane, falling back to the local record when the
         control plane cannot be reached.
         """
-        local = await anyio.to_thread.run_sync(self.store.get_blob, blob_id)
+        local = await self.local_blob(blob_id)
         if local is not None and not fresh and local[0] in ("registered", "certified", "invalid"):
             return local
         try:
             answer = await self.chain.blob(blob_id)
-        except ChainError as e:
+        except NetworkError as e:
             log.warning("blob status of %s: %s", blob_id, e)
             return local
         if answer is None:
             return local if local is not None and local[0] == "invalid" else None
-        status = str(answer.get("status", "registered"))
-        info = answer.get("blob_object") or {}
+        status, info = answer.status, answer.blob_object
         if local is None or local[0] != status or local[1] != info:
-            await anyio.to_thread.run_sync(functools.partial(self.store.set_blob, blob_id, status, info))
-            if status == "invalid":
-                self._metadata_cache.pop(blob_id, None)
+            await self.record_blob(blob_id, status, info)
         if local is not None and local[0] == "invalid":
             return local
         return status, info
 
     async def is_invalid(self, blob_id: str) -> bool:
-        local = await anyio.to_thread.run_sync(self.store.get_blob, blob_id)
+        local = await self.local_blob(blob_id)
         return local is not None and local[0] == "invalid"
 
     async def require_live(self, blob_id: str) -> tuple[str, dict[str, Any]]:
@@ -298,7 +282,7 @@ class NodeService:
         return await self._store_metadata(metadata)
 
     async def _store_metadata(self, metadata: morsa.BlobMetadata) -> tuple[int, str]:
-        created = await anyio.to_thread.run_sync(self.store.put_metadata, metadata.blob_id, metadata.to_bytes())
+        created = await self.store.aput_metadata(metadata.blob_id, metadata.to_bytes())
         self._remember(metadata)
         return (201, "metadata successfully stored") if created else (200, "metadata already stored")
 
@@ -362,7 +346,7 @@ class NodeService:
             await anyio.to_thread.run_sync(sliver.verify, metadata)
         except morsa.VerificationError as e:
             raise invalid_argument("INVALID_SLIVER", f"the provided sliver is invalid: {e}") from None
-        created = await anyio.to_thread.run_sync(self.store.put_sliver, blob_id, pair, axis, body)
+        created = await self.store.aput_sliver(blob_id, pair, axis, body)
         return (201, "sliver stored successfully") if created else (200, "sliver already stored")
 
     async def get_sliver(self, blob_id: str, pair: int, axis: Axis) -> bytes:
@@ -601,25 +585,16 @@ class NodeService:
         """Metadata of ``blob_id`` from the other nodes, verified against the blob ID (SPEC §5.5)
         and stored; None when no node has valid metadata. Only for live blobs."""
         view = await self.require_view()
-        assert self.peers is not None
 
-        async def one(member: Member) -> morsa.BlobMetadata | None:
-            try:
-                response = await self.peers.get(f"{member.url}/v1/blobs/{blob_id}/metadata")
-                if response.status_code != 200:
-                    return None
-                metadata = morsa.BlobMetadata.from_bytes(response.content, view.n_shards)
-            except (httpx.HTTPError, morsa.MorsaError):
-                return None
-            return metadata if metadata.blob_id == blob_id else None
+        async def one(member: Member) -> morsa.BlobMetadata:
+            return await self.peer(member).metadata(blob_id, view.n_shards)
 
-        for result in await asyncio.gather(*(one(m) for m in self.peers_list())):
-            if result is not None:
-                state = await self.blob_state(blob_id)
-                if state is not None and state[0] in LIVE_STATUSES:
-                    await self._store_metadata(result)
-                return result
-        return None
+        result, _ = await first_success(self.peers_list(), one, parallel=3, hedge_after=0.5)
+        if result is not None:
+            state = await self.blob_state(blob_id)
+            if state is not None and state[0] in LIVE_STATUSES:
+                await self._store_metadata(result)
+        return result
 
     # ------------------------------------------------------------------ status and health
 
@@ -655,7 +630,7 @@ class NodeService:
         return {
             "uptime": {"secs": int(uptime), "nanos": int((uptime % 1) * 1e9)},
             "epoch": None if self.view is None else self.view.epoch,
-            "publicKey": b64(self.public_key),
+            "publicKey": base64.b64encode(self.public_key).decode(),
             "nodeId": self.node_id,
             "name": self.config.name,
             "nodeStatus": "Active" if self.member_index is not None else ("Standby" if self.view else "Starting"),

@@ -1,0 +1,237 @@
+"""The control plane behind an interface: :class:`ControlPlane` is what clients, storage nodes and
+daemons need of the chain (Sui on Walrus); :class:`HttpControlPlane` implements it over the
+devnet control plane's HTTP API (docs/network.md). A Sui-backed adapter would implement the
+same protocol.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+from .. import _native
+from .committee import CommitteeView
+from .errors import RemoteError, TransportError
+from .retry import RetryPolicy
+from .transport import Http
+
+
+@dataclass(frozen=True)
+class BlobState:
+    """A blob as the control plane records it: ``status`` (``registered``, ``certified``,
+    ``invalid`` or ``expired``) and its ``Blob`` object (SPEC §12.2 JSON)."""
+
+    status: str
+    blob_object: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Registration:
+    """The answer to a registration: the ``Blob`` object, the cost paid (FROST) and whether it
+    is new (``False``: the blob was registered before and nothing was charged)."""
+
+    blob_object: dict[str, Any]
+    cost: int
+    newly_registered: bool
+
+
+@dataclass(frozen=True)
+class Event:
+    """A control-plane event: ``seq``, ``kind`` (``registered``, ``certified``, ``invalid``,
+    ``expired``, ``epoch``), ``epoch``, the ``blob_id`` when it concerns a blob, and the
+    remaining fields in ``data``."""
+
+    seq: int
+    kind: str
+    epoch: int
+    blob_id: str | None
+    data: dict[str, Any]
+
+
+@runtime_checkable
+class ControlPlane(Protocol):
+    """What the network needs of the chain. Every method raises
+    :class:`~morsa.net.errors.NetworkError` subclasses on failure."""
+
+    async def health(self) -> dict[str, Any]:
+        """``{"epoch", "n_shards", "storage_price", "write_price"}``."""
+        ...
+
+    async def committee(self, *, fresh: bool = False) -> CommitteeView:
+        """The current committee; a cached one unless ``fresh``."""
+        ...
+
+    async def blob(self, blob_id: str) -> BlobState | None:
+        """The blob's state, or None when it was never registered."""
+        ...
+
+    async def register_blob(
+        self, metadata: _native.BlobMetadata, *, epochs_ahead: int, deletable: bool, account: str
+    ) -> Registration:
+        """Register (and pay for) a blob; an already registered one is returned uncharged."""
+        ...
+
+    async def certify_blob(self, blob_id: str, certificate: bytes) -> dict[str, Any]:
+        """Certify with a storage certificate (postcard bytes); returns the ``Blob`` object."""
+        ...
+
+    async def invalidate_blob(self, blob_id: str, certificate: bytes) -> None:
+        """Mark a blob invalid with an invalid-blob certificate (postcard bytes)."""
+        ...
+
+    async def events(self, since: int, wait_ms: int) -> tuple[list[Event], int]:
+        """Events after ``since``, waiting up to ``wait_ms`` for one; and the next cursor."""
+        ...
+
+    async def balance(self, account: str) -> int:
+        """The account's balance in FROST."""
+        ...
+
+    async def faucet(self, account: str, amount: int) -> int:
+        """Fund an account (devnets only); returns the new balance."""
+        ...
+
+
+class HttpControlPlane:
+    """:class:`ControlPlane` over the devnet control plane's HTTP API at ``url``.
+
+    ``committee_ttl`` is how long (seconds) a fetched committee is reused; ``retry`` applies to
+    reads (writes are sent once: registration and certification are idempotent, but their
+    callers decide).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        http: Http | None = None,
+        committee_ttl: float = 10.0,
+        retry: RetryPolicy = RetryPolicy(deadline=5.0),
+    ) -> None:
+        self.url = url.rstrip("/")
+        self.http = http or Http(timeout=30.0)
+        self.committee_ttl = committee_ttl
+        self.retry = retry
+        self._committee: CommitteeView | None = None
+        self._committee_at = 0.0
+
+    async def _get(self, path: str, **kwargs: Any) -> Any:
+        return await self.retry.run(lambda: self.http.call("GET", f"{self.url}{path}", **kwargs))
+
+    async def _post(self, path: str, body: dict[str, Any]) -> Any:
+        return await self.http.call("POST", f"{self.url}{path}", json=body)
+
+    async def health(self) -> dict[str, Any]:
+        data = await self._get("/v1/health")
+        return data if isinstance(data, dict) else {}
+
+    async def committee(self, *, fresh: bool = False) -> CommitteeView:
+        now = time.monotonic()
+        cached = self._committee
+        if cached is not None and not fresh and now - self._committee_at < self.committee_ttl:
+            return cached
+        try:
+            data = await self._get("/v1/committee")
+            view = CommitteeView.from_json(data)
+        except _native.MorsaError:
+            raise
+        except (KeyError, TypeError, ValueError) as e:
+            raise RemoteError(200, "MALFORMED_ANSWER", f"not a committee: {e}", url=f"{self.url}/v1/committee") from None
+        except TransportError:
+            # An outage: keep serving the last committee we had (nodes stay reachable).
+            if cached is not None:
+                return cached
+            raise
+        self._committee, self._committee_at = view, now
+        return view
+
+    @property
+    def cached_committee(self) -> CommitteeView | None:
+        """The last committee fetched, if any (no request)."""
+        return self._committee
+
+    async def blob(self, blob_id: str) -> BlobState | None:
+        try:
+            data = await self._get(f"/v1/blobs/{blob_id}")
+        except RemoteError as e:
+            if e.status == 404:
+                return None
+            raise
+        return BlobState(str(data.get("status", "registered")), dict(data.get("blob_object") or {}))
+
+    async def register_blob(
+        self, metadata: _native.BlobMetadata, *, epochs_ahead: int, deletable: bool, account: str
+    ) -> Registration:
+        body = {
+            "blob_id": metadata.blob_id,
+            "root_hash": base64.b64encode(metadata.root_hash).decode(),
+            "size": metadata.unencoded_length,
+            "encoding_type": metadata.encoding_type,
+            "epochs_ahead": epochs_ahead,
+            "deletable": deletable,
+            "account": account,
+        }
+        answer = await self.http.request("POST", f"{self.url}/v1/blobs", json=body)
+        if answer.status == 409:  # already registered: the existing object, nothing charged
+            data = _success_data(answer.body)
+            if data is not None:
+                return Registration(dict(data["blob_object"]), 0, False)
+        data = answer.data()
+        return Registration(dict(data["blob_object"]), int(data["cost"]), bool(data.get("newly_registered", True)))
+
+    async def certify_blob(self, blob_id: str, certificate: bytes) -> dict[str, Any]:
+        data = await self._post(f"/v1/blobs/{blob_id}/certificate", {"certificate": base64.b64encode(certificate).decode()})
+        return dict(data["blob_object"])
+
+    async def invalidate_blob(self, blob_id: str, certificate: bytes) -> None:
+        await self._post(f"/v1/blobs/{blob_id}/invalid", {"certificate": base64.b64encode(certificate).decode()})
+
+    async def events(self, since: int, wait_ms: int) -> tuple[list[Event], int]:
+        data = await self.http.call(
+            "GET", f"{self.url}/v1/events", params={"since": since, "wait_ms": wait_ms}, timeout=self.http.timeout + wait_ms / 1000
+        )
+        events = [
+            Event(
+                int(e["seq"]),
+                str(e["kind"]),
+                int(e.get("epoch", 0)),
+                e.get("blob_id"),
+                {k: v for k, v in e.items() if k not in ("seq", "kind", "epoch", "blob_id")},
+            )
+            for e in data.get("events", [])
+        ]
+        return events, int(data.get("next", since))
+
+    async def balance(self, account: str) -> int:
+        return int((await self._get(f"/v1/accounts/{account}"))["balance"])
+
+    async def faucet(self, account: str, amount: int) -> int:
+        return int((await self._post(f"/v1/accounts/{account}/faucet", {"amount": amount}))["balance"])
+
+    async def advance_epoch(self, admin_token: str) -> dict[str, Any]:
+        """End the epoch (devnet admin call); returns the epoch-change summary."""
+        answer = await self.http.request(
+            "POST", f"{self.url}/v1/admin/epoch", json={}, headers={"Authorization": f"Bearer {admin_token}"}
+        )
+        data = answer.data()
+        self._committee = None
+        return dict(data)
+
+    async def close(self) -> None:
+        """Close the connection pool."""
+        await self.http.close()
+
+
+def _success_data(body: bytes) -> Any:
+    import json
+
+    try:
+        decoded = json.loads(body)
+        return decoded["success"]["data"]
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+__all__ = ["BlobState", "ControlPlane", "Event", "HttpControlPlane", "Registration"]
