@@ -208,6 +208,20 @@ impl PyBlobMetadata {
             .ok_or_else(|| PyValueError::new_err(format!("shard index {shard_index} is out of range")))
     }
 
+    /// `(first, end, offset)`: the bytes `[start, start + length)` are the data of primary
+    /// slivers `first..end` joined, from byte `offset` on (SPEC §3.1).
+    fn primary_slivers_for_range(
+        &self,
+        start: &Bound<'_, PyAny>,
+        length: &Bound<'_, PyAny>,
+    ) -> PyResult<(u16, u16, usize)> {
+        let start = ByteCount::extract_arg(start, "start")?.0;
+        let length = ByteCount::extract_arg(length, "length")?.0;
+        let range =
+            self.0.config().primary_slivers_for_range(self.0.unencoded_length(), start, length).map_err(range_err)?;
+        Ok((range.first(), range.end(), range.offset()))
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "BlobMetadata(blob_id='{}', unencoded_length={}, n_shards={}, symbol_size={})",
@@ -691,6 +705,31 @@ impl encoding::SliverStore for SliverDir {
     }
 }
 
+/// Encodes `source` into its `2n` sliver files, created in `directory` (SPEC §3, §6): the one
+/// code path of [`encode_file_to_dir`] and [`encode_to_dir`]. Call it with the GIL released.
+fn encode_source_to_dir<S>(
+    config: &EncodingConfig,
+    source: &S,
+    directory: &std::path::Path,
+    budget: usize,
+    progress: &Progress<'_>,
+) -> PyResult<VerifiedBlobMetadataWithId>
+where
+    S: encoding::BlobSource + ?Sized,
+    S::Error: Into<PyErr>,
+{
+    // The size is checked before any file is created.
+    let symbol_size = config.symbol_size(source.len()).map_err(encode_err)?;
+    let store = SliverDir::create(directory, config, symbol_size)?;
+    config.encode_streaming(source, &store, budget, Some(&mut |done, total| progress.report(done, total))).map_err(
+        |e| match e {
+            encoding::EncodeStreamError::Encode(e) => encode_err(e),
+            encoding::EncodeStreamError::Source(e) => e.into(),
+            encoding::EncodeStreamError::Store(e) => e.into(),
+        },
+    )
+}
+
 /// Encodes the file at `path` into its `2n` sliver files in `directory` (`primary-{i}.bcs`,
 /// `secondary-{i}.bcs`; none may exist yet) and returns the metadata, in memory independent of
 /// the file size (`budget` bytes of row or column batches plus `n² · 32` bytes of hashes).
@@ -707,23 +746,30 @@ fn encode_file_to_dir(
 ) -> PyResult<PyBlobMetadata> {
     let config = config(n_shards)?;
     let source = FileSource::open(&path)?;
-    let symbol_size = config.symbol_size(source.len).map_err(encode_err)?;
     let progress = Progress::new(progress.as_ref());
-    let result = py.detach(|| {
-        let store = SliverDir::create(&directory, &config, symbol_size)?;
-        Ok::<_, std::io::Error>(config.encode_streaming(
-            &source,
-            &store,
-            budget,
-            Some(&mut |done, total| progress.report(done, total)),
-        ))
-    })?;
+    let result = py.detach(|| encode_source_to_dir(&config, &source, &directory, budget, &progress));
     progress.finish()?;
-    match result {
-        Ok(m) => Ok(PyBlobMetadata(m)),
-        Err(encoding::EncodeStreamError::Encode(e)) => Err(encode_err(e)),
-        Err(encoding::EncodeStreamError::Source(e) | encoding::EncodeStreamError::Store(e)) => Err(e.into()),
-    }
+    result.map(PyBlobMetadata)
+}
+
+/// Encodes a bytes-like object into its `2n` sliver files in `directory`, as
+/// [`encode_file_to_dir`] does for a file (the same encoder and files; memory beyond the input
+/// is the same bounded batches).
+#[pyfunction]
+#[pyo3(signature = (data, directory, n_shards = ShardCount::MAINNET, progress = None, budget = encoding::DEFAULT_STREAM_BUDGET), text_signature = "(data, directory, n_shards=1000, progress=None, budget=134217728)")]
+fn encode_to_dir(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    directory: std::path::PathBuf,
+    n_shards: ShardCount,
+    progress: Option<Py<PyAny>>,
+    budget: usize,
+) -> PyResult<PyBlobMetadata> {
+    let config = config(n_shards)?;
+    let progress = Progress::new(progress.as_ref());
+    let result = with_bytes(py, data, |bytes| encode_source_to_dir(&config, bytes, &directory, budget, &progress))?;
+    progress.finish()?;
+    result.map(PyBlobMetadata)
 }
 
 /// The blob ID (base64url) of a bytes-like object.
@@ -954,6 +1000,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(blob_id, m)?)?;
     m.add_function(wrap_pyfunction!(encode, m)?)?;
     m.add_function(wrap_pyfunction!(encode_file_to_dir, m)?)?;
+    m.add_function(wrap_pyfunction!(encode_to_dir, m)?)?;
     m.add_function(wrap_pyfunction!(decode, m)?)?;
     m.add_function(wrap_pyfunction!(recover_sliver, m)?)?;
     m.add_function(wrap_pyfunction!(parse_blob_id_bytes, m)?)?;

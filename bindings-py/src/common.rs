@@ -2,7 +2,9 @@
 
 use std::sync::Mutex;
 
-use morsa_core::encoding::{self, ConsistencyCheck, DecodeError, EncodeError, SliverError};
+use morsa_core::encoding::{
+    self, ConsistencyCheck, DecodeError, EncodeError, RangeError as CoreRangeError, SliverError,
+};
 use morsa_core::metadata::MetadataError;
 use morsa_core::wire::WireError;
 use morsa_core::{Axis, BlobId, EncodingConfig};
@@ -30,6 +32,12 @@ create_exception!(
     MorsaError,
     "Text that is not a blob ID (43 characters of base64url, SPEC §5.4)."
 );
+create_exception!(
+    _native,
+    RangeError,
+    MorsaError,
+    "A byte range of a blob that is empty or ends past the blob (SPEC §3.1, §12.1)."
+);
 create_exception!(_native, WireFormatError, MorsaError, "Malformed, truncated or non-canonical BCS bytes.");
 create_exception!(
     _native,
@@ -52,6 +60,13 @@ pub(crate) fn encode_err(e: EncodeError) -> PyErr {
     match e {
         EncodeError::BlobTooLarge { .. } => BlobTooLargeError::new_err(e.to_string()),
         _ => EncodingError::new_err(e.to_string()),
+    }
+}
+
+pub(crate) fn range_err(e: CoreRangeError) -> PyErr {
+    match e {
+        CoreRangeError::Encode(e) => encode_err(e),
+        _ => RangeError::new_err(e.to_string()),
     }
 }
 
@@ -97,6 +112,25 @@ impl<'a, 'py> FromPyObject<'a, 'py> for ShardCount {
                 obj.str().map(|s| s.to_string()).unwrap_or_default(),
                 encoding::MIN_SHARDS,
                 encoding::MAX_SHARDS
+            ))),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// A byte position or count in a blob: any Python int. Values out of the `u64` range (negative
+/// or huge) raise `RangeError` naming the argument, not `OverflowError`.
+#[derive(Clone, Copy)]
+pub(crate) struct ByteCount(pub(crate) u64);
+
+impl ByteCount {
+    /// Extracts `obj` as the argument `what`.
+    pub(crate) fn extract_arg(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Self> {
+        match obj.extract::<u64>() {
+            Ok(n) => Ok(Self(n)),
+            Err(e) if e.is_instance_of::<PyOverflowError>(obj.py()) => Err(RangeError::new_err(format!(
+                "{what} = {} is out of range: expected 0 <= {what} < 2**64",
+                obj.str().map(|s| s.to_string()).unwrap_or_default()
             ))),
             Err(e) => Err(e),
         }
@@ -208,6 +242,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("EncodingError", py.get_type::<EncodingError>())?;
     m.add("BlobTooLargeError", py.get_type::<BlobTooLargeError>())?;
     m.add("InvalidBlobIdError", py.get_type::<InvalidBlobIdError>())?;
+    m.add("RangeError", py.get_type::<RangeError>())?;
     m.add("WireFormatError", py.get_type::<WireFormatError>())?;
     m.add("VerificationError", py.get_type::<VerificationError>())?;
     m.add("DecodingError", py.get_type::<DecodingError>())?;

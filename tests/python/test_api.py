@@ -26,6 +26,7 @@ from morsa import (
     InconsistentEncodingError,
     InvalidBlobIdError,
     MorsaError,
+    RangeError,
     RecoverySymbol,
     Sliver,
     VerificationError,
@@ -181,7 +182,7 @@ def test_non_bytes_raise_type_error(function, bad):
 
 def test_error_hierarchy():
     assert issubclass(MorsaError, ValueError)
-    for cls in (EncodingError, InvalidBlobIdError, WireFormatError, VerificationError, DecodingError):
+    for cls in (EncodingError, InvalidBlobIdError, RangeError, WireFormatError, VerificationError, DecodingError):
         assert issubclass(cls, MorsaError)
     assert issubclass(BlobTooLargeError, EncodingError)
     assert issubclass(InconsistentEncodingError, DecodingError)
@@ -593,6 +594,105 @@ def test_sliver_pair_index():
         assert sliver.pair_index(n) == i
     with pytest.raises(VerificationError):
         Sliver("primary", 10, 2, b"").pair_index(10)
+
+
+# ------------------------------------------------------------------------------------------
+# Byte ranges (SPEC §3.1)
+
+
+def _range_from_slivers(encoded: morsa.EncodedBlob, start: int, length: int) -> bytes:
+    first, end, offset = encoded.metadata.primary_slivers_for_range(start, length)
+    p = encoded.metadata.config.n_primary_source_symbols
+    sliver_bytes = encoded.metadata.config.sliver_size("primary", encoded.metadata.unencoded_length)
+    assert 0 <= first < end <= p
+    assert 0 <= offset < sliver_bytes
+    assert first * sliver_bytes + offset == start
+    assert (start + length - 1) // sliver_bytes == end - 1  # no sliver more than needed
+    joined = b"".join(encoded.sliver("primary", i).data for i in range(first, end))
+    return joined[offset : offset + length]
+
+
+@pytest.mark.parametrize("n", [10, 100])
+@pytest.mark.parametrize("size", ["one", "rows-1", "rows", "rows+1", "random"])
+def test_primary_slivers_for_range_hold_the_range(n, size):
+    f, p, s = config_values(n)
+    rng = random.Random(n * 7919 + len(size))
+    length = {
+        "one": 1,
+        "rows-1": p * s * 4 - 1,
+        "rows": p * s * 4,
+        "rows+1": p * s * 4 + 1,
+        "random": rng.randrange(1, 40_000),
+    }[size]
+    data = splitmix64(2000 + n + length, length)
+    encoded = morsa.encode(data, n)
+    symbol = encoded.symbol_size
+    row = s * symbol
+    starts = {0, 1, symbol - 1, symbol, symbol + 1, row - 1, row, row + 1, length - 1}
+    ranges = [(a, b) for a in sorted(starts) if 0 <= a < length for b in (1, 2, symbol, row, length - a) if a + b <= length]
+    ranges += [(0, length), (length - 1, 1)]
+    for _ in range(200):
+        start = rng.randrange(length)
+        ranges.append((start, rng.randrange(1, length - start + 1)))
+    for start, count in ranges:
+        assert _range_from_slivers(encoded, start, count) == data[start : start + count], (start, count)
+
+
+def test_primary_slivers_for_range_boundaries():
+    # n = 10: p = 4, s = 7; 163 bytes give S = 6, so a primary sliver is 42 bytes and the last
+    # row holds 163 - 3 * 42 = 37 bytes.
+    metadata = morsa.compute_metadata(splitmix64(9, 163), 10)
+    assert metadata.symbol_size == 6
+    table = {
+        (0, 1): (0, 1, 0),
+        (5, 1): (0, 1, 5),
+        (6, 1): (0, 1, 6),
+        (41, 1): (0, 1, 41),
+        (42, 1): (1, 2, 0),
+        (41, 2): (0, 2, 41),
+        (0, 42): (0, 1, 0),
+        (0, 43): (0, 2, 0),
+        (126, 37): (3, 4, 0),
+        (130, 20): (3, 4, 4),
+        (162, 1): (3, 4, 36),
+        (0, 163): (0, 4, 0),
+    }
+    for (start, length), expected in table.items():
+        assert metadata.primary_slivers_for_range(start, length) == expected, (start, length)
+
+
+def test_primary_slivers_for_range_errors():
+    metadata = morsa.compute_metadata(splitmix64(9, 163), 10)
+    bad = [
+        (0, 0),  # empty: Walrus's byte-range requires length > 0
+        (163, 0),
+        (0, 164),
+        (163, 1),
+        (162, 2),
+        (1 << 63, 1 << 63),  # start + length overflows 64 bits
+        ((1 << 64) - 1, 2),
+        (-1, 1),
+        (0, -1),
+        (1 << 64, 1),
+        (0, 1 << 70),
+    ]
+    for start, length in bad:
+        with pytest.raises(RangeError):
+            metadata.primary_slivers_for_range(start, length)
+    with pytest.raises(RangeError, match="164"):
+        metadata.primary_slivers_for_range(0, 164)
+    with pytest.raises(RangeError, match="start"):
+        metadata.primary_slivers_for_range(-5, 1)
+    with pytest.raises(MorsaError):
+        metadata.primary_slivers_for_range(0, 0)
+    with pytest.raises(ValueError):
+        metadata.primary_slivers_for_range(200, 1)
+    empty = morsa.compute_metadata(b"", 10)
+    for start, length in [(0, 0), (0, 1), (1, 1)]:
+        with pytest.raises(RangeError):
+            empty.primary_slivers_for_range(start, length)
+    with pytest.raises(TypeError):
+        metadata.primary_slivers_for_range("0", 1)
 
 
 # ------------------------------------------------------------------------------------------
@@ -1202,3 +1302,60 @@ def test_streamed_blob_id_equals_in_memory(tmp_path, n_shards, length):
         assert got.to_bytes() == expected.to_bytes()
     assert morsa.blob_id(path, n_shards) == expected.blob_id
     assert morsa.blob_id(data, n_shards) == expected.blob_id
+
+
+# ------------------------------------------------------------------------------------------
+# Sliver directories
+
+
+def _staging(tmp_path: Path, name: str) -> Path:
+    directory = tmp_path / name
+    directory.mkdir()
+    return directory
+
+
+def _sliver_files(directory: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(directory.iterdir())}
+
+
+@pytest.mark.parametrize("n_shards", [4, 10])
+@pytest.mark.parametrize("length", [0, 1, 1000, 30_000])
+@pytest.mark.parametrize("kind", ["bytes", "bytearray", "memoryview-slice", "mmap-readonly", "mmap-anonymous"])
+def test_encode_to_directory_from_bytes_equals_from_path(tmp_path, kind, length, n_shards):
+    data = splitmix64(3000 + length, length)
+    path = _write(tmp_path, data)
+    from_path = morsa.encode_to_directory(path, _staging(tmp_path, "from-path"), n_shards)
+    if length == 0 and kind.startswith("mmap"):
+        pytest.skip("an empty mmap cannot be created")
+    with INPUT_KINDS[kind](tmp_path, data) as obj:
+        from_bytes = morsa.encode_to_directory(obj, _staging(tmp_path, "from-bytes"), n_shards)
+    assert from_bytes == from_path
+    assert from_bytes.to_bytes() == morsa.compute_metadata(data, n_shards).to_bytes()
+    files = _sliver_files(tmp_path / "from-bytes")
+    assert files == _sliver_files(tmp_path / "from-path")
+    assert len(files) == 2 * n_shards
+    encoded = morsa.encode(data, n_shards)
+    for axis in ("primary", "secondary"):
+        for i in range(n_shards):
+            sliver = Sliver.from_bytes(files[f"{axis}-{i}.bcs"], axis)
+            assert (sliver.axis, sliver.index) == (axis, i)
+            sliver.verify(from_bytes)
+            assert sliver == encoded.sliver(axis, i)
+
+
+def test_encode_to_directory_from_bytes_errors_and_progress(tmp_path):
+    data = splitmix64(5, 2000)
+    calls = []
+    staging = _staging(tmp_path, "a")
+    metadata = morsa.encode_to_directory(data, staging, 10, progress=lambda done, total: calls.append((done, total)))
+    assert metadata.blob_id == morsa.blob_id(data, 10)
+    assert calls and calls[-1][0] == calls[-1][1]
+    with pytest.raises(FileExistsError):
+        morsa.encode_to_directory(data, staging, 10)
+    with pytest.raises(EncodingError):
+        morsa.encode_to_directory(data, _staging(tmp_path, "b"), 3)
+    with pytest.raises(BlobTooLargeError):
+        morsa.encode_to_directory(bytes(N10_MAX_BLOB_SIZE + 1), _staging(tmp_path, "c"), 10)
+    assert not any((tmp_path / "c").iterdir())  # the size is checked before any file is created
+    with pytest.raises(TypeError):
+        morsa.encode_to_directory(12345, _staging(tmp_path, "d"), 10)

@@ -11,6 +11,7 @@ Errors are subclasses of :class:`MorsaError`, itself a ``ValueError``:
 * :class:`EncodingError` (and :class:`BlobTooLargeError`): bad shard count or blob too large
   (SPEC §1);
 * :class:`InvalidBlobIdError`: text that is not a blob ID (SPEC §5.4);
+* :class:`RangeError`: a byte range that is empty or ends past its blob (SPEC §3.1);
 * :class:`WireFormatError`: malformed BCS bytes;
 * :class:`VerificationError`: metadata, slivers, symbols or proofs that do not verify;
 * :class:`DecodingError` (and :class:`InconsistentEncodingError`): too few valid slivers, or
@@ -72,6 +73,7 @@ from ._native import (
     InconsistentEncodingError,
     InvalidBlobIdError,
     MorsaError,
+    RangeError,
     RecoverySymbol,
     Sliver,
     VerificationError,
@@ -134,6 +136,7 @@ __all__ = [
     "InconsistentEncodingError",
     "InvalidBlobIdError",
     "MorsaError",
+    "RangeError",
     "RecoverySymbol",
     "Sliver",
     "VerificationError",
@@ -256,22 +259,28 @@ def encode(
 
 
 def encode_to_directory(
-    path: str | os.PathLike[str],
+    data_or_path: DataOrPath,
     directory: str | os.PathLike[str],
     n_shards: int = MAINNET_N_SHARDS,
     *,
     progress: ProgressCallback | None = None,
 ) -> BlobMetadata:
-    """Encode the file at ``path`` into its ``2 * n_shards`` sliver files in ``directory``
+    """Encode a blob into its ``2 * n_shards`` sliver files in ``directory``
     (``primary-{i}.bcs`` and ``secondary-{i}.bcs``, each a BCS ``SliverData``, SPEC §6) and
-    return its metadata: the slivers and metadata of :func:`encode`, streamed in memory
-    independent of the file size (about 160 MiB for 1000 shards). The files must not exist yet;
-    on an error the ones created are left behind, so write into a fresh staging directory.
+    return its metadata: the slivers and metadata of :func:`encode`, by the streaming encoder
+    in memory independent of the blob size (about 160 MiB for 1000 shards, beyond the input).
+    A path is read from the file; bytes-like data is read in place (a writable buffer such as a
+    ``bytearray`` is copied first). The files must not exist yet; on an error the ones created
+    are left behind, so write into a fresh staging directory.
 
     Raises :class:`EncodingError` / :class:`BlobTooLargeError` as :func:`compute_metadata`, and
     :class:`OSError` for I/O failures (``FileExistsError`` when a sliver file exists).
     """
-    return _native.encode_file_to_dir(os.fspath(path), os.fspath(directory), n_shards, progress)
+    if isinstance(data_or_path, (str, os.PathLike)):
+        # Streamed with positioned reads: memory is independent of the file size.
+        return _native.encode_file_to_dir(os.fspath(data_or_path), os.fspath(directory), n_shards, progress)
+    with open_data(data_or_path) as data:
+        return _native.encode_to_dir(data, os.fspath(directory), n_shards, progress)
 
 
 def decode(

@@ -27,6 +27,9 @@ class BlobTooLargeError(EncodingError):
 class InvalidBlobIdError(MorsaError):
     """Text that is not 43 characters of base64url without padding (SPEC §5.4)."""
 
+class RangeError(MorsaError):
+    """A byte range of a blob that is empty or ends past the blob (SPEC §3.1, §12.1)."""
+
 class WireFormatError(MorsaError):
     """Malformed, truncated or non-canonical BCS bytes."""
 
@@ -117,6 +120,18 @@ class BlobMetadata:
         """The shard storing sliver pair ``pair_index`` (SPEC §4.2)."""
     def pair_for_shard(self, shard_index: int) -> int:
         """The sliver pair stored on ``shard_index`` (SPEC §4.2)."""
+    def primary_slivers_for_range(self, start: int, length: int) -> tuple[int, int, int]:
+        """``(first, end, offset)``: the systematic primary slivers holding blob bytes
+        ``[start, start + length)`` (SPEC §3.1).
+
+        The blob fills the ``p x s`` message matrix row by row, so primary sliver ``r < p`` is
+        bytes ``[r*s*S, (r+1)*s*S)`` of the zero-padded blob (``S = symbol_size``). The range
+        is ``b"".join(slivers[i].data for i in range(first, end))[offset:offset + length]``
+        with ``0 <= first < end <= p`` and ``0 <= offset < s * S``.
+
+        Raises :class:`RangeError` when ``length == 0``, ``start + length`` exceeds
+        ``unencoded_length``, or either argument is negative.
+        """
 
 class Sliver:
     """A primary (row) or secondary (column) sliver (SPEC §3.3, §6)."""
@@ -215,6 +230,14 @@ def encode_file_to_dir(
 ) -> BlobMetadata:
     """Stream-encode the file at ``path`` into ``primary-{i}.bcs`` / ``secondary-{i}.bcs`` in
     ``directory`` (none may exist); returns the metadata. Memory is independent of the file size."""
+def encode_to_dir(
+    data: _Buffer,
+    directory: str,
+    n_shards: int = 1000,
+    progress: _Progress | None = None,
+    budget: int = 134217728,
+) -> BlobMetadata:
+    """:func:`encode_file_to_dir` for a bytes-like object: the same encoder and sliver files."""
 def decode(
     metadata: BlobMetadata,
     slivers: Iterable[Sliver],

@@ -1,9 +1,10 @@
 //! RedStuff (RS2) encoding: configuration, Reed-Solomon adapter, 2-D blob encoding and
-//! decoding, slivers, the pair ↔ shard mapping, recovery symbols and inconsistency proofs
-//! (SPEC §1–§9).
+//! decoding, slivers, the pair ↔ shard mapping, byte ranges, recovery symbols and
+//! inconsistency proofs (SPEC §1–§9).
 
 mod config;
 pub mod mapping;
+mod range;
 mod sliver;
 
 #[cfg(feature = "alloc")]
@@ -19,6 +20,7 @@ pub(crate) mod rs;
 mod stream;
 
 pub use config::*;
+pub use range::{RangeError, SliverRange};
 pub use recovery::*;
 pub use sliver::*;
 
