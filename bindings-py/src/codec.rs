@@ -87,6 +87,33 @@ impl PyEncodingConfig {
         Ok(self.0.sliver_len(parse_axis(axis)?, symbol_size))
     }
 
+    fn sliver_index(&self, axis: &str, pair_index: u32) -> PyResult<u16> {
+        let pair = index_u16(pair_index, "pair index")?;
+        self.0.sliver_index(parse_axis(axis)?, pair).ok_or_else(|| {
+            PyValueError::new_err(format!("pair index {pair_index} is out of range for {} shards", self.0.n_shards()))
+        })
+    }
+
+    fn pair_index(&self, axis: &str, sliver_index: u32) -> PyResult<u16> {
+        let index = index_u16(sliver_index, "sliver index")?;
+        self.0.pair_index(parse_axis(axis)?, index).ok_or_else(|| {
+            PyValueError::new_err(format!(
+                "sliver index {sliver_index} is out of range for {} shards",
+                self.0.n_shards()
+            ))
+        })
+    }
+
+    #[getter]
+    fn sliver_upload_limit(&self) -> u64 {
+        self.0.sliver_upload_limit()
+    }
+
+    #[getter]
+    fn metadata_bcs_len(&self) -> usize {
+        self.0.metadata_bcs_len()
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "EncodingConfig(n_shards={}, f={}, p={}, s={})",
@@ -956,6 +983,32 @@ fn decode_recovery_symbols(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<
         .map_err(wire_err)
 }
 
+/// Encodes slivers as BCS `Vec<Sliver>` (each `ByAxis`-tagged; the batched upload body).
+#[pyfunction]
+fn encode_slivers<'py>(py: Python<'py>, slivers: Vec<PyRef<'py, PySliver>>) -> Bound<'py, PyBytes> {
+    let refs: Vec<&CoreSliver<Vec<u8>>> = slivers.iter().map(|s| &s.0).collect();
+    PyBytes::new(py, &morsa_core::wire::slivers_to_bcs(&refs))
+}
+
+/// Decodes BCS `Vec<Sliver>` into `Sliver` objects (parsed, not verified).
+#[pyfunction]
+fn decode_slivers(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Vec<PySliver>> {
+    with_bytes(py, data, |bytes| morsa_core::wire::slivers_from_bcs::<Vec<u8>>(bytes))?
+        .map(|v| v.into_iter().map(PySliver).collect())
+        .map_err(wire_err)
+}
+
+/// Verifies slivers against `metadata` in parallel (GIL released); for each, `None` or the
+/// reason it is invalid.
+#[pyfunction]
+fn verify_slivers(py: Python<'_>, metadata: &PyBlobMetadata, slivers: Vec<Py<PySliver>>) -> Vec<Option<String>> {
+    let refs: Vec<&CoreSliver<Vec<u8>>> = slivers.iter().map(|s| &s.get().0).collect();
+    py.detach(|| encoding::verify_slivers(&metadata.0, &refs))
+        .into_iter()
+        .map(|result| result.err().map(|e| e.to_string()))
+        .collect()
+}
+
 /// Whether a blob ID text is valid (43 characters of base64url without padding).
 #[pyfunction]
 fn parse_blob_id_bytes<'py>(py: Python<'py>, blob_id: &str) -> PyResult<Bound<'py, PyBytes>> {
@@ -1007,6 +1060,9 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(derive_blob_id, m)?)?;
     m.add_function(wrap_pyfunction!(encode_recovery_symbols, m)?)?;
     m.add_function(wrap_pyfunction!(decode_recovery_symbols, m)?)?;
+    m.add_function(wrap_pyfunction!(encode_slivers, m)?)?;
+    m.add_function(wrap_pyfunction!(decode_slivers, m)?)?;
+    m.add_function(wrap_pyfunction!(verify_slivers, m)?)?;
     m.add_function(wrap_pyfunction!(encode_decoding_symbols, m)?)?;
     m.add_function(wrap_pyfunction!(decode_decoding_symbols, m)?)?;
     m.add_function(wrap_pyfunction!(blob_id_from_bytes, m)?)?;

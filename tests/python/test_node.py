@@ -357,6 +357,48 @@ def test_full_upload_reads_back_and_confirms(net: Network):
     assert health["epoch"] == net.chain.epoch and base64.b64decode(health["publicKey"]) == net.keys[2].public_key
 
 
+def test_batched_upload_is_all_or_nothing(net: Network):
+    """PUT /slivers takes BCS Vec<Sliver> (docs/network.md): every sliver is checked and
+    verified; one bad sliver stores none of the batch."""
+    encoded = morsa.encode(blob_bytes(11, 7000), N_SHARDS)
+    blob_id = encoded.blob_id
+    net.chain.register(blob_id, 7000)
+    http, url = net.http, net.urls[0]
+    octet = {"content-type": "application/octet-stream"}
+    assert http.put(f"{url}/v1/blobs/{blob_id}/metadata", content=encoded.metadata.metadata_bytes(), headers=octet).status_code == 201
+    config = morsa.EncodingConfig(N_SHARDS)
+    mine = [
+        encoded.sliver(axis, config.sliver_index(axis, pair))
+        for pair in net.pairs_of(blob_id, 0)
+        for axis in ("primary", "secondary")
+    ]
+    # One sliver of the batch does not match the metadata: nothing is stored.
+    first = mine[0]
+    bad = morsa.Sliver(first.axis, first.index, first.symbol_size, bytes(len(first.data)))
+    r = http.put(f"{url}/v1/blobs/{blob_id}/slivers", content=morsa._native.encode_slivers([*mine[1:], bad]), headers=octet)
+    body = assert_error(r, 400, "INVALID_SLIVER")
+    assert f"{first.axis} sliver {first.index}" in body["message"]
+    for sliver in mine:
+        pair = config.pair_index(sliver.axis, sliver.index)
+        assert http.get(f"{url}/v1/blobs/{blob_id}/slivers/{pair}/{sliver.axis}").status_code == 404
+    # A sliver of a pair on another node's shards: refused as a single upload would be.
+    other_pair = net.pairs_of(blob_id, 1)[0]
+    foreign = encoded.sliver("primary", other_pair)
+    r = http.put(f"{url}/v1/blobs/{blob_id}/slivers", content=morsa._native.encode_slivers([foreign]), headers=octet)
+    assert_error(r, 400, "SHARD_NOT_ASSIGNED")
+    assert_error(http.put(f"{url}/v1/blobs/{blob_id}/slivers", content=b"\x05\x00", headers=octet), 400, "INVALID_CONTENT_TYPE")
+    assert_error(http.put(f"{url}/v1/blobs/{blob_id}/slivers", content=b"\x00", headers=octet), 400, "EMPTY_BATCH")
+    # The whole batch: stored at once, then every sliver reads back and the node confirms.
+    r = http.put(f"{url}/v1/blobs/{blob_id}/slivers", content=morsa._native.encode_slivers(mine), headers=octet)
+    assert r.status_code == 201 and r.json()["success"]["data"] == {"stored": len(mine), "alreadyStored": 0}
+    r = http.put(f"{url}/v1/blobs/{blob_id}/slivers", content=morsa._native.encode_slivers(mine[:2]), headers=octet)
+    assert r.status_code == 200 and r.json()["success"]["data"] == {"stored": 0, "alreadyStored": 2}
+    for sliver in mine:
+        pair = config.pair_index(sliver.axis, sliver.index)
+        assert http.get(f"{url}/v1/blobs/{blob_id}/slivers/{pair}/{sliver.axis}").content == sliver.to_bytes()
+    verify_signed(http.get(f"{url}/v1/blobs/{blob_id}/confirmation/permanent").json(), net.keys[0].public_key)
+
+
 def test_rejections(net: Network):
     http = net.http
     encoded = morsa.encode(blob_bytes(2, 3000), N_SHARDS)

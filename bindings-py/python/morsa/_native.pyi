@@ -75,6 +75,17 @@ class EncodingConfig:
         """Bytes the chain charges for (SPEC §1.4)."""
     def sliver_size(self, axis: _Axis, blob_size: int) -> int:
         """Bytes of one sliver of ``axis`` (s * S primary, p * S secondary)."""
+    def sliver_index(self, axis: _Axis, pair_index: int) -> int:
+        """The sliver of ``axis`` in pair ``pair_index`` (SPEC §3.4, §4.1): primary ``i``,
+        secondary ``n - 1 - i``. Raises ``ValueError`` for an index out of range."""
+    def pair_index(self, axis: _Axis, sliver_index: int) -> int:
+        """The pair holding sliver ``sliver_index`` of ``axis`` (the inverse of :meth:`sliver_index`)."""
+    @property
+    def sliver_upload_limit(self) -> int:
+        """``s * 65534 + 128``: the largest body of one sliver upload, in bytes (SPEC §11)."""
+    @property
+    def metadata_bcs_len(self) -> int:
+        """Bytes of the BCS ``BlobMetadata`` (without the ID) for this shard count (SPEC §5.5)."""
 
 class BlobMetadata:
     """Verified metadata: blob ID, unencoded length and sliver-pair hashes (SPEC §5)."""
@@ -266,6 +277,15 @@ def encode_recovery_symbols(symbols: Sequence[RecoverySymbol]) -> bytes:
     """BCS ``Vec<GeneralRecoverySymbol>``, the body of ``GET /recoverySymbols`` (SPEC §11)."""
 def decode_recovery_symbols(data: _Buffer) -> list[RecoverySymbol]:
     """Parse BCS ``Vec<GeneralRecoverySymbol>``. Raises :class:`WireFormatError`."""
+
+def encode_slivers(slivers: Sequence[Sliver]) -> bytes:
+    """BCS ``Vec<Sliver>``: each sliver ``ByAxis``-tagged (Walrus's ``Sliver`` enum, SPEC §6), the
+    body of a batched sliver upload (docs/network.md)."""
+def decode_slivers(data: _Buffer) -> list[Sliver]:
+    """Parse BCS ``Vec<Sliver>`` (not verified). Raises :class:`WireFormatError`."""
+def verify_slivers(metadata: BlobMetadata, slivers: Sequence[Sliver]) -> list[str | None]:
+    """Verify each sliver against ``metadata`` (SPEC §6), in parallel without the GIL; ``None``
+    for a valid sliver, else the reason it is not."""
 
 def encode_decoding_symbols(entries: Sequence[tuple[int, Sequence[RecoverySymbol]]]) -> bytes:
     """BCS ``BTreeMap<SliverIndex, Vec<EitherDecodingSymbol>>``, the body of ``GET /decodingSymbols``

@@ -69,11 +69,6 @@ class StoreResult:
     failed_nodes: dict[str, str] = field(default_factory=dict)
 
 
-def _sliver_index(axis: str, pair: int, n_shards: int) -> int:
-    """Sliver index of ``axis`` in pair ``pair`` (SPEC §3.4): ``pair``, or ``n - 1 - pair``."""
-    return pair if axis == "primary" else n_shards - 1 - pair
-
-
 def _data_size(data_or_path: morsa.DataOrPath) -> int:
     if isinstance(data_or_path, (str, os.PathLike)):
         return os.stat(data_or_path).st_size
@@ -90,7 +85,9 @@ class Client:
     flight during a store; ``retry_seconds`` how long a request to a node that is not ready is
     retried; ``staging_dir`` where slivers are staged during a store (default: the system's
     temporary directory); blobs of at most ``memory_encode_limit`` bytes are encoded in memory
-    instead (about 4.5 times their size). Every error is a :class:`morsa.MorsaError`.
+    instead (about 4.5 times their size); slivers go to a node in batches of about
+    ``batch_bytes`` (one request each, docs/network.md), or one request per sliver to nodes
+    without batched uploads. Every error is a :class:`morsa.MorsaError`.
     """
 
     def __init__(
@@ -104,6 +101,7 @@ class Client:
         retry_seconds: float = 10.0,
         staging_dir: str | os.PathLike[str] | None = None,
         memory_encode_limit: int = 32 * 1024 * 1024,
+        batch_bytes: int = 4 * 1024 * 1024,
     ) -> None:
         self.http = Http(timeout=timeout)
         if isinstance(chain, str):
@@ -119,7 +117,10 @@ class Client:
         self.retry = RetryPolicy(deadline=retry_seconds)
         self.staging_dir = staging_dir
         self.memory_encode_limit = memory_encode_limit
+        self.batch_bytes = batch_bytes
         self.latencies = Latencies()
+        self.unbatched_nodes: set[str] = set()
+        """Nodes that answered that they lack the batched sliver upload."""
 
     # ------------------------------------------------------------------ plumbing
 
@@ -441,12 +442,16 @@ class _Progress:
 
 
 class _SliverSource:
-    """Where a store's slivers come from: BCS ``SliverData`` by axis and sliver index."""
+    """Where a store's slivers come from, by axis and sliver index: their BCS ``SliverData``
+    (:meth:`read`) or parsed (:meth:`sliver`)."""
 
     def size(self, axis: Axis, index: int) -> int:
         raise NotImplementedError
 
     async def read(self, axis: Axis, index: int) -> bytes:
+        raise NotImplementedError
+
+    def sliver(self, axis: Axis, index: int) -> morsa.Sliver:
         raise NotImplementedError
 
 
@@ -461,6 +466,9 @@ class _EncodedSlivers(_SliverSource):
 
     async def read(self, axis: Axis, index: int) -> bytes:
         return self.encoded.sliver(axis, index).to_bytes()
+
+    def sliver(self, axis: Axis, index: int) -> morsa.Sliver:
+        return self.encoded.sliver(axis, index)
 
 
 class _SliverFiles(_SliverSource):
@@ -478,6 +486,9 @@ class _SliverFiles(_SliverSource):
     async def read(self, axis: Axis, index: int) -> bytes:
         path = self._path(axis, index)
         return path.read_bytes() if path.stat().st_size < (1 << 20) else await asyncio.to_thread(path.read_bytes)
+
+    def sliver(self, axis: Axis, index: int) -> morsa.Sliver:
+        return morsa.Sliver.from_bytes(self._path(axis, index).read_bytes(), axis)
 
 
 class _Upload:
@@ -523,19 +534,61 @@ class _Upload:
         retry = self.client.retry
         try:
             await retry.run(lambda: self._guarded(node.put_metadata(blob_id, self.metadata_bytes)))
-            pairs = self.view.pairs_of(member, blob_id)
-            await asyncio.gather(*(self.sliver(node, pair, axis) for pair in pairs for axis in AXES))
+            items = [(pair, axis) for pair in self.view.pairs_of(member, blob_id) for axis in AXES]
+            if member.url in self.client.unbatched_nodes:
+                await asyncio.gather(*(self.sliver(node, pair, axis) for pair, axis in items))
+            else:
+                await asyncio.gather(*(self.batch(node, member, batch) for batch in self._batches(items)))
             message, signature = await retry.run(lambda: self._guarded(node.confirmation(blob_id, self.object_id)))
             self.builder.add(member.index, message, signature)
         except (NetworkError, morsa.MorsaError, OSError) as e:
             self.failed[member.label] = _short(e)
+
+    def _batches(self, items: list[tuple[int, Axis]]) -> list[list[tuple[int, Axis]]]:
+        """``items`` in batches of about ``batch_bytes`` each (at least one sliver)."""
+        batches: list[list[tuple[int, Axis]]] = [[]]
+        size = 0
+        for pair, axis in items:
+            item_size = self.source.size(axis, self.view.config.sliver_index(axis, pair))
+            if batches[-1] and size + item_size > self.client.batch_bytes:
+                batches.append([])
+                size = 0
+            batches[-1].append((pair, axis))
+            size += item_size
+        return [batch for batch in batches if batch]
+
+    async def batch(self, node: StorageNodeClient, member: Member, items: list[tuple[int, Axis]]) -> None:
+        """Upload ``items`` in one request (BCS ``Vec<Sliver>``); per sliver when the node
+        lacks the batched upload."""
+        config = self.view.config
+        indices = [(axis, config.sliver_index(axis, pair)) for pair, axis in items]
+        size = sum(self.source.size(axis, index) for axis, index in indices)
+        async with self.budget.hold(size):
+            if member.url in self.client.unbatched_nodes:
+                body = None
+            else:
+                slivers = [self.source.sliver(axis, index) for axis, index in indices]
+                body = morsa._native.encode_slivers(slivers)
+                del slivers
+                blob_id = self.metadata.blob_id
+                try:
+                    await self.client.retry.run(lambda: self._guarded(node.put_slivers(blob_id, body)))
+                except RemoteError as e:
+                    if e.status not in (404, 405) or e.reason not in ("NOT_FOUND", "METHOD_NOT_ALLOWED"):
+                        raise
+                    self.client.unbatched_nodes.add(member.url)
+                    body = None
+        if body is None:
+            await asyncio.gather(*(self.sliver(node, pair, axis) for pair, axis in items))
+            return
+        self.progress.add(size)
 
     async def _guarded(self, request: Coroutine[Any, Any, T]) -> T:
         async with self.slots:
             return await request
 
     async def sliver(self, node: StorageNodeClient, pair: int, axis: Axis) -> None:
-        index = _sliver_index(axis, pair, self.view.n_shards)
+        index = self.view.config.sliver_index(axis, pair)
         size = self.source.size(axis, index)
         async with self.budget.hold(size):
             data = await self.source.read(axis, index)
@@ -687,7 +740,7 @@ class _QuiltReader:
         self.columns_fetched = 0
 
     async def _column(self, j: int) -> bytes:
-        pair = _sliver_index("secondary", j, self.n_shards)  # secondary sliver j is in pair n-1-j
+        pair = self.metadata.config.pair_index("secondary", j)
         member = self.view.member_for_pair(self.metadata.blob_id, pair)
         sliver = await self.client.node(member).sliver(self.metadata.blob_id, pair, "secondary")
         if sliver.index != j:

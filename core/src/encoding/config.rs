@@ -145,6 +145,27 @@ impl EncodingConfig {
         self.s as u64 * EncodingType::RS2.max_symbol_size() as u64
     }
 
+    /// The largest body a storage node accepts for one sliver upload: `s * 65 534 + 128` bytes,
+    /// the largest primary sliver and room for its BCS framing (SPEC §11, `PUT …/slivers`).
+    pub const fn sliver_upload_limit(&self) -> u64 {
+        self.max_sliver_size() + 128
+    }
+
+    /// The BCS length of the `BlobMetadata` of this configuration, as `PUT …/metadata` sends it
+    /// (without the blob ID): enum tag, encoding type, `u64` length, the ULEB128 count of pairs
+    /// and `n` pairs of two optional 32-byte hashes (SPEC §5.5).
+    pub const fn metadata_bcs_len(&self) -> usize {
+        let n = self.n_shards.get() as usize;
+        let count_len = if n < 128 {
+            1
+        } else if n < 16_384 {
+            2
+        } else {
+            3
+        };
+        1 + 1 + 8 + count_len + n * 66
+    }
+
     /// The accounting size of the metadata in bytes: `n * 32 * 2 + 32` (SPEC §1.4). This is
     /// not its BCS size.
     pub const fn metadata_length(&self) -> u64 {

@@ -244,3 +244,21 @@ pub(crate) fn sliver_root(
     crate::hash::leaf_hashes(data.chunks_exact(usize::from(symbol_size.get())).chain(recovery.iter()), &mut leaves);
     Ok(crate::hash::merkle_root(&leaves, &mut alloc::vec::Vec::new()))
 }
+
+/// Verifies each of `slivers` against `metadata` (SPEC §6), as [`Sliver::verify`] does, in
+/// parallel with the `parallel` feature; the results are in the order of `slivers`.
+///
+/// A storage node receiving a batch of slivers verifies them with one call.
+#[cfg(feature = "alloc")]
+pub fn verify_slivers<D: AsRef<[u8]> + Sync>(
+    metadata: &VerifiedBlobMetadataWithId,
+    slivers: &[&Sliver<D>],
+) -> Vec<Result<(), SliverError>> {
+    let mut tasks: Vec<(&Sliver<D>, Result<(), SliverError>)> =
+        slivers.iter().map(|sliver| (*sliver, Ok(()))).collect();
+    let _ = super::stream::for_each_task_with(&mut tasks, |encoder: &mut RsEncoder, _, (sliver, result)| {
+        *result = sliver.verify_with(metadata, encoder);
+        Ok::<(), ()>(())
+    });
+    tasks.into_iter().map(|(_, result)| result).collect()
+}

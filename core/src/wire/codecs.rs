@@ -482,6 +482,38 @@ pub fn general_recovery_symbols_from_bcs<'a, D: From<&'a [u8]>>(
     Ok(out)
 }
 
+/// Encodes a `Vec<Sliver>`: each sliver in Walrus's `Sliver` enum form (`ByAxis` tag ‖
+/// `SliverData`, SPEC §6, §16), the body of a Morsa node's batched sliver upload
+/// (docs/network.md, `PUT /v1/blobs/{blob_id}/slivers`).
+#[cfg(feature = "alloc")]
+pub fn slivers_to_bcs<D: AsRef<[u8]>>(slivers: &[&Sliver<D>]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(5 + slivers.iter().map(|s| s.bcs_len_tagged()).sum::<usize>());
+    write_uleb128(&mut out, len_u32(slivers.len()));
+    for sliver in slivers {
+        sliver.write_bcs_tagged(&mut out);
+    }
+    out
+}
+
+/// Decodes a `Vec<Sliver>` (see [`slivers_to_bcs`]).
+///
+/// # Errors
+///
+/// [`WireError`] on malformed, truncated or trailing input.
+#[cfg(feature = "alloc")]
+pub fn slivers_from_bcs<'a, D: From<&'a [u8]>>(bytes: &'a [u8]) -> Result<Vec<Sliver<D>>, WireError> {
+    // A tagged sliver is at least its tag, an empty symbol vector and the 4-byte trailer.
+    const MIN_TAGGED_SLIVER_BYTES: usize = 6;
+    let mut r = Reader::new(bytes);
+    let len = r.seq_len("Vec<Sliver>", MIN_TAGGED_SLIVER_BYTES)?;
+    let mut out = Vec::with_capacity(len.min(PREALLOCATE_MAX));
+    for _ in 0..len {
+        out.push(Sliver::read_bcs_tagged(&mut r)?);
+    }
+    r.finish()?;
+    Ok(out)
+}
+
 // ----- BTreeMap<SliverIndex, Vec<EitherDecodingSymbol>> (SPEC §11 `GET /decodingSymbols`) -----
 
 /// One entry of the `/decodingSymbols` map: a target sliver index and the symbols for it, each

@@ -16,7 +16,7 @@ pub use codecs::SliverFrame;
 #[cfg(feature = "alloc")]
 pub use codecs::{
     decoding_symbols_map_from_bcs, decoding_symbols_map_to_bcs, general_recovery_symbols_from_bcs,
-    general_recovery_symbols_to_bcs, DecodingSymbolsEntry,
+    general_recovery_symbols_to_bcs, slivers_from_bcs, slivers_to_bcs, DecodingSymbolsEntry,
 };
 
 #[cfg(feature = "alloc")]

@@ -48,6 +48,11 @@ class CommitteeView:
     committee: _native.Committee
     members: tuple[Member, ...]
 
+    @property
+    def config(self) -> _native.EncodingConfig:
+        """The encoding configuration of this shard count (SPEC §1)."""
+        return _native.EncodingConfig(self.n_shards)
+
     @staticmethod
     def from_json(data: dict[str, Any]) -> CommitteeView:
         """From the control plane's ``/v1/committee`` data. Raises :class:`morsa.CommitteeError`

@@ -106,6 +106,13 @@ class StorageNodeClient:
         answer.data()
         return answer.status
 
+    async def put_slivers(self, blob_id: str, body: bytes) -> dict[str, int]:
+        """Upload a batch of slivers, BCS ``Vec<Sliver>`` (:func:`morsa._native.encode_slivers`;
+        a Morsa extension, docs/network.md): stored all or nothing. Returns ``{"stored",
+        "alreadyStored"}``. A node without the extension answers 404 or 405."""
+        answer = await self.http.request("PUT", self.blob_url(blob_id, "slivers"), data=body, headers=OCTET_HEADERS)
+        return dict(answer.data())
+
     async def sliver_status(self, blob_id: str, pair: int, axis: Axis) -> str:
         """``"nonexistent"``, ``"buffered"`` or ``"stored"``."""
         return str(await self.http.call("GET", self.sliver_url(blob_id, pair, axis) + "/status"))

@@ -31,6 +31,10 @@ from .errors import ApiError
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
+SERVER_KEEPALIVE_SECONDS = 75
+"""How long servers keep an idle connection open: longer than the clients' pools keep theirs
+(:data:`morsa.net.transport.KEEPALIVE_SECONDS`)."""
+
 log = logging.getLogger("morsa.net")
 http_log = logging.getLogger("morsa.http")
 
@@ -183,7 +187,16 @@ def _uvicorn_config(app: ASGIApp, host: str, port: int, **kwargs: Any) -> Any:
     if host not in LOOPBACK_HOSTS:
         raise ValueError(f"Morsa servers bind to loopback only, not {host!r}")
     return uvicorn.Config(
-        app, host=host, port=port, log_config=None, access_log=False, lifespan="on", loop="auto", http="auto", **kwargs
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        loop="auto",
+        http="auto",
+        timeout_keep_alive=SERVER_KEEPALIVE_SECONDS,
+        **kwargs,
     )
 
 

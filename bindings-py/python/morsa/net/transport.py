@@ -53,6 +53,11 @@ def _json_or_none(body: bytes) -> Any:
         return None
 
 
+KEEPALIVE_SECONDS = 30.0
+"""How long an idle connection is kept for reuse; Morsa's servers keep theirs open longer
+(:data:`morsa.net.server.SERVER_KEEPALIVE_SECONDS`), so the client closes first and never
+sends on a connection the server is closing."""
+
 _POOLS: dict[int, tuple[asyncio.AbstractEventLoop, aiohttp.ClientSession]] = {}
 
 
@@ -66,7 +71,7 @@ def _pool() -> aiohttp.ClientSession:
     for key, (other, _) in list(_POOLS.items()):
         if other.is_closed():
             del _POOLS[key]
-    connector = aiohttp.TCPConnector(limit=0, ttl_dns_cache=300, keepalive_timeout=30)
+    connector = aiohttp.TCPConnector(limit=0, ttl_dns_cache=300, keepalive_timeout=KEEPALIVE_SECONDS)
     session = aiohttp.ClientSession(connector=connector, auto_decompress=False, skip_auto_headers=("User-Agent",))
     _POOLS[id(loop)] = (loop, session)
     return session

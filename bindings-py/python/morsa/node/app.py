@@ -5,6 +5,8 @@ Routes (``{blob_id}`` base64url without padding, ``{pair}`` a decimal pair index
 
 * ``GET|PUT /v1/blobs/{blob_id}/metadata[?pending=true]``, ``GET …/metadata/status``
 * ``GET|PUT /v1/blobs/{blob_id}/slivers/{pair}/{axis}[?pending=true]``, ``GET …/status``
+* ``PUT /v1/blobs/{blob_id}/slivers``: a batch of slivers, BCS ``Vec<Sliver>`` (a Morsa
+  extension: one request, one verification call and one commit for many slivers)
 * ``GET /v1/blobs/{blob_id}/confirmation/permanent``,
   ``GET /v1/blobs/{blob_id}/confirmation/deletable/{object_id}``
   (``?wait_for_registration=true&wait_millis=…``)
@@ -147,7 +149,7 @@ def create_app(config: NodeConfig, service: NodeService | None = None) -> Starle
         blob_id = _blob_id(request)
         _require_octet_stream(request)
         view = await svc.require_view()
-        body = await read_body(request, svc.metadata_limit(view.n_shards))
+        body = await read_body(request, svc.metadata_limit(view))
         code, message = await svc.put_metadata(blob_id, body, pending=_flag(request, "pending"))
         return success(message, code)
 
@@ -168,9 +170,16 @@ def create_app(config: NodeConfig, service: NodeService | None = None) -> Starle
     async def put_sliver(request: Request) -> Response:
         blob_id, pair, axis = _sliver_path(request)
         view = await svc.require_view()
-        body = await read_body(request, svc.sliver_limit(view.n_shards))
+        body = await read_body(request, svc.sliver_limit(view))
         code, message = await svc.put_sliver(blob_id, pair, axis, body, pending=_flag(request, "pending"))
         return success(message, code)
+
+    async def put_slivers(request: Request) -> Response:
+        blob_id = _blob_id(request)
+        _require_octet_stream(request)
+        body = await read_body(request, svc.config.max_body_bytes)
+        code, counts = await svc.put_slivers(blob_id, body)
+        return success(counts, code)
 
     async def sliver_status(request: Request) -> Response:
         blob_id, pair, axis = _sliver_path(request)
@@ -206,7 +215,7 @@ def create_app(config: NodeConfig, service: NodeService | None = None) -> Starle
         blob_id = _blob_id(request)
         axis = _axis(request.path_params["axis"])
         view = await svc.require_view()
-        body = await read_body(request, min(svc.config.max_body_bytes, svc.sliver_limit(view.n_shards) * 4))
+        body = await read_body(request, min(svc.config.max_body_bytes, svc.sliver_limit(view) * 4))
         return success(await svc.verify_inconsistency(blob_id, axis, body))
 
     async def blob_status(request: Request) -> Response:
@@ -234,6 +243,7 @@ def create_app(config: NodeConfig, service: NodeService | None = None) -> Starle
         Route(f"{blob}/metadata", get_metadata, methods=["GET"]),
         Route(f"{blob}/metadata", put_metadata, methods=["PUT"]),
         Route(f"{blob}/metadata/status", metadata_status, methods=["GET"]),
+        Route(f"{blob}/slivers", put_slivers, methods=["PUT"]),
         Route(f"{blob}/slivers/{{pair}}/{{axis}}", get_sliver, methods=["GET"]),
         Route(f"{blob}/slivers/{{pair}}/{{axis}}", put_sliver, methods=["PUT"]),
         Route(f"{blob}/slivers/{{pair}}/{{axis}}/status", sliver_status, methods=["GET"]),

@@ -27,7 +27,7 @@ import morsa
 from ..net.committee import Member
 from ..net.control import Event
 from ..net.errors import NetworkError
-from .service import LIVE_STATUSES, Axis, other_axis, sliver_index
+from .service import LIVE_STATUSES, Axis, other_axis
 
 if TYPE_CHECKING:
     from .service import NodeService
@@ -217,9 +217,8 @@ class Healer:
         """Recover and store sliver ``axis`` of ``pair``. Raises :class:`RecoveryIncomplete` or
         :class:`morsa.InconsistentEncodingError` (with the proof)."""
         svc = self.service
-        n = metadata.n_shards
-        target = sliver_index(axis, pair, n)
         config = metadata.config
+        target = config.sliver_index(axis, pair)
         need = config.n_secondary_source_symbols if axis == "primary" else config.n_primary_source_symbols
         by_source: dict[int, morsa.RecoverySymbol] = {}
 

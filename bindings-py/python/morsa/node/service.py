@@ -38,6 +38,10 @@ log = logging.getLogger("morsa.node")
 
 Axis = Literal["primary", "secondary"]
 
+# Slivers up to this size are verified on the event loop (the core releases the GIL, but a
+# thread hop costs more than verifying a small sliver); larger ones in a worker thread.
+_INLINE_VERIFY_BYTES = 16 * 1024
+
 # Control-plane statuses under which uploads are accepted.
 LIVE_STATUSES = frozenset({"registered", "certified"})
 
@@ -45,11 +49,6 @@ LIVE_STATUSES = frozenset({"registered", "certified"})
 def other_axis(axis: str) -> Axis:
     """The orthogonal axis."""
     return "secondary" if axis == "primary" else "primary"
-
-
-def sliver_index(axis: str, pair: int, n_shards: int) -> int:
-    """SPEC §4.1: primary sliver ``pair``, secondary sliver ``n - 1 - pair``."""
-    return pair if axis == "primary" else n_shards - 1 - pair
 
 
 class NodeService:
@@ -249,14 +248,13 @@ class NodeService:
         while len(self._metadata_cache) > 256:
             self._metadata_cache.popitem(last=False)
 
-    def metadata_limit(self, n_shards: int) -> int:
-        """Largest BCS ``BlobMetadata`` for ``n_shards`` (SPEC §5.5) plus slack, capped by config."""
-        return min(self.config.max_body_bytes, 128 + 66 * n_shards)
+    def metadata_limit(self, view: CommitteeView) -> int:
+        """The BCS ``BlobMetadata`` size for the shard count (SPEC §5.5), capped by config."""
+        return min(self.config.max_body_bytes, view.config.metadata_bcs_len)
 
-    def sliver_limit(self, n_shards: int) -> int:
+    def sliver_limit(self, view: CommitteeView) -> int:
         """SPEC §11: ``s * 65534 + 128`` bytes, capped by ``max_body_bytes``."""
-        s = morsa.EncodingConfig(n_shards).n_secondary_source_symbols
-        return min(self.config.max_body_bytes, s * 65534 + 128)
+        return min(self.config.max_body_bytes, view.config.sliver_upload_limit)
 
     async def put_metadata(self, blob_id: str, body: bytes, *, pending: bool) -> tuple[int, str]:
         """PUT /metadata: verify BCS ``BlobMetadata`` against ``blob_id`` and store it.
@@ -343,11 +341,55 @@ class NodeService:
         if metadata is None:
             raise precondition("METADATA_NOT_FOUND", "blob metadata is required but missing")
         try:
-            await anyio.to_thread.run_sync(sliver.verify, metadata)
+            if len(body) <= _INLINE_VERIFY_BYTES:
+                sliver.verify(metadata)  # cheaper than a thread hop
+            else:
+                await anyio.to_thread.run_sync(sliver.verify, metadata)
         except morsa.VerificationError as e:
             raise invalid_argument("INVALID_SLIVER", f"the provided sliver is invalid: {e}") from None
         created = await self.store.aput_sliver(blob_id, pair, axis, body)
         return (201, "sliver stored successfully") if created else (200, "sliver already stored")
+
+    async def put_slivers(self, blob_id: str, body: bytes) -> tuple[int, dict[str, int]]:
+        """PUT /slivers (batched, a Morsa extension): BCS ``Vec<Sliver>``, each sliver checked
+        as :meth:`put_sliver` checks one (its pair from its index and axis), all verified
+        against the metadata at once and stored in one write — all or nothing.
+
+        Returns ``(201, counts)`` when any was new, else ``(200, counts)``, with counts
+        ``{"stored", "alreadyStored"}``. Raises :class:`ApiError` as :meth:`put_sliver`, and
+        ``EMPTY_BATCH``.
+        """
+        view = await self.require_view()
+        try:
+            slivers = morsa._native.decode_slivers(body)
+        except morsa.WireFormatError as e:
+            raise bad_bcs("Vec<Sliver>", e) from None
+        if not slivers:
+            raise invalid_argument("EMPTY_BATCH", "the batch holds no sliver")
+        config = view.config
+        rows: list[tuple[int, str, bytes]] = []
+        for sliver in slivers:
+            if sliver.index >= view.n_shards:
+                raise invalid_argument("INDEX_OUT_OF_RANGE", f"requires 0 <= index ({sliver.index}) < {view.n_shards}")
+            pair = config.pair_index(sliver.axis, sliver.index)
+            self.check_pair(blob_id, pair)
+            rows.append((pair, sliver.axis, b""))
+        await self.require_live(blob_id)
+        metadata = await self.metadata(blob_id)
+        if metadata is None:
+            raise precondition("METADATA_NOT_FOUND", "blob metadata is required but missing")
+        if len(body) <= _INLINE_VERIFY_BYTES:
+            problems = morsa._native.verify_slivers(metadata, slivers)
+        else:
+            problems = await anyio.to_thread.run_sync(morsa._native.verify_slivers, metadata, slivers)
+        for sliver, problem in zip(slivers, problems):
+            if problem is not None:
+                raise invalid_argument(
+                    "INVALID_SLIVER", f"{sliver.axis} sliver {sliver.index} is invalid: {problem}; nothing was stored"
+                )
+        rows = [(pair, axis, sliver.to_bytes()) for (pair, axis, _), sliver in zip(rows, slivers)]
+        stored = await self.store.aput_slivers(blob_id, rows)
+        return (201 if stored else 200), {"stored": stored, "alreadyStored": len(rows) - stored}
 
     async def get_sliver(self, blob_id: str, pair: int, axis: Axis) -> bytes:
         """BCS ``SliverData``; raises :class:`ApiError` (404 ``SLIVER_NOT_FOUND``, …)."""
@@ -468,7 +510,7 @@ class NodeService:
         Returns the symbols (in ID order) and whether any ID is at this node's shards or
         stored slivers."""
         assert self.view is not None
-        n = self.view.n_shards
+        config = self.view.config
         stored = self.store.stored_slivers(blob_id)
         mine = set(self.my_pairs(blob_id))
         wanted: dict[tuple[Axis, int], list[int]] = {}
@@ -479,7 +521,7 @@ class NodeService:
             if proof_axis in (None, "primary"):
                 options.append(("primary", row, col))
             if proof_axis in (None, "secondary"):
-                options.append(("secondary", n - 1 - col, row))
+                options.append(("secondary", config.pair_index("secondary", col), row))
             any_mine = any_mine or any(pair in mine or (pair, axis) in stored for axis, pair, _ in options)
             for axis, pair, target in options:
                 if (pair, axis) in stored:
@@ -515,7 +557,7 @@ class NodeService:
         for target in targets:
             if not 0 <= target < view.n_shards:
                 raise invalid_argument("INDEX_OUT_OF_RANGE", f"requires 0 <= index ({target}) < {view.n_shards}")
-        unique = sorted(set(targets), key=lambda t: t.to_bytes(2, "little"))
+        unique = list(dict.fromkeys(targets))  # the core writes the map's keys in BCS order
         found = await anyio.to_thread.run_sync(self.symbols_for_targets, blob_id, target_axis, unique)
         entries = [(t, found[t]) for t in unique if found[t]]
         if not entries:

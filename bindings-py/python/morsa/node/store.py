@@ -256,6 +256,13 @@ class NodeStore:
         """:meth:`put_sliver`, awaited (batched with concurrent writes into one commit)."""
         return await self.awrite(self._sliver_insert(blob_id, pair, axis, data), len(data)) == [1]
 
+    async def aput_slivers(self, blob_id: str, slivers: list[tuple[int, str, bytes]]) -> int:
+        """Store BCS ``SliverData`` of ``(pair, axis, data)`` all at once (one write, all or
+        nothing); returns how many were not stored before."""
+        statements = [st for pair, axis, data in slivers for st in self._sliver_insert(blob_id, pair, axis, data)]
+        counts = await self.awrite(statements, sum(len(data) for _, _, data in slivers))
+        return sum(counts)
+
     def get_sliver(self, blob_id: str, pair: int, axis: str) -> bytes | None:
         """The stored BCS ``SliverData``, or None. A row whose checksum does not match is
         deleted, its blob queued for sync, and None returned."""
