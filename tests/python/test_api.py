@@ -1359,3 +1359,35 @@ def test_encode_to_directory_from_bytes_errors_and_progress(tmp_path):
     assert not any((tmp_path / "c").iterdir())  # the size is checked before any file is created
     with pytest.raises(TypeError):
         morsa.encode_to_directory(12345, _staging(tmp_path, "d"), 10)
+
+
+def test_config_index_mapping_and_limits():
+    """SPEC §3.4 / §4.1 pair ↔ sliver indices, SPEC §11 upload limit, SPEC §5.5 metadata size."""
+    for n in (4, 10, 1000):
+        config = morsa.EncodingConfig(n)
+        for pair in (0, 1, n - 1):
+            assert config.sliver_index("primary", pair) == pair
+            assert config.sliver_index("secondary", pair) == n - 1 - pair
+            for axis in ("primary", "secondary"):
+                assert config.pair_index(axis, config.sliver_index(axis, pair)) == pair
+        with pytest.raises(ValueError):
+            config.sliver_index("primary", n)
+        assert config.sliver_upload_limit == config.n_secondary_source_symbols * 65534 + 128
+        assert config.metadata_bcs_len == len(morsa.compute_metadata(b"x", n).metadata_bytes())
+
+
+def test_sliver_batches_round_trip_and_verify():
+    from morsa import _native
+
+    encoded = morsa.encode(bytes(range(256)) * 20, 10)
+    slivers = [encoded.sliver("primary", 2), encoded.sliver("secondary", 7), encoded.sliver("primary", 9)]
+    body = _native.encode_slivers(slivers)
+    back = _native.decode_slivers(body)
+    assert [(s.axis, s.index, s.to_bytes()) for s in back] == [(s.axis, s.index, s.to_bytes()) for s in slivers]
+    assert _native.decode_slivers(_native.encode_slivers([])) == []
+    with pytest.raises(morsa.WireFormatError):
+        _native.decode_slivers(body[:-1])
+    assert _native.verify_slivers(encoded.metadata, back) == [None, None, None]
+    tampered = morsa.Sliver("primary", 9, slivers[2].symbol_size, bytes(len(slivers[2].data)))
+    reasons = _native.verify_slivers(encoded.metadata, [slivers[0], tampered])
+    assert reasons[0] is None and "pair 9" in reasons[1]

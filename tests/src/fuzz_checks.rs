@@ -51,7 +51,7 @@ pub fn check_wire(data: &[u8]) {
     let mut input = Input(data);
     let selector = input.u8();
     let bytes = input.rest();
-    match selector % 12 {
+    match selector % 13 {
         0 => roundtrip::<BlobMetadata>(bytes),
         1 => roundtrip::<BlobMetadataWithId>(bytes),
         2 => roundtrip::<BlobMetadataRef<'_>>(bytes),
@@ -78,6 +78,11 @@ pub fn check_wire(data: &[u8]) {
         10 => {
             if let Ok(v) = wire::general_recovery_symbols_from_bcs::<&[u8]>(bytes) {
                 assert_eq!(wire::general_recovery_symbols_to_bcs(&v), bytes);
+            }
+        }
+        11 => {
+            if let Ok(v) = wire::slivers_from_bcs::<&[u8]>(bytes) {
+                assert_eq!(wire::slivers_to_bcs(&v.iter().collect::<Vec<_>>()), bytes);
             }
         }
         _ => {

@@ -712,6 +712,7 @@ fn every_kind_has_codecs_and_samples() {
         Kind::RecoverySymbol,
         Kind::GeneralRecoverySymbol,
         Kind::GeneralRecoverySymbolVec,
+        Kind::SliverVec,
         Kind::InconsistencyProof,
         Kind::InconsistencyProofTagged,
     ] {
@@ -751,4 +752,37 @@ fn decoding_symbols_map_layout_and_round_trip() {
     let mut long = bytes.clone();
     long.push(0);
     assert!(decoding_symbols_map_from_bcs::<Vec<u8>>(&long).is_err());
+}
+
+/// `EncodingConfig::metadata_bcs_len` is the exact length of a `BlobMetadata` (SPEC §5.5) for
+/// every shard count, across the ULEB128 boundaries of the pair count.
+#[test]
+fn metadata_bcs_len_is_the_length_of_the_bcs_metadata() {
+    for n in [4u16, 10, 127, 128, 1000, 16_383, 16_384] {
+        let config = EncodingConfig::new(n).unwrap();
+        let metadata = config.compute_metadata(b"sizes").unwrap();
+        assert_eq!(metadata.as_unverified().metadata.to_bcs().len(), config.metadata_bcs_len(), "n = {n}");
+    }
+}
+
+/// `verify_slivers` gives each sliver the result `Sliver::verify` gives it, in order.
+#[test]
+fn verify_slivers_matches_one_by_one_verification() {
+    use morsa_core::encoding::verify_slivers;
+
+    let config = EncodingConfig::new(10).unwrap();
+    let encoded = config.encode(&morsa_conformance::splitmix64_bytes(7, 3000)).unwrap();
+    let mut slivers: Vec<Sliver<Vec<u8>>> = (0..10)
+        .flat_map(|i| [Axis::Primary, Axis::Secondary].map(|axis| encoded.sliver(axis, i).unwrap().to_owned_sliver()))
+        .collect();
+    slivers[3].data[0] ^= 1;
+    slivers[8].index = (slivers[8].index + 1) % 10;
+    let refs: Vec<&Sliver<Vec<u8>>> = slivers.iter().collect();
+    let results = verify_slivers(encoded.metadata(), &refs);
+    assert_eq!(results.len(), slivers.len());
+    for (sliver, result) in slivers.iter().zip(&results) {
+        assert_eq!(*result, sliver.verify(encoded.metadata()));
+    }
+    assert!(results[3].is_err() && results[8].is_err());
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), slivers.len() - 2);
 }

@@ -11,7 +11,8 @@ use morsa_core::metadata::{
     BlobMetadata, BlobMetadataRef, BlobMetadataWithId, BlobMetadataWithIdRef, SliverPairMetadata,
 };
 use morsa_core::wire::{
-    general_recovery_symbols_from_bcs, general_recovery_symbols_to_bcs, BcsDecode, BcsEncode, Reader, WireError,
+    general_recovery_symbols_from_bcs, general_recovery_symbols_to_bcs, slivers_from_bcs, slivers_to_bcs, BcsDecode,
+    BcsEncode, Reader, WireError,
 };
 use morsa_core::BlobId;
 
@@ -34,6 +35,8 @@ pub enum Kind {
     RecoverySymbol,
     GeneralRecoverySymbol,
     GeneralRecoverySymbolVec,
+    /// `Vec<Sliver>`: a batched sliver upload (docs/network.md).
+    SliverVec,
     /// `InconsistencyProof<T>`: the axis is not in the bytes.
     InconsistencyProof,
     /// `ByAxis` tag ‖ `InconsistencyProof<T>`.
@@ -86,6 +89,11 @@ fn general_vec<'a, D: From<&'a [u8]> + AsRef<[u8]>>(bytes: &'a [u8]) -> Result<V
     Ok(general_recovery_symbols_to_bcs(&symbols))
 }
 
+fn sliver_vec<'a, D: From<&'a [u8]> + AsRef<[u8]>>(bytes: &'a [u8]) -> Result<Vec<u8>, WireError> {
+    let slivers = slivers_from_bcs::<D>(bytes)?;
+    Ok(slivers_to_bcs(&slivers.iter().collect::<Vec<_>>()))
+}
+
 /// Every codec.
 pub fn codecs() -> Vec<Codec> {
     macro_rules! c {
@@ -118,6 +126,8 @@ pub fn codecs() -> Vec<Codec> {
         c!(GeneralRecoverySymbol, "GeneralRecoverySymbol<&[u8]>", plain::<GeneralRecoverySymbol<&[u8]>>),
         c!(GeneralRecoverySymbolVec, "Vec<GeneralRecoverySymbol<Vec>>", general_vec::<Vec<u8>>),
         c!(GeneralRecoverySymbolVec, "Vec<GeneralRecoverySymbol<&[u8]>>", general_vec::<&[u8]>),
+        c!(SliverVec, "Vec<Sliver<Vec>>", sliver_vec::<Vec<u8>>),
+        c!(SliverVec, "Vec<Sliver<&[u8]>>", sliver_vec::<&[u8]>),
         c!(InconsistencyProof, "InconsistencyProof<Vec>/primary", |b| proof::<Vec<u8>>(b, Axis::Primary)),
         c!(InconsistencyProof, "InconsistencyProof<Vec>/secondary", |b| proof::<Vec<u8>>(b, Axis::Secondary)),
         c!(InconsistencyProof, "InconsistencyProof<&[u8]>/primary", |b| proof::<&[u8]>(b, Axis::Primary)),
@@ -161,6 +171,8 @@ pub fn samples() -> Vec<Sample> {
         push(Kind::BlobId, tag.clone(), metadata.blob_id.to_bcs());
         push(Kind::SliverPairMetadata, tag.clone(), metadata.metadata.hashes[0].to_bcs());
         push(Kind::Node, tag.clone(), metadata.metadata.hashes[0].primary_hash.to_bcs());
+        let pair = [encoded.sliver(Axis::Primary, 0).unwrap(), encoded.sliver(Axis::Secondary, n - 1).unwrap()];
+        push(Kind::SliverVec, format!("{tag}, pair 0"), slivers_to_bcs(&[&pair[0], &pair[1]]));
         for axis in [Axis::Primary, Axis::Secondary] {
             let target = axis.orthogonal();
             let sliver = encoded.sliver(axis, n - 1).unwrap();
@@ -221,6 +233,7 @@ pub fn samples() -> Vec<Sample> {
     let no_pairs = BlobMetadata { encoding_type: EncodingType::RS2, unencoded_length: 0, hashes: Vec::new() };
     push(Kind::BlobMetadata, "no pairs".into(), no_pairs.to_bcs());
     push(Kind::GeneralRecoverySymbolVec, "empty".into(), general_recovery_symbols_to_bcs::<Vec<u8>>(&[]));
+    push(Kind::SliverVec, "empty".into(), slivers_to_bcs::<Vec<u8>>(&[]));
     let empty_symbol = GeneralRecoverySymbol {
         target_axis: Axis::Secondary,
         symbol: DecodingSymbol { index: u16::MAX, data: Vec::new() },
