@@ -173,6 +173,32 @@ def spec() -> SimpleNamespace:
 
 
 # ------------------------------------------------------------------------------------------
+# Storage nodes
+
+
+def corrupt_stored_slivers(data_dir: Path, blob_id: str, pair: int | None = None, axis: int | None = None) -> list[tuple[int, int]]:
+    """Flip a byte in the middle of the stored slivers of ``blob_id`` (all, or those of ``pair``
+    and ``axis`` 0/1) in a storage node's data directory, as a failing disk would; returns the
+    ``(pair, axis)`` corrupted. Slivers sit in ``slivers/<blob_id>.dat`` at the offsets that
+    ``sliver_index`` in ``node.sqlite3`` gives."""
+    import sqlite3
+
+    db = sqlite3.connect(data_dir / "node.sqlite3")
+    try:
+        rows = db.execute("SELECT pair, axis, offset, length FROM sliver_index WHERE blob_id = ?", (blob_id,)).fetchall()
+    finally:
+        db.close()
+    chosen = [r for r in rows if (pair is None or r[0] == pair) and (axis is None or r[1] == axis)]
+    with open(data_dir / "slivers" / f"{blob_id}.dat", "r+b") as segment:
+        for _, _, offset, length in chosen:
+            segment.seek(offset + length // 2)  # inside the symbols, not the BCS framing
+            byte = segment.read(1)
+            segment.seek(offset + length // 2)
+            segment.write(bytes([byte[0] ^ 0xFF]))
+    return [(p, a) for p, a, _, _ in chosen]
+
+
+# ------------------------------------------------------------------------------------------
 # Command line
 
 

@@ -16,7 +16,6 @@ import httpx
 import pytest
 
 import morsa
-from morsa import dataset
 from morsa.cli import main
 from morsa.devnet import Devnet
 

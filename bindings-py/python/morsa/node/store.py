@@ -1,20 +1,26 @@
-"""Durable state of a storage node: SQLite (stdlib ``sqlite3``) in WAL mode, ``synchronous=FULL``,
-with group commit.
+"""Durable state of a storage node: slivers in append-only segment files, one per blob, indexed
+by SQLite (stdlib ``sqlite3``, WAL mode, ``synchronous=FULL``), with group commit.
 
 Writes go to one writer thread, which takes every write queued while the previous commit ran
-and commits them in one transaction (one WAL sync for the batch), each write in its own
-savepoint so that one failing write does not undo the others. A write's future resolves only
-after its ``COMMIT``: a caller that acknowledges a request once the write resolved has made it
-durable (it survives ``kill -9`` and power loss up to the file system's guarantees). Reads use
-per-thread connections and never wait for the writer (WAL readers see the last commit).
+and commits them together: the slivers of the batch are appended to their blobs' segment
+files, which are synced (``fdatasync``) once each, then the index rows and every other write
+are committed in one SQLite transaction (one WAL sync), each write in its own savepoint so that
+one failing write does not undo the others. A write's future resolves only after its
+``COMMIT``: a caller that acknowledges a request once the write resolved has made it durable
+(it survives ``kill -9`` and power loss up to the file system's guarantees). An index row is
+committed only after its bytes are synced, so it never points at data that is not there; bytes
+appended by a batch that crashed before its commit are never referenced. Sliver data is written
+once (not twice, as through a WAL) and reads never wait for the writer (WAL readers see the
+last commit; sliver bytes are read with ``pread``).
 
-Tables:
+Files: ``node.sqlite3`` and ``slivers/<blob_id>.dat``. Tables:
 
 * ``metadata(blob_id, data)``: BCS ``BlobMetadataWithId`` (SPEC §5.5), verified before insertion;
-* ``slivers(blob_id, pair, axis, data, checksum)``: BCS ``SliverData`` (SPEC §6), ``axis`` 0
-  primary, 1 secondary, ``pair`` the pair index, verified against the stored metadata before
-  insertion; ``checksum`` is a 16-byte BLAKE2b of ``data``, checked on every read: a sliver
-  that no longer matches (a failing disk) is deleted and its blob queued for recovery;
+* ``sliver_index(blob_id, pair, axis, offset, length, checksum)``: where the BCS ``SliverData``
+  (SPEC §6) of pair ``pair`` (``axis`` 0 primary, 1 secondary) sits in the blob's segment file,
+  verified against the stored metadata before it was written; ``checksum`` is a 16-byte BLAKE2b
+  of the bytes, checked on every read: a sliver that no longer matches (a failing disk) is
+  dropped and its blob queued for recovery;
 * ``blobs(blob_id, status, info)``: the control plane's view (``registered``, ``certified``,
   ``invalid``, ``expired``) and its ``Blob`` object as JSON;
 * ``sync_queue(blob_id)``: certified blobs whose slivers may still be missing;
@@ -33,6 +39,7 @@ import queue
 import sqlite3
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,14 +52,15 @@ CREATE TABLE IF NOT EXISTS metadata (
     blob_id TEXT PRIMARY KEY,
     data BLOB NOT NULL
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS slivers (
+CREATE TABLE IF NOT EXISTS sliver_index (
     blob_id TEXT NOT NULL,
     pair INTEGER NOT NULL,
     axis INTEGER NOT NULL CHECK (axis IN (0, 1)),
-    data BLOB NOT NULL,
-    checksum BLOB,
+    offset INTEGER NOT NULL,
+    length INTEGER NOT NULL,
+    checksum BLOB NOT NULL,
     PRIMARY KEY (blob_id, pair, axis)
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS blobs (
     blob_id TEXT PRIMARY KEY,
     status TEXT NOT NULL,
@@ -69,6 +77,24 @@ CREATE TABLE IF NOT EXISTS state (
 
 Statements = list[tuple[str, tuple[Any, ...]]]
 _STOP = object()
+
+
+@dataclass
+class _Write:
+    """One queued write: SQL statements, or slivers ``(pair, axis, data)`` of one blob to
+    append and index; ``after`` runs once it is committed; ``future`` gets the row counts."""
+
+    future: concurrent.futures.Future[list[int]]
+    statements: Statements = field(default_factory=list)
+    blob_id: str = ""
+    slivers: list[tuple[int, str, bytes]] = field(default_factory=list)
+    after: Callable[[], None] | None = None
+
+    @property
+    def size(self) -> int:
+        return sum(len(data) for _, _, data in self.slivers) + sum(
+            len(p) for _, params in self.statements for p in params if isinstance(p, bytes)
+        )
 
 
 def checksum(data: bytes) -> bytes:
@@ -112,9 +138,8 @@ class NodeStore:
             raise sqlite3.OperationalError(f"{self.path}: cannot enable WAL mode (got {mode})")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(slivers)")}
-        if "checksum" not in columns:  # databases from before the checksum column
-            self._db.execute("ALTER TABLE slivers ADD COLUMN checksum BLOB")
+        self.segments = self.path.parent / "slivers"
+        self.segments.mkdir(exist_ok=True)
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
@@ -123,6 +148,7 @@ class NodeStore:
         """Transactions committed so far (each a group of writes)."""
         self.writes = 0
         """Writes committed so far."""
+        self._migrate_sliver_table()
         self._writer = threading.Thread(target=self._write_loop, name=f"morsa-store-{self.path.parent.name}", daemon=True)
         self._writer.start()
 
@@ -145,7 +171,7 @@ class NodeStore:
             if item is _STOP:
                 return
             batch = [item]
-            size = item[2]
+            size = item.size
             stop = False
             while size < self.max_batch_bytes:
                 try:
@@ -156,57 +182,116 @@ class NodeStore:
                     stop = True
                     break
                 batch.append(more)
-                size += more[2]
+                size += more.size
             self._commit(batch)
             if stop:
                 return
 
-    def _commit(self, batch: list[tuple[Statements, concurrent.futures.Future[list[int]], int]]) -> None:
+    def _segment(self, blob_id: str) -> Path:
+        return self.segments / f"{blob_id}.dat"
+
+    def _append_slivers(self, batch: list[_Write]) -> dict[int, list[tuple[Any, ...]]]:
+        """Append the batch's new slivers to their segment files and sync them; returns, per
+        write, the index rows to insert. Slivers already indexed are not written again."""
+        rows: dict[int, list[tuple[Any, ...]]] = {}
+        by_blob: dict[str, list[tuple[int, int, str, bytes]]] = {}
+        for i, write in enumerate(batch):
+            for pair, axis, data in write.slivers:
+                by_blob.setdefault(write.blob_id, []).append((i, pair, axis, data))
+        created = False
+        for blob_id, items in by_blob.items():
+            known = {
+                (int(pair), int(axis))
+                for pair, axis in self._db.execute("SELECT pair, axis FROM sliver_index WHERE blob_id = ?", (blob_id,))
+            }
+            fresh = [item for item in items if (item[1], axis_code(item[2])) not in known]
+            if not fresh:
+                continue
+            path = self._segment(blob_id)
+            created = created or not path.exists()
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+            try:
+                offset = os.fstat(fd).st_size
+                for i, pair, axis, data in fresh:
+                    view = memoryview(data)
+                    while view:
+                        view = view[os.write(fd, view) :]
+                    rows.setdefault(i, []).append((blob_id, pair, axis_code(axis), offset, len(data), checksum(data)))
+                    offset += len(data)
+                os.fdatasync(fd)
+            finally:
+                os.close(fd)
+        if created:
+            directory = os.open(self.segments, os.O_RDONLY)
+            try:
+                os.fsync(directory)
+            finally:
+                os.close(directory)
+        return rows
+
+    def _commit(self, batch: list[_Write]) -> None:
         db = self._db
-        results: list[tuple[concurrent.futures.Future[list[int]], list[int] | BaseException]] = []
+        results: list[list[int] | BaseException] = []
         try:
+            new_rows = self._append_slivers(batch) if any(w.slivers for w in batch) else {}
             db.execute("BEGIN IMMEDIATE")
-            for statements, future, _ in batch:
+            for i, write in enumerate(batch):
                 db.execute("SAVEPOINT w")
                 try:
-                    counts = [db.execute(sql, params).rowcount for sql, params in statements]
+                    counts = [db.execute(sql, params).rowcount for sql, params in write.statements]
+                    if write.slivers:
+                        inserted = 0
+                        for row in new_rows.get(i, []):
+                            inserted += db.execute(
+                                "INSERT OR IGNORE INTO sliver_index (blob_id, pair, axis, offset, length, checksum) "
+                                "VALUES (?, ?, ?, ?, ?, ?)",
+                                row,
+                            ).rowcount
+                        counts.append(inserted)
                 except sqlite3.Error as e:
                     db.execute("ROLLBACK TO w")
-                    results.append((future, e))
+                    results.append(e)
                 else:
-                    results.append((future, counts))
+                    results.append(counts)
                 db.execute("RELEASE w")
             db.execute("COMMIT")
         except BaseException as e:  # noqa: BLE001 - every waiter learns of the failure
             if db.in_transaction:
                 db.execute("ROLLBACK")
-            for _, future, _ in batch:
-                future.set_exception(e)
+            for write in batch:
+                write.future.set_exception(e)
             return
         self.commits += 1
         self.writes += len(batch)
-        for future, outcome in results:
+        for write, outcome in zip(batch, results):
             if isinstance(outcome, BaseException):
-                future.set_exception(outcome)
-            else:
-                future.set_result(outcome)
+                write.future.set_exception(outcome)
+                continue
+            if write.after is not None:
+                try:
+                    write.after()
+                except OSError as e:
+                    log.warning("after a commit: %s", e)
+            write.future.set_result(outcome)
 
-    def submit(self, statements: Statements, size: int = 0) -> concurrent.futures.Future[list[int]]:
-        """Queue ``statements`` as one write (all or nothing) of about ``size`` bytes; the
-        future resolves to their row counts once committed."""
-        future: concurrent.futures.Future[list[int]] = concurrent.futures.Future()
+    def _submit(self, write: _Write) -> concurrent.futures.Future[list[int]]:
         if not self._writer.is_alive():
-            future.set_exception(sqlite3.ProgrammingError("the store is closed"))
-            return future
-        self._queue.put((statements, future, size))
-        return future
+            write.future.set_exception(sqlite3.ProgrammingError("the store is closed"))
+        else:
+            self._queue.put(write)
+        return write.future
 
-    def _write(self, statements: Statements, size: int = 0) -> list[int]:
-        return self.submit(statements, size).result()
+    def submit(self, statements: Statements) -> concurrent.futures.Future[list[int]]:
+        """Queue ``statements`` as one write (all or nothing); the future resolves to their row
+        counts once committed."""
+        return self._submit(_Write(concurrent.futures.Future(), statements))
 
-    async def awrite(self, statements: Statements, size: int = 0) -> list[int]:
+    def _write(self, statements: Statements, after: Callable[[], None] | None = None) -> list[int]:
+        return self._submit(_Write(concurrent.futures.Future(), statements, after=after)).result()
+
+    async def awrite(self, statements: Statements) -> list[int]:
         """:meth:`submit`, awaited without occupying a thread."""
-        return await asyncio.wrap_future(self.submit(statements, size))
+        return await asyncio.wrap_future(self.submit(statements))
 
     def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         db = getattr(self._local, "db", None)
@@ -223,22 +308,13 @@ class NodeStore:
     def _metadata_insert(blob_id: str, data: bytes) -> Statements:
         return [("INSERT OR IGNORE INTO metadata (blob_id, data) VALUES (?, ?)", (blob_id, data))]
 
-    @staticmethod
-    def _sliver_insert(blob_id: str, pair: int, axis: str, data: bytes) -> Statements:
-        return [
-            (
-                "INSERT OR IGNORE INTO slivers (blob_id, pair, axis, data, checksum) VALUES (?, ?, ?, ?, ?)",
-                (blob_id, pair, axis_code(axis), data, checksum(data)),
-            )
-        ]
-
     def put_metadata(self, blob_id: str, data: bytes) -> bool:
         """Store BCS ``BlobMetadataWithId``; False when it was already stored."""
-        return self._write(self._metadata_insert(blob_id, data), len(data)) == [1]
+        return self._write(self._metadata_insert(blob_id, data)) == [1]
 
     async def aput_metadata(self, blob_id: str, data: bytes) -> bool:
         """:meth:`put_metadata`, awaited."""
-        return await self.awrite(self._metadata_insert(blob_id, data), len(data)) == [1]
+        return await self.awrite(self._metadata_insert(blob_id, data)) == [1]
 
     def get_metadata(self, blob_id: str) -> bytes | None:
         """The stored BCS ``BlobMetadataWithId``, or None."""
@@ -248,35 +324,45 @@ class NodeStore:
     def has_metadata(self, blob_id: str) -> bool:
         return bool(self._read("SELECT 1 FROM metadata WHERE blob_id = ?", (blob_id,)))
 
+    def _put_slivers(self, blob_id: str, slivers: list[tuple[int, str, bytes]]) -> concurrent.futures.Future[list[int]]:
+        return self._submit(_Write(concurrent.futures.Future(), blob_id=blob_id, slivers=slivers))
+
     def put_sliver(self, blob_id: str, pair: int, axis: str, data: bytes) -> bool:
         """Store BCS ``SliverData`` of pair ``pair``; False when it was already stored."""
-        return self._write(self._sliver_insert(blob_id, pair, axis, data), len(data)) == [1]
+        return self._put_slivers(blob_id, [(pair, axis, data)]).result() == [1]
 
     async def aput_sliver(self, blob_id: str, pair: int, axis: str, data: bytes) -> bool:
         """:meth:`put_sliver`, awaited (batched with concurrent writes into one commit)."""
-        return await self.awrite(self._sliver_insert(blob_id, pair, axis, data), len(data)) == [1]
+        return await asyncio.wrap_future(self._put_slivers(blob_id, [(pair, axis, data)])) == [1]
 
     async def aput_slivers(self, blob_id: str, slivers: list[tuple[int, str, bytes]]) -> int:
         """Store BCS ``SliverData`` of ``(pair, axis, data)`` all at once (one write, all or
         nothing); returns how many were not stored before."""
-        statements = [st for pair, axis, data in slivers for st in self._sliver_insert(blob_id, pair, axis, data)]
-        counts = await self.awrite(statements, sum(len(data) for _, _, data in slivers))
-        return sum(counts)
+        (inserted,) = await asyncio.wrap_future(self._put_slivers(blob_id, slivers))
+        return inserted
 
     def get_sliver(self, blob_id: str, pair: int, axis: str) -> bytes | None:
-        """The stored BCS ``SliverData``, or None. A row whose checksum does not match is
-        deleted, its blob queued for sync, and None returned."""
+        """The stored BCS ``SliverData``, or None. A sliver whose checksum does not match (or
+        whose bytes are gone) is dropped, its blob queued for sync, and None returned."""
         key = (blob_id, pair, axis_code(axis))
-        rows = self._read("SELECT data, checksum FROM slivers WHERE blob_id = ? AND pair = ? AND axis = ?", key)
+        rows = self._read("SELECT offset, length, checksum FROM sliver_index WHERE blob_id = ? AND pair = ? AND axis = ?", key)
         if not rows:
             return None
-        data, digest = bytes(rows[0][0]), rows[0][1]
-        if digest is None or bytes(digest) == checksum(data):
+        offset, length, digest = int(rows[0][0]), int(rows[0][1]), bytes(rows[0][2])
+        try:
+            fd = os.open(self._segment(blob_id), os.O_RDONLY)
+            try:
+                data = os.pread(fd, length, offset)
+            finally:
+                os.close(fd)
+        except FileNotFoundError:
+            data = b""
+        if len(data) == length and checksum(data) == digest:
             return data
         log.warning("%s sliver of pair %d of %s is corrupted on disk; dropped for recovery", axis, pair, blob_id)
         self._write(
             [
-                ("DELETE FROM slivers WHERE blob_id = ? AND pair = ? AND axis = ?", key),
+                ("DELETE FROM sliver_index WHERE blob_id = ? AND pair = ? AND axis = ?", key),
                 ("INSERT OR IGNORE INTO sync_queue (blob_id) VALUES (?)", (blob_id,)),
             ]
         )
@@ -286,8 +372,28 @@ class NodeStore:
 
     def stored_slivers(self, blob_id: str) -> set[tuple[int, str]]:
         """``{(pair, axis)}`` of the slivers stored for ``blob_id``."""
-        rows = self._read("SELECT pair, axis FROM slivers WHERE blob_id = ?", (blob_id,))
+        rows = self._read("SELECT pair, axis FROM sliver_index WHERE blob_id = ?", (blob_id,))
         return {(int(pair), AXES[axis]) for pair, axis in rows}
+
+    def sliver_locations(self, blob_id: str) -> list[tuple[int, str, Path, int, int]]:
+        """``(pair, axis, segment file, offset, length)`` of every stored sliver of ``blob_id``."""
+        rows = self._read("SELECT pair, axis, offset, length FROM sliver_index WHERE blob_id = ?", (blob_id,))
+        return [(int(pair), AXES[axis], self._segment(blob_id), int(off), int(n)) for pair, axis, off, n in rows]
+
+    def _migrate_sliver_table(self) -> None:
+        """Move slivers stored in the ``slivers`` table of earlier versions into segments."""
+        tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "slivers" not in tables:
+            return
+        blob_ids = [row[0] for row in self._db.execute("SELECT DISTINCT blob_id FROM slivers")]
+        for blob_id in blob_ids:
+            rows = self._db.execute("SELECT pair, axis, data FROM slivers WHERE blob_id = ?", (blob_id,)).fetchall()
+            write = _Write(concurrent.futures.Future(), blob_id=blob_id, slivers=[(int(p), AXES[a], bytes(d)) for p, a, d in rows])
+            write.statements = [("DELETE FROM slivers WHERE blob_id = ?", (blob_id,))]
+            self._commit([write])
+            write.future.result()
+        self._db.execute("DROP TABLE slivers")
+        log.info("%s: moved the slivers of %d blobs into segment files", self.path, len(blob_ids))
 
     # -- the control plane's view of blobs
 
@@ -323,13 +429,16 @@ class NodeStore:
                     (blob_id, status, json.dumps(info)),
                 )
             )
+        after = None
         if status == "invalid":
             statements += [
-                ("DELETE FROM slivers WHERE blob_id = ?", (blob_id,)),
+                ("DELETE FROM sliver_index WHERE blob_id = ?", (blob_id,)),
                 ("DELETE FROM metadata WHERE blob_id = ?", (blob_id,)),
                 ("DELETE FROM sync_queue WHERE blob_id = ?", (blob_id,)),
             ]
-        self._write(statements)
+            segment = self._segment(blob_id)
+            after = lambda: segment.unlink(missing_ok=True)  # noqa: E731 - once the index is gone
+        self._write(statements, after)
 
     # -- sync queue and state
 
