@@ -76,6 +76,18 @@ async function readBody(response, onBytes, signal) {
   return all;
 }
 
+/**
+ * Every URL the client requests, in one place: the Walrus storage-node REST API (SPEC §11), the
+ * aggregator API (SPEC §12.1) and the Morsa control plane (docs/network.md). `pair` is a sliver
+ * pair index, not a shard index.
+ */
+const paths = {
+  committee: (chainUrl) => `${chainUrl.replace(/\/+$/, '')}/v1/committee`,
+  metadata: (nodeUrl, blobId) => `${nodeUrl}/v1/blobs/${blobId}/metadata`,
+  sliver: (nodeUrl, blobId, pair, axis) => `${nodeUrl}/v1/blobs/${blobId}/slivers/${pair}/${axis}`,
+  aggregatorBlob: (aggregatorUrl, blobId) => `${aggregatorUrl.replace(/\/+$/, '')}/v1/blobs/${blobId}`,
+};
+
 function unwrap(json) {
   return json && typeof json === 'object' && 'success' in json ? json.success.data : json;
 }
@@ -85,8 +97,7 @@ function unwrap(json) {
  * `{ epoch, nShards, nodes: [{ name, url, shards }] }`.
  */
 export async function fetchCommittee(chainUrl, { signal } = {}) {
-  const base = chainUrl.replace(/\/+$/, '');
-  const data = unwrap(await (await fetchOk(`${base}/v1/committee`, signal, 'committee')).json());
+  const data = unwrap(await (await fetchOk(paths.committee(chainUrl), signal, 'committee')).json());
   return {
     epoch: data.epoch,
     nShards: data.n_shards,
@@ -151,7 +162,7 @@ export async function readFromNodes(blobId, options = {}) {
     const problems = [];
     for (const node of nodes) {
       try {
-        const r = await fetchOk(`${node.url}/v1/blobs/${blobId}/metadata`, signal, 'metadata');
+        const r = await fetchOk(paths.metadata(node.url, blobId), signal, 'metadata');
         metadata = await engine.setMetadata(new Uint8Array(await r.arrayBuffer()), nShards, blobId);
         break;
       } catch (err) {
@@ -184,7 +195,7 @@ export async function readFromNodes(blobId, options = {}) {
       const worker = async () => {
         while (!ready && next < pairs.length) {
           const { pair, node } = pairs[next++];
-          const url = `${node.url}/v1/blobs/${blobId}/slivers/${pair}/${axis}`;
+          const url = paths.sliver(node.url, blobId, pair, axis);
           let bytes;
           try {
             bytes = new Uint8Array(await (await fetchOk(url, fetchSignal, 'sliver')).arrayBuffer());
@@ -235,8 +246,7 @@ export async function readFromAggregator(blobId, aggregatorUrl, options = {}) {
   await init();
   parseBlobId(blobId);
   const { signal, onProgress, nShards = 1000 } = options;
-  const base = aggregatorUrl.replace(/\/+$/, '');
-  const response = await fetchOk(`${base}/v1/blobs/${blobId}`, signal, 'aggregator');
+  const response = await fetchOk(paths.aggregatorBlob(aggregatorUrl, blobId), signal, 'aggregator');
   const expected = Number(response.headers.get('content-length')) || 0;
   const data = await readBody(response, (n) => onProgress?.({ phase: 'download', loaded: n, total: Math.max(expected, n) }), signal);
   return withEngine(options, async (engine) => {

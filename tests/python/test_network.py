@@ -7,6 +7,7 @@ the same as with Walrus's 1000.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import os
 import signal
@@ -83,6 +84,47 @@ def test_store_and_read_a_real_dataset(net: Devnet):
     # Storing the same bytes again finds them certified and pays nothing.
     again = client.store(data, epochs=2)
     assert again.blob_id == result.blob_id and not again.newly_created and again.cost == 0
+
+
+def test_round_trips_of_1_kib_and_100_mib(net: Devnet, tmp_path: Path):
+    """A 1 KiB blob (encoded in memory) and a 100 MiB file (stream-encoded through a staging
+    directory, uploaded in batches) read back byte for byte, also by byte ranges."""
+    import hashlib
+
+    client = net.client()
+    small = os.urandom(1024)
+    assert client.read(client.store(small).blob_id) == small
+    big = tmp_path / "big.bin"
+    with open(big, "wb") as f:
+        for _ in range(100):
+            f.write(os.urandom(1 << 20))
+    stored = client.store(big)
+    assert stored.blob_id == morsa.blob_id(big, N_SHARDS) and not stored.failed_nodes
+    out = tmp_path / "big.out"
+    assert client.read_to(stored.blob_id, out) == 100 << 20
+    assert hashlib.sha256(out.read_bytes()).digest() == hashlib.sha256(big.read_bytes()).digest()
+    with open(big, "rb") as f:
+        for start, length in ((0, 1), (12_345_678, 1024), ((100 << 20) - 5000, 5000)):
+            f.seek(start)
+            assert client.read_range(stored.blob_id, start, length) == f.read(length)
+    with pytest.raises(morsa.RangeError):
+        client.read_range(stored.blob_id, 100 << 20, 1)
+
+
+def test_the_sync_client_works_inside_a_running_event_loop(net: Devnet):
+    """Notebooks run an event loop: the synchronous API (and pandas over walrus://) must work
+    from inside one."""
+    import pandas as pd
+
+    data = b"airline,delay\nAA,3\nDL,-1\n"
+
+    async def notebook_cell() -> tuple[bytes, list[str]]:
+        client = net.client()
+        blob_id = client.store(data).blob_id
+        frame = pd.read_csv(f"walrus://{blob_id}", storage_options={"devnet": net.directory})
+        return client.read(blob_id), list(frame["airline"])
+
+    assert asyncio.run(notebook_cell()) == (data, ["AA", "DL"])
 
 
 def test_read_with_f_nodes_killed(net: Devnet):
@@ -218,6 +260,41 @@ def test_aggregator_and_publisher(net: Devnet):
         r = http.get(f"/v1/blobs/{unknown}")
         assert r.status_code == 404 and r.json()["error"]["details"][0]["reason"] == "BLOB_NOT_FOUND"
         assert http.put("/v1/blobs?colour=blue", content=b"x").status_code == 400
+
+
+def test_aggregator_caches_coalesces_and_reads_ranges_from_slivers(net: Devnet):
+    """The aggregator: a Range on a blob it has not cached reads only the slivers holding the
+    range (nothing is cached); concurrent first reads share one read; later reads are hits."""
+    data = os.urandom(3_000_000)
+    blob_id = net.client().store(data).blob_id
+
+    def stats(http: httpx.Client) -> dict[str, int]:
+        return http.get("/v1/cache").json()
+
+    with httpx.Client(base_url=net.daemon_url, timeout=120) as http:
+        before = stats(http)
+        r = http.get(f"/v1/blobs/{blob_id}", headers={"Range": "bytes=1000000-1001023"})
+        assert r.status_code == 206 and r.content == data[1_000_000:1_001_024]
+        assert r.headers["content-range"] == f"bytes 1000000-1001023/{len(data)}"
+        after_range = stats(http)
+        assert after_range["misses"] == before["misses"] and after_range["entries"] == before["entries"]
+
+    async def concurrent_reads() -> list[bytes]:
+        async with httpx.AsyncClient(base_url=net.daemon_url, timeout=120) as http:
+            answers = await asyncio.gather(*(http.get(f"/v1/blobs/{blob_id}") for _ in range(8)))
+        assert all(a.status_code == 200 for a in answers)
+        return [a.content for a in answers]
+
+    assert asyncio.run(concurrent_reads()) == [data] * 8
+    with httpx.Client(base_url=net.daemon_url, timeout=120) as http:
+        after = stats(http)
+        assert after["misses"] == before["misses"] + 1
+        assert after["coalesced"] - before["coalesced"] + after["hits"] - before["hits"] == 7
+        r = http.get(f"/v1/blobs/{blob_id}", headers={"Range": "bytes=5-14"})
+        assert r.status_code == 206 and r.content == data[5:15]
+        assert http.get(f"/v1/blobs/{blob_id}").content == data
+        final = stats(http)
+        assert final["hits"] == after["hits"] + 2 and final["misses"] == after["misses"]
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
