@@ -159,11 +159,15 @@ class BlobCache:
             task.add_done_callback(lambda _: self._inflight.pop(blob_id, None))
         return await asyncio.shield(task)
 
-    async def _read_and_put(self, blob_id: str, read: Callable[[], Awaitable[bytes]]) -> bytes:
-        data = await read()
+    async def aput(self, blob_id: str, data: bytes) -> None:
+        """:meth:`put` from the event loop: the file is written in a worker thread."""
         if self._remember(blob_id, data):
             await asyncio.to_thread(self._write, blob_id, data)
             self._index(blob_id, len(data))
+
+    async def _read_and_put(self, blob_id: str, read: Callable[[], Awaitable[bytes]]) -> bytes:
+        data = await read()
+        await self.aput(blob_id, data)
         return data
 
 

@@ -97,7 +97,7 @@ class Client:
         account: str = "default",
         timeout: float = 60.0,
         concurrency: int = 64,
-        upload_budget: int = 256 * 1024 * 1024,
+        upload_budget: int = 64 * 1024 * 1024,
         retry_seconds: float = 10.0,
         staging_dir: str | os.PathLike[str] | None = None,
         memory_encode_limit: int = 32 * 1024 * 1024,

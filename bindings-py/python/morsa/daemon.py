@@ -133,7 +133,7 @@ def create_app(config: DaemonConfig, client: Client | None = None, cache: BlobCa
                 return await _range(request, blob_id, range_header.strip(), media_type, headers, check)
             if check == "strict":
                 found: bytes | Path = await client.aread(blob_id, consistency_check="strict")
-                cache.put(blob_id, found)  # verified by the strictest check
+                await cache.aput(blob_id, found)  # verified by the strictest check
             else:
                 found = await cache.get_or_read(blob_id, lambda: client.aread(blob_id, consistency_check=check))
         except morsa.InconsistentEncodingError as e:
