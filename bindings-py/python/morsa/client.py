@@ -516,15 +516,18 @@ class _Upload:
         start = time.monotonic()
         tasks = {asyncio.ensure_future(self.member(m)): m for m in self.view.members}
         pending = set(tasks)
-        while pending and not self.builder.is_complete:
-            _, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-        if pending:
-            # A quorum confirmed: the others get a grace period, then recover what they miss.
-            grace = max(1.0, 0.5 * (time.monotonic() - start))
-            _, pending = await asyncio.wait(pending, timeout=grace)
-            for task in pending:
+        try:
+            while pending and not self.builder.is_complete:
+                _, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            if pending:
+                # A quorum confirmed: the others get a grace period, then recover what they miss.
+                grace = max(1.0, 0.5 * (time.monotonic() - start))
+                _, pending = await asyncio.wait(pending, timeout=grace)
+                for task in pending:
+                    self.failed[tasks[task].label] = f"still uploading after the quorum and {grace:.1f} s more"
+        finally:
+            for task in pending:  # also when the store itself is cancelled
                 task.cancel()
-                self.failed[tasks[task].label] = f"still uploading after the quorum and {grace:.1f} s more"
             await asyncio.gather(*pending, return_exceptions=True)
         return self.failed
 

@@ -30,6 +30,7 @@ from ..net.control import ControlPlane, HttpControlPlane
 from ..net.flow import first_success
 from ..net.errors import ApiError, NetworkError, bad_bcs, invalid_argument, not_found, precondition, unavailable
 from ..net.nodes import StorageNodeClient, signed_json
+from ..net.retry import RetryPolicy
 from ..net.transport import Http
 from .config import NodeConfig
 from .store import NodeStore
@@ -64,7 +65,11 @@ class NodeService:
         self.key = morsa.SigningKey(config.seed_bytes)
         self.public_key: bytes = self.key.public_key
         self.node_id = self.public_key.hex()
-        self.chain: ControlPlane = chain or HttpControlPlane(config.chain_url, committee_ttl=0.0)
+        # Requests wait for the control plane at most a second: the node falls back to what it
+        # recorded, and its background tasks retry.
+        self.chain: ControlPlane = chain or HttpControlPlane(
+            config.chain_url, committee_ttl=0.0, retry=RetryPolicy(deadline=1.0)
+        )
         self.store = NodeStore(Path(config.data_dir) / "node.sqlite3", on_corrupt=self._on_corrupt)
         self._loop: asyncio.AbstractEventLoop | None = None
         self.view: CommitteeView | None = None
