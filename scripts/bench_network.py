@@ -50,7 +50,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-UNITS = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench import human, parse_size  # noqa: E402 - the sizes of the codec benchmark, one copy
 CASES = ("store", "read", "aggregator", "range")
 MIB = 1 << 20
 
@@ -60,20 +61,6 @@ class BenchError(Exception):
 
 
 # ---------------------------------------------------------------- formatting
-
-
-def parse_size(text: str) -> int:
-    text = text.strip().upper().removesuffix("IB").removesuffix("B")
-    if text and text[-1] in UNITS:
-        return int(float(text[:-1]) * UNITS[text[-1]])
-    return int(text)
-
-
-def human(size: int) -> str:
-    for unit in ("G", "M", "K"):
-        if size >= UNITS[unit] and size % UNITS[unit] == 0:
-            return f"{size // UNITS[unit]} {unit}iB"
-    return f"{size} B"
 
 
 def fmt_rate(value: float) -> str:
