@@ -173,6 +173,64 @@ def test_store_with_nodes_down_then_they_recover_their_slivers(net: Devnet):
         wait_until(lambda: recovered(node.name), 90, f"{node.name} to recover its slivers")
 
 
+def test_a_node_killed_mid_upload_recovers_all_its_slivers(net: Devnet):
+    """Regression (issue: a node killed during an upload never healed): freeze a node once the
+    upload to it has begun (SIGSTOP, so that the upload is cut for sure), then kill -9 it; the
+    store still certifies, and after a restart the node holds all its slivers within 60 s,
+    recovered in batches from the others."""
+    data = os.urandom(8_000_000)
+    blob_id = morsa.blob_id(data, N_SHARDS)
+    victim = net.nodes[7]
+    result: dict[str, object] = {}
+
+    def store() -> None:
+        try:
+            # Small batches: the upload to each node takes many requests, and the freeze lands
+            # in the middle of them.
+            result["stored"] = net.client(retry_seconds=2, batch_bytes=64 * 1024).store(data)
+        except BaseException as e:  # noqa: BLE001 - reported below
+            result["error"] = e
+
+    def upload_began() -> bool:
+        try:
+            r = httpx.get(f"{victim.url}/v1/blobs/{blob_id}/metadata/status", timeout=2)
+            return r.status_code == 200 and r.json()["success"]["data"] == "stored"
+        except httpx.HTTPError:
+            return False
+
+    worker = threading.Thread(target=store)
+    worker.start()
+    try:
+        deadline = time.monotonic() + 60
+        while not upload_began():
+            assert time.monotonic() < deadline, "the upload never reached the victim"
+            time.sleep(0.002)
+        os.kill(victim.pid, signal.SIGSTOP)
+    finally:
+        worker.join(120)
+    net.stop(victim, sig=signal.SIGKILL)
+    assert "error" not in result, result
+    assert victim.name in result["stored"].failed_nodes  # type: ignore[union-attr]
+    net.start(victim)
+    started = time.monotonic()
+    metadata = morsa.compute_metadata(data, N_SHARDS)
+    member = next(m for m in net.client().committee().members if m.name == victim.name)
+
+    def holds_everything() -> bool:
+        for shard in member.shards:
+            pair = metadata.pair_for_shard(shard)
+            for axis in ("primary", "secondary"):
+                r = httpx.get(f"{victim.url}/v1/blobs/{blob_id}/slivers/{pair}/{axis}/status", timeout=5)
+                if r.json()["success"]["data"] != "stored":
+                    return False
+        return True
+
+    wait_until(holds_everything, 60, "the restarted node to hold all its slivers")
+    recovery = httpx.get(f"{victim.url}/v1/health", timeout=5).json()["success"]["data"]["recovery"]
+    assert recovery["recovered"] > 0, recovery
+    assert time.monotonic() - started < 60
+
+
 def test_corrupted_slivers_are_detected_and_bypassed(net: Devnet):
     data = os.urandom(150_000)
     client = net.client()

@@ -4,12 +4,13 @@
   the store: ``registered`` records the registration and stores buffered uploads,
   ``certified`` queues the blob for sync, ``invalid`` deletes the blob's data, ``epoch``
   re-reads the committee.
-* The **syncer** takes queued certified blobs whose slivers this node lacks, fetches the
-  metadata from other nodes (verified against the blob ID), then for every missing sliver
-  asks every other node for recovery symbols (``targetSliver``/``targetType``, proofs on the
-  source axis) in parallel, keeps the ones that verify (distinct source slivers), and
-  recovers the sliver with ``s`` symbols (primary target) or ``p`` (secondary target)
-  (SPEC §8). When recovery proves the encoding inconsistent (SPEC §9), it sends the proof to
+* The **syncer** takes queued certified blobs (the queue is durable, so recovery resumes
+  after a restart) whose slivers this node lacks, fetches the metadata from other nodes
+  (verified against the blob ID), then asks the other nodes for the recovery symbols of all
+  missing slivers at once, by symbol ID in batches (:class:`_Recovery`: a bounded number of
+  requests in flight, failing peers backed off), and recovers each sliver from ``s`` symbols
+  (primary target) or ``p`` (secondary target), every symbol verified by the core
+  (SPEC §8); progress is in the node's ``/v1/health``. When recovery proves the encoding inconsistent (SPEC §9), it sends the proof to
   the other nodes, collects their signed ``InvalidBlobIdMessage`` attestations with its own
   and, once they weigh ``3w ≥ n + 1``, submits the certificate to ``/v1/blobs/{id}/invalid``.
 """
@@ -18,7 +19,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
+import random
+import time
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
@@ -42,13 +45,33 @@ class RecoveryIncomplete(Exception):
 class Healer:
     """The event follower and the syncer of one :class:`NodeService`."""
 
-    def __init__(self, service: NodeService, *, max_recoveries: int = 8) -> None:
+    def __init__(self, service: NodeService, *, max_requests: int = 8) -> None:
         self.service = service
         self.wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self.submitted_invalid: set[str] = set()
-        self._recoveries = asyncio.Semaphore(max_recoveries)
+        self.requests = asyncio.Semaphore(max_requests)
+        """Recovery-symbol requests in flight to peers, in all."""
+        self._backoff: dict[str, tuple[float, float]] = {}  # peer URL → (until, delay)
+        self.progress: dict[str, Any] = {"queued": 0, "blob": None, "missing": 0, "recovered": 0, "lastError": None}
+        """What the syncer is doing, for ``/v1/health``."""
         service.on_missing = self.wake.set
+        service.recovery_progress = self.progress
+
+    def peer_ready(self, peer: Member) -> bool:
+        """Whether ``peer`` is not backed off after a failure."""
+        until, _ = self._backoff.get(peer.url, (0.0, 0.0))
+        return time.monotonic() >= until
+
+    def peer_failed(self, peer: Member, error: BaseException) -> None:
+        """Back ``peer`` off: 1 s after a first failure, doubling up to 30 s."""
+        _, delay = self._backoff.get(peer.url, (0.0, 0.5))
+        delay = min(delay * 2, 30.0)
+        self._backoff[peer.url] = (time.monotonic() + delay, delay)
+        log.info("recovery symbols from %s failed (backing off %.0f s): %s", peer.label, delay, error)
+
+    def peer_succeeded(self, peer: Member) -> None:
+        self._backoff.pop(peer.url, None)
 
     def start(self) -> None:
         self._tasks = [
@@ -142,17 +165,21 @@ class Healer:
             try:
                 self.wake.clear()
                 queue = await anyio.to_thread.run_sync(svc.store.sync_queue)
+                self.progress["queued"] = len(queue)
                 retry = False
                 for blob_id in queue:
                     try:
                         done = await self.sync_blob(blob_id)
                     except RecoveryIncomplete as e:
                         log.info("%s: sync of %s incomplete, will retry: %s", svc.config.name, blob_id, e)
+                        self.progress["lastError"] = f"{blob_id}: {e}"
                         done = False
                     if done:
                         await anyio.to_thread.run_sync(svc.store.dequeue_sync, blob_id)
+                        self.progress["queued"] = max(0, self.progress["queued"] - 1)
                     else:
                         retry = True
+                self.progress["blob"] = None
                 timeout = svc.config.sync_retry_s if retry else 30.0
                 try:
                     await asyncio.wait_for(self.wake.wait(), timeout)
@@ -182,85 +209,22 @@ class Healer:
             metadata = await svc.fetch_metadata(blob_id)
         if metadata is None:
             raise RecoveryIncomplete("no node served valid metadata")
+        self.progress.update(blob=blob_id, missing=len(missing), recovered=0)
         log.info("%s: recovering %d slivers of %s", svc.config.name, len(missing), blob_id)
-        async def bounded(pair: int, axis: Axis) -> None:
-            async with self._recoveries:
-                await self.recover_one(blob_id, metadata, pair, axis)
-
-        results = await asyncio.gather(*(bounded(pair, axis) for pair, axis in missing), return_exceptions=True)
-        incomplete = []
-        for result in results:
-            if isinstance(result, morsa.InconsistentEncodingError):
-                await self.report_inconsistency(blob_id, result.proof)
-                return await svc.is_invalid(blob_id)
-            if isinstance(result, BaseException):
-                incomplete.append(f"{type(result).__name__}: {result}")
-        if incomplete:
-            raise RecoveryIncomplete("; ".join(incomplete))
-        return True
-
-    async def fetch_symbols(
-        self, member: Member, blob_id: str, target_axis: Axis, target_index: int
-    ) -> list[morsa.RecoverySymbol]:
-        """Recovery symbols for one target from one node (empty on any failure)."""
+        recovery = _Recovery(self, blob_id, metadata, missing)
         try:
-            return await self.service.peer(member).recovery_symbols(
-                blob_id, target_axis, target_index, proof_axis=other_axis(target_axis)
-            )
-        except NetworkError as e:
-            log.debug("symbols from %s: %s", member.label, e)
-        except morsa.MorsaError:
-            log.warning("%s sent malformed recovery symbols", member.label)
-        return []
-
-    async def recover_one(self, blob_id: str, metadata: morsa.BlobMetadata, pair: int, axis: Axis) -> None:
-        """Recover and store sliver ``axis`` of ``pair``. Raises :class:`RecoveryIncomplete` or
-        :class:`morsa.InconsistentEncodingError` (with the proof)."""
-        svc = self.service
-        config = metadata.config
-        target = config.sliver_index(axis, pair)
-        need = config.n_secondary_source_symbols if axis == "primary" else config.n_primary_source_symbols
-        by_source: dict[int, morsa.RecoverySymbol] = {}
-
-        def accept(batch: list[morsa.RecoverySymbol]) -> None:
-            # Keep symbols for this target that verify, one per source sliver (SPEC §8.2).
-            for symbol in batch:
-                if symbol.target_axis != axis or symbol.target_index != target or symbol.source_index in by_source:
-                    continue
-                try:
-                    symbol.verify(metadata)
-                except morsa.MorsaError:
-                    continue
-                by_source[symbol.source_index] = symbol
-
-        own = await anyio.to_thread.run_sync(svc.symbols_for_target, blob_id, axis, target, None)
-        await anyio.to_thread.run_sync(accept, own)
-        tasks = [asyncio.ensure_future(self.fetch_symbols(m, blob_id, axis, target)) for m in svc.peers_list()]
-        try:
-            # Peers answer in parallel; stop once enough valid symbols are in (slow or faulty
-            # peers are not waited for).
-            waiting: set[asyncio.Future[list[morsa.RecoverySymbol]]] = set(tasks)
-            while waiting and len(by_source) < need:
-                done, waiting = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
-                for task in done:
-                    await anyio.to_thread.run_sync(accept, task.result())
+            await recovery.run()
+        except morsa.InconsistentEncodingError as e:
+            await self.report_inconsistency(blob_id, e.proof)
+            return await svc.is_invalid(blob_id)
         finally:
-            for task in tasks:
-                task.cancel()
-        symbols = [by_source[k] for k in sorted(by_source)]
-        if len(symbols) < need:
-            raise RecoveryIncomplete(f"{axis} sliver {target}: {len(symbols)} valid symbols of {need}")
-        try:
-            sliver = await anyio.to_thread.run_sync(morsa.recover_sliver, metadata, axis, target, symbols[:need])
-        except morsa.InconsistentEncodingError:
-            raise
-        except morsa.DecodingError as e:
-            raise RecoveryIncomplete(f"{axis} sliver {target}: {e}") from None
-        await anyio.to_thread.run_sync(sliver.verify, metadata)
-        if await svc.is_invalid(blob_id):
-            return
-        await svc.store.aput_sliver(blob_id, pair, axis, sliver.to_bytes())
-        log.info("%s: recovered %s sliver %d (pair %d) of %s", svc.config.name, axis, target, pair, blob_id)
+            self.progress["recovered"] = recovery.recovered
+        if recovery.short:
+            raise RecoveryIncomplete(
+                f"{len(recovery.short)} of {len(missing)} slivers still lack symbols, e.g. "
+                + "; ".join(recovery.short[:3])
+            )
+        return True
 
     # ------------------------------------------------------------------ inconsistency
 
@@ -295,3 +259,139 @@ class Healer:
         self.submitted_invalid.add(blob_id)
         log.info("%s: submitted an invalid-blob certificate for %s", svc.config.name, blob_id)
         await svc.record_blob(blob_id, "invalid")
+
+
+class _Recovery:
+    """The recovery of the missing slivers of one blob (SPEC §8), in rounds.
+
+    Each round asks every reachable peer for the recovery symbols of all targets at once,
+    by symbol ID (``id=<row>-<col>``, many per request, proofs on the source axis): first
+    about 20 % more sources per target than decoding needs, spread over the peers; then, for
+    targets still short, every source left. Symbols this node can build from its own slivers
+    come first. The core verifies each symbol while recovering (invalid ones are skipped), and
+    the recovered slivers are stored in one write. A peer that fails is skipped for the rest
+    of the recovery and backed off for later ones.
+    """
+
+    IDS_PER_REQUEST = 400
+    """Symbol IDs per request (about 5 KB of query string)."""
+
+    def __init__(self, healer: Healer, blob_id: str, metadata: morsa.BlobMetadata, missing: list[tuple[int, Axis]]) -> None:
+        self.healer, self.blob_id, self.metadata = healer, blob_id, metadata
+        self.service = healer.service
+        self.config = metadata.config
+        # Targets by (axis, sliver index), with their pair.
+        self.targets: dict[tuple[Axis, int], int] = {
+            (axis, self.config.sliver_index(axis, pair)): pair for pair, axis in missing
+        }
+        self.symbols: dict[tuple[Axis, int], dict[int, morsa.RecoverySymbol]] = {t: {} for t in self.targets}
+        self.asked: dict[tuple[Axis, int], set[int]] = {t: set() for t in self.targets}
+        self.recovered = 0
+        self.short: list[str] = []
+
+    def needed(self, axis: Axis) -> int:
+        """Symbols that recover a sliver of ``axis``: ``s`` for a primary, ``p`` for a secondary."""
+        if axis == "primary":
+            return self.config.n_secondary_source_symbols
+        return self.config.n_primary_source_symbols
+
+    async def run(self) -> None:
+        svc = self.service
+        for axis in ("primary", "secondary"):
+            indices = [index for (a, index) in self.targets if a == axis]
+            if indices:
+                own = await anyio.to_thread.run_sync(svc.symbols_for_targets, self.blob_id, axis, indices)
+                for index, symbols in own.items():
+                    self._accept(axis, index, symbols)
+        peers = [m for m in svc.peers_list() if self.healer.peer_ready(m)]
+        for margin in (1.2, None):
+            wanted = self._wanted(peers, margin)
+            if not wanted:
+                break
+            await asyncio.gather(*(self._ask(peer, ids) for peer, ids in wanted.items()))
+        await self._recover_and_store()
+
+    def _wanted(self, peers: list[Member], margin: float | None) -> dict[Member, list[tuple[Axis, tuple[int, int]]]]:
+        """Per peer, the symbols to ask for: sources not asked yet, for the targets still short
+        (at most ``margin`` times what decoding needs, counting those held; all with None)."""
+        view = self.service.view
+        assert view is not None
+        sources: dict[Axis, list[tuple[int, Member]]] = {"primary": [], "secondary": []}
+        for peer in peers:
+            for pair in view.pairs_of(peer, self.blob_id):
+                for source_axis in ("primary", "secondary"):
+                    sources[source_axis].append((self.config.sliver_index(source_axis, pair), peer))
+        for listed in sources.values():
+            random.shuffle(listed)
+        wanted: dict[Member, list[tuple[Axis, tuple[int, int]]]] = {}
+        for (axis, index), held in self.symbols.items():
+            need = self.needed(axis)
+            if len(held) >= need:
+                continue
+            limit = len(sources[other_axis(axis)]) if margin is None else max(0, int(need * margin) - len(held))
+            count = 0
+            for source, peer in sources[other_axis(axis)]:
+                if count >= limit:
+                    break
+                if source in held or source in self.asked[(axis, index)]:
+                    continue
+                self.asked[(axis, index)].add(source)
+                symbol_id = (index, source) if axis == "primary" else (source, index)  # (row, column)
+                wanted.setdefault(peer, []).append((axis, symbol_id))
+                count += 1
+        return wanted
+
+    async def _ask(self, peer: Member, wanted: list[tuple[Axis, tuple[int, int]]]) -> None:
+        """Ask ``peer`` for ``wanted`` symbols, one request per axis and chunk of IDs."""
+        client = self.service.peer(peer)
+        for axis in ("primary", "secondary"):
+            ids = [symbol_id for a, symbol_id in wanted if a == axis]
+            for start in range(0, len(ids), self.IDS_PER_REQUEST):
+                chunk = ids[start : start + self.IDS_PER_REQUEST]
+                try:
+                    async with self.healer.requests:
+                        symbols = await client.recovery_symbols_by_id(self.blob_id, chunk, proof_axis=other_axis(axis))
+                except NetworkError as e:
+                    self.healer.peer_failed(peer, e)
+                    return
+                except morsa.MorsaError as e:
+                    log.warning("%s sent malformed recovery symbols: %s", peer.label, e)
+                    self.healer.peer_failed(peer, e)
+                    return
+                self.healer.peer_succeeded(peer)
+                by_target: dict[int, list[morsa.RecoverySymbol]] = {}
+                for symbol in symbols:
+                    if symbol.target_axis == axis:
+                        by_target.setdefault(symbol.target_index, []).append(symbol)
+                for index, found in by_target.items():
+                    self._accept(axis, index, found)
+
+    def _accept(self, axis: Axis, index: int, symbols: list[morsa.RecoverySymbol]) -> None:
+        held = self.symbols.get((axis, index))
+        if held is None:
+            return
+        for symbol in symbols:
+            held.setdefault(symbol.source_index, symbol)  # the core verifies them when recovering
+
+    async def _recover_and_store(self) -> None:
+        """Recover every target with enough symbols; store them in one write. Raises
+        :class:`morsa.InconsistentEncodingError` for an inconsistent encoding."""
+        svc = self.service
+        recovered: list[tuple[int, str, bytes]] = []
+        for (axis, index), held in self.symbols.items():
+            if len(held) < self.needed(axis):
+                self.short.append(f"{axis} sliver {index}: {len(held)} symbols of {self.needed(axis)}")
+                continue
+            symbols = [held[k] for k in sorted(held)]
+            try:
+                sliver = await anyio.to_thread.run_sync(morsa.recover_sliver, self.metadata, axis, index, symbols)
+            except morsa.InconsistentEncodingError:
+                raise
+            except morsa.DecodingError as e:
+                self.short.append(f"{axis} sliver {index}: {e}")
+                continue
+            recovered.append((self.targets[(axis, index)], axis, sliver.to_bytes()))
+        if recovered and not await svc.is_invalid(self.blob_id):
+            await svc.store.aput_slivers(self.blob_id, recovered)
+            self.recovered = len(recovered)
+            log.info("%s: recovered %d slivers of %s", svc.config.name, len(recovered), self.blob_id)

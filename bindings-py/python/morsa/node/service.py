@@ -83,6 +83,8 @@ class NodeService:
         self.pending_bytes = 0
         self._committee_lock = asyncio.Lock()
         self.on_missing: Callable[[], None] | None = None
+        self.recovery_progress: dict[str, Any] = {}
+        """What the node's healer is doing (set by the healer), for ``/v1/health``."""
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -686,6 +688,8 @@ class NodeService:
                 "pending": len(self.store.sync_queue()),
             },
             "shardSummary": {"owned": len(self.shards), "shards": self.shards},
+            "recovery": dict(self.recovery_progress),
+            "store": {"commits": self.store.commits, "writes": self.store.writes},
         }
 
 
