@@ -480,6 +480,44 @@ def test_inconsistent_encoding_leads_to_invalidation(net: Devnet):
     wait_until(lambda: client.blob_status(blob_id)["status"] == "invalid", 120, "the blob to be invalidated")
 
 
+def test_a_control_plane_outage(net: Devnet, tmp_path: Path):
+    """Regression (issue: outages broke clients): with the control plane down, reads go on
+    (committee from the client's cache), stores fail with one line and exit 2, the daemon
+    answers JSON 503 with a reason, `devnet status` tells the truth; everything resumes,
+    without restarts, when the control plane returns."""
+    data = os.urandom(50_000)
+    blob_id = net.client().store(data).blob_id  # the client caches the committee
+    source = tmp_path / "new.bin"
+    source.write_bytes(os.urandom(20_000))
+    net.stop(net.chain, sig=signal.SIGKILL)
+    try:
+        out = tmp_path / "copy.bin"
+        read = run_cli("read", blob_id, "--devnet", net.directory, "--out", str(out))
+        assert read.returncode == 0, read.stderr
+        assert out.read_bytes() == data
+        stored = run_cli("store", str(source), "--devnet", net.directory)
+        assert stored.returncode == 2 and "Traceback" not in stored.stderr
+        assert stored.stderr.count("\n") == 1 and "control plane" in stored.stderr, stored.stderr
+        with httpx.Client(base_url=net.daemon_url, timeout=60) as http:
+            assert http.get(f"/v1/blobs/{blob_id}").content == data
+            r = http.put("/v1/blobs?epochs=1", content=b"while the chain is down")
+            assert r.status_code == 503 and r.headers["content-type"] == "application/json"
+            assert r.json()["error"]["details"][0]["reason"] == "STORE_FAILED" and "retry-after" in r.headers
+            unknown = morsa.blob_id(b"not stored anywhere", N_SHARDS)
+            r = http.get(f"/v1/blobs/{unknown}")
+            assert r.status_code == 503 and r.json()["error"]["details"][0]["reason"] == "BLOB_UNAVAILABLE"
+        status = run_cli("devnet", "status", "--dir", net.directory)
+        assert status.returncode == 1
+        assert any(line.startswith("chain") and "stopped" in line for line in status.stdout.splitlines()), status.stdout
+    finally:
+        net.start(net.chain)
+    stored = run_cli("store", str(source), "--devnet", net.directory)
+    assert stored.returncode == 0, stored.stderr
+    with httpx.Client(base_url=net.daemon_url, timeout=60) as http:
+        r = http.put("/v1/blobs?epochs=1", content=b"after the outage")
+        assert r.status_code == 200, r.text
+
+
 def test_control_plane_state_survives_a_restart(net: Devnet):
     data = os.urandom(30_000)
     client = net.client()

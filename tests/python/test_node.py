@@ -321,10 +321,11 @@ def test_full_upload_reads_back_and_confirms(net: Network):
     for i, url in enumerate(net.urls):
         message = verify_signed(http.get(f"{url}/v1/blobs/{blob_id}/confirmation/permanent").json(), net.keys[i].public_key)
         assert message == morsa.StorageConfirmation(net.chain.epoch, blob_id).to_bytes()
-        object_id = bytes(range(32))
-        r = http.get(f"{url}/v1/blobs/{blob_id}/confirmation/deletable/0x{object_id.hex()}")
-        message = verify_signed(r.json(), net.keys[i].public_key)
-        assert morsa.StorageConfirmation.from_bytes(message).object_id == object_id
+        # Regression: no deletable confirmation for an object the control plane never
+        # registered (the blob is permanent).
+        made_up = bytes(range(32))
+        r = http.get(f"{url}/v1/blobs/{blob_id}/confirmation/deletable/0x{made_up.hex()}")
+        assert_error(r, 400, "NOT_REGISTERED")
         # metadata read back includes the blob ID (SPEC §5.5)
         r = http.get(f"{url}/v1/blobs/{blob_id}/metadata")
         assert r.status_code == 200 and r.headers["content-type"] == "application/octet-stream"
@@ -355,6 +356,25 @@ def test_full_upload_reads_back_and_confirms(net: Network):
     assert http.get(f"{net.urls[1]}/v1/blobs/{unknown}/status").json()["success"]["data"] == "nonexistent"
     health = http.get(f"{net.urls[2]}/v1/health").json()["success"]["data"]
     assert health["epoch"] == net.chain.epoch and base64.b64decode(health["publicKey"]) == net.keys[2].public_key
+
+
+def test_deletable_confirmations_only_for_the_registered_object(net: Network):
+    """A node signs a deletable confirmation only for the blob object registered for the blob,
+    and no permanent confirmation for a deletable blob (issue: nodes signed for made-up
+    objects)."""
+    encoded = morsa.encode(blob_bytes(13, 4000), N_SHARDS)
+    blob_id = encoded.blob_id
+    net.chain.register(blob_id, 4000, deletable=True)
+    registered = bytes.fromhex(net.chain.blobs[blob_id]["blob_object"]["id"][2:])
+    net.upload(encoded)
+    http = net.http
+    for i, url in enumerate(net.urls):
+        r = http.get(f"{url}/v1/blobs/{blob_id}/confirmation/deletable/0x{registered.hex()}")
+        message = morsa.StorageConfirmation.from_bytes(verify_signed(r.json(), net.keys[i].public_key))
+        assert message.object_id == registered and message.deletable
+        other = bytes(31) + b"\x11"
+        assert_error(http.get(f"{url}/v1/blobs/{blob_id}/confirmation/deletable/0x{other.hex()}"), 400, "NOT_REGISTERED")
+        assert_error(http.get(f"{url}/v1/blobs/{blob_id}/confirmation/permanent"), 400, "NOT_REGISTERED")
 
 
 def test_batched_upload_is_all_or_nothing(net: Network):

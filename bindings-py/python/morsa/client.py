@@ -36,7 +36,7 @@ import morsa
 
 from ._fs import atomic_file
 from .net.committee import CommitteeView, Member
-from .net.control import ControlPlane, HttpControlPlane
+from .net.control import ControlPlane, HttpControlPlane, default_cache_path
 from .net.errors import NetworkError, RemoteError, TransportError
 from .net.flow import ByteBudget, Latencies, first_success
 from .net.nodes import Axis, StorageNodeClient
@@ -105,7 +105,7 @@ class Client:
     ) -> None:
         self.http = Http(timeout=timeout)
         if isinstance(chain, str):
-            self.control: ControlPlane = HttpControlPlane(chain, http=self.http)
+            self.control: ControlPlane = HttpControlPlane(chain, http=self.http, cache_path=default_cache_path(chain))
             self.chain_url = chain.rstrip("/")
         else:
             self.control = chain

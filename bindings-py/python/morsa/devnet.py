@@ -180,6 +180,8 @@ class Devnet:
 
     @staticmethod
     def alive(process: Process) -> bool:
+        """Whether the process runs (a process that exited but was not reaped, a zombie, does
+        not: devnet processes outlive the command that started them)."""
         if process.pid <= 0:
             return False
         try:
@@ -188,12 +190,17 @@ class Devnet:
             return False
         except PermissionError:
             return True
-        # A zombie child counts as dead.
         try:
-            pid, _ = os.waitpid(process.pid, os.WNOHANG)
-            return pid == 0
+            pid, _ = os.waitpid(process.pid, os.WNOHANG)  # our own child: reap it if it exited
+            if pid != 0:
+                return False
         except ChildProcessError:
-            return True
+            pass
+        try:
+            stat = Path(f"/proc/{process.pid}/stat").read_text()
+        except OSError:
+            return True  # no procfs: the signal test above is all we know
+        return stat.rpartition(")")[2].split()[0] not in ("Z", "X")
 
     def healthy(self, process: Process, timeout: float = 1.0) -> bool:
         """Whether the process answers its health check within ``timeout`` seconds."""

@@ -83,8 +83,8 @@ def cmd_devnet_status(args: argparse.Namespace, out: IO[str]) -> int:
         out.write(json.dumps({"directory": net.directory, "processes": status}) + "\n")
     else:
         for p in status:
-            state = "healthy" if p["healthy"] else "running" if p["running"] else "stopped"
-            out.write(f"{p['name']:<8} {state:<8} {p['url']}\n")
+            state = "healthy" if p["healthy"] else "not answering" if p["running"] else "stopped"
+            out.write(f"{p['name']:<8} {state:<13} {p['url']}\n")
     return 0 if all(p["healthy"] for p in status) else 1
 
 

@@ -7,11 +7,16 @@ same protocol.
 from __future__ import annotations
 
 import base64
+import hashlib
+import json
+import os
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from .. import _native
+from .._fs import atomic_write
 from .committee import CommitteeView
 from .errors import RemoteError, TransportError
 from .retry import RetryPolicy
@@ -99,7 +104,9 @@ class HttpControlPlane:
 
     ``committee_ttl`` is how long (seconds) a fetched committee is reused; ``retry`` applies to
     reads (writes are sent once: registration and certification are idempotent, but their
-    callers decide).
+    callers decide); ``timeout`` bounds each request (seconds). With ``cache_path``, the last
+    committee fetched is also kept in that file, and used when the control plane cannot be
+    reached: storage nodes keep serving reads through an outage, and so can the clients.
     """
 
     def __init__(
@@ -108,20 +115,31 @@ class HttpControlPlane:
         *,
         http: Http | None = None,
         committee_ttl: float = 10.0,
-        retry: RetryPolicy = RetryPolicy(deadline=5.0),
+        retry: RetryPolicy = RetryPolicy(deadline=2.0),
+        timeout: float = 10.0,
+        cache_path: str | os.PathLike[str] | None = None,
     ) -> None:
         self.url = url.rstrip("/")
-        self.http = http or Http(timeout=30.0)
+        self.http = http or Http(timeout=timeout)
+        self.timeout = timeout
         self.committee_ttl = committee_ttl
         self.retry = retry
+        self.cache_path = Path(cache_path) if cache_path is not None else None
         self._committee: CommitteeView | None = None
         self._committee_at = 0.0
 
     async def _get(self, path: str, **kwargs: Any) -> Any:
-        return await self.retry.run(lambda: self.http.call("GET", f"{self.url}{path}", **kwargs))
+        url = f"{self.url}{path}"
+        try:
+            return await self.retry.run(lambda: self.http.call("GET", url, timeout=self.timeout, **kwargs))
+        except TransportError as e:
+            raise _unreachable(self.url, e) from None
 
     async def _post(self, path: str, body: dict[str, Any]) -> Any:
-        return await self.http.call("POST", f"{self.url}{path}", json=body)
+        try:
+            return await self.http.call("POST", f"{self.url}{path}", json=body, timeout=self.timeout)
+        except TransportError as e:
+            raise _unreachable(self.url, e) from None
 
     async def health(self) -> dict[str, Any]:
         data = await self._get("/v1/health")
@@ -135,17 +153,36 @@ class HttpControlPlane:
         try:
             data = await self._get("/v1/committee")
             view = CommitteeView.from_json(data)
-        except _native.MorsaError:
-            raise
+        except _native.MorsaError as e:
+            if not _outage(e):
+                raise
+            # An outage: keep serving the last committee known (the nodes stay reachable).
+            fallback = cached or self._cached_on_disk()
+            if fallback is None:
+                raise
+            return fallback
         except (KeyError, TypeError, ValueError) as e:
             raise RemoteError(200, "MALFORMED_ANSWER", f"not a committee: {e}", url=f"{self.url}/v1/committee") from None
-        except TransportError:
-            # An outage: keep serving the last committee we had (nodes stay reachable).
-            if cached is not None:
-                return cached
-            raise
+        if self.cache_path is not None and not view.same_as(cached):
+            self._cache_on_disk(data)
         self._committee, self._committee_at = view, now
         return view
+
+    def _cached_on_disk(self) -> CommitteeView | None:
+        if self.cache_path is None:
+            return None
+        try:
+            return CommitteeView.from_json(json.loads(self.cache_path.read_text()))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def _cache_on_disk(self, data: dict[str, Any]) -> None:
+        assert self.cache_path is not None
+        try:
+            self.cache_path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(self.cache_path, json.dumps(data).encode())
+        except OSError:
+            pass  # a cache that cannot be written is no cache
 
     @property
     def cached_committee(self) -> CommitteeView | None:
@@ -173,7 +210,10 @@ class HttpControlPlane:
             "deletable": deletable,
             "account": account,
         }
-        answer = await self.http.request("POST", f"{self.url}/v1/blobs", json=body)
+        try:
+            answer = await self.http.request("POST", f"{self.url}/v1/blobs", json=body, timeout=self.timeout)
+        except TransportError as e:
+            raise _unreachable(self.url, e) from None
         if answer.status == 409:  # already registered: the existing object, nothing charged
             data = _success_data(answer.body)
             if data is not None:
@@ -189,9 +229,12 @@ class HttpControlPlane:
         await self._post(f"/v1/blobs/{blob_id}/invalid", {"certificate": base64.b64encode(certificate).decode()})
 
     async def events(self, since: int, wait_ms: int) -> tuple[list[Event], int]:
-        data = await self.http.call(
-            "GET", f"{self.url}/v1/events", params={"since": since, "wait_ms": wait_ms}, timeout=self.http.timeout + wait_ms / 1000
-        )
+        try:
+            data = await self.http.call(
+                "GET", f"{self.url}/v1/events", params={"since": since, "wait_ms": wait_ms}, timeout=self.timeout + wait_ms / 1000
+            )
+        except TransportError as e:
+            raise _unreachable(self.url, e) from None
         events = [
             Event(
                 int(e["seq"]),
@@ -224,9 +267,24 @@ class HttpControlPlane:
         await self.http.close()
 
 
-def _success_data(body: bytes) -> Any:
-    import json
+def _unreachable(url: str, error: TransportError) -> TransportError:
+    """The transport error, saying that it is the control plane that cannot be reached."""
+    return TransportError(f"the control plane at {url} cannot be reached: {error}", url=error.url)
 
+
+def _outage(error: BaseException) -> bool:
+    """Whether ``error`` means the control plane is down or overloaded, not that it refused."""
+    return isinstance(error, TransportError) or (isinstance(error, RemoteError) and error.status >= 500)
+
+
+def default_cache_path(url: str) -> Path:
+    """Where clients keep the last committee of the control plane at ``url``:
+    ``$MORSA_CACHE_DIR/committees/…`` (default ``~/.cache/morsa``)."""
+    base = Path(os.environ.get("MORSA_CACHE_DIR") or Path.home() / ".cache" / "morsa")
+    return base / "committees" / (hashlib.sha256(url.rstrip("/").encode()).hexdigest()[:32] + ".json")
+
+
+def _success_data(body: bytes) -> Any:
     try:
         decoded = json.loads(body)
         return decoded["success"]["data"]
@@ -234,4 +292,4 @@ def _success_data(body: bytes) -> Any:
         return None
 
 
-__all__ = ["BlobState", "ControlPlane", "Event", "HttpControlPlane", "Registration"]
+__all__ = ["BlobState", "ControlPlane", "Event", "HttpControlPlane", "Registration", "default_cache_path"]

@@ -152,7 +152,11 @@ def _params(params: Mapping[str, Any] | list[tuple[str, Any]] | None) -> Any:
 
 def _describe(e: BaseException) -> str:
     if isinstance(e, asyncio.TimeoutError):
-        return "timed out"
+        return "no answer in time (timed out)"
+    if isinstance(e, aiohttp.ClientConnectorError):
+        return f"cannot connect ({e.strerror or e.os_error})"
+    if isinstance(e, aiohttp.ServerDisconnectedError):
+        return "the server closed the connection"
     text = str(e)
     return f"{type(e).__name__}: {text}" if text else type(e).__name__
 

@@ -464,13 +464,25 @@ class NodeService:
         deadline = time.monotonic() + wait_ms / 1000
         while True:
             try:
-                await self.require_live(blob_id)
+                _, blob_object = await self.require_live(blob_id)
                 break
             except ApiError as e:
                 if e.reason == "NOT_REGISTERED" and time.monotonic() < deadline:
                     await asyncio.sleep(0.1)
                     continue
                 raise
+        if "id" not in blob_object:  # recorded from an event: the object is not known yet
+            state = await self.blob_state(blob_id, fresh=True)
+            blob_object = state[1] if state is not None else {}
+        # Sign only for the blob object registered on the control plane (SPEC §10.1): a
+        # deletable confirmation names its object, a permanent one needs a permanent blob.
+        deletable = bool(blob_object.get("deletable", False))
+        if object_id is None and deletable:
+            raise precondition("NOT_REGISTERED", f"blob {blob_id} is registered as a deletable blob, not a permanent one")
+        if object_id is not None and (not deletable or blob_object.get("id") != "0x" + object_id.hex()):
+            raise precondition(
+                "NOT_REGISTERED", f"blob {blob_id} has no registered deletable blob object 0x{object_id.hex()}"
+            )
         missing = await anyio.to_thread.run_sync(self.missing_slivers, blob_id)
         if missing:
             raise precondition(
