@@ -355,6 +355,74 @@ def test_aggregator_caches_coalesces_and_reads_ranges_from_slivers(net: Devnet):
         assert final["hits"] == after["hits"] + 2 and final["misses"] == after["misses"]
 
 
+def test_publisher_status_codes_and_header_limits(net: Devnet):
+    """Regressions: bad `epochs` are 400 (not 500); a Content-Length beyond the limit is refused
+    from the header, without waiting for the body."""
+    import socket
+
+    with httpx.Client(base_url=net.daemon_url, timeout=60) as http:
+        for epochs in ("0", "-1", "x", "99999999999"):
+            r = http.put(f"/v1/blobs?epochs={epochs}", content=b"data")
+            assert r.status_code == 400 and r.json()["error"]["details"][0]["reason"] == "INVALID_QUERY", (epochs, r.text)
+        r = http.put("/v1/blobs?epochs=1000000", content=b"data")  # beyond what the control plane allows
+        assert r.status_code == 400, r.text
+    host, port = net.daemon_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(b"PUT /v1/blobs?epochs=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 2147483648\r\n\r\nabc")
+        answer = sock.recv(65536)  # within the 5 s timeout: the server does not wait for 2 GiB
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+
+
+def test_publisher_back_pressure_under_many_concurrent_stores(net: Devnet):
+    """Regression (issue: the publisher collapsed under 200 concurrent stores): excess stores
+    are answered at once with 503 and Retry-After, every accepted store is certified, and the
+    daemon's memory stays bounded."""
+    n_stores = 120
+
+    async def flood() -> list[httpx.Response]:
+        async with httpx.AsyncClient(base_url=net.daemon_url, timeout=300, limits=httpx.Limits(max_connections=n_stores)) as http:
+            return list(await asyncio.gather(*(http.put("/v1/blobs?epochs=1", content=os.urandom(1000)) for _ in range(n_stores))))
+
+    answers = asyncio.run(flood())
+    accepted = [a for a in answers if a.status_code == 200]
+    refused = [a for a in answers if a.status_code == 503]
+    assert len(accepted) + len(refused) == n_stores, [a.text for a in answers if a.status_code not in (200, 503)][:3]
+    assert len(accepted) >= 64 and refused, (len(accepted), len(refused))
+    for answer in refused:
+        assert answer.headers["retry-after"].isdigit() and answer.json()["error"]["details"][0]["reason"] == "TOO_MANY_STORES"
+    client = net.client()
+    for answer in accepted:
+        blob_id = answer.json()["newlyCreated"]["blobObject"]["blobId"]
+        assert client.blob_status(blob_id)["status"] == "certified"
+    rss_kib = int(next(line.split()[1] for line in Path(f"/proc/{net.daemon.pid}/status").read_text().splitlines() if line.startswith("VmHWM")))
+    assert rss_kib < 512 * 1024, f"daemon peak RSS {rss_kib} KiB"
+    with httpx.Client(base_url=net.daemon_url, timeout=10) as http:
+        assert http.get("/status").text == "OK"
+
+
+def test_a_blob_that_cannot_be_read_now_is_503_not_404(net: Devnet):
+    """Regression: with 7 of 10 nodes down, a stored blob cannot be read; the aggregator says
+    503 BLOB_UNAVAILABLE (retryable; caches must not keep it as missing) and the CLI says how
+    many slivers it got of how many needed, in one line."""
+    data = os.urandom(40_000)
+    blob_id = net.client().store(data).blob_id
+    victims = net.nodes[:7]
+    net.stop_all(victims, sig=signal.SIGKILL)
+    try:
+        with httpx.Client(base_url=net.daemon_url, timeout=120) as http:
+            r = http.get(f"/v1/blobs/{blob_id}")
+            assert r.status_code == 503, r.text
+            assert r.json()["error"]["details"][0]["reason"] == "BLOB_UNAVAILABLE" and "retry-after" in r.headers
+        read = run_cli("read", blob_id, "--devnet", net.directory, "--out", os.devnull)
+        assert read.returncode == 2 and read.stderr.count("\n") == 1, read.stderr
+        assert "primary slivers of the 34 needed" in read.stderr, read.stderr
+    finally:
+        for node in victims:
+            net.start(node, wait=None)
+        for node in victims:
+            net.start(node)
+
+
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "morsa", *args], capture_output=True, text=True, timeout=300, env=env)
 

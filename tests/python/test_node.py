@@ -1010,3 +1010,40 @@ def test_writes_queued_during_a_commit_are_committed_together(tmp_path: Path):
         assert store.stored_slivers(encoded.blob_id) == {(i, "primary") for i in range(N_SHARDS)}
     finally:
         store.close()
+
+
+def test_uploads_beyond_the_bytes_in_flight_are_refused_at_once(tmp_path: Path):
+    """Back-pressure: while an upload holds the node's budget of bytes in flight, another one
+    is answered 503 OVERLOADED with Retry-After at once (not queued); then it goes through."""
+    network = Network(tmp_path)
+    encoded = morsa.encode(blob_bytes(17, 6000), N_SHARDS)
+    blob_id = encoded.blob_id
+    try:
+        config = network.config(0)
+        limit = len(encoded.sliver("primary", 0).to_bytes()) + 10
+        network.servers[0] = ServerThread(
+            create_app(NodeConfig.from_dict({**config.__dict__, "max_upload_bytes_in_flight": limit})), network.ports[0]
+        ).start()
+        network.chain.register(blob_id, 6000)
+        http, url = network.http, network.urls[0]
+        assert http.put(f"{url}/v1/blobs/{blob_id}/metadata", content=encoded.metadata.metadata_bytes()).status_code == 201
+        pair = network.pairs_of(blob_id, 0)[0]
+        body = encoded.sliver("primary", pair).to_bytes()
+        with socket.create_connection(("127.0.0.1", network.ports[0]), timeout=10) as slow:
+            # An upload whose body has not all arrived holds its declared size.
+            slow.sendall(
+                f"PUT /v1/blobs/{blob_id}/slivers/{pair}/primary HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+                + body[:10]
+            )
+            time.sleep(0.3)
+            r = http.put(f"{url}/v1/blobs/{blob_id}/slivers/{pair}/secondary",
+                         content=encoded.sliver("secondary", N_SHARDS - 1 - pair).to_bytes())
+            assert_error(r, 503, "OVERLOADED")
+            assert r.headers["retry-after"] == "1"
+            slow.sendall(body[10:])
+            assert slow.recv(4096).startswith(b"HTTP/1.1 201")
+        r = http.put(f"{url}/v1/blobs/{blob_id}/slivers/{pair}/secondary",
+                     content=encoded.sliver("secondary", N_SHARDS - 1 - pair).to_bytes())
+        assert r.status_code == 201, r.text
+    finally:
+        network.close()

@@ -33,10 +33,10 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -55,6 +55,7 @@ DEFAULT_MAX_QUILT_BODY_BYTES = 100 * 1024 * 1024
 _RANGE = re.compile(r"^bytes=(\d+)-(\d+)$")
 _PUBLISHER_PARAMS = {"epochs", "permanent", "deletable", "force", "encoding_type"}
 _STREAM_CHUNK = 1 << 20
+T = TypeVar("T")
 
 
 @dataclass
@@ -201,8 +202,31 @@ def create_app(config: DaemonConfig, client: Client | None = None, cache: BlobCa
             return unavailable("STORE_FAILED", str(e), retry_after=5)
         return ApiError(500, "STORE_FAILED", str(e))
 
-    async def publish(request: Request) -> JSONResponse:
+    async def until_disconnected(request: Request) -> None:
+        """Returns when the client goes away (after the body has been read)."""
+        while (await request.receive())["type"] != "http.disconnect":
+            pass
+
+    async def store_unless_abandoned(request: Request, store: Coroutine[Any, Any, T]) -> T:
+        """``await store``, cancelled if the client disconnects first (its work is not wanted)."""
+        work = asyncio.ensure_future(store)
+        gone = asyncio.ensure_future(until_disconnected(request))
+        try:
+            await asyncio.wait({work, gone}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            gone.cancel()
+            if not work.done():
+                work.cancel()
+        if not work.done() or work.cancelled():
+            raise ApiError(499, "CLIENT_CLOSED_REQUEST", "the client went away; the store was cancelled")
+        return work.result()
+
+    async def publish(request: Request) -> Response:
         epochs, deletable, force = _publisher_query(request)
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > config.max_body_bytes:
+            # Refused from the header alone: the server does not wait for such a body.
+            raise ApiError(413, "BODY_TOO_LARGE", f"the body exceeds {config.max_body_bytes} bytes")
         async with store_slot():
             with tempfile.NamedTemporaryFile(prefix="morsa-publish-", dir=client.staging_dir) as spool:
                 size = 0
@@ -213,7 +237,9 @@ def create_app(config: DaemonConfig, client: Client | None = None, cache: BlobCa
                     spool.write(chunk)
                 spool.flush()
                 try:
-                    result = await client.astore(spool.name, epochs=epochs, deletable=deletable, force=force)
+                    result = await store_unless_abandoned(
+                        request, client.astore(spool.name, epochs=epochs, deletable=deletable, force=force)
+                    )
                 except morsa.MorsaError as e:
                     raise _store_error(e) from None
         return JSONResponse(_store_result(result, epochs))
@@ -248,7 +274,9 @@ def create_app(config: DaemonConfig, client: Client | None = None, cache: BlobCa
             raise ApiError(400, "EMPTY_QUILT", "the body holds no files")
         async with store_slot():
             try:
-                stored = await client.astore_quilt(entries, epochs=epochs, deletable=deletable, force=force)
+                stored = await store_unless_abandoned(
+                    request, client.astore_quilt(entries, epochs=epochs, deletable=deletable, force=force)
+                )
             except morsa.QuiltError as e:
                 raise ApiError(400, "INVALID_QUILT", str(e)) from None
             except morsa.MorsaError as e:

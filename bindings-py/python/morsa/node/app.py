@@ -32,7 +32,7 @@ from starlette.routing import Route
 
 import morsa
 
-from ..net.errors import STORAGE_DOMAIN, ApiError, invalid_argument
+from ..net.errors import STORAGE_DOMAIN, ApiError, invalid_argument, unavailable
 from ..net.server import json_api, read_body, success
 from ..net.transport import OCTET_STREAM
 from .config import NodeConfig
@@ -134,6 +134,21 @@ def _bcs(data: bytes) -> Response:
 def create_app(config: NodeConfig, service: NodeService | None = None) -> Starlette:
     """The node's ASGI application; the service starts and stops with the app's lifespan."""
     svc = service or NodeService(config)
+    in_flight = [0]  # bytes of uploads being received and stored
+
+    @contextlib.asynccontextmanager
+    async def upload_slot(request: Request, limit: int) -> AsyncIterator[None]:
+        """Room for an upload of at most ``limit`` bytes (its declared length when given), or
+        503 ``OVERLOADED`` with ``Retry-After`` at once: back-pressure instead of a queue."""
+        declared = request.headers.get("content-length")
+        size = min(int(declared), limit) if declared is not None and declared.isdigit() else limit
+        if in_flight[0] and in_flight[0] + size > config.max_upload_bytes_in_flight:
+            raise unavailable("OVERLOADED", "the node is busy storing other uploads; try again shortly", retry_after=1)
+        in_flight[0] += size
+        try:
+            yield
+        finally:
+            in_flight[0] -= size
 
     async def get_metadata(request: Request) -> Response:
         blob_id = _blob_id(request)
@@ -149,8 +164,10 @@ def create_app(config: NodeConfig, service: NodeService | None = None) -> Starle
         blob_id = _blob_id(request)
         _require_octet_stream(request)
         view = await svc.require_view()
-        body = await read_body(request, svc.metadata_limit(view))
-        code, message = await svc.put_metadata(blob_id, body, pending=_flag(request, "pending"))
+        limit = svc.metadata_limit(view)
+        async with upload_slot(request, limit):
+            body = await read_body(request, limit)
+            code, message = await svc.put_metadata(blob_id, body, pending=_flag(request, "pending"))
         return success(message, code)
 
     async def metadata_status(request: Request) -> Response:
@@ -170,15 +187,18 @@ def create_app(config: NodeConfig, service: NodeService | None = None) -> Starle
     async def put_sliver(request: Request) -> Response:
         blob_id, pair, axis = _sliver_path(request)
         view = await svc.require_view()
-        body = await read_body(request, svc.sliver_limit(view))
-        code, message = await svc.put_sliver(blob_id, pair, axis, body, pending=_flag(request, "pending"))
+        limit = svc.sliver_limit(view)
+        async with upload_slot(request, limit):
+            body = await read_body(request, limit)
+            code, message = await svc.put_sliver(blob_id, pair, axis, body, pending=_flag(request, "pending"))
         return success(message, code)
 
     async def put_slivers(request: Request) -> Response:
         blob_id = _blob_id(request)
         _require_octet_stream(request)
-        body = await read_body(request, svc.config.max_body_bytes)
-        code, counts = await svc.put_slivers(blob_id, body)
+        async with upload_slot(request, svc.config.max_body_bytes):
+            body = await read_body(request, svc.config.max_body_bytes)
+            code, counts = await svc.put_slivers(blob_id, body)
         return success(counts, code)
 
     async def sliver_status(request: Request) -> Response:

@@ -9,7 +9,8 @@ The config is a JSON object::
 Optional tuning keys (not in docs/network.md; defaults suit a devnet): ``events_wait_ms``
 (long-poll of ``/v1/events``, default 5000), ``peer_timeout_s`` (per request to another node,
 default 10), ``sync_retry_s`` (delay before retrying a blob whose slivers could not yet be
-recovered, default 2).
+recovered, default 2), ``max_upload_bytes_in_flight`` (uploads beyond this many bytes being
+received and stored at once are answered 503 with ``Retry-After``, default 256 MiB).
 """
 
 from __future__ import annotations
@@ -20,6 +21,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..net.server import LOOPBACK_HOSTS
+
+
+def _positive(value: int, name: str) -> int:
+    if value <= 0:
+        raise ConfigError(f"field {name!r} must be positive")
+    return value
 
 
 class ConfigError(ValueError):
@@ -44,6 +51,7 @@ class NodeConfig:
     max_body_bytes: int = 64 * 1024 * 1024
     events_wait_ms: int = 5000
     peer_timeout_s: float = 10.0
+    max_upload_bytes_in_flight: int = 256 * 1024 * 1024
     sync_retry_s: float = 2.0
 
     @property
@@ -107,6 +115,7 @@ class NodeConfig:
             events_wait_ms=events_wait_ms,
             peer_timeout_s=float(get("peer_timeout_s", (int, float), 10.0)),
             sync_retry_s=float(get("sync_retry_s", (int, float), 2.0)),
+            max_upload_bytes_in_flight=_positive(get("max_upload_bytes_in_flight", int, 256 * 1024 * 1024), "max_upload_bytes_in_flight"),
         )
 
     @classmethod
