@@ -1047,3 +1047,27 @@ def test_uploads_beyond_the_bytes_in_flight_are_refused_at_once(tmp_path: Path):
         assert r.status_code == 201, r.text
     finally:
         network.close()
+
+
+def test_the_scrubber_finds_corruption_at_rest_and_recovers_it(tmp_path: Path):
+    """Regression (issue: corruption was found only when a sliver was read): a sliver corrupted
+    on disk, never requested, is found by the background scrubber and recovered."""
+    network = Network(tmp_path)
+    encoded = morsa.encode(blob_bytes(19, 5000), N_SHARDS)
+    blob_id = encoded.blob_id
+    try:
+        for i in range(len(network.shards)):
+            config = {**network.config(i).__dict__, "scrub_interval_s": 0.2, "scrub_bytes_per_s": 1 << 30}
+            network.servers[i] = ServerThread(create_app(NodeConfig.from_dict(config)), network.ports[i]).start()
+        network.chain.register(blob_id, 5000)
+        network.upload(encoded)
+        network.chain.certify(blob_id)
+        pair = network.pairs_of(blob_id, 0)[0]
+        assert corrupt_stored_slivers(tmp_path / "node-0", blob_id, pair, 1) == [(pair, 1)]
+        health = f"{network.urls[0]}/v1/health"
+        wait_until(lambda: network.http.get(health).json()["success"]["data"]["scrub"]["corrupt"] >= 1, 30, 0.1)
+        expected = encoded.sliver("secondary", N_SHARDS - 1 - pair).to_bytes()
+        sliver_url = f"{network.urls[0]}/v1/blobs/{blob_id}/slivers/{pair}/secondary"
+        wait_until(lambda: network.http.get(sliver_url).content == expected, 30, 0.1)
+    finally:
+        network.close()

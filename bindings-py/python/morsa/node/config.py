@@ -10,7 +10,10 @@ Optional tuning keys (not in docs/network.md; defaults suit a devnet): ``events_
 (long-poll of ``/v1/events``, default 5000), ``peer_timeout_s`` (per request to another node,
 default 10), ``sync_retry_s`` (delay before retrying a blob whose slivers could not yet be
 recovered, default 2), ``max_upload_bytes_in_flight`` (uploads beyond this many bytes being
-received and stored at once are answered 503 with ``Retry-After``, default 256 MiB).
+received and stored at once are answered 503 with ``Retry-After``, default 256 MiB),
+``scrub_bytes_per_s`` (the rate at which stored slivers are re-read and checked in the
+background, default 8 MiB/s; 0 turns scrubbing off) and ``scrub_interval_s`` (the pause between
+two passes over everything stored, default 300).
 """
 
 from __future__ import annotations
@@ -52,6 +55,8 @@ class NodeConfig:
     events_wait_ms: int = 5000
     peer_timeout_s: float = 10.0
     max_upload_bytes_in_flight: int = 256 * 1024 * 1024
+    scrub_bytes_per_s: int = 8 * 1024 * 1024
+    scrub_interval_s: float = 300.0
     sync_retry_s: float = 2.0
 
     @property
@@ -116,6 +121,8 @@ class NodeConfig:
             peer_timeout_s=float(get("peer_timeout_s", (int, float), 10.0)),
             sync_retry_s=float(get("sync_retry_s", (int, float), 2.0)),
             max_upload_bytes_in_flight=_positive(get("max_upload_bytes_in_flight", int, 256 * 1024 * 1024), "max_upload_bytes_in_flight"),
+            scrub_bytes_per_s=max(0, get("scrub_bytes_per_s", int, 8 * 1024 * 1024)),
+            scrub_interval_s=float(get("scrub_interval_s", (int, float), 300.0)),
         )
 
     @classmethod

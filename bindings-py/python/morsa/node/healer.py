@@ -10,7 +10,9 @@
   missing slivers at once, by symbol ID in batches (:class:`_Recovery`: a bounded number of
   requests in flight, failing peers backed off), and recovers each sliver from ``s`` symbols
   (primary target) or ``p`` (secondary target), every symbol verified by the core
-  (SPEC §8); progress is in the node's ``/v1/health``. When recovery proves the encoding inconsistent (SPEC §9), it sends the proof to
+  (SPEC §8); progress is in the node's ``/v1/health``.
+* The **scrubber** re-reads stored slivers at a bounded rate and checks their checksums: a
+  corrupt one is dropped and recovered before anyone asks for it. When recovery proves the encoding inconsistent (SPEC §9), it sends the proof to
   the other nodes, collects their signed ``InvalidBlobIdMessage`` attestations with its own
   and, once they weigh ``3w ≥ n + 1``, submits the certificate to ``/v1/blobs/{id}/invalid``.
 """
@@ -55,6 +57,9 @@ class Healer:
         self._backoff: dict[str, tuple[float, float]] = {}  # peer URL → (until, delay)
         self.progress: dict[str, Any] = {"queued": 0, "blob": None, "missing": 0, "recovered": 0, "lastError": None}
         """What the syncer is doing, for ``/v1/health``."""
+        self.scrub: dict[str, Any] = {"passes": 0, "checked": 0, "bytes": 0, "corrupt": 0}
+        """What the scrubber has done, for ``/v1/health``."""
+        service.scrub_progress = self.scrub
         service.on_missing = self.wake.set
         service.recovery_progress = self.progress
 
@@ -78,6 +83,8 @@ class Healer:
             asyncio.create_task(self._follow_events(), name="morsa-node-events"),
             asyncio.create_task(self._sync_loop(), name="morsa-node-sync"),
         ]
+        if self.service.config.scrub_bytes_per_s > 0:
+            self._tasks.append(asyncio.create_task(self._scrub_loop(), name="morsa-node-scrub"))
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -148,6 +155,32 @@ class Healer:
             log.info("%s: blob %s is invalid; its data is deleted", svc.config.name, blob_id)
         elif kind == "expired":
             await svc.record_blob(blob_id, "expired")
+
+    # ------------------------------------------------------------------ scrubbing
+
+    async def _scrub_loop(self) -> None:
+        """Re-read every stored sliver at ``scrub_bytes_per_s`` and check it against its
+        checksum; a corrupt one is dropped and recovered like a missing one (the store queues
+        its blob and wakes the syncer). One pass over everything, then ``scrub_interval_s``."""
+        svc = self.service
+        rate = svc.config.scrub_bytes_per_s
+        while True:
+            try:
+                for blob_id in await anyio.to_thread.run_sync(svc.store.blobs_with_slivers):
+                    for pair, axis, _, _, length in await anyio.to_thread.run_sync(svc.store.sliver_locations, blob_id):
+                        data = await anyio.to_thread.run_sync(svc.store.get_sliver, blob_id, pair, axis)
+                        self.scrub["checked"] += 1
+                        self.scrub["bytes"] += length
+                        if data is None:
+                            self.scrub["corrupt"] += 1
+                        await asyncio.sleep(length / rate)
+                self.scrub["passes"] += 1
+                await asyncio.sleep(svc.config.scrub_interval_s)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("scrub: unexpected error")
+                await asyncio.sleep(svc.config.scrub_interval_s)
 
     # ------------------------------------------------------------------ sync
 

@@ -85,6 +85,8 @@ class NodeService:
         self.on_missing: Callable[[], None] | None = None
         self.recovery_progress: dict[str, Any] = {}
         """What the node's healer is doing (set by the healer), for ``/v1/health``."""
+        self.scrub_progress: dict[str, Any] = {}
+        """What the node's scrubber has done (set by the healer), for ``/v1/health``."""
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -701,6 +703,7 @@ class NodeService:
             },
             "shardSummary": {"owned": len(self.shards), "shards": self.shards},
             "recovery": dict(self.recovery_progress),
+            "scrub": dict(self.scrub_progress),
             "store": {"commits": self.store.commits, "writes": self.store.writes},
         }
 

@@ -380,6 +380,10 @@ class NodeStore:
         rows = self._read("SELECT pair, axis, offset, length FROM sliver_index WHERE blob_id = ?", (blob_id,))
         return [(int(pair), AXES[axis], self._segment(blob_id), int(off), int(n)) for pair, axis, off, n in rows]
 
+    def blobs_with_slivers(self) -> list[str]:
+        """Every blob ID with at least one stored sliver."""
+        return [row[0] for row in self._read("SELECT DISTINCT blob_id FROM sliver_index")]
+
     def _migrate_sliver_table(self) -> None:
         """Move slivers stored in the ``slivers`` table of earlier versions into segments."""
         tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
