@@ -35,6 +35,7 @@ from typing import Any, TypeVar
 import morsa
 
 from ._fs import atomic_file
+from .net.accounts import Account
 from .net.committee import CommitteeView, Member
 from .net.control import ControlPlane, HttpControlPlane, default_cache_path
 from .net.errors import NetworkError, RemoteError, TransportError
@@ -80,7 +81,9 @@ class Client:
     """A client of a Morsa network, reached through its control plane.
 
     ``chain`` is the control plane's URL or a :class:`~morsa.net.control.ControlPlane`.
-    ``account`` pays for storage (a devnet faucet can fund it). ``timeout`` bounds each request
+    ``account`` pays for storage: an :class:`~morsa.net.accounts.Account` (an Ed25519 key
+    pair) or the path of its key file; without one, only reads work (a devnet's faucet can fund
+    an account). ``timeout`` bounds each request
     (seconds); ``concurrency`` the requests in flight; ``upload_budget`` the sliver bytes in
     flight during a store; ``retry_seconds`` how long a request to a node that is not ready is
     retried; ``staging_dir`` where slivers are staged during a store (default: the system's
@@ -94,7 +97,7 @@ class Client:
         self,
         chain: str | ControlPlane,
         *,
-        account: str = "default",
+        account: Account | str | os.PathLike[str] | None = None,
         timeout: float = 60.0,
         concurrency: int = 64,
         upload_budget: int = 64 * 1024 * 1024,
@@ -110,7 +113,7 @@ class Client:
         else:
             self.control = chain
             self.chain_url = getattr(chain, "url", "")
-        self.account = account
+        self.account: Account | None = account if isinstance(account, Account) or account is None else Account.load(account)
         self.timeout = timeout
         self.concurrency = concurrency
         self.upload_budget = upload_budget
@@ -138,13 +141,22 @@ class Client:
     def committee(self) -> CommitteeView:
         return self._sync(self.acommittee(fresh=True))
 
-    def faucet(self, amount: int) -> int:
-        """Fund this client's account from the devnet faucet; returns the balance (FROST)."""
-        return self._sync(self.control.faucet(self.account, amount))
+    def _payer(self) -> Account:
+        if self.account is None:
+            raise ClientError("storing needs an account that pays: give the client an account key")
+        return self.account
+
+    def faucet(self, amount: int, *, admin_token: str) -> int:
+        """Fund this client's account from a devnet's faucet (an admin call: ``admin_token`` is
+        the devnet's); returns the balance (FROST)."""
+        control = self.control
+        if not isinstance(control, HttpControlPlane):
+            raise ClientError("only a devnet's control plane has a faucet")
+        return self._sync(control.faucet(self._payer().address, amount, admin_token))
 
     def balance(self) -> int:
         """This client's balance (FROST)."""
-        return self._sync(self.control.balance(self.account))
+        return self._sync(self.control.balance(self._payer().address))
 
     def blob_status(self, blob_id: str) -> dict[str, Any]:
         """``{"status", "blob_object"}`` of a blob on the control plane; raises
@@ -193,6 +205,7 @@ class Client:
         progress: ProgressCallback | None = None,
     ) -> StoreResult:
         """:meth:`store`, asynchronously."""
+        payer = self._payer()
         view = await self.acommittee(fresh=True)  # confirmations are signed for the current epoch
         size = _data_size(data_or_path)
         config = morsa.EncodingConfig(view.n_shards)
@@ -210,7 +223,7 @@ class Client:
                 source = _SliverFiles(Path(staging))
             report.set(size)
             registration = await self.control.register_blob(
-                metadata, epochs_ahead=epochs, deletable=deletable, account=self.account
+                metadata, epochs_ahead=epochs, deletable=deletable, account=payer
             )
             blob_object = registration.blob_object
             if blob_object.get("certifiedEpoch") is not None and not force:

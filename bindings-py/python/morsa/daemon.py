@@ -62,7 +62,8 @@ T = TypeVar("T")
 class DaemonConfig:
     """Settings of a client daemon.
 
-    ``cache_dir`` holds the verified-blob cache (default: a ``morsa-aggregator-cache``
+    ``account_key`` is the key file of the account that pays for stores (without one the
+    publisher refuses them); ``cache_dir`` holds the verified-blob cache (default: a ``morsa-aggregator-cache``
     directory in the system's temporary directory), at most ``cache_bytes`` bytes (0: no disk
     cache).
     """
@@ -70,10 +71,9 @@ class DaemonConfig:
     chain_url: str
     host: str = "127.0.0.1"
     port: int = 31415
-    account: str = "publisher"
+    account_key: str | None = None
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     max_quilt_body_bytes: int = DEFAULT_MAX_QUILT_BODY_BYTES
-    faucet_amount: int = 10**15
     cache_dir: str | None = None
     cache_bytes: int = 1024 * 1024 * 1024
     max_concurrent_stores: int = 4
@@ -95,7 +95,7 @@ _HEADERS = {
 
 def create_app(config: DaemonConfig, client: Client | None = None, cache: BlobCache | None = None) -> Starlette:
     """The aggregator and publisher app."""
-    client = client or Client(config.chain_url, account=config.account)
+    client = client or Client(config.chain_url, account=config.account_key)
     cache_dir = config.cache_dir or os.path.join(tempfile.gettempdir(), "morsa-aggregator-cache")
     cache = cache or BlobCache(cache_dir, config.cache_bytes)
     stores = asyncio.Semaphore(config.max_concurrent_stores)
@@ -221,8 +221,13 @@ def create_app(config: DaemonConfig, client: Client | None = None, cache: BlobCa
             raise ApiError(499, "CLIENT_CLOSED_REQUEST", "the client went away; the store was cancelled")
         return work.result()
 
+    def require_account() -> None:
+        if client.account is None:
+            raise ApiError(403, "NO_PAYING_ACCOUNT", "this publisher has no account to pay for stores (--account-key)")
+
     async def publish(request: Request) -> Response:
         epochs, deletable, force = _publisher_query(request)
+        require_account()
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > config.max_body_bytes:
             # Refused from the header alone: the server does not wait for such a body.
@@ -246,6 +251,7 @@ def create_app(config: DaemonConfig, client: Client | None = None, cache: BlobCa
 
     async def publish_quilt(request: Request) -> JSONResponse:
         epochs, deletable, force = _publisher_query(request, frozenset({"quilt_version"}))
+        require_account()
         length = request.headers.get("content-length") or "0"
         if length.isdigit() and int(length) > config.max_quilt_body_bytes:
             raise ApiError(413, "BODY_TOO_LARGE", f"the body exceeds {config.max_quilt_body_bytes} bytes")
@@ -393,11 +399,5 @@ def _store_result(result: StoreResult, epochs: int) -> dict[str, Any]:
 
 
 def run(config: DaemonConfig) -> int:
-    """Serve the daemon until SIGTERM or SIGINT, funding its account from the devnet faucet."""
-    client = Client(config.chain_url, account=config.account)
-    if config.faucet_amount:
-        try:
-            client.faucet(config.faucet_amount)
-        except morsa.MorsaError:  # a control plane without a faucet is fine
-            pass
-    return serve(create_app(config, client), config.host, config.port)
+    """Serve the daemon until SIGTERM or SIGINT."""
+    return serve(create_app(config), config.host, config.port)

@@ -25,6 +25,8 @@ from typing import Any
 import morsa
 
 from .client import Client
+from .net.accounts import new_key_file
+from .net.control import HttpControlPlane
 from .net.server import free_port
 from .net.sync import run_sync
 from .net.transport import Http
@@ -33,6 +35,8 @@ STATE_FILE = "devnet.json"
 _PROBES = Http(timeout=5.0)
 DEFAULT_NODES = 10
 DEFAULT_STAKE = 1_000_000 * 10**9  # FROST
+FUNDING = 10**15
+"""FROST credited to the devnet's default and publisher accounts at start (the faucet's cap)."""
 
 
 def default_directory() -> Path:
@@ -69,7 +73,11 @@ class Devnet:
     chain: Process
     nodes: list[Process]
     daemon: Process
-    account: str = "default"
+    account_key: str = ""
+    """The key file of the devnet's default account (funded at start): what `morsa store`
+    pays with."""
+    publisher_key: str = ""
+    """The key file of the account the publisher pays with (funded at start)."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -103,7 +111,8 @@ class Devnet:
             chain=Process(**raw["chain"]),
             nodes=[Process(**n) for n in raw["nodes"]],
             daemon=Process(**raw["daemon"]),
-            account=raw.get("account", "default"),
+            account_key=raw.get("account_key") or str(directory / "account.key"),
+            publisher_key=raw.get("publisher_key") or str(directory / "publisher.key"),
             extra=raw.get("extra", {}),
         )
 
@@ -153,6 +162,7 @@ class Devnet:
             "n_shards": n_shards,
             "host": "127.0.0.1",
             "port": chain_port,
+            "faucet": True,
             "nodes": node_specs,
         }
         chain_config_path = root / "chain.json"
@@ -161,15 +171,22 @@ class Devnet:
         chain = Process(
             "chain", chain_url, [*python, "chain", "run", "--config", str(chain_config_path)], str(root / "logs" / "chain.log")
         )
+        account_key = root / "account.key"
+        publisher_key = root / "publisher.key"
+        new_key_file(account_key)
+        new_key_file(publisher_key)
         daemon_port = free_port()
         daemon = Process(
             "daemon",
             f"http://127.0.0.1:{daemon_port}",
-            [*python, "daemon", "run", "--chain", chain_url, "--port", str(daemon_port), "--cache-dir", str(root / "aggregator-cache")],
+            [
+                *python, "daemon", "run", "--chain", chain_url, "--port", str(daemon_port),
+                "--account-key", str(publisher_key), "--cache-dir", str(root / "aggregator-cache"),
+            ],
             str(root / "logs" / "daemon.log"),
             health="/status",
         )
-        devnet = Devnet(str(root), n_shards, admin_token, chain, nodes, daemon)
+        devnet = Devnet(str(root), n_shards, admin_token, chain, nodes, daemon, str(account_key), str(publisher_key))
         devnet.save()
         return devnet
 
@@ -259,15 +276,24 @@ class Devnet:
 
     def up(self) -> None:
         """Start everything not running: the control plane, the nodes, the daemon."""
+        chain_config = Path(self.directory) / "chain.json"
+        if chain_config.exists():  # devnets from before the faucet became devnet-only
+            raw = json.loads(chain_config.read_text())
+            if "faucet" not in raw:
+                raw["faucet"] = True
+                chain_config.write_text(json.dumps(raw, indent=2))
         self.start(self.chain)
         for node in self.nodes:
             self.start(node, wait=None)
         for node in self.nodes:
             self.start(node)
+        for key in (self.account_key, self.publisher_key):
+            if not Path(key).exists():  # a devnet created before accounts were keys
+                new_key_file(key)
+            client = Client(self.chain_url, account=key)
+            if client.balance() == 0:
+                client.faucet(FUNDING, admin_token=self.admin_token)
         self.start(self.daemon)
-        client = Client(self.chain_url, account=self.account)
-        if client.balance() == 0:
-            client.faucet(10**15)
 
     def down(self) -> None:
         """Stop every process (the control plane last)."""
@@ -295,7 +321,13 @@ class Devnet:
         ]
 
     def client(self, **kwargs: Any) -> Client:
-        return Client(self.chain_url, account=self.account, **kwargs)
+        """A client of this devnet paying with its default account (``account=`` another)."""
+        return Client(self.chain_url, **{"account": self.account_key, **kwargs})
+
+    def fund(self, address: str, amount: int = 10**15) -> int:
+        """Credit an account from the faucet (the devnet's admin token); returns its balance."""
+        control = HttpControlPlane(self.chain_url)
+        return run_sync(control.faucet(address, amount, self.admin_token))
 
 
 def up(directory: str | os.PathLike[str] | None = None, n_nodes: int = DEFAULT_NODES, n_shards: int = morsa.MAINNET_N_SHARDS) -> Devnet:

@@ -76,7 +76,7 @@ class WalrusFileSystem(AbstractFileSystem):
                 self._client_obj = Client(self.chain)
             else:
                 net = Devnet.load(self.devnet)
-                self._client_obj = Client(net.chain_url, account=net.account)
+                self._client_obj = Client(net.chain_url)
                 self.n_shards = net.n_shards
         return self._client_obj
 

@@ -39,9 +39,9 @@ def _client(args: argparse.Namespace) -> morsa.client.Client:
     from .devnet import Devnet
 
     if args.chain:
-        return Client(args.chain, account=args.account or "default")
+        return Client(args.chain, account=args.account)
     devnet = Devnet.load(args.devnet)
-    return Client(devnet.chain_url, account=args.account or devnet.account)
+    return Client(devnet.chain_url, account=args.account or devnet.account_key)
 
 
 def cmd_daemon_run(args: argparse.Namespace, out: IO[str]) -> int:
@@ -52,7 +52,7 @@ def cmd_daemon_run(args: argparse.Namespace, out: IO[str]) -> int:
     config = DaemonConfig(
         chain_url=args.chain,
         port=args.port,
-        account=args.account,
+        account_key=args.account_key,
         max_body_bytes=args.max_body_size * 1024,
         cache_dir=args.cache_dir,
         cache_bytes=args.cache_size * 1024 * 1024,
@@ -153,11 +153,49 @@ def cmd_read(args: argparse.Namespace, out: IO[str]) -> int:
     return 0
 
 
+def cmd_account_new(args: argparse.Namespace, out: IO[str]) -> int:
+    from .net.accounts import new_key_file
+
+    try:
+        account = new_key_file(args.file)
+    except FileExistsError:
+        raise CliError(f"{args.file}: already exists (a key file is never overwritten)") from None
+    out.write(f"{account.address}  {args.file}\n")
+    return 0
+
+
+def cmd_account_show(args: argparse.Namespace, out: IO[str]) -> int:
+    client = _client(args)
+    if client.account is None:
+        raise CliError("no account: give --account KEY_FILE")
+    balance = client.balance()
+    if args.json:
+        out.write(json.dumps({"address": client.account.address, "balance": balance}) + "\n")
+    else:
+        out.write(f"{client.account.address}  {balance} FROST\n")
+    return 0
+
+
+def cmd_devnet_fund(args: argparse.Namespace, out: IO[str]) -> int:
+    from .devnet import Devnet
+    from .net.accounts import Account, public_key_of
+
+    address = args.address
+    if public_key_of(address) is None:
+        try:
+            address = Account.load(address).address  # a key file
+        except (OSError, ValueError):
+            raise CliError(f"{args.address!r} is neither an account address (0x and 64 hex digits) nor a key file") from None
+    balance = Devnet.load(args.dir).fund(address, args.amount)
+    out.write(f"{address}  {balance} FROST\n")
+    return 0
+
+
 def network_args(p: argparse.ArgumentParser) -> None:
     """The options that choose the network: --chain, --devnet, --account, --no-progress."""
     p.add_argument("--chain", metavar="URL", help="control plane URL (default: the running devnet's)")
     p.add_argument("--devnet", metavar="DIR", help="devnet directory (default: $MORSA_DEVNET_DIR or ~/.local/state/morsa/devnet)")
-    p.add_argument("--account", help="the paying account (default: the devnet's)")
+    p.add_argument("--account", metavar="KEY_FILE", help="key file of the paying account (default: the devnet's)")
     p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
 
 
@@ -182,12 +220,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     network_args(p)
     p.set_defaults(func=cmd_read)
 
+    p = sub.add_parser("account", help="accounts: Ed25519 key pairs that pay for storage",
+                       description="An account is an Ed25519 key pair; its address is 0x and the hex of its public key. "
+                       "Paid calls to the control plane are signed with it (docs/network.md).")
+    a = p.add_subparsers(dest="account_command", metavar="COMMAND", required=True)
+    new = a.add_parser("new", help="create a key file with a new account")
+    new.add_argument("file", metavar="FILE", help="the key file to create (mode 0600; never overwritten)")
+    new.set_defaults(func=cmd_account_new)
+    show = a.add_parser("show", help="an account's address and balance")
+    show.add_argument("--json", action="store_true", help="print one JSON object")
+    network_args(show)
+    show.set_defaults(func=cmd_account_show)
+
     p = sub.add_parser("daemon", help="the aggregator and publisher HTTP APIs")
     d = p.add_subparsers(dest="daemon_command", metavar="COMMAND", required=True)
     run = d.add_parser("run", help="serve GET /v1/blobs/{id} and PUT /v1/blobs on loopback")
     run.add_argument("--chain", required=True, metavar="URL", help="control plane URL")
     run.add_argument("--port", type=int, default=31415)
-    run.add_argument("--account", default="publisher", help="the account that pays for stores")
+    run.add_argument("--account-key", metavar="FILE", help="key file of the account that pays for stores (without one, stores are refused)")
     run.add_argument("--max-body-size", type=int, default=10 * 1024, metavar="KIB", help="largest PUT body in KiB (default: 10240)")
     run.add_argument("--cache-dir", metavar="DIR", help="directory of the cache of verified blobs (default: in the system's temporary directory)")
     run.add_argument("--cache-size", type=int, default=1024, metavar="MIB", help="largest size of the blob cache in MiB (default: 1024; 0: no disk cache)")
@@ -208,6 +258,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     dn.add_argument("--dir", metavar="DIR")
     dn.add_argument("--purge", action="store_true", help="also delete the devnet's directory")
     dn.set_defaults(func=cmd_devnet_down)
+    fd = dv.add_parser("fund", help="credit an account from the devnet's faucet")
+    fd.add_argument("address", metavar="ADDRESS_OR_KEY_FILE")
+    fd.add_argument("--amount", type=int, default=10**15, help="FROST (default and largest: 10^15)")
+    fd.add_argument("--dir", metavar="DIR")
+    fd.set_defaults(func=cmd_devnet_fund)
     nd = dv.add_parser("node", help="stop, kill (-9) or start one storage node")
     nd.add_argument("action", choices=("stop", "kill", "start"))
     nd.add_argument("name", metavar="NAME")

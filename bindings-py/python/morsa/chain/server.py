@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from ..net.accounts import public_key_of, verify_request
 from ..net.errors import CHAIN_DOMAIN, ApiError
 from ..net.server import json_api, read_body, serve, success
 from .economy import Economy
@@ -26,7 +27,17 @@ MAX_BODY_BYTES = 1 << 20
 
 
 async def _json(request: Request) -> dict[str, Any]:
-    body = await read_body(request, MAX_BODY_BYTES)
+    return _parse_json(await read_body(request, MAX_BODY_BYTES))
+
+
+def _address(text: str) -> str:
+    """An account address (``0x`` and 64 hex digits, lower case), or 400."""
+    if public_key_of(text.lower()) is None:
+        raise ApiError(400, "INVALID_ADDRESS", f"{text!r} is not an account address (0x and 64 hex digits)")
+    return text.lower()
+
+
+def _parse_json(body: bytes) -> dict[str, Any]:
     try:
         data = json.loads(body or b"{}")
     except ValueError:
@@ -71,18 +82,22 @@ def create_app(config: ChainConfig, economy: Economy | None = None) -> Starlette
         return success(state.committee_info())
 
     async def account(request: Request) -> JSONResponse:
-        address = request.path_params["address"]
+        address = _address(request.path_params["address"])
         return success({"address": address, "balance": state.balance(address)})
 
     async def faucet(request: Request) -> JSONResponse:
         if not config.faucet:
-            raise ApiError(403, "FAUCET_DISABLED", "this control plane has no faucet")
-        address = request.path_params["address"]
+            raise ApiError(403, "FAUCET_DISABLED", "this control plane has no faucet (it is a devnet feature)")
+        admin(request)
+        address = _address(request.path_params["address"])
         amount = _field(await _json(request), "amount", int)
-        return success({"address": address, "balance": state.faucet(address, amount)})
+        return success({"address": address, "balance": state.faucet(address, amount, config.faucet_max)})
 
     async def register(request: Request) -> JSONResponse:
-        data = await _json(request)
+        body = await read_body(request, MAX_BODY_BYTES)
+        now_ms = time.time_ns() // 1_000_000
+        account, nonce = verify_request(dict(request.headers), "POST", request.url.path, body, now_ms)
+        data = _parse_json(body)
         blob_id = _field(data, "blob_id", str)
         root_hash = _b64(_field(data, "root_hash", str), "root_hash")
         size = _field(data, "size", int)
@@ -90,10 +105,13 @@ def create_app(config: ChainConfig, economy: Economy | None = None) -> Starlette
             raise ApiError(400, "UNSUPPORTED_ENCODING", "only RS2 is supported")
         epochs = _field(data, "epochs_ahead", int, 1)
         deletable = _field(data, "deletable", bool, False)
-        account = _field(data, "account", str)
+        if data.get("account", account) != account:
+            raise ApiError(400, "INVALID_FIELD", "the field 'account' differs from the account that signed the request")
         if size < 0:
             raise ApiError(400, "INVALID_FIELD", "size must not be negative")
-        blob, cost, new = await run_in_threadpool(state.register, blob_id, root_hash, size, epochs, deletable, account)
+        blob, cost, new = await run_in_threadpool(
+            state.register, blob_id, root_hash, size, epochs, deletable, account, nonce, now_ms
+        )
         return success({"blob_object": blob, "cost": cost, "newly_registered": new}, 200 if new else 409)
 
     async def blob(request: Request) -> JSONResponse:

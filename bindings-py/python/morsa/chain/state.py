@@ -20,6 +20,7 @@ from typing import Any
 
 import morsa
 
+from ..net.accounts import NONCE_WINDOW_MS
 from ..net.errors import ApiError
 from .economy import Economy
 
@@ -39,6 +40,12 @@ CREATE TABLE IF NOT EXISTS nodes (
     rewards INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS accounts (address TEXT PRIMARY KEY, balance INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS nonces (
+    address TEXT NOT NULL,
+    nonce TEXT NOT NULL,
+    expires_ms INTEGER NOT NULL,
+    PRIMARY KEY (address, nonce)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS blobs (
     blob_id TEXT PRIMARY KEY,
     object_id TEXT NOT NULL UNIQUE,
@@ -91,7 +98,8 @@ class ChainConfig:
     host: str = "127.0.0.1"
     port: int = 9000
     max_epochs_ahead: int = 53
-    faucet: bool = True
+    faucet: bool = False
+    faucet_max: int = 10**15
     nodes: list[NodeSpec] = field(default_factory=list)
 
     @staticmethod
@@ -245,9 +253,10 @@ class ChainState:
         row = self._db.execute("SELECT balance FROM accounts WHERE address = ?", (address,)).fetchone()
         return int(row[0]) if row else 0
 
-    def faucet(self, address: str, amount: int) -> int:
-        if amount <= 0 or amount > 10**18:
-            raise ApiError(400, "INVALID_AMOUNT", "the faucet gives between 1 and 10^18 FROST")
+    def faucet(self, address: str, amount: int, cap: int) -> int:
+        """Credit ``amount`` FROST (at most ``cap``) to ``address``; returns the balance."""
+        if not 0 < amount <= cap:
+            raise ApiError(400, "INVALID_AMOUNT", f"the faucet gives between 1 and {cap} FROST at a time")
         with self._lock, self._tx() as db:
             db.execute(
                 "INSERT INTO accounts (address, balance) VALUES (?, ?) "
@@ -292,10 +301,30 @@ class ChainState:
             status = "expired"
         return {"blob_object": self.blob_object(row), "status": status}
 
+    def _use_nonce(self, db: sqlite3.Connection, address: str, nonce: str, now_ms: int) -> None:
+        """Record a signed request's nonce; 401 when it was used before (a replay)."""
+        db.execute("DELETE FROM nonces WHERE expires_ms < ?", (now_ms,))
+        try:
+            db.execute(
+                "INSERT INTO nonces (address, nonce, expires_ms) VALUES (?, ?, ?)",
+                (address, nonce, now_ms + 2 * NONCE_WINDOW_MS),
+            )
+        except sqlite3.IntegrityError:
+            raise ApiError(401, "UNAUTHENTICATED", "this request was already made (a replayed nonce)") from None
+
     def register(
-        self, blob_id: str, root_hash: bytes, size: int, epochs_ahead: int, deletable: bool, account: str
+        self,
+        blob_id: str,
+        root_hash: bytes,
+        size: int,
+        epochs_ahead: int,
+        deletable: bool,
+        account: str,
+        nonce: str,
+        now_ms: int,
     ) -> tuple[dict[str, Any], int, bool]:
-        """Register a blob and charge its cost (REWARDS.md §1.3–§1.6). Returns (Blob, cost, new)."""
+        """Register a blob and charge its cost (REWARDS.md §1.3–§1.6) to ``account``, whose
+        signed request had ``nonce`` (used once). Returns (Blob, cost, new)."""
         max_ahead = int(self._meta_in(self._db, "max_epochs_ahead"))
         if not 1 <= epochs_ahead <= max_ahead:
             raise ApiError(400, "INVALID_EPOCHS", f"epochs_ahead must be between 1 and {max_ahead}")
@@ -309,9 +338,12 @@ class ChainState:
         with self._lock:
             existing = self._blob_row(blob_id)
             if existing is not None and existing["status"] != "invalid":
+                with self._tx() as db:
+                    self._use_nonce(db, account, nonce, now_ms)
                 return self.blob_object(existing), 0, False
             epoch = self.epoch
             with self._tx() as db:
+                self._use_nonce(db, account, nonce, now_ms)
                 economy = json.loads(self._meta_in(db, "economy"))
                 cost, economy = self.economy.charge_blob(economy, self.prices(), n_shards, size, epochs_ahead, epoch)
                 balance = self.balance(account)

@@ -17,6 +17,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from .. import _native
 from .._fs import atomic_write
+from .accounts import Account
 from .committee import CommitteeView
 from .errors import RemoteError, TransportError
 from .retry import RetryPolicy
@@ -73,9 +74,10 @@ class ControlPlane(Protocol):
         ...
 
     async def register_blob(
-        self, metadata: _native.BlobMetadata, *, epochs_ahead: int, deletable: bool, account: str
+        self, metadata: _native.BlobMetadata, *, epochs_ahead: int, deletable: bool, account: Account
     ) -> Registration:
-        """Register (and pay for) a blob; an already registered one is returned uncharged."""
+        """Register (and pay for, from ``account``) a blob; an already registered one is
+        returned uncharged."""
         ...
 
     async def certify_blob(self, blob_id: str, certificate: bytes) -> dict[str, Any]:
@@ -90,12 +92,8 @@ class ControlPlane(Protocol):
         """Events after ``since``, waiting up to ``wait_ms`` for one; and the next cursor."""
         ...
 
-    async def balance(self, account: str) -> int:
-        """The account's balance in FROST."""
-        ...
-
-    async def faucet(self, account: str, amount: int) -> int:
-        """Fund an account (devnets only); returns the new balance."""
+    async def balance(self, address: str) -> int:
+        """The balance of the account at ``address``, in FROST."""
         ...
 
 
@@ -199,19 +197,19 @@ class HttpControlPlane:
         return BlobState(str(data.get("status", "registered")), dict(data.get("blob_object") or {}))
 
     async def register_blob(
-        self, metadata: _native.BlobMetadata, *, epochs_ahead: int, deletable: bool, account: str
+        self, metadata: _native.BlobMetadata, *, epochs_ahead: int, deletable: bool, account: Account
     ) -> Registration:
-        body = {
+        body = json.dumps({
             "blob_id": metadata.blob_id,
             "root_hash": base64.b64encode(metadata.root_hash).decode(),
             "size": metadata.unencoded_length,
             "encoding_type": metadata.encoding_type,
             "epochs_ahead": epochs_ahead,
             "deletable": deletable,
-            "account": account,
-        }
+        }).encode()
+        headers = {"Content-Type": "application/json", **account.sign_request("POST", "/v1/blobs", body)}
         try:
-            answer = await self.http.request("POST", f"{self.url}/v1/blobs", json=body, timeout=self.timeout)
+            answer = await self.http.request("POST", f"{self.url}/v1/blobs", data=body, headers=headers, timeout=self.timeout)
         except TransportError as e:
             raise _unreachable(self.url, e) from None
         if answer.status == 409:  # already registered: the existing object, nothing charged
@@ -247,11 +245,23 @@ class HttpControlPlane:
         ]
         return events, int(data.get("next", since))
 
-    async def balance(self, account: str) -> int:
-        return int((await self._get(f"/v1/accounts/{account}"))["balance"])
+    async def balance(self, address: str) -> int:
+        return int((await self._get(f"/v1/accounts/{address}"))["balance"])
 
-    async def faucet(self, account: str, amount: int) -> int:
-        return int((await self._post(f"/v1/accounts/{account}/faucet", {"amount": amount}))["balance"])
+    async def faucet(self, address: str, amount: int, admin_token: str) -> int:
+        """Fund an account from a devnet's faucet (an admin call, capped per call); returns the
+        new balance."""
+        try:
+            answer = await self.http.request(
+                "POST",
+                f"{self.url}/v1/accounts/{address}/faucet",
+                json={"amount": amount},
+                headers={"Authorization": f"Bearer {admin_token}"},
+                timeout=self.timeout,
+            )
+        except TransportError as e:
+            raise _unreachable(self.url, e) from None
+        return int(answer.data()["balance"])
 
     async def advance_epoch(self, admin_token: str) -> dict[str, Any]:
         """End the epoch (devnet admin call); returns the epoch-change summary."""
