@@ -404,6 +404,26 @@ def test_aggregator_caches_coalesces_and_reads_ranges_from_slivers(net: Devnet):
         assert final["hits"] == after["hits"] + 2 and final["misses"] == after["misses"]
 
 
+def test_force_always_creates_a_new_blob_object(net: Devnet):
+    """Regression (issue: force=true answered alreadyCertified or 500): as on Walrus, a forced
+    store creates a new blob object, deletable or permanent, registered, paid and certified."""
+    data = os.urandom(30_000)
+    with httpx.Client(base_url=net.daemon_url, timeout=120) as http:
+        for permanent in ("false", "true"):
+            first = http.put(f"/v1/blobs?epochs=1&permanent={permanent}", content=data)
+            assert first.status_code == 200, first.text
+            forced = http.put(f"/v1/blobs?epochs=1&permanent={permanent}&force=true", content=data)
+            assert forced.status_code == 200, forced.text
+            created = forced.json()["newlyCreated"]
+            assert created["cost"] > 0 and created["blobObject"]["certifiedEpoch"] is not None
+            assert created["blobObject"]["deletable"] is (permanent == "false")
+            previous = first.json().get("newlyCreated", {}).get("blobObject", {}).get("id") or first.json()["alreadyCertified"]["object"]
+            assert created["blobObject"]["id"] != previous
+            again = http.put(f"/v1/blobs?epochs=1&permanent={permanent}", content=data).json()
+            assert again["alreadyCertified"]["object"] == created["blobObject"]["id"]
+            assert http.get(f"/v1/blobs/{created['blobObject']['blobId']}").content == data
+
+
 def test_publisher_status_codes_and_header_limits(net: Devnet):
     """Regressions: bad `epochs` are 400 (not 500); a Content-Length beyond the limit is refused
     from the header, without waiting for the body."""

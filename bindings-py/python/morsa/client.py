@@ -223,7 +223,7 @@ class Client:
                 source = _SliverFiles(Path(staging))
             report.set(size)
             registration = await self.control.register_blob(
-                metadata, epochs_ahead=epochs, deletable=deletable, account=payer
+                metadata, epochs_ahead=epochs, deletable=deletable, account=payer, force=force
             )
             blob_object = registration.blob_object
             if blob_object.get("certifiedEpoch") is not None and not force:

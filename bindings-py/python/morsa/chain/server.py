@@ -105,12 +105,13 @@ def create_app(config: ChainConfig, economy: Economy | None = None) -> Starlette
             raise ApiError(400, "UNSUPPORTED_ENCODING", "only RS2 is supported")
         epochs = _field(data, "epochs_ahead", int, 1)
         deletable = _field(data, "deletable", bool, False)
+        force = _field(data, "force", bool, False)
         if data.get("account", account) != account:
             raise ApiError(400, "INVALID_FIELD", "the field 'account' differs from the account that signed the request")
         if size < 0:
             raise ApiError(400, "INVALID_FIELD", "size must not be negative")
         blob, cost, new = await run_in_threadpool(
-            state.register, blob_id, root_hash, size, epochs, deletable, account, nonce, now_ms
+            state.register, blob_id, root_hash, size, epochs, deletable, account, nonce, now_ms, force
         )
         return success({"blob_object": blob, "cost": cost, "newly_registered": new}, 200 if new else 409)
 

@@ -322,9 +322,13 @@ class ChainState:
         account: str,
         nonce: str,
         now_ms: int,
+        force: bool = False,
     ) -> tuple[dict[str, Any], int, bool]:
         """Register a blob and charge its cost (REWARDS.md §1.3–§1.6) to ``account``, whose
-        signed request had ``nonce`` (used once). Returns (Blob, cost, new)."""
+        signed request had ``nonce`` (used once). A blob registered before (and not invalid) is
+        returned uncharged, unless ``force``: then a new blob object replaces it, registered and
+        charged anew, to be certified again (Walrus's publisher ``force``). Returns
+        (Blob, cost, new)."""
         max_ahead = int(self._meta_in(self._db, "max_epochs_ahead"))
         if not 1 <= epochs_ahead <= max_ahead:
             raise ApiError(400, "INVALID_EPOCHS", f"epochs_ahead must be between 1 and {max_ahead}")
@@ -337,7 +341,7 @@ class ChainState:
             raise ApiError(400, "BLOB_TOO_LARGE", str(e)) from None
         with self._lock:
             existing = self._blob_row(blob_id)
-            if existing is not None and existing["status"] != "invalid":
+            if existing is not None and existing["status"] != "invalid" and not force:
                 with self._tx() as db:
                     self._use_nonce(db, account, nonce, now_ms)
                 return self.blob_object(existing), 0, False

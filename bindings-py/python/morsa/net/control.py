@@ -74,10 +74,10 @@ class ControlPlane(Protocol):
         ...
 
     async def register_blob(
-        self, metadata: _native.BlobMetadata, *, epochs_ahead: int, deletable: bool, account: Account
+        self, metadata: _native.BlobMetadata, *, epochs_ahead: int, deletable: bool, account: Account, force: bool = False
     ) -> Registration:
         """Register (and pay for, from ``account``) a blob; an already registered one is
-        returned uncharged."""
+        returned uncharged, unless ``force``: then a new blob object is registered."""
         ...
 
     async def certify_blob(self, blob_id: str, certificate: bytes) -> dict[str, Any]:
@@ -197,9 +197,10 @@ class HttpControlPlane:
         return BlobState(str(data.get("status", "registered")), dict(data.get("blob_object") or {}))
 
     async def register_blob(
-        self, metadata: _native.BlobMetadata, *, epochs_ahead: int, deletable: bool, account: Account
+        self, metadata: _native.BlobMetadata, *, epochs_ahead: int, deletable: bool, account: Account, force: bool = False
     ) -> Registration:
         body = json.dumps({
+            "force": force,
             "blob_id": metadata.blob_id,
             "root_hash": base64.b64encode(metadata.root_hash).decode(),
             "size": metadata.unencoded_length,

@@ -141,9 +141,11 @@ class Healer:
         if blob_id is None:
             return
         if kind == "registered":
-            local = await svc.local_blob(blob_id)
-            if local is None or local[0] not in ("certified", "invalid"):
-                await svc.record_blob(blob_id, "registered")
+            # The blob object (a new one when a certified blob is registered again) comes fresh.
+            if await svc.blob_state(blob_id, fresh=True) is None:
+                local = await svc.local_blob(blob_id)
+                if local is None or local[0] not in ("certified", "invalid"):
+                    await svc.record_blob(blob_id, "registered")
             await svc.flush_pending(blob_id)
         elif kind == "certified":
             await svc.record_blob(blob_id, "certified")

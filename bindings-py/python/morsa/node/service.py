@@ -473,15 +473,16 @@ class NodeService:
                     await asyncio.sleep(0.1)
                     continue
                 raise
-        if "id" not in blob_object:  # recorded from an event: the object is not known yet
+        # Sign only for the blob object registered on the control plane (SPEC §10.1): a
+        # deletable confirmation names its object, a permanent one needs a permanent blob. A
+        # record that does not match (or lacks the object) is refreshed once: the blob may have
+        # been registered again with a new object.
+        if not _confirms(blob_object, object_id):
             state = await self.blob_state(blob_id, fresh=True)
             blob_object = state[1] if state is not None else {}
-        # Sign only for the blob object registered on the control plane (SPEC §10.1): a
-        # deletable confirmation names its object, a permanent one needs a permanent blob.
-        deletable = bool(blob_object.get("deletable", False))
-        if object_id is None and deletable:
-            raise precondition("NOT_REGISTERED", f"blob {blob_id} is registered as a deletable blob, not a permanent one")
-        if object_id is not None and (not deletable or blob_object.get("id") != "0x" + object_id.hex()):
+        if not _confirms(blob_object, object_id):
+            if object_id is None:
+                raise precondition("NOT_REGISTERED", f"blob {blob_id} is registered as a deletable blob, not a permanent one")
             raise precondition(
                 "NOT_REGISTERED", f"blob {blob_id} has no registered deletable blob object 0x{object_id.hex()}"
             )
@@ -706,6 +707,17 @@ class NodeService:
             "scrub": dict(self.scrub_progress),
             "store": {"commits": self.store.commits, "writes": self.store.writes},
         }
+
+
+def _confirms(blob_object: dict[str, Any], object_id: bytes | None) -> bool:
+    """Whether a confirmation for ``object_id`` (None: permanent) matches the registered blob
+    object."""
+    if "id" not in blob_object:
+        return False
+    deletable = bool(blob_object.get("deletable", False))
+    if object_id is None:
+        return not deletable
+    return deletable and blob_object["id"] == "0x" + object_id.hex()
 
 
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
