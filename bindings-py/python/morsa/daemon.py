@@ -48,6 +48,7 @@ import morsa
 from .cache import BlobCache
 from .client import Client, ClientError, QuiltPatchContents, StoreResult
 from .net.errors import DAEMON_DOMAIN, ApiError, NetworkError, RemoteError, unavailable
+from .net import openapi
 from .net.server import json_api, serve
 
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
@@ -347,7 +348,7 @@ def create_app(config: DaemonConfig, client: Client | None = None, cache: BlobCa
         Route("/v1/blobs/{blob_id}", read),
         Route("/v1/blobs", publish, methods=["PUT"]),
     ]
-    app = json_api(routes, domain=DAEMON_DOMAIN)
+    app = json_api(routes, domain=DAEMON_DOMAIN, openapi=openapi.daemon())
     app.state.cache = cache
     app.state.client = client
     return app

@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from ..net.accounts import public_key_of, verify_request
+from ..net import openapi
 from ..net.errors import CHAIN_DOMAIN, ApiError
 from ..net.server import json_api, read_body, serve, success
 from .economy import Economy
@@ -53,6 +54,8 @@ def _field(data: dict[str, Any], name: str, kind: type, default: Any = ...) -> A
         raise ApiError(400, "MISSING_FIELD", f"the field {name!r} is required")
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise ApiError(400, "INVALID_FIELD", f"the field {name!r} must be a {kind.__name__}")
+    if kind is int and not -(2**63) <= value < 2**63:
+        raise ApiError(400, "INVALID_FIELD", f"the field {name!r} is out of range")
     return value
 
 
@@ -132,9 +135,11 @@ def create_app(config: ChainConfig, economy: Economy | None = None) -> Starlette
     async def events(request: Request) -> JSONResponse:
         try:
             since = int(request.query_params.get("since", "0"))
-            wait_ms = min(int(request.query_params.get("wait_ms", "0")), 60_000)
+            wait_ms = int(request.query_params.get("wait_ms", "0"))
         except ValueError:
             raise ApiError(400, "INVALID_QUERY", "since and wait_ms must be integers") from None
+        if not 0 <= since < 2**63 or not 0 <= wait_ms <= 60_000:
+            raise ApiError(400, "INVALID_QUERY", "since must not be negative and wait_ms must be in 0..60000")
         deadline = time.monotonic() + wait_ms / 1000
         while True:
             found, nxt = state.events(since)
@@ -179,7 +184,7 @@ def create_app(config: ChainConfig, economy: Economy | None = None) -> Starlette
     ]
 
     # Browsers on any origin may read the committee (GET only; admin calls stay same-origin).
-    app = json_api(routes, domain=CHAIN_DOMAIN, cors_methods=["GET"])
+    app = json_api(routes, domain=CHAIN_DOMAIN, cors_methods=["GET"], openapi=openapi.control_plane())
     app.state.chain = state
     return app
 

@@ -24,7 +24,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import ApiError
@@ -55,10 +55,18 @@ def json_api(
     domain: str,
     lifespan: Callable[[Starlette], Any] | None = None,
     cors_methods: Sequence[str] = ("*",),
+    openapi: dict[str, Any] | None = None,
 ) -> Starlette:
     """A Starlette app answering every error with the AIP-193 envelope of ``domain``; any
     origin may call the ``cors_methods`` (browsers read storage nodes and aggregators, as on
-    Walrus)."""
+    Walrus). ``openapi`` is served at ``GET /v1/api``."""
+    if openapi is not None:
+        document = openapi
+
+        async def api_document(request: Request) -> Response:
+            return JSONResponse(document)
+
+        routes = [*routes, Route("/v1/api", api_document)]
 
     async def api_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ApiError)

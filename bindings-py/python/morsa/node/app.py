@@ -33,6 +33,7 @@ from starlette.routing import Route
 import morsa
 
 from ..net.errors import STORAGE_DOMAIN, ApiError, invalid_argument, unavailable
+from ..net import openapi
 from ..net.server import json_api, read_body, success
 from ..net.transport import OCTET_STREAM
 from .config import NodeConfig
@@ -40,6 +41,9 @@ from .healer import Healer
 from .service import Axis, NodeService
 
 log = logging.getLogger("morsa.node")
+
+MAX_WAIT_MS = 10_000
+"""The longest a confirmation request may wait for the blob's registration (``wait_millis``)."""
 
 
 # ---------------------------------------------------------------------- request parsing
@@ -209,7 +213,9 @@ def create_app(config: NodeConfig, service: NodeService | None = None) -> Starle
         blob_id = _blob_id(request)
         wait_ms = 0
         if _flag(request, "wait_for_registration"):
-            wait_ms = min(_u64(request.query_params.get("wait_millis", "0")), 60_000)
+            wait_ms = _u64(request.query_params.get("wait_millis", "0"))
+            if wait_ms > MAX_WAIT_MS:
+                raise invalid_argument("INVALID_QUERY", f"wait_millis is at most {MAX_WAIT_MS}")
         return success(await svc.confirmation(blob_id, object_id, wait_ms=wait_ms))
 
     async def permanent_confirmation(request: Request) -> Response:
@@ -275,7 +281,7 @@ def create_app(config: NodeConfig, service: NodeService | None = None) -> Starle
         Route(f"{blob}/status", blob_status, methods=["GET"]),
         Route("/v1/health", health, methods=["GET"]),
     ]
-    app = json_api(routes, domain=STORAGE_DOMAIN, lifespan=lifespan)
+    app = json_api(routes, domain=STORAGE_DOMAIN, lifespan=lifespan, openapi=openapi.storage_node())
     app.state.service = svc
     return app
 
