@@ -24,7 +24,7 @@ from .._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .committee import CommitteeView, Member
-    from .control import BlobState, ControlPlane, Event, HttpControlPlane, Registration
+    from .control import BlobState, ChainEvent, ControlPlane, HttpControlPlane, Registration
     from .errors import ApiError, NetworkError, RemoteError, TransportError
     from .nodes import StorageNodeClient
     from .retry import RetryPolicy
@@ -36,7 +36,7 @@ __all__ = [
     "BlobState",
     "CommitteeView",
     "ControlPlane",
-    "Event",
+    "ChainEvent",
     "Http",
     "HttpControlPlane",
     "Member",
@@ -54,7 +54,7 @@ __getattr__ = lazy_exports(__name__, {
     "Member": ".committee",
     "BlobState": ".control",
     "ControlPlane": ".control",
-    "Event": ".control",
+    "ChainEvent": ".control",
     "HttpControlPlane": ".control",
     "Registration": ".control",
     "ApiError": ".errors",

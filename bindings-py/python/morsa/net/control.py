@@ -44,7 +44,7 @@ class Registration:
 
 
 @dataclass(frozen=True)
-class Event:
+class ChainEvent:
     """A control-plane event: ``seq``, ``kind`` (``registered``, ``certified``, ``invalid``,
     ``expired``, ``epoch``), ``epoch``, the ``blob_id`` when it concerns a blob, and the
     remaining fields in ``data``."""
@@ -88,7 +88,7 @@ class ControlPlane(Protocol):
         """Mark a blob invalid with an invalid-blob certificate (postcard bytes)."""
         ...
 
-    async def events(self, since: int, wait_ms: int) -> tuple[list[Event], int]:
+    async def events(self, since: int, wait_ms: int) -> tuple[list[ChainEvent], int]:
         """Events after ``since``, waiting up to ``wait_ms`` for one; and the next cursor."""
         ...
 
@@ -227,7 +227,7 @@ class HttpControlPlane:
     async def invalidate_blob(self, blob_id: str, certificate: bytes) -> None:
         await self._post(f"/v1/blobs/{blob_id}/invalid", {"certificate": base64.b64encode(certificate).decode()})
 
-    async def events(self, since: int, wait_ms: int) -> tuple[list[Event], int]:
+    async def events(self, since: int, wait_ms: int) -> tuple[list[ChainEvent], int]:
         try:
             data = await self.http.call(
                 "GET", f"{self.url}/v1/events", params={"since": since, "wait_ms": wait_ms}, timeout=self.timeout + wait_ms / 1000
@@ -235,7 +235,7 @@ class HttpControlPlane:
         except TransportError as e:
             raise _unreachable(self.url, e) from None
         events = [
-            Event(
+            ChainEvent(
                 int(e["seq"]),
                 str(e["kind"]),
                 int(e.get("epoch", 0)),
@@ -303,4 +303,4 @@ def _success_data(body: bytes) -> Any:
         return None
 
 
-__all__ = ["BlobState", "ControlPlane", "Event", "HttpControlPlane", "Registration", "default_cache_path"]
+__all__ = ["BlobState", "ControlPlane", "ChainEvent", "HttpControlPlane", "Registration", "default_cache_path"]

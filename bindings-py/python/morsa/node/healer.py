@@ -30,7 +30,7 @@ import anyio
 import morsa
 
 from ..net.committee import Member
-from ..net.control import Event
+from ..net.control import ChainEvent
 from ..net.errors import NetworkError
 from .service import LIVE_STATUSES, Axis, other_axis
 
@@ -124,7 +124,7 @@ class Healer:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
 
-    async def handle_event(self, event: Event) -> None:
+    async def handle_event(self, event: ChainEvent) -> None:
         """Apply one control-plane event (see the module docstring)."""
         svc = self.service
         store = svc.store
