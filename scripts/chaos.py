@@ -44,6 +44,7 @@ class Report:
     certified: dict[str, str] = field(default_factory=dict)  # blob ID → SHA-256 of the data
     data: dict[str, bytes] = field(default_factory=dict)
     store_failures: dict[str, int] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def act(self, text: str) -> None:
@@ -72,6 +73,15 @@ def store_loop(net: Devnet, report: Report, stop: threading.Event, rng: random.R
 
 
 def chaos_loop(net: Devnet, report: Report, stop: threading.Event, rng: random.Random, max_down: int) -> None:
+    """:func:`chaos`, its failure recorded (a process that does not come back is one)."""
+    try:
+        chaos(net, report, stop, rng, max_down)
+    except morsa.MorsaError as e:
+        report.act(f"the chaos stopped: {e}")
+        report.errors.append(f"{type(e).__name__}: {e}")
+
+
+def chaos(net: Devnet, report: Report, stop: threading.Event, rng: random.Random, max_down: int) -> None:
     """Kill -9 and restart nodes (at most ``max_down`` down at once) and the control plane."""
     down: list[Process] = []
     while not stop.is_set():
@@ -148,6 +158,7 @@ def main() -> int:
         stop.set()
         chaos.join(120)
         storer.join(300)
+        failures += report.errors
         net.up()  # everything that is not running
         report.act(f"chaos over: {len(report.certified)} blobs certified, store failures {report.store_failures or 'none'}")
         blob_ids = sorted(report.certified)
