@@ -42,7 +42,7 @@ class Report:
     started: float = field(default_factory=time.monotonic)
     actions: list[str] = field(default_factory=list)
     certified: dict[str, str] = field(default_factory=dict)  # blob ID → SHA-256 of the data
-    data: dict[str, bytes] = field(default_factory=dict)
+    objects: dict[str, str | None] = field(default_factory=dict)  # blob ID → deletable object ID
     store_failures: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -69,7 +69,7 @@ def store_loop(net: Devnet, report: Report, stop: threading.Event, rng: random.R
             continue
         with report.lock:
             report.certified[result.blob_id] = hashlib.sha256(data).hexdigest()
-            report.data[result.blob_id] = data
+            report.objects[result.blob_id] = result.blob_object["id"] if result.blob_object.get("deletable") else None
 
 
 def chaos_loop(net: Devnet, report: Report, stop: threading.Event, rng: random.Random, max_down: int) -> None:
@@ -107,22 +107,20 @@ def chaos(net: Devnet, report: Report, stop: threading.Event, rng: random.Random
         report.act(f"{node.name} restarted (end of chaos)")
 
 
-def missing_slivers(net: Devnet, blob_ids: list[str]) -> dict[str, int]:
-    """Per node, how many of the slivers it should hold for ``blob_ids`` it does not hold."""
+def missing_slivers(net: Devnet, report: Report) -> dict[str, int]:
+    """Per node, of how many certified blobs it does not hold all its slivers: a node signs a
+    storage confirmation only when it holds both slivers of every pair on its shards."""
     committee = Client(net.chain_url).committee()
     missing: dict[str, int] = {}
     with httpx.Client(timeout=10) as http:
         for member in committee.members:
             count = 0
-            for blob_id in blob_ids:
-                for pair in committee.pairs_of(member, blob_id):
-                    for axis in ("primary", "secondary"):
-                        try:
-                            r = http.get(f"{member.url}/v1/blobs/{blob_id}/slivers/{pair}/{axis}/status")
-                            ok = r.status_code == 200 and r.json()["success"]["data"] == "stored"
-                        except (httpx.HTTPError, ValueError, KeyError):
-                            ok = False
-                        count += not ok
+            for blob_id, object_id in report.objects.items():
+                path = "permanent" if object_id is None else f"deletable/{object_id}"
+                try:
+                    count += http.get(f"{member.url}/v1/blobs/{blob_id}/confirmation/{path}").status_code != 200
+                except httpx.HTTPError:
+                    count += 1
             missing[member.name] = count
     return missing
 
@@ -135,6 +133,7 @@ def main() -> int:
     parser.add_argument("--heal-seconds", type=float, default=120, help="how long healing may take (default 120)")
     parser.add_argument("--max-blob", type=int, default=2_000_000, help="largest blob stored, bytes (default 2 MB)")
     parser.add_argument("--seed", type=int, default=None, help="seed of the random choices (default: random, printed)")
+    parser.add_argument("--keep", action="store_true", help="keep the devnet's directory (logs, state) when a check fails")
     args = parser.parse_args()
     seed = args.seed if args.seed is not None else random.randrange(2**32)
     rng = random.Random(seed)
@@ -164,7 +163,7 @@ def main() -> int:
         blob_ids = sorted(report.certified)
         heal_start = time.monotonic()
         while True:
-            missing = missing_slivers(net, blob_ids)
+            missing = missing_slivers(net, report)
             if not any(missing.values()) or time.monotonic() - heal_start > args.heal_seconds:
                 break
             time.sleep(2)
@@ -188,7 +187,10 @@ def main() -> int:
         print(f"chaos: {e}", file=sys.stderr)
     finally:
         net.down()
-        shutil.rmtree(directory, ignore_errors=True)
+        if failures and args.keep:
+            print(f"the devnet's directory is kept: {directory}", flush=True)
+        else:
+            shutil.rmtree(directory, ignore_errors=True)
     return 1 if failures else 0
 
 

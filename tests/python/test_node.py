@@ -218,6 +218,8 @@ class Network:
             "name": f"node-{i}", "host": "127.0.0.1", "port": self.ports[i],
             "data_dir": str(self.tmp / f"node-{i}"), "seed": seed(i).hex(), "chain_url": self.chain.url,
             "max_body_bytes": 8 * 1024 * 1024, "events_wait_ms": 200, "peer_timeout_s": 5, "sync_retry_s": 0.3,
+            # Recovery from symbols, what these tests are about (the devnet tests cover re-encoding).
+            "reencode_limit_bytes": 0,
         })
 
     def start(self, *indices: int) -> None:
@@ -666,12 +668,18 @@ def test_recovery_tolerates_a_faulty_peer(tmp_path: Path):
         asked: list[str] = []
 
         async def symbols(request: Request) -> Response:
+            # Well-formed symbols of the decoy blob for every requested ID (row-col): their
+            # proofs do not verify against the real metadata.
             asked.append(str(request.url))
-            target = int(request.query_params["targetSliver"])
-            axis = request.query_params["targetType"]
-            sources = [decoy.secondary_slivers[N_SHARDS - 1 - p] if axis == "primary" else decoy.primary_slivers[p]
-                       for p in faulty_pairs]
-            out = [sl.recovery_symbols([target], N_SHARDS)[0] for sl in sources]
+            out = []
+            for text in request.query_params.getlist("id"):
+                row, col = map(int, text.split("-"))
+                if request.query_params["proofAxis"] == "secondary":  # target primary row, from column col
+                    source = morsa.Sliver("secondary", col, decoy.symbol_size, decoy.sliver("secondary", col).data)
+                    out += source.recovery_symbols([row], N_SHARDS)
+                else:
+                    source = morsa.Sliver("primary", row, decoy.symbol_size, decoy.sliver("primary", row).data)
+                    out += source.recovery_symbols([col], N_SHARDS)
             return Response(morsa.encode_recovery_symbols(out), media_type="application/octet-stream")
 
         faulty = Starlette(routes=[

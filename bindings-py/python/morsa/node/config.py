@@ -13,7 +13,9 @@ recovered, default 2), ``max_upload_bytes_in_flight`` (uploads beyond this many 
 received and stored at once are answered 503 with ``Retry-After``, default 256 MiB),
 ``scrub_bytes_per_s`` (the rate at which stored slivers are re-read and checked in the
 background, default 8 MiB/s; 0 turns scrubbing off) and ``scrub_interval_s`` (the pause between
-two passes over everything stored, default 300).
+two passes over everything stored, default 300), ``reencode_limit_bytes`` (a node missing at
+least half its slivers of a blob up to this size reads and re-encodes the blob instead of
+recovering every sliver from recovery symbols, default 16 MiB; 0: always from symbols).
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ class NodeConfig:
     max_upload_bytes_in_flight: int = 256 * 1024 * 1024
     scrub_bytes_per_s: int = 8 * 1024 * 1024
     scrub_interval_s: float = 300.0
+    reencode_limit_bytes: int = 16 * 1024 * 1024
     sync_retry_s: float = 2.0
 
     @property
@@ -123,6 +126,7 @@ class NodeConfig:
             max_upload_bytes_in_flight=_positive(get("max_upload_bytes_in_flight", int, 256 * 1024 * 1024), "max_upload_bytes_in_flight"),
             scrub_bytes_per_s=max(0, get("scrub_bytes_per_s", int, 8 * 1024 * 1024)),
             scrub_interval_s=float(get("scrub_interval_s", (int, float), 300.0)),
+            reencode_limit_bytes=max(0, get("reencode_limit_bytes", int, 16 * 1024 * 1024)),
         )
 
     @classmethod

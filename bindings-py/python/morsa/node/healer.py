@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("morsa.node")
 
 
+
 class RecoveryIncomplete(Exception):
     """Not enough valid recovery symbols (or no metadata) yet; retried later."""
 
@@ -62,6 +63,10 @@ class Healer:
         service.scrub_progress = self.scrub
         service.on_missing = self.wake.set
         service.recovery_progress = self.progress
+        from ..client import Client
+
+        self.reader = Client(service.chain, timeout=service.config.peer_timeout_s * 3)
+        """Reads blobs from the other nodes, for :meth:`reencode`."""
 
     def peer_ready(self, peer: Member) -> bool:
         """Whether ``peer`` is not backed off after a failure."""
@@ -246,6 +251,9 @@ class Healer:
             raise RecoveryIncomplete("no node served valid metadata")
         self.progress.update(blob=blob_id, missing=len(missing), recovered=0)
         log.info("%s: recovering %d slivers of %s", svc.config.name, len(missing), blob_id)
+        if 2 * len(missing) >= len(svc.my_pairs(blob_id)) and metadata.unencoded_length <= svc.config.reencode_limit_bytes:
+            if await self.reencode(blob_id, metadata, missing):
+                return True
         recovery = _Recovery(self, blob_id, metadata, missing)
         try:
             await recovery.run()
@@ -259,6 +267,32 @@ class Healer:
                 f"{len(recovery.short)} of {len(missing)} slivers still lack symbols, e.g. "
                 + "; ".join(recovery.short[:3])
             )
+        return True
+
+    async def reencode(self, blob_id: str, metadata: morsa.BlobMetadata, missing: list[tuple[int, Axis]]) -> bool:
+        """Recover by reading the blob from the other nodes (``p`` primary slivers, each
+        verified, SPEC §7) and encoding it again: for a node that misses most of its slivers of
+        a small blob, far less work and traffic than a recovery symbol (with its proof) for
+        every symbol of every sliver. The re-encoded slivers are verified against the metadata
+        before they are stored. False when the read or the check fails (the caller recovers
+        from symbols then, which also proves an inconsistent encoding)."""
+        svc = self.service
+        try:
+            data = await self.reader.aread(blob_id)
+            encoded = await anyio.to_thread.run_sync(morsa.encode, data, metadata.n_shards)
+        except (NetworkError, morsa.MorsaError) as e:
+            log.info("%s: re-encoding %s failed, recovering from symbols: %s", svc.config.name, blob_id, e)
+            return False
+        if encoded.blob_id != blob_id:
+            return False
+        config = metadata.config
+        slivers = [encoded.sliver(axis, config.sliver_index(axis, pair)) for pair, axis in missing]
+        if any(await anyio.to_thread.run_sync(morsa._native.verify_slivers, metadata, slivers)):
+            return False
+        if not await svc.is_invalid(blob_id):
+            await svc.store.aput_slivers(blob_id, [(pair, axis, s.to_bytes()) for (pair, axis), s in zip(missing, slivers)])
+        self.progress["recovered"] = len(missing)
+        log.info("%s: recovered %d slivers of %s by reading and re-encoding it", svc.config.name, len(missing), blob_id)
         return True
 
     # ------------------------------------------------------------------ inconsistency
