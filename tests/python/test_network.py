@@ -469,6 +469,22 @@ def test_publisher_back_pressure_under_many_concurrent_stores(net: Devnet):
         assert http.get("/status").text == "OK"
 
 
+def test_a_store_whose_client_goes_away_is_cancelled(net: Devnet):
+    """Regression (issue: the publisher kept working after every client had gone): a client
+    that sends its blob and disconnects at once has its store cancelled."""
+    import socket
+
+    body = os.urandom(8_000_000)
+    log = Path(net.daemon.log)
+    before = log.read_text().count("its store was cancelled")
+    host, port = net.daemon_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(f"PUT /v1/blobs?epochs=1 HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body)
+    wait_until(lambda: log.read_text().count("its store was cancelled") > before, 30, "the daemon to cancel the store")
+    with httpx.Client(base_url=net.daemon_url, timeout=10) as http:
+        assert http.get("/status").text == "OK"
+
+
 def test_a_blob_that_cannot_be_read_now_is_503_not_404(net: Devnet):
     """Regression: with 7 of 10 nodes down, a stored blob cannot be read; the aggregator says
     503 BLOB_UNAVAILABLE (retryable; caches must not keep it as missing) and the CLI says how
@@ -652,6 +668,29 @@ def test_a_control_plane_outage(net: Devnet, tmp_path: Path):
     with httpx.Client(base_url=net.daemon_url, timeout=60) as http:
         r = http.put("/v1/blobs?epochs=1", content=b"after the outage")
         assert r.status_code == 200, r.text
+
+
+def test_a_hung_control_plane(net: Devnet, tmp_path: Path):
+    """Regression (issue: a hung control plane gave a traceback after 60 s): with the control
+    plane frozen (SIGSTOP), `morsa store` fails in one line within its timeouts and `morsa read`
+    still works; both recover when it resumes."""
+    data = os.urandom(20_000)
+    blob_id = net.client().store(data).blob_id
+    source = tmp_path / "new.bin"
+    source.write_bytes(os.urandom(10_000))
+    os.kill(net.chain.pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        stored = run_cli("store", str(source), "--devnet", net.directory)
+        assert stored.returncode == 2 and stored.stderr.count("\n") == 1, stored.stderr
+        assert "control plane" in stored.stderr and "Traceback" not in stored.stderr
+        assert time.monotonic() - started < 45
+        out = tmp_path / "copy.bin"
+        read = run_cli("read", blob_id, "--devnet", net.directory, "--out", str(out))
+        assert read.returncode == 0 and out.read_bytes() == data, read.stderr
+    finally:
+        os.kill(net.chain.pid, signal.SIGCONT)
+    assert run_cli("store", str(source), "--devnet", net.directory).returncode == 0
 
 
 def test_control_plane_state_survives_a_restart(net: Devnet):

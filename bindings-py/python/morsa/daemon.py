@@ -30,6 +30,7 @@ import asyncio
 import contextlib
 import dataclasses
 import json
+import logging
 import os
 import re
 import tempfile
@@ -50,6 +51,8 @@ from .client import Client, ClientError, QuiltPatchContents, StoreResult
 from .net.errors import DAEMON_DOMAIN, ApiError, NetworkError, RemoteError, unavailable
 from .net import openapi
 from .net.server import json_api, serve
+
+log = logging.getLogger("morsa.daemon")
 
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_QUILT_BODY_BYTES = 100 * 1024 * 1024
@@ -219,6 +222,7 @@ def create_app(config: DaemonConfig, client: Client | None = None, cache: BlobCa
             if not work.done():
                 work.cancel()
         if not work.done() or work.cancelled():
+            log.info("%s %s: the client went away; its store was cancelled", request.method, request.url.path)
             raise ApiError(499, "CLIENT_CLOSED_REQUEST", "the client went away; the store was cancelled")
         return work.result()
 
