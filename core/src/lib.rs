@@ -49,8 +49,9 @@
 #![no_std]
 #![deny(missing_docs)]
 #![deny(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
-// The exceptions are the SIMD kernels: BLAKE2b (`hash::avx512`, `hash::simd128`) and the
-// WebAssembly Reed-Solomon engine (`encoding::rs::simd128`).
+// The exceptions are the SIMD kernels: BLAKE2b (`hash::avx512`, `hash::simd128`), the
+// WebAssembly Reed-Solomon engine (`encoding::rs::simd128`) and the AVX2 XOR of the decoder's
+// formal derivative (`encoding::rs::xor`). Each module says why its `unsafe` is sound.
 #![deny(unsafe_code)]
 
 #[cfg(feature = "alloc")]

@@ -2,9 +2,9 @@
 //!
 //! Vector `v[i]` holds word `i` of the eight states; `_mm512_ror_epi64` is BLAKE2b's rotation.
 //! A message block enters as eight 128-byte rows, transposed into sixteen word vectors. This
-//! is the crate's only `unsafe` code: the intrinsics need the CPU feature (checked by
-//! [`detected`] or guaranteed at compile time) and the loads read through pointers whose
-//! bounds are checked before each call.
+//! is one of the crate's few `unsafe` modules (the list is in `lib.rs`): the intrinsics need the
+//! CPU feature (checked by [`detected`] or guaranteed at compile time) and the loads read
+//! through pointers whose bounds are checked before each call.
 #![allow(unsafe_code)]
 
 use core::arch::x86_64::{
