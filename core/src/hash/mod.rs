@@ -188,32 +188,83 @@ pub(crate) fn vectorized() -> bool {
     }
 }
 
+/// The BLAKE2b kernels (BLAKE3's `Platform` is the model): [`Backend::detect`] picks the
+/// fastest this machine runs; tests force each one the host can execute and compare it with
+/// the `blake2` crate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Backend {
+    /// The RFC 7693 compression function, one message at a time: every target.
+    Portable,
+    /// Eight messages in the lanes of AVX-512 registers (x86-64, detected at run time with
+    /// `std`, or enabled at compile time).
+    #[cfg(all(target_arch = "x86_64", any(feature = "std", target_feature = "avx512f")))]
+    Avx512,
+    /// Two messages in the lanes of a WebAssembly `simd128` vector (enabled at compile time).
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    Simd128,
+}
+
+impl Backend {
+    /// The fastest backend this machine runs.
+    #[inline]
+    pub(crate) fn detect() -> Self {
+        #[cfg(all(target_arch = "x86_64", any(feature = "std", target_feature = "avx512f")))]
+        if vectorized() {
+            return Backend::Avx512;
+        }
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        return Backend::Simd128;
+        #[allow(unreachable_code)]
+        Backend::Portable
+    }
+
+    /// Every backend this machine can run, the portable one first.
+    #[cfg(test)]
+    pub(crate) fn available() -> alloc::vec::Vec<Self> {
+        let mut out = vec![Backend::Portable];
+        #[cfg(all(target_arch = "x86_64", any(feature = "std", target_feature = "avx512f")))]
+        if vectorized() {
+            out.push(Backend::Avx512);
+        }
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        out.push(Backend::Simd128);
+        out
+    }
+}
+
 /// Feeds `pieces[i]` to `states[i]` for every `i` (as [`StripeHasher::update`]).
 fn update_group(states: &mut [StripeHasher], pieces: &[&[u8]], offset: usize, last: bool) {
-    #[cfg(all(target_arch = "x86_64", any(feature = "std", target_feature = "avx512f")))]
-    if states.len() == LANES && vectorized() && pieces.iter().all(|p| p.len() == pieces[0].len()) {
-        let states: &mut [StripeHasher; LANES] = states.try_into().expect("LANES states");
-        let pieces: &[&[u8]; LANES] = pieces.try_into().expect("LANES pieces");
-        avx512::update8(states, pieces, offset, last);
-        return;
-    }
-    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-    {
-        // Two lanes: consecutive pairs of equal length, the odd one out alone.
-        let mut i = 0;
-        while i < states.len() {
-            if i + 1 < states.len() && pieces[i].len() == pieces[i + 1].len() {
-                let (first, rest) = states[i..].split_at_mut(1);
-                simd128::update2(&mut first[0], &mut rest[0], pieces[i], pieces[i + 1], offset, last);
-                i += 2;
-            } else {
-                states[i].update(offset, pieces[i], last);
-                i += 1;
-            }
+    update_group_with(Backend::detect(), states, pieces, offset, last);
+}
+
+/// [`update_group`] with the given backend (which must run on this machine).
+fn update_group_with(backend: Backend, states: &mut [StripeHasher], pieces: &[&[u8]], offset: usize, last: bool) {
+    match backend {
+        #[cfg(all(target_arch = "x86_64", any(feature = "std", target_feature = "avx512f")))]
+        Backend::Avx512 if states.len() == LANES && pieces.iter().all(|p| p.len() == pieces[0].len()) => {
+            let states: &mut [StripeHasher; LANES] = states.try_into().expect("LANES states");
+            let pieces: &[&[u8]; LANES] = pieces.try_into().expect("LANES pieces");
+            avx512::update8(states, pieces, offset, last);
+            return;
         }
-        return;
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        Backend::Simd128 => {
+            // Two lanes: consecutive pairs of equal length, the odd one out alone.
+            let mut i = 0;
+            while i < states.len() {
+                if i + 1 < states.len() && pieces[i].len() == pieces[i + 1].len() {
+                    let (first, rest) = states[i..].split_at_mut(1);
+                    simd128::update2(&mut first[0], &mut rest[0], pieces[i], pieces[i + 1], offset, last);
+                    i += 2;
+                } else {
+                    states[i].update(offset, pieces[i], last);
+                    i += 1;
+                }
+            }
+            return;
+        }
+        _ => {}
     }
-    #[allow(unreachable_code)]
     for (state, piece) in states.iter_mut().zip(pieces) {
         state.update(offset, piece, last);
     }
@@ -376,6 +427,26 @@ mod tests {
                     }
                     let striped: Vec<_> = states.iter().map(StripeHasher::digest).collect();
                     assert_eq!(striped, out, "striped count {count} len {len}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_backend_the_host_runs_equals_the_blake2_crate() {
+        let backends = Backend::available();
+        assert_eq!(backends[0], Backend::Portable);
+        assert!(backends.contains(&Backend::detect()));
+        for backend in backends {
+            for len in [0usize, 1, 64, 127, 128, 129, 255, 256, 257, 1000, 4820] {
+                for count in [1usize, 2, 3, 7, 8] {
+                    let messages: Vec<Vec<u8>> = (0..count).map(|i| data(len, i + 3)).collect();
+                    let pieces: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();
+                    let mut states = vec![StripeHasher::new(LEAF_PREFIX); count];
+                    update_group_with(backend, &mut states, &pieces, 0, true);
+                    for (state, m) in states.iter().zip(&messages) {
+                        assert_eq!(state.digest(), leaf_hash(m), "{backend:?} len {len} count {count}");
+                    }
                 }
             }
         }
