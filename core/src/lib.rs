@@ -66,6 +66,7 @@ extern crate std;
 pub mod bft;
 pub mod certificate;
 pub mod encoding;
+pub mod error;
 #[cfg(feature = "alloc")]
 mod hash;
 #[cfg(feature = "alloc")]

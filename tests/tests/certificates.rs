@@ -2,8 +2,8 @@
 //! "Signatures and certificates").
 
 use morsa_core::certificate::{
-    AddSignatureError, Certificate, CertificateBuilder, CertificateError, Committee, CommitteeError, CommitteeWeights,
-    KeyError, Member, PublicKey, Signature, SigningKey, Threshold, WeightedMembers,
+    AddSignatureError, Certificate, CertificateBuilder, CertificateError, CertificateKind, CertifiedBlob, Committee,
+    CommitteeError, CommitteeWeights, KeyError, Member, PublicKey, Signature, SigningKey, Threshold, WeightedMembers,
 };
 use morsa_core::messages::{BlobPersistenceType, InvalidBlobIdMsg, StorageConfirmation};
 use morsa_core::wire::{BcsDecode, WireError};
@@ -432,6 +432,47 @@ fn certificate_bytes_must_be_canonical() {
     for len in 0..bytes.len() {
         assert!(Certificate::<&[u8]>::from_bytes(&bytes[..len]).is_err(), "prefix {len}");
     }
+}
+
+// ----- One verification for both kinds (what the bindings call) -----
+
+#[test]
+fn verify_kind_reads_the_kind_from_the_intent_or_checks_the_one_asked_for() {
+    let (c, keys) = committee(3, &[2, 1, 1, 3, 3]);
+    let deletable = StorageConfirmation::new(3, BLOB, BlobPersistenceType::Deletable { object_id: [7; 32] });
+    let confirmation = certify(&c, &keys, &[0, 3, 4], &deletable.to_message_bytes());
+    let expected = CertifiedBlob {
+        kind: CertificateKind::Confirmation,
+        epoch: 3,
+        blob_id: BLOB,
+        object_id: Some([7; 32]),
+        signer_weight: 8,
+        n_signers: 3,
+    };
+    assert_eq!(confirmation.verify_kind(&c, None), Ok(expected));
+    assert_eq!(confirmation.verify_kind(&c, Some(CertificateKind::Confirmation)), Ok(expected));
+    // Asked for as the other kind, its message is refused.
+    assert!(matches!(
+        confirmation.verify_kind(&c, Some(CertificateKind::InvalidBlob)),
+        Err(CertificateError::Message(_))
+    ));
+
+    // Validity (3w >= n + 1 = 11) suffices for an invalid-blob attestation: weight 4 of 10.
+    let invalid = certify(&c, &keys, &[0, 1, 2], &InvalidBlobIdMsg::new(3, BLOB).to_message_bytes());
+    let verified = invalid.verify_kind(&c, None).unwrap();
+    assert_eq!((verified.kind, verified.object_id, verified.signer_weight), (CertificateKind::InvalidBlob, None, 4));
+    assert_eq!(CertificateKind::of_message(&invalid.serialized_message), Some(CertificateKind::InvalidBlob));
+    assert_eq!(CertificateKind::of_message(&[9, 0, 3]), None);
+    assert_eq!(CertificateKind::InvalidBlob.threshold(), Threshold::Validity);
+}
+
+#[test]
+fn certificate_kind_names_are_the_bindings_names() {
+    for kind in [CertificateKind::Confirmation, CertificateKind::InvalidBlob] {
+        assert_eq!(kind.as_str().parse::<CertificateKind>(), Ok(kind));
+    }
+    assert_eq!(CertificateKind::InvalidBlob.as_str(), "invalid_blob");
+    assert!("invalid".parse::<CertificateKind>().is_err());
 }
 
 // ----- No panics on mutated bytes -----

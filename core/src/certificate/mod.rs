@@ -21,7 +21,10 @@ use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
 use crate::bft;
-use crate::messages::{InvalidBlobIdBody, MessageBody, ProtocolMessage, StorageConfirmationBody};
+use crate::messages::{
+    BlobPersistenceType, IntentType, InvalidBlobIdBody, MessageBody, ProtocolMessage, StorageConfirmationBody,
+};
+use crate::metadata::BlobId;
 use crate::wire::{BcsDecode, WireError};
 
 #[cfg(feature = "alloc")]
@@ -714,6 +717,132 @@ impl<B: AsRef<[u8]>> Certificate<B> {
         committee: &impl CommitteeWeights,
     ) -> Result<VerifiedCertificate<InvalidBlobIdBody>, CertificateError> {
         self.verify(committee)
+    }
+}
+
+/// What a certificate attests: the intent of its message (SPEC §10.1) and so its threshold
+/// (SPEC §10.3). The names are the same in Rust, Python and JavaScript.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CertificateKind {
+    /// A storage confirmation (intent 1, `BLOB_CERT`): quorum `3w ≥ 2n + 1`.
+    Confirmation,
+    /// An invalid-blob attestation (intent 2): validity `3w ≥ n + 1`.
+    InvalidBlob,
+}
+
+impl CertificateKind {
+    /// `"confirmation"` or `"invalid_blob"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            CertificateKind::Confirmation => "confirmation",
+            CertificateKind::InvalidBlob => "invalid_blob",
+        }
+    }
+
+    /// The kind a serialized message declares by its intent type (its first byte), if it is
+    /// one of the two a certificate can carry.
+    pub fn of_message(serialized_message: &[u8]) -> Option<Self> {
+        match serialized_message.first().copied() {
+            Some(b) if b == IntentType::BlobCertification.as_u8() => Some(CertificateKind::Confirmation),
+            Some(b) if b == IntentType::InvalidBlobId.as_u8() => Some(CertificateKind::InvalidBlob),
+            _ => None,
+        }
+    }
+
+    /// The threshold certificates of this kind must meet (SPEC §10.3).
+    pub const fn threshold(self) -> Threshold {
+        match self {
+            CertificateKind::Confirmation => StorageConfirmationBody::THRESHOLD,
+            CertificateKind::InvalidBlob => InvalidBlobIdBody::THRESHOLD,
+        }
+    }
+}
+
+impl fmt::Display for CertificateKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl core::str::FromStr for CertificateKind {
+    type Err = crate::error::UnknownName;
+
+    /// [`CertificateKind::as_str`]'s names.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "confirmation" => Ok(CertificateKind::Confirmation),
+            "invalid_blob" => Ok(CertificateKind::InvalidBlob),
+            _ => Err(crate::error::UnknownName {
+                what: "certificate kind",
+                expected: "'confirmation' or 'invalid_blob'",
+            }),
+        }
+    }
+}
+
+/// What a verified certificate of either kind attests, as the bindings report it
+/// ([`Certificate::verify_kind`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CertifiedBlob {
+    /// What the certificate attests.
+    pub kind: CertificateKind,
+    /// The epoch of the message.
+    pub epoch: u32,
+    /// The blob ID certified (or declared invalid).
+    pub blob_id: BlobId,
+    /// The object ID of a deletable blob's confirmation; `None` for a permanent blob and for
+    /// invalid-blob attestations.
+    pub object_id: Option<[u8; 32]>,
+    /// The signers' weight in shards.
+    pub signer_weight: u32,
+    /// The number of signers.
+    pub n_signers: usize,
+}
+
+impl<B: AsRef<[u8]>> Certificate<B> {
+    /// Verifies the certificate as a `kind` certificate, or, with `None`, as the kind its
+    /// message declares ([`CertificateKind::of_message`]; an unknown intent is verified as a
+    /// confirmation and so fails on its message).
+    ///
+    /// # Errors
+    ///
+    /// As [`Certificate::verify`].
+    pub fn verify_kind(
+        &self,
+        committee: &impl CommitteeWeights,
+        kind: Option<CertificateKind>,
+    ) -> Result<CertifiedBlob, CertificateError> {
+        let kind = kind
+            .or_else(|| CertificateKind::of_message(self.serialized_message.as_ref()))
+            .unwrap_or(CertificateKind::Confirmation);
+        Ok(match kind {
+            CertificateKind::Confirmation => {
+                let v = self.verify_confirmation(committee)?;
+                let body = &v.message().body;
+                CertifiedBlob {
+                    kind,
+                    epoch: v.message().epoch,
+                    blob_id: body.blob_id,
+                    object_id: match body.blob_type {
+                        BlobPersistenceType::Permanent => None,
+                        BlobPersistenceType::Deletable { object_id } => Some(object_id),
+                    },
+                    signer_weight: v.signer_weight(),
+                    n_signers: v.n_signers(),
+                }
+            }
+            CertificateKind::InvalidBlob => {
+                let v = self.verify_invalid_blob(committee)?;
+                CertifiedBlob {
+                    kind,
+                    epoch: v.message().epoch,
+                    blob_id: v.message().body.blob_id,
+                    object_id: None,
+                    signer_weight: v.signer_weight(),
+                    n_signers: v.n_signers(),
+                }
+            }
+        })
     }
 }
 

@@ -213,6 +213,33 @@ pub enum ConsistencyCheck {
     Skip,
 }
 
+impl ConsistencyCheck {
+    /// `"default"`, `"strict"` or `"skip"`: the names Walrus's aggregator flags use.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ConsistencyCheck::Default => "default",
+            ConsistencyCheck::Strict => "strict",
+            ConsistencyCheck::Skip => "skip",
+        }
+    }
+}
+
+impl core::str::FromStr for ConsistencyCheck {
+    type Err = crate::error::UnknownName;
+
+    /// [`ConsistencyCheck::as_str`]'s names.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "default" => Ok(ConsistencyCheck::Default),
+            "strict" => Ok(ConsistencyCheck::Strict),
+            "skip" => Ok(ConsistencyCheck::Skip),
+            _ => {
+                Err(crate::error::UnknownName { what: "consistency check", expected: "'default', 'strict' or 'skip'" })
+            }
+        }
+    }
+}
+
 /// Errors of blob decoding (SPEC §7 `DecodeError`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -601,42 +628,197 @@ impl<'m, M: Borrow<VerifiedBlobMetadataWithId>, D: AsRef<[u8]>> BlobDecoder<'m, 
     }
 }
 
-/// Decodes a blob from whatever slivers are given (SPEC §7): every sliver is verified against
-/// `metadata` and invalid ones are skipped; primary slivers are used when `p` valid ones are
-/// there, otherwise secondary ones.
+/// Decoders of both axes and the rule choosing between them (SPEC §7): the primary axis once
+/// `p` valid primary slivers are held (the systematic, cheapest decode), else the secondary
+/// axis when `s` valid secondary slivers are, else, to report what is missing, the axis with
+/// more valid slivers (primary on a tie).
+///
+/// Slivers of either axis go in; [`BothAxesDecoder::is_done`] says when reading more is
+/// pointless. Like [`BlobDecoder`], it keeps copies of the slivers (`D = Vec<u8>`,
+/// [`BothAxesDecoder::new`]) or the data given to [`BothAxesDecoder::add_slivers_owned`]
+/// ([`BothAxesDecoder::keeping`]).
+#[derive(Clone, Debug)]
+pub struct BothAxesDecoder<'m, D = Vec<u8>> {
+    primary: BlobDecoder<'m, &'m VerifiedBlobMetadataWithId, D>,
+    secondary: BlobDecoder<'m, &'m VerifiedBlobMetadataWithId, D>,
+}
+
+impl<'m> BothAxesDecoder<'m> {
+    /// A decoder for the blob of `metadata` keeping copies of the slivers.
+    pub fn new(metadata: &'m VerifiedBlobMetadataWithId) -> Self {
+        Self::keeping(metadata)
+    }
+
+    /// Verifies `sliver` (SPEC §6) and keeps a copy, as [`BlobDecoder::add_sliver`] of its axis.
+    ///
+    /// # Errors
+    ///
+    /// [`SliverError`] if it fails verification; the decoder is unchanged.
+    pub fn add_sliver<E: AsRef<[u8]>>(&mut self, sliver: &Sliver<E>) -> Result<bool, SliverError> {
+        match sliver.axis {
+            Axis::Primary => self.primary.add_sliver(sliver),
+            Axis::Secondary => self.secondary.add_sliver(sliver),
+        }
+    }
+}
+
+impl<'m, D: AsRef<[u8]>> BothAxesDecoder<'m, D> {
+    /// A decoder for the blob of `metadata` that keeps the data of the slivers given to
+    /// [`BothAxesDecoder::add_slivers_owned`].
+    pub fn keeping(metadata: &'m VerifiedBlobMetadataWithId) -> Self {
+        Self {
+            primary: BlobDecoder::keeping(metadata, Axis::Primary),
+            secondary: BlobDecoder::keeping(metadata, Axis::Secondary),
+        }
+    }
+
+    /// The decoder of `axis`.
+    pub fn axis(&self, axis: Axis) -> &BlobDecoder<'m, &'m VerifiedBlobMetadataWithId, D> {
+        match axis {
+            Axis::Primary => &self.primary,
+            Axis::Secondary => &self.secondary,
+        }
+    }
+
+    /// Whether `p` valid primary slivers are held: no other sliver can change the result.
+    pub fn is_done(&self) -> bool {
+        self.primary.is_ready()
+    }
+
+    /// The number of valid primary slivers still missing for [`BothAxesDecoder::is_done`]
+    /// (a good size for the next batch).
+    pub fn primary_missing(&self) -> u16 {
+        self.primary.needed().saturating_sub(self.primary.count())
+    }
+
+    /// [`BlobDecoder::add_slivers_owned`] for slivers of both axes: one result per sliver, in
+    /// order.
+    pub fn add_slivers_owned(&mut self, slivers: Vec<Sliver<D>>) -> Vec<Result<bool, SliverError>>
+    where
+        D: Sync,
+    {
+        let mut results: Vec<Result<bool, SliverError>> = Vec::with_capacity(slivers.len());
+        results.resize(slivers.len(), Ok(false));
+        let (primary, secondary): (Vec<_>, Vec<_>) =
+            slivers.into_iter().enumerate().partition(|(_, sliver)| sliver.axis == Axis::Primary);
+        for (part, decoder) in [(primary, &mut self.primary), (secondary, &mut self.secondary)] {
+            let (positions, part): (Vec<usize>, Vec<Sliver<D>>) = part.into_iter().unzip();
+            for (i, result) in positions.into_iter().zip(decoder.add_slivers_owned(part)) {
+                results[i] = result;
+            }
+        }
+        results
+    }
+
+    /// The decoder the rule chooses (see [`BothAxesDecoder`]).
+    pub fn chosen(&self) -> &BlobDecoder<'m, &'m VerifiedBlobMetadataWithId, D> {
+        let (primary, secondary) = (&self.primary, &self.secondary);
+        if primary.is_ready() || !secondary.is_ready() && primary.count() >= secondary.count() {
+            primary
+        } else {
+            secondary
+        }
+    }
+
+    /// Decodes the blob from the chosen axis and checks it with `check` (SPEC §7).
+    ///
+    /// # Errors
+    ///
+    /// [`DecodeError::NotEnoughSlivers`] (for the axis with more valid slivers) when neither
+    /// axis has enough; [`DecodeError::InconsistentEncoding`] when `check` fails.
+    pub fn decode(&self, check: ConsistencyCheck) -> Result<Vec<u8>, DecodeError> {
+        self.chosen().decode(check)
+    }
+
+    /// [`BothAxesDecoder::decode`] into `out`, which must be exactly the blob's length.
+    ///
+    /// # Errors
+    ///
+    /// As [`BothAxesDecoder::decode`]; [`DecodeError::ReedSolomon`] if `out` has the wrong
+    /// length.
+    pub fn decode_into(&self, check: ConsistencyCheck, out: &mut [u8]) -> Result<(), DecodeError> {
+        self.chosen().decode_into(check, out)
+    }
+}
+
+/// Decodes a blob from any slivers of either axis ([`BothAxesDecoder`]): each is verified
+/// against `metadata` and invalid ones are skipped; reading stops once `p` valid primary
+/// slivers are held.
 ///
 /// # Errors
 ///
-/// [`DecodeError::NotEnoughSlivers`] (for the axis with more valid slivers) when neither axis
-/// has enough; [`DecodeError::InconsistentEncoding`] when `check` fails.
+/// As [`BothAxesDecoder::decode`].
 pub fn decode_blob<'s, D: AsRef<[u8]> + 's>(
     metadata: &VerifiedBlobMetadataWithId,
     slivers: impl IntoIterator<Item = &'s Sliver<D>>,
     check: ConsistencyCheck,
 ) -> Result<Vec<u8>, DecodeError> {
-    let mut primary = BlobDecoder::new(metadata, Axis::Primary);
-    let mut secondary = BlobDecoder::new(metadata, Axis::Secondary);
+    let mut decoder = BothAxesDecoder::new(metadata);
     for sliver in slivers {
-        let decoder = match sliver.axis {
-            Axis::Primary => &mut primary,
-            Axis::Secondary => &mut secondary,
-        };
         // Invalid slivers are skipped; the count of valid ones decides.
         let _ = decoder.add_sliver(sliver);
-        if primary.is_ready() {
+        if decoder.is_done() {
             break;
         }
     }
-    if primary.is_ready() || !secondary.is_ready() && primary.count() >= secondary.count() {
-        primary.decode(check)
-    } else {
-        secondary.decode(check)
-    }
+    decoder.decode(check)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn both_axes_decoder_prefers_primary_then_secondary_then_reports_the_fuller_axis() {
+        // n = 10: p = 4 primary, s = 7 secondary slivers are needed.
+        let config = EncodingConfig::new(10).unwrap();
+        let blob: Vec<u8> = (0..2000u32).map(|i| (i * 11 + 5) as u8).collect();
+        let encoded = config.encode(&blob).unwrap();
+        let owned = |axis, i| encoded.sliver(axis, i).unwrap().to_owned_sliver();
+
+        // 3 primary + 7 secondary: the secondary axis decodes.
+        let mut decoder = BothAxesDecoder::keeping(encoded.metadata());
+        let mut batch: Vec<_> = (0..3).map(|i| owned(Axis::Primary, i)).collect();
+        batch.extend((0..7).map(|i| owned(Axis::Secondary, i)));
+        assert!(decoder.add_slivers_owned(batch).into_iter().all(|r| r == Ok(true)));
+        assert!(!decoder.is_done());
+        assert_eq!(decoder.primary_missing(), 1);
+        assert_eq!(decoder.chosen().axis(), Axis::Secondary);
+        assert_eq!(decoder.decode(ConsistencyCheck::Strict).unwrap(), blob);
+
+        // One more primary sliver: primary is chosen and the decoder is done.
+        let results = decoder.add_slivers_owned(vec![owned(Axis::Secondary, 8), owned(Axis::Primary, 9)]);
+        assert_eq!(results, vec![Ok(false), Ok(true)]);
+        assert!(decoder.is_done());
+        assert_eq!(decoder.chosen().axis(), Axis::Primary);
+
+        // Too few of both: the error names the axis with more valid slivers.
+        let mut decoder = BothAxesDecoder::new(encoded.metadata());
+        for i in 0..2 {
+            decoder.add_sliver(&encoded.sliver(Axis::Primary, i).unwrap()).unwrap();
+        }
+        for i in 0..5 {
+            decoder.add_sliver(&encoded.sliver(Axis::Secondary, i).unwrap()).unwrap();
+        }
+        assert_eq!(
+            decoder.decode(ConsistencyCheck::Default),
+            Err(DecodeError::NotEnoughSlivers { axis: Axis::Secondary, needed: 7, got: 5 })
+        );
+    }
+
+    #[test]
+    fn names_round_trip_and_unknown_names_are_refused() {
+        for check in [ConsistencyCheck::Default, ConsistencyCheck::Strict, ConsistencyCheck::Skip] {
+            assert_eq!(check.as_str().parse::<ConsistencyCheck>(), Ok(check));
+        }
+        for axis in [Axis::Primary, Axis::Secondary] {
+            assert_eq!(axis.as_str().parse::<Axis>(), Ok(axis));
+        }
+        let err = "Strict".parse::<ConsistencyCheck>().unwrap_err();
+        assert_eq!(crate::error::Kind::kind(&err), crate::error::ErrorKind::InvalidArgument);
+        assert!(alloc::format!("{err}").contains("'default', 'strict' or 'skip'"), "{err}");
+        assert!("row".parse::<Axis>().is_err());
+    }
 
     #[test]
     fn a_decoder_can_own_its_metadata() {

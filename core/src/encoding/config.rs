@@ -41,6 +41,22 @@ pub struct EncodingConfig {
     s: u16,
 }
 
+impl TryFrom<u32> for EncodingConfig {
+    type Error = EncodeError;
+
+    /// [`EncodingConfig::new`] of a count given as `u32` (as the bindings receive it).
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::ShardCountOutOfRange`] above `u16::MAX`, else as [`EncodingConfig::new`].
+    fn try_from(n_shards: u32) -> Result<Self, EncodeError> {
+        match u16::try_from(n_shards) {
+            Ok(n) => EncodingConfig::new(n),
+            Err(_) => Err(EncodeError::ShardCountOutOfRange { n_shards }),
+        }
+    }
+}
+
 impl EncodingConfig {
     /// The configuration for `n_shards` shards.
     ///
@@ -224,6 +240,16 @@ impl EncodingConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shard_counts_given_as_u32_convert_or_are_refused() {
+        assert_eq!(EncodingConfig::try_from(1000u32), EncodingConfig::new(1000));
+        assert_eq!(EncodingConfig::try_from(3u32), EncodingConfig::new(3));
+        assert!(EncodingConfig::try_from(3u32).is_err());
+        let too_many = EncodingConfig::try_from(65_536u32).unwrap_err();
+        assert_eq!(too_many, EncodeError::ShardCountOutOfRange { n_shards: 65_536 });
+        assert_eq!(crate::error::Kind::kind(&too_many), crate::error::ErrorKind::Encoding);
+    }
 
     #[test]
     fn source_symbol_table_matches_spec() {

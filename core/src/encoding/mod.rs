@@ -108,6 +108,19 @@ impl core::fmt::Display for Axis {
     }
 }
 
+impl core::str::FromStr for Axis {
+    type Err = crate::error::UnknownName;
+
+    /// `"primary"` or `"secondary"` ([`Axis::as_str`]).
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "primary" => Ok(Axis::Primary),
+            "secondary" => Ok(Axis::Secondary),
+            _ => Err(crate::error::UnknownName { what: "axis", expected: "'primary' or 'secondary'" }),
+        }
+    }
+}
+
 /// Errors of the encoding configuration and of encoding (SPEC §1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -135,6 +148,12 @@ pub enum EncodeError {
     },
     /// The Reed-Solomon engine rejected its input (an internal invariant was broken).
     ReedSolomon,
+    /// A shard count that does not fit the protocol's `u16` ([`EncodingConfig`]'s
+    /// `TryFrom<u32>`).
+    ShardCountOutOfRange {
+        /// The shard count given.
+        n_shards: u32,
+    },
 }
 
 impl core::fmt::Display for EncodeError {
@@ -153,6 +172,9 @@ impl core::fmt::Display for EncodeError {
                 "blob of {blob_bytes} bytes is too large: with {n_shards} shards a blob can hold at most {max_bytes} bytes"
             ),
             EncodeError::ReedSolomon => f.write_str("the Reed-Solomon engine rejected its input"),
+            EncodeError::ShardCountOutOfRange { n_shards } => {
+                write!(f, "n_shards = {n_shards} is too large: the Reed-Solomon codes support at most {MAX_SHARDS} shards")
+            }
         }
     }
 }
