@@ -1,62 +1,21 @@
 //! Protocol messages, Ed25519 keys, committees and certificates (SPEC §10).
 
 use morsa_core::certificate::{
-    AddSignatureError, Certificate as CoreCertificate, CertificateBuilder as CoreBuilder,
-    CertificateError as CoreCertError, Committee as CoreCommittee, CommitteeError as CoreCommitteeError,
+    Certificate as CoreCertificate, CertificateBuilder as CoreBuilder, CertificateKind, Committee as CoreCommittee,
     CommitteeWeights, Member, PublicKey, Signature, SigningKey as CoreSigningKey, SIGNATURE_LEN,
 };
 use morsa_core::messages::{
     BlobPersistenceType, InvalidBlobIdBody, InvalidBlobIdMsg, StorageConfirmation as CoreConfirmation,
     StorageConfirmationBody,
 };
-use morsa_core::wire::{BcsDecode, WireError};
-use pyo3::create_exception;
-use pyo3::exceptions::PyValueError;
+use morsa_core::wire::BcsDecode;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use crate::common::{parse_blob_id, MorsaError};
-
-create_exception!(_native, CommitteeError, MorsaError, "An invalid committee (SPEC §10.3).");
-create_exception!(
-    _native,
-    CertificateError,
-    MorsaError,
-    "A certificate or signed confirmation that does not verify: malformed, wrong epoch, bad signer bitmap, \
-     not enough shard weight (SPEC §10.3)."
-);
-create_exception!(
-    _native,
-    SignatureError,
-    CertificateError,
-    "A signature that does not verify. Deliberately opaque: it does not say why."
-);
-
-fn cert_err(e: CoreCertError) -> PyErr {
-    match e {
-        CoreCertError::InvalidSignature => SignatureError::new_err(e.to_string()),
-        CoreCertError::Message(w) => crate::common::WireFormatError::new_err(format!("certified message: {w}")),
-        _ => CertificateError::new_err(e.to_string()),
-    }
-}
-
-fn add_err(e: AddSignatureError) -> PyErr {
-    match e {
-        AddSignatureError::InvalidSignature => SignatureError::new_err(e.to_string()),
-        _ => CertificateError::new_err(e.to_string()),
-    }
-}
-
-fn committee_err(e: CoreCommitteeError) -> PyErr {
-    CommitteeError::new_err(e.to_string())
-}
-
-fn wire_err(e: WireError) -> PyErr {
-    crate::common::WireFormatError::new_err(e.to_string())
-}
+use crate::common::{invalid, parse, parse_blob_id, py_err};
 
 fn array<const N: usize>(bytes: &[u8], what: &str) -> PyResult<[u8; N]> {
-    bytes.try_into().map_err(|_| PyValueError::new_err(format!("{what} must be {N} bytes, got {}", bytes.len())))
+    bytes.try_into().map_err(|_| invalid(format!("{what} must be {N} bytes, got {}", bytes.len())))
 }
 
 fn public_key(bytes: &[u8]) -> PyResult<PublicKey> {
@@ -75,7 +34,7 @@ struct PySigningKey(CoreSigningKey);
 impl PySigningKey {
     #[new]
     fn new(seed: &[u8]) -> PyResult<Self> {
-        CoreSigningKey::from_seed(array(seed, "a seed")?).map(Self).map_err(|e| PyValueError::new_err(e.to_string()))
+        CoreSigningKey::from_seed(array(seed, "a seed")?).map(Self).map_err(py_err)
     }
 
     #[getter]
@@ -100,7 +59,7 @@ fn hex(bytes: &[u8]) -> String {
 #[pyfunction]
 fn verify_signature(public_key: &[u8], message: &[u8], signature: &[u8]) -> PyResult<bool> {
     let (Ok(key), Ok(sig)) = (self::public_key(public_key), self::signature(signature)) else {
-        return Err(PyValueError::new_err("public keys are 32 bytes and signatures 64 bytes"));
+        return Err(invalid("public keys are 32 bytes and signatures 64 bytes"));
     };
     Ok(key.verify(message, &sig).is_ok())
 }
@@ -124,7 +83,7 @@ impl PyStorageConfirmation {
 
     #[staticmethod]
     fn from_bytes(data: &[u8]) -> PyResult<Self> {
-        CoreConfirmation::from_bcs(data).map(Self).map_err(wire_err)
+        CoreConfirmation::from_bcs(data).map(Self).map_err(py_err)
     }
 
     fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
@@ -182,7 +141,7 @@ impl PyInvalidBlobIdMessage {
 
     #[staticmethod]
     fn from_bytes(data: &[u8]) -> PyResult<Self> {
-        InvalidBlobIdMsg::from_bcs(data).map(Self).map_err(wire_err)
+        InvalidBlobIdMsg::from_bcs(data).map(Self).map_err(py_err)
     }
 
     fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
@@ -220,12 +179,12 @@ impl PyCommittee {
             .into_iter()
             .map(|(key, shards)| Ok(Member { public_key: public_key(&key)?, shards }))
             .collect::<PyResult<Vec<_>>>()?;
-        CoreCommittee::new(epoch, members).map(Self).map_err(committee_err)
+        CoreCommittee::new(epoch, members).map(Self).map_err(py_err)
     }
 
     #[staticmethod]
     fn from_bytes(data: &[u8]) -> PyResult<Self> {
-        CoreCommittee::from_bytes(data).map(Self).map_err(committee_err)
+        CoreCommittee::from_bytes(data).map(Self).map_err(py_err)
     }
 
     fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
@@ -253,10 +212,7 @@ impl PyCommittee {
     }
 
     fn weight(&self, member: usize) -> PyResult<u16> {
-        self.0
-            .member(member)
-            .map(|(_, w)| w)
-            .ok_or_else(|| PyValueError::new_err(format!("member {member} is out of range")))
+        self.0.member(member).map(|(_, w)| w).ok_or_else(|| invalid(format!("member {member} is out of range")))
     }
 
     fn member_index(&self, public_key: &[u8]) -> PyResult<Option<usize>> {
@@ -264,7 +220,7 @@ impl PyCommittee {
     }
 
     fn shard_owner(&self, shard: u16) -> PyResult<usize> {
-        self.0.shard_owner(shard).ok_or_else(|| PyValueError::new_err(format!("shard {shard} is out of range")))
+        self.0.shard_owner(shard).ok_or_else(|| invalid(format!("shard {shard} is out of range")))
     }
 
     fn __eq__(&self, other: &Self) -> bool {
@@ -324,7 +280,7 @@ impl PyCertificate {
                     signatures: c.signatures.to_vec(),
                 })
             })
-            .map_err(cert_err)
+            .map_err(py_err)
     }
 
     fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
@@ -351,31 +307,20 @@ impl PyCertificate {
         self.0.signer_indices().collect()
     }
 
-    /// Verifies the certificate; the threshold follows the message's intent.
-    fn verify(&self, py: Python<'_>, committee: &PyCommittee) -> PyResult<PyVerifiedCertificate> {
-        let kind = self.0.serialized_message.first().copied();
-        let verified = py.detach(|| match kind {
-            Some(2) => self.0.verify::<InvalidBlobIdBody>(&committee.0).map(|v| PyVerifiedCertificate {
-                kind: "invalid_blob",
-                epoch: v.message().epoch,
-                blob_id: v.message().body.blob_id.to_string(),
-                object_id: None,
-                signer_weight: v.signer_weight(),
-                n_signers: v.n_signers(),
-            }),
-            _ => self.0.verify::<StorageConfirmationBody>(&committee.0).map(|v| PyVerifiedCertificate {
-                kind: "confirmation",
-                epoch: v.message().epoch,
-                blob_id: v.message().body.blob_id.to_string(),
-                object_id: match v.message().body.blob_type {
-                    BlobPersistenceType::Permanent => None,
-                    BlobPersistenceType::Deletable { object_id } => Some(object_id.to_vec()),
-                },
-                signer_weight: v.signer_weight(),
-                n_signers: v.n_signers(),
-            }),
-        });
-        verified.map_err(cert_err)
+    /// Verifies the certificate as a `kind` certificate ("confirmation" or "invalid_blob"),
+    /// or, by default, as the kind its message's intent declares; the threshold follows the kind.
+    #[pyo3(signature = (committee, kind = None))]
+    fn verify(&self, py: Python<'_>, committee: &PyCommittee, kind: Option<&str>) -> PyResult<PyVerifiedCertificate> {
+        let kind = kind.map(parse::<CertificateKind>).transpose()?;
+        let verified = py.detach(|| self.0.verify_kind(&committee.0, kind)).map_err(py_err)?;
+        Ok(PyVerifiedCertificate {
+            kind: verified.kind.as_str(),
+            epoch: verified.epoch,
+            blob_id: verified.blob_id.to_string(),
+            object_id: verified.object_id.map(|id| id.to_vec()),
+            signer_weight: verified.signer_weight,
+            n_signers: verified.n_signers,
+        })
     }
 
     fn __eq__(&self, other: &Self) -> bool {
@@ -411,24 +356,22 @@ impl PyCertificateBuilder {
     fn new(committee: &PyCommittee, message: &Bound<'_, PyAny>) -> PyResult<Self> {
         let committee = committee.0.clone();
         if let Ok(m) = message.cast::<PyStorageConfirmation>() {
-            return CoreBuilder::new(committee, &m.get().0)
-                .map(|b| Self(AnyBuilder::Confirmation(b)))
-                .map_err(cert_err);
+            return CoreBuilder::new(committee, &m.get().0).map(|b| Self(AnyBuilder::Confirmation(b))).map_err(py_err);
         }
         if let Ok(m) = message.cast::<PyInvalidBlobIdMessage>() {
-            return CoreBuilder::new(committee, &m.get().0).map(|b| Self(AnyBuilder::InvalidBlob(b))).map_err(cert_err);
+            return CoreBuilder::new(committee, &m.get().0).map(|b| Self(AnyBuilder::InvalidBlob(b))).map_err(py_err);
         }
         Err(pyo3::exceptions::PyTypeError::new_err("message must be a StorageConfirmation or an InvalidBlobIdMessage"))
     }
 
     fn add(&mut self, member: usize, serialized_message: &[u8], signature: &[u8]) -> PyResult<bool> {
         let sig = self::signature(signature)?;
-        with_builder!(&mut self.0, b => b.add(member, serialized_message, &sig)).map_err(add_err)
+        with_builder!(&mut self.0, b => b.add(member, serialized_message, &sig)).map_err(py_err)
     }
 
     fn add_by_key(&mut self, public_key: &[u8], serialized_message: &[u8], signature: &[u8]) -> PyResult<bool> {
         let (key, sig) = (self::public_key(public_key)?, self::signature(signature)?);
-        with_builder!(&mut self.0, b => b.add_by_key(&key, serialized_message, &sig)).map_err(add_err)
+        with_builder!(&mut self.0, b => b.add_by_key(&key, serialized_message, &sig)).map_err(py_err)
     }
 
     #[getter]
@@ -457,16 +400,12 @@ impl PyCertificateBuilder {
     }
 
     fn finish(&self) -> PyResult<PyCertificate> {
-        with_builder!(&self.0, b => b.finish()).map(PyCertificate).map_err(cert_err)
+        with_builder!(&self.0, b => b.finish()).map(PyCertificate).map_err(py_err)
     }
 }
 
 /// Adds the certificate classes and functions to the module.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    let py = m.py();
-    m.add("CommitteeError", py.get_type::<CommitteeError>())?;
-    m.add("CertificateError", py.get_type::<CertificateError>())?;
-    m.add("SignatureError", py.get_type::<SignatureError>())?;
     m.add_class::<PySigningKey>()?;
     m.add_class::<PyStorageConfirmation>()?;
     m.add_class::<PyInvalidBlobIdMessage>()?;

@@ -4,34 +4,29 @@
 use std::num::NonZeroU16;
 
 use morsa_core::encoding::{
-    self, mapping, recover_sliver as core_recover_sliver, BlobDecoder, GeneralRecoverySymbol,
+    self, mapping, recover_sliver as core_recover_sliver, BothAxesDecoder, GeneralRecoverySymbol,
     InconsistencyProof as CoreInconsistencyProof, RecoveryError, RecoverySymbolSource, Sliver as CoreSliver,
     SliverError,
 };
+use morsa_core::io::{self, FileSource, SliverDir};
 use morsa_core::metadata::{BlobMetadata as CoreBlobMetadata, BlobMetadataWithId, VerifiedBlobMetadataWithId};
 use morsa_core::wire::{BcsDecode, BcsEncode};
 use morsa_core::{Axis, BlobId, EncodingConfig};
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList};
 
 use crate::common::*;
 
 fn recovery_err(py: Python<'_>, e: RecoveryError) -> PyErr {
-    match e {
-        RecoveryError::Inconsistent(proof) => {
-            let err = InconsistentEncodingError::new_err(
-                "the recovered sliver does not match the metadata: the blob is inconsistently encoded \
-                 (the error's `proof` attribute holds the inconsistency proof)",
-            );
-            if let Ok(obj) = Bound::new(py, InconsistencyProof(*proof)) {
-                let _ = err.value(py).setattr("proof", obj);
-            }
-            err
+    let err = py_err(e.clone());
+    if let RecoveryError::Inconsistent(proof) = e {
+        // The proof travels with the exception (`InconsistentEncodingError.proof`).
+        if let Ok(obj) = Bound::new(py, InconsistencyProof(*proof)) {
+            let _ = err.value(py).setattr("proof", obj);
         }
-        RecoveryError::NotEnoughSymbols { .. } => DecodingError::new_err(e.to_string()),
-        _ => VerificationError::new_err(e.to_string()),
     }
+    err
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -75,32 +70,29 @@ impl PyEncodingConfig {
     }
 
     fn symbol_size(&self, blob_size: u64) -> PyResult<u16> {
-        self.0.symbol_size(blob_size).map(NonZeroU16::get).map_err(encode_err)
+        self.0.symbol_size(blob_size).map(NonZeroU16::get).map_err(py_err)
     }
 
     fn encoded_blob_length(&self, blob_size: u64) -> PyResult<u64> {
-        self.0.encoded_blob_length(blob_size).map_err(encode_err)
+        self.0.encoded_blob_length(blob_size).map_err(py_err)
     }
 
     fn sliver_size(&self, axis: &str, blob_size: u64) -> PyResult<usize> {
-        let symbol_size = self.0.symbol_size(blob_size).map_err(encode_err)?;
+        let symbol_size = self.0.symbol_size(blob_size).map_err(py_err)?;
         Ok(self.0.sliver_len(parse_axis(axis)?, symbol_size))
     }
 
     fn sliver_index(&self, axis: &str, pair_index: u32) -> PyResult<u16> {
         let pair = index_u16(pair_index, "pair index")?;
-        self.0.sliver_index(parse_axis(axis)?, pair).ok_or_else(|| {
-            PyValueError::new_err(format!("pair index {pair_index} is out of range for {} shards", self.0.n_shards()))
-        })
+        self.0
+            .sliver_index(parse_axis(axis)?, pair)
+            .ok_or_else(|| invalid(format!("pair index {pair_index} is out of range for {} shards", self.0.n_shards())))
     }
 
     fn pair_index(&self, axis: &str, sliver_index: u32) -> PyResult<u16> {
         let index = index_u16(sliver_index, "sliver index")?;
         self.0.pair_index(parse_axis(axis)?, index).ok_or_else(|| {
-            PyValueError::new_err(format!(
-                "sliver index {sliver_index} is out of range for {} shards",
-                self.0.n_shards()
-            ))
+            invalid(format!("sliver index {sliver_index} is out of range for {} shards", self.0.n_shards()))
         })
     }
 
@@ -142,13 +134,13 @@ impl PyBlobMetadata {
     #[staticmethod]
     #[pyo3(signature = (data, n_shards = None))]
     fn from_bytes(py: Python<'_>, data: &Bound<'_, PyAny>, n_shards: Option<ShardCount>) -> PyResult<Self> {
-        let parsed = with_bytes(py, data, |bytes| BlobMetadataWithId::from_bcs(bytes))?.map_err(wire_err)?;
+        let parsed = with_bytes(py, data, |bytes| BlobMetadataWithId::from_bcs(bytes))?.map_err(py_err)?;
         let n = match n_shards {
             Some(n) => n,
             None => ShardCount(u32::try_from(parsed.metadata.hashes.len()).unwrap_or(u32::MAX)),
         };
         let config = config(n)?;
-        py.detach(|| parsed.verify(&config)).map(Self).map_err(metadata_err)
+        py.detach(|| parsed.verify(&config)).map(Self).map_err(py_err)
     }
 
     /// Parses BCS `BlobMetadata` (without the blob ID, as `PUT /metadata` sends it) and
@@ -162,8 +154,8 @@ impl PyBlobMetadata {
     ) -> PyResult<Self> {
         let blob_id = parse_blob_id(blob_id)?;
         let config = config(n_shards)?;
-        let metadata = with_bytes(py, data, |bytes| CoreBlobMetadata::from_bcs(bytes))?.map_err(wire_err)?;
-        py.detach(|| BlobMetadataWithId { blob_id, metadata }.verify(&config)).map(Self).map_err(metadata_err)
+        let metadata = with_bytes(py, data, |bytes| CoreBlobMetadata::from_bcs(bytes))?.map_err(py_err)?;
+        py.detach(|| BlobMetadataWithId { blob_id, metadata }.verify(&config)).map(Self).map_err(py_err)
     }
 
     #[getter]
@@ -226,13 +218,13 @@ impl PyBlobMetadata {
     fn shard_for_pair(&self, pair_index: u32) -> PyResult<u16> {
         let pair = index_u16(pair_index, "pair index")?;
         mapping::shard_index_for_pair(self.0.blob_id(), self.0.config().n_shards(), pair)
-            .ok_or_else(|| PyValueError::new_err(format!("pair index {pair_index} is out of range")))
+            .ok_or_else(|| invalid(format!("pair index {pair_index} is out of range")))
     }
 
     fn pair_for_shard(&self, shard_index: u32) -> PyResult<u16> {
         let shard = index_u16(shard_index, "shard index")?;
         mapping::pair_index_for_shard(self.0.blob_id(), self.0.config().n_shards(), shard)
-            .ok_or_else(|| PyValueError::new_err(format!("shard index {shard_index} is out of range")))
+            .ok_or_else(|| invalid(format!("shard index {shard_index} is out of range")))
     }
 
     /// `(first, end, offset)`: the bytes `[start, start + length)` are the data of primary
@@ -245,7 +237,7 @@ impl PyBlobMetadata {
         let start = ByteCount::extract_arg(start, "start")?.0;
         let length = ByteCount::extract_arg(length, "length")?.0;
         let range =
-            self.0.config().primary_slivers_for_range(self.0.unencoded_length(), start, length).map_err(range_err)?;
+            self.0.config().primary_slivers_for_range(self.0.unencoded_length(), start, length).map_err(py_err)?;
         Ok((range.first(), range.end(), range.offset()))
     }
 
@@ -284,14 +276,14 @@ impl PySliver {
         let symbol_size = u16::try_from(symbol_size)
             .ok()
             .and_then(NonZeroU16::new)
-            .ok_or_else(|| PyValueError::new_err(format!("symbol_size must be in 1..=65535, not {symbol_size}")))?;
+            .ok_or_else(|| invalid(format!("symbol_size must be in 1..=65535, not {symbol_size}")))?;
         Ok(Self(CoreSliver { axis: parse_axis(axis)?, index: index_u16(index, "sliver index")?, symbol_size, data }))
     }
 
     #[staticmethod]
     fn from_bytes(py: Python<'_>, data: &Bound<'_, PyAny>, axis: &str) -> PyResult<Self> {
         let axis = parse_axis(axis)?;
-        with_bytes(py, data, |bytes| CoreSliver::<Vec<u8>>::from_bcs(bytes, axis))?.map(Self).map_err(wire_err)
+        with_bytes(py, data, |bytes| CoreSliver::<Vec<u8>>::from_bcs(bytes, axis))?.map(Self).map_err(py_err)
     }
 
     #[getter]
@@ -316,9 +308,9 @@ impl PySliver {
 
     fn pair_index(&self, n_shards: ShardCount) -> PyResult<u16> {
         let config = config(n_shards)?;
-        self.0.pair_index(&config).ok_or_else(|| {
-            sliver_err(SliverError::IndexOutOfRange { index: self.0.index, n_shards: config.n_shards() })
-        })
+        self.0
+            .pair_index(&config)
+            .ok_or_else(|| py_err(SliverError::IndexOutOfRange { index: self.0.index, n_shards: config.n_shards() }))
     }
 
     fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
@@ -326,7 +318,7 @@ impl PySliver {
     }
 
     fn verify(&self, py: Python<'_>, metadata: &PyBlobMetadata) -> PyResult<()> {
-        py.detach(|| self.0.verify(&metadata.0)).map_err(sliver_err)
+        py.detach(|| self.0.verify(&metadata.0)).map_err(py_err)
     }
 
     fn recovery_symbols(
@@ -342,9 +334,9 @@ impl PySliver {
             Ok(targets.iter().map(|t| source.general_recovery_symbol(*t)).collect())
         });
         symbols
-            .map_err(sliver_err)?
+            .map_err(py_err)?
             .into_iter()
-            .map(|s| s.map(PyRecoverySymbol).ok_or_else(|| PyValueError::new_err("target index is out of range")))
+            .map(|s| s.map(PyRecoverySymbol).ok_or_else(|| invalid("target index is out of range")))
             .collect()
     }
 
@@ -371,7 +363,7 @@ struct PyRecoverySymbol(GeneralRecoverySymbol<Vec<u8>>);
 impl PyRecoverySymbol {
     #[staticmethod]
     fn from_bytes(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        with_bytes(py, data, |bytes| GeneralRecoverySymbol::<Vec<u8>>::from_bcs(bytes))?.map(Self).map_err(wire_err)
+        with_bytes(py, data, |bytes| GeneralRecoverySymbol::<Vec<u8>>::from_bcs(bytes))?.map(Self).map_err(py_err)
     }
 
     #[getter]
@@ -405,10 +397,7 @@ impl PyRecoverySymbol {
 
     fn verify(&self, metadata: &PyBlobMetadata) -> PyResult<()> {
         let symbol = encoding::RecoverySymbol { symbol: self.0.symbol.clone(), proof: self.0.proof.clone() };
-        metadata
-            .0
-            .verify_recovery_symbol(&symbol, self.0.target_axis, self.0.target_index)
-            .map_err(|e| VerificationError::new_err(e.to_string()))
+        metadata.0.verify_recovery_symbol(&symbol, self.0.target_axis, self.0.target_index).map_err(py_err)
     }
 
     fn __repr__(&self) -> String {
@@ -435,7 +424,7 @@ impl InconsistencyProof {
             None => CoreInconsistencyProof::<Vec<u8>>::from_bcs_tagged(bytes),
         })?
         .map(Self)
-        .map_err(wire_err)
+        .map_err(py_err)
     }
 
     #[getter]
@@ -459,7 +448,7 @@ impl InconsistencyProof {
     }
 
     fn verify(&self, py: Python<'_>, metadata: &PyBlobMetadata) -> PyResult<()> {
-        py.detach(|| self.0.verify(&metadata.0)).map_err(|e| VerificationError::new_err(e.to_string()))
+        py.detach(|| self.0.verify(&metadata.0)).map_err(py_err)
     }
 
     fn __repr__(&self) -> String {
@@ -503,7 +492,7 @@ impl PyEncodedBlob {
         self.0
             .sliver(axis, index_u16(index, "sliver index")?)
             .map(|s| PySliver(s.to_owned_sliver()))
-            .ok_or_else(|| PyValueError::new_err(format!("sliver index {index} is out of range")))
+            .ok_or_else(|| invalid(format!("sliver index {index} is out of range")))
     }
 
     #[getter]
@@ -520,7 +509,7 @@ impl PyEncodedBlob {
         let (p, s) = self
             .0
             .sliver_pair(index_u16(pair_index, "pair index")?)
-            .ok_or_else(|| PyValueError::new_err(format!("pair index {pair_index} is out of range")))?;
+            .ok_or_else(|| invalid(format!("pair index {pair_index} is out of range")))?;
         Ok((PySliver(p.to_owned_sliver()), PySliver(s.to_owned_sliver())))
     }
 
@@ -559,81 +548,8 @@ fn compute_metadata(
     progress.finish()?;
     match result {
         Ok(m) => Ok(PyBlobMetadata(m)),
-        Err(encoding::StreamError::Encode(e)) => Err(encode_err(e)),
+        Err(encoding::StreamError::Encode(e)) => Err(py_err(e)),
         Err(encoding::StreamError::Source(e)) => match e {},
-    }
-}
-
-/// A file read with positioned reads (`pread`), for the streaming blob ID and encoding.
-struct FileSource {
-    file: std::fs::File,
-    len: u64,
-}
-
-impl FileSource {
-    fn open(path: &std::path::Path) -> std::io::Result<Self> {
-        let file = std::fs::File::open(path)?;
-        let len = file.metadata()?.len();
-        Ok(Self { file, len })
-    }
-}
-
-impl encoding::BlobSource for FileSource {
-    type Error = std::io::Error;
-
-    fn len(&self) -> u64 {
-        self.len
-    }
-
-    fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), Self::Error> {
-        crate::posio::read_exact_at(&self.file, buf, offset)
-    }
-
-    /// Maps the span in windows of at most 8 MiB and copies the pieces: one system call per
-    /// window instead of one per piece, and at most one window of file pages in the RSS.
-    #[cfg(unix)]
-    fn read_pieces_at(&self, offset: u64, piece: usize, stride: u64, buf: &mut [u8]) -> Result<(), Self::Error> {
-        use std::os::fd::AsRawFd;
-        const WINDOW: u64 = 8 << 20;
-        let page = 4096u64.max(unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as u64);
-        let per_window = (WINDOW / stride.max(1)).max(1) as usize;
-        for (w, chunk) in buf.chunks_mut(per_window * piece).enumerate() {
-            let start = offset + (w * per_window) as u64 * stride;
-            let count = chunk.len() / piece;
-            let end = start + (count as u64 - 1) * stride + piece as u64;
-            let aligned = start / page * page;
-            let map_len = (end - aligned) as usize;
-            // SAFETY: a private read-only mapping of a range inside the file (the core only reads
-            // within len()); it is unmapped before returning and never escapes. A file truncated
-            // meanwhile raises SIGBUS, as with any memory-mapped reader.
-            let ptr = unsafe {
-                libc::mmap(
-                    std::ptr::null_mut(),
-                    map_len,
-                    libc::PROT_READ,
-                    libc::MAP_PRIVATE,
-                    self.file.as_raw_fd(),
-                    aligned as libc::off_t,
-                )
-            };
-            if ptr == libc::MAP_FAILED {
-                // Fall back to positioned reads.
-                for (i, dst) in chunk.chunks_exact_mut(piece).enumerate() {
-                    self.read_exact_at(start + i as u64 * stride, dst)?;
-                }
-                continue;
-            }
-            // SAFETY: ptr..ptr + map_len is mapped readable until munmap below.
-            let mapped = unsafe { std::slice::from_raw_parts(ptr as *const u8, map_len) };
-            let first = (start - aligned) as usize;
-            for (i, dst) in chunk.chunks_exact_mut(piece).enumerate() {
-                let at = first + i * stride as usize;
-                dst.copy_from_slice(&mapped[at..at + piece]);
-            }
-            // SAFETY: unmapping exactly the mapping created above; `mapped` is not used after.
-            unsafe { libc::munmap(ptr, map_len) };
-        }
-        Ok(())
     }
 }
 
@@ -658,78 +574,22 @@ fn compute_metadata_file(
     progress.finish()?;
     match result {
         Ok(m) => Ok(PyBlobMetadata(m)),
-        Err(encoding::StreamError::Encode(e)) => Err(encode_err(e)),
+        Err(encoding::StreamError::Encode(e)) => Err(py_err(e)),
         Err(encoding::StreamError::Source(e)) => Err(e.into()),
     }
 }
 
-/// The `2n` sliver files of one encoding in a directory: `primary-{i}.bcs` and
-/// `secondary-{i}.bcs`, each a BCS `SliverData` (SPEC §6) created at its full length, its
-/// symbols written in place by the streaming encoder.
-struct SliverDir {
-    /// Per axis (primary, secondary): the files by sliver index.
-    files: [Vec<std::fs::File>; 2],
-    /// Per axis: the byte offset of the symbols (the BCS length prefix).
-    data_offset: [u64; 2],
-    symbol_size: u64,
+/// The file name of sliver `index` of `axis` in an encoding directory (`primary-{i}.bcs`,
+/// `secondary-{i}.bcs`; `morsa_core::io`).
+#[pyfunction]
+fn sliver_file_name(axis: &str, index: u32) -> PyResult<String> {
+    Ok(io::sliver_file_name(parse_axis(axis)?, index_u16(index, "sliver index")?))
 }
 
-/// The file name of sliver `index` of `axis` in an encoding directory.
-fn sliver_file_name(axis: Axis, index: u16) -> String {
-    match axis {
-        Axis::Primary => format!("primary-{index}.bcs"),
-        Axis::Secondary => format!("secondary-{index}.bcs"),
-    }
-}
-
-impl SliverDir {
-    /// Creates the files (which must not exist) with their BCS frames.
-    fn create(directory: &std::path::Path, config: &EncodingConfig, symbol_size: NonZeroU16) -> std::io::Result<Self> {
-        let mut files: [Vec<std::fs::File>; 2] = [Vec::new(), Vec::new()];
-        let mut data_offset = [0u64; 2];
-        for (slot, axis) in [Axis::Primary, Axis::Secondary].into_iter().enumerate() {
-            let data_len = config.sliver_len(axis, symbol_size);
-            for index in 0..config.n_shards() {
-                let path = directory.join(sliver_file_name(axis, index));
-                let file = std::fs::File::options().read(true).write(true).create_new(true).open(&path)?;
-                let frame = morsa_core::wire::SliverFrame::new(data_len as u32, symbol_size, index);
-                let offset = frame.prefix().len() as u64;
-                file.set_len(offset + data_len as u64 + 4)?;
-                crate::posio::write_all_at(&file, frame.prefix(), 0)?;
-                crate::posio::write_all_at(&file, frame.suffix(), offset + data_len as u64)?;
-                data_offset[slot] = offset;
-                files[slot].push(file);
-            }
-        }
-        Ok(Self { files, data_offset, symbol_size: u64::from(symbol_size.get()) })
-    }
-
-    fn slot(axis: Axis) -> usize {
-        match axis {
-            Axis::Primary => 0,
-            Axis::Secondary => 1,
-        }
-    }
-}
-
-impl encoding::SliverStore for SliverDir {
-    type Error = std::io::Error;
-
-    fn write_symbols(&self, axis: Axis, index: u16, first: usize, parts: &[&[u8]]) -> Result<(), Self::Error> {
-        let slot = Self::slot(axis);
-        let file = &self.files[slot][usize::from(index)];
-        let offset = self.data_offset[slot] + first as u64 * self.symbol_size;
-        if let [part] = parts {
-            return crate::posio::write_all_at(file, part, offset);
-        }
-        crate::posio::write_all_at(file, &parts.concat(), offset)
-    }
-
-    fn read_symbols(&self, axis: Axis, index: u16, first: usize, buf: &mut [u8]) -> Result<(), Self::Error> {
-        let slot = Self::slot(axis);
-        let offset = self.data_offset[slot] + first as u64 * self.symbol_size;
-        crate::posio::read_exact_at(&self.files[slot][usize::from(index)], buf, offset)
-    }
+/// The axis and index of a sliver file's name, or `None` for any other name.
+#[pyfunction]
+fn parse_sliver_file_name(name: &str) -> Option<(&'static str, u16)> {
+    io::parse_sliver_file_name(name).map(|(axis, index)| (axis.as_str(), index))
 }
 
 /// Encodes `source` into its `2n` sliver files, created in `directory` (SPEC §3, §6): the one
@@ -746,11 +606,11 @@ where
     S::Error: Into<PyErr>,
 {
     // The size is checked before any file is created.
-    let symbol_size = config.symbol_size(source.len()).map_err(encode_err)?;
+    let symbol_size = config.symbol_size(source.len()).map_err(py_err)?;
     let store = SliverDir::create(directory, config, symbol_size)?;
     config.encode_streaming(source, &store, budget, Some(&mut |done, total| progress.report(done, total))).map_err(
         |e| match e {
-            encoding::EncodeStreamError::Encode(e) => encode_err(e),
+            encoding::EncodeStreamError::Encode(e) => py_err(e),
             encoding::EncodeStreamError::Source(e) => e.into(),
             encoding::EncodeStreamError::Store(e) => e.into(),
         },
@@ -826,7 +686,7 @@ fn encode(
         config.encode_with_progress(bytes, Some(&mut |done, total| progress.report(done, total)))
     })?;
     progress.finish()?;
-    result.map(PyEncodedBlob).map_err(encode_err)
+    result.map(PyEncodedBlob).map_err(py_err)
 }
 
 /// Decodes a blob from an iterable of slivers: each is verified, invalid ones are skipped (and
@@ -842,14 +702,14 @@ fn decode<'py>(
     on_invalid: Option<Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let check = parse_check(consistency_check)?;
-    // The decoders hold references to the Sliver objects rather than copies of their bytes.
-    let mut primary = BlobDecoder::keeping(&metadata.0, Axis::Primary);
-    let mut secondary = BlobDecoder::keeping(&metadata.0, Axis::Secondary);
+    // The decoder holds references to the Sliver objects rather than copies of their bytes; it
+    // also holds the rule choosing the axis to decode from (SPEC §7).
+    let mut decoder = BothAxesDecoder::keeping(&metadata.0);
     let mut items = slivers.try_iter()?;
     // Slivers are verified in batches (in parallel, without the GIL), sized to what the
     // primary decoder still needs so that valid input is not verified needlessly.
-    while !primary.is_ready() {
-        let want = usize::from(primary.needed() - primary.count()).clamp(1, 1024);
+    while !decoder.is_done() {
+        let want = usize::from(decoder.primary_missing()).clamp(1, 1024);
         let mut batch = Vec::with_capacity(want);
         for item in items.by_ref().take(want) {
             let item = item?;
@@ -861,47 +721,30 @@ fn decode<'py>(
         if batch.is_empty() {
             break;
         }
-        let (on_primary, on_secondary): (Vec<_>, Vec<_>) =
-            (0..batch.len()).partition(|&i| batch[i].get().0.axis == Axis::Primary);
-        let mut results: Vec<Option<Result<bool, encoding::SliverError>>> = vec![None; batch.len()];
-        // Slivers whose data is a reference to the Sliver object (the decoder keeps those).
-        let mut by_reference: Vec<Option<CoreSliver<SliverBytes>>> = batch
+        let by_reference: Vec<CoreSliver<SliverBytes>> = batch
             .iter()
             .map(|b| {
                 let core = &b.get().0;
                 let data = SliverBytes(b.clone().unbind());
-                Some(CoreSliver { axis: core.axis, index: core.index, symbol_size: core.symbol_size, data })
+                CoreSliver { axis: core.axis, index: core.index, symbol_size: core.symbol_size, data }
             })
             .collect();
-        py.detach(|| {
-            for (indices, decoder) in [(&on_primary, &mut primary), (&on_secondary, &mut secondary)] {
-                let chosen: Vec<_> = indices.iter().filter_map(|&i| by_reference[i].take()).collect();
-                for (&i, result) in indices.iter().zip(decoder.add_slivers_owned(chosen)) {
-                    results[i] = Some(result);
-                }
-            }
-        });
+        let results = py.detach(|| decoder.add_slivers_owned(by_reference));
         // Invalid slivers are skipped: only the count of valid ones matters.
         if let Some(callback) = &on_invalid {
             for (sliver, result) in batch.iter().zip(results) {
-                if let Some(Err(e)) = result {
+                if let Err(e) = result {
                     callback.call1((sliver, e.to_string()))?;
                 }
             }
         }
     }
-    let chosen = if primary.is_ready() || (!secondary.is_ready() && primary.count() >= secondary.count()) {
-        &primary
-    } else {
-        &secondary
-    };
-    if !chosen.is_ready() {
-        return Err(decode_err(chosen.decode(check).err().unwrap_or(encoding::DecodeError::ReedSolomon)));
-    }
     // Decoded straight into the bytes object: no second copy of the blob.
-    let len = usize::try_from(metadata.0.unencoded_length())
-        .map_err(|_| PyValueError::new_err("the blob does not fit in memory"))?;
-    PyBytes::new_with(py, len, |buf| py.detach(|| chosen.decode_into(check, buf)).map_err(decode_err))
+    let len = usize::try_from(metadata.0.unencoded_length()).map_err(|_| invalid("the blob does not fit in memory"))?;
+    if !decoder.chosen().is_ready() {
+        return Err(py_err(decoder.decode_into(check, &mut []).err().unwrap_or(encoding::DecodeError::ReedSolomon)));
+    }
+    PyBytes::new_with(py, len, |buf| py.detach(|| decoder.decode_into(check, buf)).map_err(py_err))
 }
 
 /// Recovers a sliver from recovery symbols; raises InconsistentEncodingError (with a `proof`
@@ -931,9 +774,8 @@ fn recover_sliver(
 /// (SPEC §5.3; what the chain re-derives at registration).
 #[pyfunction]
 fn derive_blob_id(root_hash: &[u8], size: u64) -> PyResult<String> {
-    let root: [u8; 32] = root_hash
-        .try_into()
-        .map_err(|_| PyValueError::new_err(format!("a root hash is 32 bytes, got {}", root_hash.len())))?;
+    let root: [u8; 32] =
+        root_hash.try_into().map_err(|_| invalid(format!("a root hash is 32 bytes, got {}", root_hash.len())))?;
     Ok(BlobId::from_root(morsa_core::EncodingType::RS2, size, &morsa_core::Node::Digest(root)).to_string())
 }
 
@@ -968,7 +810,7 @@ fn decode_decoding_symbols(
     data: &Bound<'_, PyAny>,
 ) -> PyResult<Vec<(u16, Vec<(&'static str, u16, Vec<u8>)>)>> {
     let entries = with_bytes(py, data, |bytes| morsa_core::wire::decoding_symbols_map_from_bcs::<Vec<u8>>(bytes))?
-        .map_err(wire_err)?;
+        .map_err(py_err)?;
     Ok(entries
         .into_iter()
         .map(|(key, symbols)| (key, symbols.into_iter().map(|(axis, s)| (axis.as_str(), s.index, s.data)).collect()))
@@ -980,7 +822,7 @@ fn decode_decoding_symbols(
 fn decode_recovery_symbols(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Vec<PyRecoverySymbol>> {
     with_bytes(py, data, |bytes| morsa_core::wire::general_recovery_symbols_from_bcs::<Vec<u8>>(bytes))?
         .map(|v| v.into_iter().map(PyRecoverySymbol).collect())
-        .map_err(wire_err)
+        .map_err(py_err)
 }
 
 /// Encodes slivers as BCS `Vec<Sliver>` (each `ByAxis`-tagged; the batched upload body).
@@ -995,7 +837,7 @@ fn encode_slivers<'py>(py: Python<'py>, slivers: Vec<PyRef<'py, PySliver>>) -> B
 fn decode_slivers(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Vec<PySliver>> {
     with_bytes(py, data, |bytes| morsa_core::wire::slivers_from_bcs::<Vec<u8>>(bytes))?
         .map(|v| v.into_iter().map(PySliver).collect())
-        .map_err(wire_err)
+        .map_err(py_err)
 }
 
 /// Verifies slivers against `metadata` in parallel (GIL released); for each, `None` or the
@@ -1018,9 +860,9 @@ fn parse_blob_id_bytes<'py>(py: Python<'py>, blob_id: &str) -> PyResult<Bound<'p
 /// The text form of a 32-byte blob ID.
 #[pyfunction]
 fn blob_id_from_bytes(data: &[u8]) -> PyResult<String> {
-    let bytes: [u8; 32] = data
-        .try_into()
-        .map_err(|_| InvalidBlobIdError::new_err(format!("a blob ID is 32 bytes, got {}", data.len())))?;
+    let bytes: [u8; 32] = data.try_into().map_err(|_| {
+        kind_err(morsa_core::error::ErrorKind::InvalidBlobId, format!("a blob ID is 32 bytes, got {}", data.len()))
+    })?;
     Ok(BlobId(bytes).to_string())
 }
 
@@ -1029,7 +871,7 @@ fn blob_id_from_bytes(data: &[u8]) -> PyResult<String> {
 fn shard_index_for_pair(blob_id: &str, n_shards: ShardCount, pair_index: u32) -> PyResult<u16> {
     let config = config(n_shards)?;
     mapping::shard_index_for_pair(&parse_blob_id(blob_id)?, config.n_shards(), index_u16(pair_index, "pair index")?)
-        .ok_or_else(|| PyValueError::new_err(format!("pair index {pair_index} is out of range")))
+        .ok_or_else(|| invalid(format!("pair index {pair_index} is out of range")))
 }
 
 /// The sliver pair stored on shard `shard_index` for `blob_id` (SPEC §4.2).
@@ -1037,7 +879,7 @@ fn shard_index_for_pair(blob_id: &str, n_shards: ShardCount, pair_index: u32) ->
 fn pair_index_for_shard(blob_id: &str, n_shards: ShardCount, shard_index: u32) -> PyResult<u16> {
     let config = config(n_shards)?;
     mapping::pair_index_for_shard(&parse_blob_id(blob_id)?, config.n_shards(), index_u16(shard_index, "shard index")?)
-        .ok_or_else(|| PyValueError::new_err(format!("shard index {shard_index} is out of range")))
+        .ok_or_else(|| invalid(format!("shard index {shard_index} is out of range")))
 }
 
 /// Adds the codec classes and functions to the module.
@@ -1054,6 +896,9 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(encode, m)?)?;
     m.add_function(wrap_pyfunction!(encode_file_to_dir, m)?)?;
     m.add_function(wrap_pyfunction!(encode_to_dir, m)?)?;
+    m.add("METADATA_FILE", io::METADATA_FILE)?;
+    m.add_function(wrap_pyfunction!(sliver_file_name, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_sliver_file_name, m)?)?;
     m.add_function(wrap_pyfunction!(decode, m)?)?;
     m.add_function(wrap_pyfunction!(recover_sliver, m)?)?;
     m.add_function(wrap_pyfunction!(parse_blob_id_bytes, m)?)?;

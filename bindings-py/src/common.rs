@@ -2,91 +2,122 @@
 
 use std::sync::Mutex;
 
-use morsa_core::encoding::{
-    self, ConsistencyCheck, DecodeError, EncodeError, RangeError as CoreRangeError, SliverError,
-};
-use morsa_core::metadata::MetadataError;
-use morsa_core::wire::WireError;
+use morsa_core::encoding::{self, ConsistencyCheck};
+use morsa_core::error::{ErrorKind, Kind};
 use morsa_core::{Axis, BlobId, EncodingConfig};
 use pyo3::buffer::PyBuffer;
 use pyo3::create_exception;
 use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
-create_exception!(_native, MorsaError, PyValueError, "Base class of every Morsa error; a subclass of ValueError.");
+// The classes say `morsa.EncodingError` (the module users import them from), not `_native`.
+create_exception!(morsa, MorsaError, PyValueError, "Base class of every Morsa error; a subclass of ValueError.");
 create_exception!(
-    _native,
-    EncodingError,
+    morsa,
+    InvalidArgumentError,
     MorsaError,
-    "The encoding parameters or the blob size are invalid (SPEC §1)."
+    "An argument of the wrong value: an unknown name (axis, consistency check, certificate kind, rules), an index \
+     out of range, a byte string of the wrong length, a refused key seed."
 );
+create_exception!(morsa, EncodingError, MorsaError, "The encoding parameters or the blob size are invalid (SPEC §1).");
 create_exception!(
-    _native,
+    morsa,
     BlobTooLargeError,
     EncodingError,
     "The blob exceeds the maximum size for its shard count: p * s * 65534 bytes (SPEC §1.4)."
 );
 create_exception!(
-    _native,
+    morsa,
     InvalidBlobIdError,
     MorsaError,
     "Text that is not a blob ID (43 characters of base64url, SPEC §5.4)."
 );
 create_exception!(
-    _native,
+    morsa,
     RangeError,
     MorsaError,
     "A byte range of a blob that is empty or ends past the blob (SPEC §3.1, §12.1)."
 );
-create_exception!(_native, WireFormatError, MorsaError, "Malformed, truncated or non-canonical BCS bytes.");
+create_exception!(morsa, WireFormatError, MorsaError, "Malformed, truncated or non-canonical BCS bytes.");
 create_exception!(
-    _native,
+    morsa,
     VerificationError,
     MorsaError,
     "Metadata, a sliver, a recovery symbol or a proof does not verify (SPEC §5.5, §6, §8, §9)."
 );
-create_exception!(_native, DecodingError, MorsaError, "Too few valid slivers or symbols to decode (SPEC §7, §8).");
+create_exception!(morsa, DecodingError, MorsaError, "Too few valid slivers or symbols to decode (SPEC §7, §8).");
 create_exception!(
-    _native,
+    morsa,
     InconsistentEncodingError,
     DecodingError,
     "The blob was encoded inconsistently: decoded data does not match its metadata (SPEC §7, §9)."
 );
+create_exception!(morsa, CommitteeError, MorsaError, "An invalid committee (SPEC §10.3).");
+create_exception!(
+    morsa,
+    CertificateError,
+    MorsaError,
+    "A certificate or signed confirmation that does not verify: malformed, wrong epoch, bad signer bitmap, \
+     not enough shard weight (SPEC §10.3)."
+);
+create_exception!(
+    morsa,
+    SignatureError,
+    CertificateError,
+    "A signature that does not verify. Deliberately opaque: it does not say why."
+);
+create_exception!(
+    morsa,
+    QuiltError,
+    MorsaError,
+    "A quilt cannot be built or parsed: bad or duplicate identifiers, too many files, malformed bytes (SPEC §13)."
+);
+create_exception!(
+    morsa,
+    RewardsError,
+    MorsaError,
+    "A computation the Walrus contracts would abort: overflow, division by zero, an argument out of \
+     range, no quorum, no stake, insufficient funds or capacity, an invalid staking-pool operation \
+     (REWARDS.md §0.2)."
+);
 
 // ---------------------------------------------------------------------------------------------
-// Error mapping
+// Error mapping: the one table from the core's error kinds to exception classes
 
-pub(crate) fn encode_err(e: EncodeError) -> PyErr {
-    match e {
-        EncodeError::BlobTooLarge { .. } => BlobTooLargeError::new_err(e.to_string()),
-        _ => EncodingError::new_err(e.to_string()),
+/// The exception of `kind` with `message`.
+pub(crate) fn kind_err(kind: ErrorKind, message: String) -> PyErr {
+    match kind {
+        ErrorKind::Encoding => EncodingError::new_err(message),
+        ErrorKind::BlobTooLarge => BlobTooLargeError::new_err(message),
+        ErrorKind::InvalidBlobId => InvalidBlobIdError::new_err(message),
+        ErrorKind::WireFormat => WireFormatError::new_err(message),
+        ErrorKind::Verification => VerificationError::new_err(message),
+        ErrorKind::Decoding => DecodingError::new_err(message),
+        ErrorKind::InconsistentEncoding => InconsistentEncodingError::new_err(message),
+        ErrorKind::Range => RangeError::new_err(message),
+        ErrorKind::Committee => CommitteeError::new_err(message),
+        ErrorKind::Certificate => CertificateError::new_err(message),
+        ErrorKind::Signature => SignatureError::new_err(message),
+        ErrorKind::Quilt => QuiltError::new_err(message),
+        ErrorKind::Rewards => RewardsError::new_err(message),
+        ErrorKind::InvalidArgument => InvalidArgumentError::new_err(message),
+        _ => MorsaError::new_err(message),
     }
 }
 
-pub(crate) fn range_err(e: CoreRangeError) -> PyErr {
-    match e {
-        CoreRangeError::Encode(e) => encode_err(e),
-        _ => RangeError::new_err(e.to_string()),
-    }
+/// A core error as the exception of its kind.
+pub(crate) fn py_err<E: Kind + core::fmt::Display>(e: E) -> PyErr {
+    kind_err(e.kind(), e.to_string())
 }
 
-pub(crate) fn wire_err(e: WireError) -> PyErr {
-    WireFormatError::new_err(e.to_string())
+/// A core error as the exception of its kind, its message prefixed with `context`.
+pub(crate) fn py_err_in<E: Kind + core::fmt::Display>(context: &str, e: E) -> PyErr {
+    kind_err(e.kind(), format!("{context}: {e}"))
 }
 
-pub(crate) fn metadata_err(e: MetadataError) -> PyErr {
-    VerificationError::new_err(e.to_string())
-}
-
-pub(crate) fn sliver_err(e: SliverError) -> PyErr {
-    VerificationError::new_err(e.to_string())
-}
-
-pub(crate) fn decode_err(e: DecodeError) -> PyErr {
-    match e {
-        DecodeError::InconsistentEncoding => InconsistentEncodingError::new_err(e.to_string()),
-        _ => DecodingError::new_err(e.to_string()),
-    }
+/// An argument of the wrong value ([`InvalidArgumentError`]).
+pub(crate) fn invalid(message: impl Into<String>) -> PyErr {
+    InvalidArgumentError::new_err(message.into())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -138,41 +169,32 @@ impl ByteCount {
 }
 
 pub(crate) fn config(n_shards: ShardCount) -> PyResult<EncodingConfig> {
-    let n_shards = n_shards.0;
-    let n = u16::try_from(n_shards).map_err(|_| {
-        EncodingError::new_err(format!(
-            "n_shards = {n_shards} is too large: the Reed-Solomon codes support at most {} shards",
-            encoding::MAX_SHARDS
-        ))
-    })?;
-    EncodingConfig::new(n).map_err(encode_err)
+    EncodingConfig::try_from(n_shards.0).map_err(py_err)
+}
+
+/// A name the core parses ([`Axis`], [`ConsistencyCheck`], the certificate kind, the reward
+/// rules); anything else raises [`InvalidArgumentError`] naming the value given.
+pub(crate) fn parse<T>(text: &str) -> PyResult<T>
+where
+    T: core::str::FromStr<Err = morsa_core::error::UnknownName>,
+{
+    text.parse().map_err(|e: morsa_core::error::UnknownName| invalid(format!("{e}, not {text:?}")))
 }
 
 pub(crate) fn parse_axis(axis: &str) -> PyResult<Axis> {
-    match axis {
-        "primary" => Ok(Axis::Primary),
-        "secondary" => Ok(Axis::Secondary),
-        other => Err(PyValueError::new_err(format!("axis must be 'primary' or 'secondary', not {other:?}"))),
-    }
+    parse(axis)
 }
 
 pub(crate) fn parse_blob_id(text: &str) -> PyResult<BlobId> {
-    text.parse::<BlobId>().map_err(|e| InvalidBlobIdError::new_err(format!("{text:?}: {e}")))
+    text.parse::<BlobId>().map_err(|e| py_err_in(&format!("{text:?}"), e))
 }
 
 pub(crate) fn parse_check(check: &str) -> PyResult<ConsistencyCheck> {
-    match check {
-        "default" => Ok(ConsistencyCheck::Default),
-        "strict" => Ok(ConsistencyCheck::Strict),
-        "skip" => Ok(ConsistencyCheck::Skip),
-        other => Err(PyValueError::new_err(format!(
-            "consistency_check must be 'default', 'strict' or 'skip', not {other:?}"
-        ))),
-    }
+    parse(check)
 }
 
 pub(crate) fn index_u16(value: u32, what: &str) -> PyResult<u16> {
-    u16::try_from(value).map_err(|_| PyValueError::new_err(format!("{what} {value} is out of range (0..65535)")))
+    u16::try_from(value).map_err(|_| invalid(format!("{what} {value} is out of range (0..65535)")))
 }
 
 /// Runs `f` on the bytes of a buffer-protocol object with the GIL released.
@@ -239,6 +261,7 @@ impl<'a> Progress<'a> {
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add("MorsaError", py.get_type::<MorsaError>())?;
+    m.add("InvalidArgumentError", py.get_type::<InvalidArgumentError>())?;
     m.add("EncodingError", py.get_type::<EncodingError>())?;
     m.add("BlobTooLargeError", py.get_type::<BlobTooLargeError>())?;
     m.add("InvalidBlobIdError", py.get_type::<InvalidBlobIdError>())?;
@@ -247,5 +270,10 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("VerificationError", py.get_type::<VerificationError>())?;
     m.add("DecodingError", py.get_type::<DecodingError>())?;
     m.add("InconsistentEncodingError", py.get_type::<InconsistentEncodingError>())?;
+    m.add("CommitteeError", py.get_type::<CommitteeError>())?;
+    m.add("CertificateError", py.get_type::<CertificateError>())?;
+    m.add("SignatureError", py.get_type::<SignatureError>())?;
+    m.add("QuiltError", py.get_type::<QuiltError>())?;
+    m.add("RewardsError", py.get_type::<RewardsError>())?;
     Ok(())
 }

@@ -8,7 +8,6 @@
 mod certificates;
 mod codec;
 mod common;
-mod posio;
 mod quilt;
 mod rewards;
 

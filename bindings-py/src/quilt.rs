@@ -6,22 +6,10 @@ use morsa_core::quilt::{
     self, QuiltEntry, QuiltError as CoreQuiltError, QuiltLayout, QuiltPatch as CorePatch, QuiltPatchId,
 };
 use morsa_core::BlobId;
-use pyo3::create_exception;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 use crate::common::*;
-
-create_exception!(
-    _native,
-    QuiltError,
-    MorsaError,
-    "A quilt cannot be built or parsed: bad or duplicate identifiers, too many files, malformed bytes (SPEC §13)."
-);
-
-fn quilt_err(e: CoreQuiltError) -> PyErr {
-    QuiltError::new_err(e.to_string())
-}
 
 /// One patch of a quilt index (SPEC §13).
 #[pyclass(frozen, get_all, module = "morsa._native", name = "QuiltPatch")]
@@ -116,8 +104,8 @@ fn build_quilt(
     let (blob, blob_id, symbol_size, patches) = py.detach(|| {
         let refs: Vec<QuiltEntry<'_>> =
             entries.iter().map(|(id, tags, data)| QuiltEntry { identifier: id, tags, data }).collect();
-        let built = quilt::build_quilt(&config, &refs).map_err(quilt_err)?;
-        let blob_id = config.blob_id(built.blob()).map_err(encode_err)?;
+        let built = quilt::build_quilt(&config, &refs).map_err(py_err)?;
+        let blob_id = config.blob_id(built.blob()).map_err(py_err)?;
         let patches: Vec<PyQuiltPatch> = built.index().patches.iter().map(PyQuiltPatch::from).collect();
         let symbol_size = built.layout().symbol_size;
         Ok::<_, PyErr>((built.into_blob(), blob_id, symbol_size, patches))
@@ -138,13 +126,13 @@ fn layout(n_shards: ShardCount, symbol_size: u16) -> PyResult<QuiltLayout> {
 /// The number of index columns, from the first bytes of secondary sliver 0 (SPEC §13).
 #[pyfunction]
 fn quilt_index_columns(column0: &[u8], n_shards: ShardCount, symbol_size: u16) -> PyResult<u16> {
-    quilt::index_columns(column0, &layout(n_shards, symbol_size)?).map_err(quilt_err)
+    quilt::index_columns(column0, &layout(n_shards, symbol_size)?).map_err(py_err)
 }
 
 /// The index of a quilt from its first secondary slivers' data, concatenated (SPEC §13).
 #[pyfunction]
 fn parse_quilt_index(columns: &[u8], n_shards: ShardCount, symbol_size: u16) -> PyResult<Vec<PyQuiltPatch>> {
-    let index = quilt::parse_index(columns, &layout(n_shards, symbol_size)?).map_err(quilt_err)?;
+    let index = quilt::parse_index(columns, &layout(n_shards, symbol_size)?).map_err(py_err)?;
     Ok(index.patches.iter().map(PyQuiltPatch::from).collect())
 }
 
@@ -154,7 +142,7 @@ fn parse_quilt_patch<'py>(
     py: Python<'py>,
     columns: &[u8],
 ) -> PyResult<(String, BTreeMap<String, String>, Bound<'py, PyBytes>)> {
-    let p = quilt::parse_patch(columns).map_err(quilt_err)?;
+    let p = quilt::parse_patch(columns).map_err(py_err)?;
     Ok((p.identifier, p.tags, PyBytes::new(py, p.data)))
 }
 
@@ -162,8 +150,8 @@ fn parse_quilt_patch<'py>(
 #[pyfunction]
 fn quilt_index_from_blob(blob: &[u8], n_shards: ShardCount) -> PyResult<Vec<PyQuiltPatch>> {
     let config = config(n_shards)?;
-    let symbol_size = config.symbol_size(blob.len() as u64).map_err(encode_err)?.get();
-    let index = quilt::parse_index_from_blob(blob, &QuiltLayout::new(&config, symbol_size)).map_err(quilt_err)?;
+    let symbol_size = config.symbol_size(blob.len() as u64).map_err(py_err)?.get();
+    let index = quilt::parse_index_from_blob(blob, &QuiltLayout::new(&config, symbol_size)).map_err(py_err)?;
     Ok(index.patches.iter().map(PyQuiltPatch::from).collect())
 }
 
@@ -178,15 +166,15 @@ fn quilt_patch_from_blob<'py>(
     end_index: u16,
 ) -> PyResult<(String, BTreeMap<String, String>, Bound<'py, PyBytes>)> {
     let config = config(n_shards)?;
-    let symbol_size = config.symbol_size(blob.len() as u64).map_err(encode_err)?.get();
-    let columns = QuiltLayout::new(&config, symbol_size).columns(blob, start_index, end_index).map_err(quilt_err)?;
+    let symbol_size = config.symbol_size(blob.len() as u64).map_err(py_err)?.get();
+    let columns = QuiltLayout::new(&config, symbol_size).columns(blob, start_index, end_index).map_err(py_err)?;
     parse_quilt_patch(py, &columns)
 }
 
 /// `(quilt_id, start_index, end_index)` of a quilt patch ID (SPEC §13).
 #[pyfunction]
 fn parse_quilt_patch_id(text: &str) -> PyResult<(String, u16, u16)> {
-    let id: QuiltPatchId = text.parse().map_err(|e: CoreQuiltError| QuiltError::new_err(format!("{text:?}: {e}")))?;
+    let id: QuiltPatchId = text.parse().map_err(|e: CoreQuiltError| py_err_in(&format!("{text:?}"), e))?;
     Ok((id.quilt_id.to_string(), id.start_index, id.end_index))
 }
 
@@ -200,12 +188,11 @@ fn quilt_patch_id(quilt_id: &str, start_index: u16, end_index: u16) -> PyResult<
 /// Raises `QuiltError` unless `identifier` is a valid quilt identifier (SPEC §13).
 #[pyfunction]
 fn validate_quilt_identifier(identifier: &str) -> PyResult<()> {
-    quilt::validate_identifier(identifier).map_err(quilt_err)
+    quilt::validate_identifier(identifier).map_err(py_err)
 }
 
 /// Adds the quilt classes and functions to the module.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add("QuiltError", m.py().get_type::<QuiltError>())?;
     m.add_class::<PyQuiltPatch>()?;
     m.add_class::<PyQuilt>()?;
     m.add_function(wrap_pyfunction!(build_quilt, m)?)?;

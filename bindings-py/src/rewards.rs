@@ -12,24 +12,14 @@ use morsa_core::rewards::pricing::{self, VotingParams};
 use morsa_core::rewards::staking::{self, ExchangeRate, StakedWal as CoreStakedWal, StakingPool as CorePool};
 use morsa_core::rewards::subsidies;
 use morsa_core::rewards::{RewardsError as CoreError, Rules};
-use pyo3::create_exception;
-use pyo3::exceptions::{PyOverflowError, PyValueError};
+use pyo3::exceptions::PyOverflowError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyInt};
 
-use crate::common::MorsaError;
-
-create_exception!(
-    _native,
-    RewardsError,
-    MorsaError,
-    "A computation the Walrus contracts would abort: overflow, division by zero, an argument out of \
-     range, no quorum, no stake, insufficient funds or capacity, an invalid staking-pool operation \
-     (REWARDS.md §0.2)."
-);
+use crate::common::{parse, RewardsError};
 
 fn err(e: CoreError) -> PyErr {
-    RewardsError::new_err(e.to_string())
+    crate::common::py_err(e)
 }
 
 /// An integer argument of Rust type `T`; out-of-range values raise `RewardsError`.
@@ -92,11 +82,7 @@ fn id_to_py<'py>(py: Python<'py>, id: &NodeId) -> PyResult<Bound<'py, PyAny>> {
 }
 
 fn parse_rules(rules: &str) -> PyResult<Rules> {
-    match rules {
-        "mainnet" => Ok(Rules::Mainnet),
-        "development" | "contracts" => Ok(Rules::Development),
-        other => Err(PyValueError::new_err(format!("rules must be 'mainnet' or 'development', not {other:?}"))),
-    }
+    parse(rules)
 }
 
 fn rate_from(rate: (Int<u64>, Int<u64>)) -> PyResult<ExchangeRate> {
@@ -732,10 +718,8 @@ fn fixed_subsidy(base_subsidy: Int<u64>, subsidy_per_shard: Int<u64>, shards: In
     subsidies::fixed_subsidy(base_subsidy.0, subsidy_per_shard.0, shards.0).map_err(err)
 }
 
-/// Adds the reward functions, classes and `RewardsError` to the module.
+/// Adds the reward functions and classes to the module.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    let py = m.py();
-    m.add("RewardsError", py.get_type::<RewardsError>())?;
     m.add("FROST_PER_WAL", morsa_core::rewards::FROST_PER_WAL)?;
     m.add("BYTES_PER_UNIT_SIZE", pricing::BYTES_PER_UNIT_SIZE)?;
     m.add("N_BASIS_POINTS", morsa_core::rewards::N_BASIS_POINTS)?;

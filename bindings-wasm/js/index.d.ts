@@ -3,7 +3,20 @@
 export * from '../pkg/morsa_wasm.js';
 import type { BlobMetadata } from '../pkg/morsa_wasm.js';
 
-/** The stable codes of `MorsaError`s (module errors, and the client's network ones). */
+/** What a certificate attests (the same names in Rust and Python). */
+export type CertificateKind = 'confirmation' | 'invalid_blob';
+
+/** A sliver's axis (the same names in Rust and Python). */
+export type Axis = 'primary' | 'secondary';
+
+/** How a decoded blob is checked against its metadata (SPEC §7). */
+export type ConsistencyCheck = 'default' | 'strict' | 'skip';
+
+/**
+ * The stable codes of `MorsaError`s: the module's (one per error kind of the Rust core,
+ * `morsa_core::error::ErrorKind`, the same kinds as the Python package's exception classes)
+ * and the client's network ones.
+ */
 export type MorsaErrorCode =
   | 'ENCODING'
   | 'BLOB_TOO_LARGE'
@@ -12,6 +25,11 @@ export type MorsaErrorCode =
   | 'VERIFICATION'
   | 'DECODING'
   | 'INCONSISTENT_ENCODING'
+  | 'RANGE'
+  | 'COMMITTEE'
+  | 'CERTIFICATE'
+  | 'SIGNATURE'
+  | 'QUILT'
   | 'INVALID_ARGUMENT'
   | 'REWARDS'
   | 'NETWORK'

@@ -3,8 +3,9 @@
 // morsa-core) plus `init()` and `blobIdOfFile()`, which reads a File/Blob in slices.
 //
 // Every error thrown by the module is an `Error` with `name === "MorsaError"` and a stable
-// `code` (ENCODING, BLOB_TOO_LARGE, INVALID_BLOB_ID, WIRE_FORMAT, VERIFICATION, DECODING,
-// INCONSISTENT_ENCODING, INVALID_ARGUMENT, REWARDS).
+// `code` (one per error kind of the Rust core: ENCODING, BLOB_TOO_LARGE, INVALID_BLOB_ID,
+// WIRE_FORMAT, VERIFICATION, DECODING, INCONSISTENT_ENCODING, RANGE, COMMITTEE, CERTIFICATE,
+// SIGNATURE, QUILT, INVALID_ARGUMENT, REWARDS).
 import initWasm, { initSync as initWasmSync, BlobIdBuilder, EncodingConfig, computeMetadataFromReader } from '../pkg/morsa_wasm.js';
 
 export * from '../pkg/morsa_wasm.js';

@@ -1,7 +1,6 @@
 //! Committees and certificates (SPEC §10): verification only; signing stays with the nodes.
 
-use morsa_core::certificate::{Certificate, CertificateError, Committee as CoreCommittee};
-use morsa_core::messages::BlobPersistenceType;
+use morsa_core::certificate::{Certificate, CertificateKind, Committee as CoreCommittee};
 use wasm_bindgen::prelude::*;
 
 use crate::errors::*;
@@ -13,13 +12,10 @@ pub struct Committee(CoreCommittee);
 
 #[wasm_bindgen]
 impl Committee {
-    /// Parses and validates postcard committee bytes. Throws `WIRE_FORMAT` or `VERIFICATION`.
+    /// Parses and validates postcard committee bytes. Throws `COMMITTEE`.
     #[wasm_bindgen(js_name = fromBytes)]
     pub fn from_bytes(bytes: &[u8]) -> Result<Committee, JsValue> {
-        CoreCommittee::from_bytes(bytes).map(Self).map_err(|e| match e {
-            morsa_core::certificate::CommitteeError::Malformed => error(Code::WireFormat, e),
-            _ => error(Code::Verification, e),
-        })
+        CoreCommittee::from_bytes(bytes).map(Self).map_err(js_err)
     }
 
     /// The epoch.
@@ -76,7 +72,7 @@ pub struct VerifiedCertificate {
 
 #[wasm_bindgen]
 impl VerifiedCertificate {
-    /// `"confirmation"` or `"invalid"`.
+    /// `"confirmation"` or `"invalid_blob"`.
     #[wasm_bindgen(getter)]
     pub fn kind(&self) -> String {
         self.kind.into()
@@ -113,48 +109,26 @@ impl VerifiedCertificate {
     }
 }
 
-fn cert_err(e: CertificateError) -> JsValue {
-    match e {
-        CertificateError::Malformed => error(Code::WireFormat, e),
-        _ => error(Code::Verification, e),
-    }
-}
-
-/// Verifies a postcard certificate for `committee` (SPEC §10.3): `kind` `"confirmation"`
-/// (storage confirmation, quorum `3w ≥ 2n + 1`) or `"invalid"` (invalid-blob attestation,
-/// validity `3w ≥ n + 1`). Throws `WIRE_FORMAT` or `VERIFICATION` (deliberately opaque about
-/// which signature failed).
+/// Verifies a postcard certificate for `committee` (SPEC §10.3) as a `kind` certificate:
+/// `"confirmation"` (storage confirmation, quorum `3w ≥ 2n + 1`) or `"invalid_blob"`
+/// (invalid-blob attestation, validity `3w ≥ n + 1`); without `kind`, as the kind its message's
+/// intent declares. Throws `CERTIFICATE`, `SIGNATURE` (deliberately opaque about which signature
+/// failed), `WIRE_FORMAT` (a message that is not of the kind) or `INVALID_ARGUMENT`.
 #[wasm_bindgen(js_name = verifyCertificate)]
-pub fn verify_certificate(bytes: &[u8], committee: &Committee, kind: &str) -> Result<VerifiedCertificate, JsValue> {
-    let cert = Certificate::from_bytes(bytes).map_err(cert_err)?;
-    match kind {
-        "confirmation" => {
-            let v = cert.verify_confirmation(&committee.0).map_err(cert_err)?;
-            let body = &v.message().body;
-            let object_id = match &body.blob_type {
-                BlobPersistenceType::Permanent => None,
-                BlobPersistenceType::Deletable { object_id } => Some(object_id.to_vec()),
-            };
-            Ok(VerifiedCertificate {
-                kind: "confirmation",
-                epoch: v.message().epoch,
-                blob_id: body.blob_id.to_string(),
-                object_id,
-                signer_weight: v.signer_weight(),
-                n_signers: v.n_signers(),
-            })
-        }
-        "invalid" => {
-            let v = cert.verify_invalid_blob(&committee.0).map_err(cert_err)?;
-            Ok(VerifiedCertificate {
-                kind: "invalid",
-                epoch: v.message().epoch,
-                blob_id: v.message().body.blob_id.to_string(),
-                object_id: None,
-                signer_weight: v.signer_weight(),
-                n_signers: v.n_signers(),
-            })
-        }
-        other => Err(invalid(format!("kind must be 'confirmation' or 'invalid', not {other:?}"))),
-    }
+pub fn verify_certificate(
+    bytes: &[u8],
+    committee: &Committee,
+    kind: Option<String>,
+) -> Result<VerifiedCertificate, JsValue> {
+    let kind = kind.as_deref().map(parse::<CertificateKind>).transpose()?;
+    let cert = Certificate::from_bytes(bytes).map_err(js_err)?;
+    let v = cert.verify_kind(&committee.0, kind).map_err(js_err)?;
+    Ok(VerifiedCertificate {
+        kind: v.kind.as_str(),
+        epoch: v.epoch,
+        blob_id: v.blob_id.to_string(),
+        object_id: v.object_id.map(|id| id.to_vec()),
+        signer_weight: v.signer_weight,
+        n_signers: v.n_signers,
+    })
 }

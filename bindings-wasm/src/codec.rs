@@ -14,42 +14,21 @@ use morsa_core::{Axis, BlobId, EncodingConfig as CoreConfig, EncodingType, Node}
 use wasm_bindgen::prelude::*;
 
 use crate::errors::*;
+use morsa_core::error::{ErrorKind, Kind};
 
 // ---------------------------------------------------------------------------------------------
 // Conversions
 
 pub(crate) fn config(n_shards: u32) -> Result<CoreConfig, JsValue> {
-    let n = u16::try_from(n_shards).map_err(|_| {
-        error(
-            Code::Encoding,
-            format!(
-                "n_shards = {n_shards} is too large: the Reed-Solomon codes support at most {} shards",
-                encoding::MAX_SHARDS
-            ),
-        )
-    })?;
-    CoreConfig::new(n).map_err(encode_err)
-}
-
-fn parse_axis(axis: &str) -> Result<Axis, JsValue> {
-    match axis {
-        "primary" => Ok(Axis::Primary),
-        "secondary" => Ok(Axis::Secondary),
-        other => Err(invalid(format!("axis must be 'primary' or 'secondary', not {other:?}"))),
-    }
+    CoreConfig::try_from(n_shards).map_err(js_err)
 }
 
 fn parse_check(check: Option<String>) -> Result<ConsistencyCheck, JsValue> {
-    match check.as_deref().unwrap_or("default") {
-        "default" => Ok(ConsistencyCheck::Default),
-        "strict" => Ok(ConsistencyCheck::Strict),
-        "skip" => Ok(ConsistencyCheck::Skip),
-        other => Err(invalid(format!("consistency check must be 'default', 'strict' or 'skip', not {other:?}"))),
-    }
+    check.map_or(Ok(ConsistencyCheck::Default), |c| parse(&c))
 }
 
 pub(crate) fn parse_blob_id(text: &str) -> Result<BlobId, JsValue> {
-    text.parse::<BlobId>().map_err(|e| error(Code::InvalidBlobId, format!("{text:?}: {e}")))
+    text.parse::<BlobId>().map_err(|e| error(e.kind(), format!("{text:?}: {e}")))
 }
 
 fn index_u16(value: u32, what: &str) -> Result<u16, JsValue> {
@@ -129,14 +108,14 @@ impl EncodingConfig {
     #[wasm_bindgen(js_name = symbolSize)]
     pub fn symbol_size(&self, blob_size: f64) -> Result<u16, JsValue> {
         let size = byte_size(blob_size, "blobSize")?;
-        self.0.symbol_size(size).map(NonZeroU16::get).map_err(encode_err)
+        self.0.symbol_size(size).map(NonZeroU16::get).map_err(js_err)
     }
 
     /// The encoded length the chain charges for, in bytes (SPEC §1.4). Throws `BLOB_TOO_LARGE`.
     #[wasm_bindgen(js_name = encodedBlobLength)]
     pub fn encoded_blob_length(&self, blob_size: f64) -> Result<f64, JsValue> {
         let size = byte_size(blob_size, "blobSize")?;
-        self.0.encoded_blob_length(size).map(|v| v as f64).map_err(encode_err)
+        self.0.encoded_blob_length(size).map(|v| v as f64).map_err(js_err)
     }
 
     /// The bytes of one sliver of `axis` (`"primary"` or `"secondary"`) for a blob of
@@ -144,14 +123,14 @@ impl EncodingConfig {
     #[wasm_bindgen(js_name = sliverSize)]
     pub fn sliver_size(&self, axis: &str, blob_size: f64) -> Result<f64, JsValue> {
         let size = byte_size(blob_size, "blobSize")?;
-        let symbol_size = self.0.symbol_size(size).map_err(encode_err)?;
-        Ok(self.0.sliver_len(parse_axis(axis)?, symbol_size) as f64)
+        let symbol_size = self.0.symbol_size(size).map_err(js_err)?;
+        Ok(self.0.sliver_len(parse::<Axis>(axis)?, symbol_size) as f64)
     }
 
     /// The number of slivers of `axis` that decoding needs: `p` primary or `s` secondary (SPEC §7).
     #[wasm_bindgen(js_name = sliversForReconstruction)]
     pub fn slivers_for_reconstruction(&self, axis: &str) -> Result<u16, JsValue> {
-        Ok(self.0.n_slivers_for_reconstruction(parse_axis(axis)?))
+        Ok(self.0.n_slivers_for_reconstruction(parse::<Axis>(axis)?))
     }
 }
 
@@ -175,13 +154,13 @@ impl BlobMetadata {
         expected_blob_id: Option<String>,
     ) -> Result<BlobMetadata, JsValue> {
         let expected = expected_blob_id.as_deref().map(parse_blob_id).transpose()?;
-        let parsed = BlobMetadataWithId::from_bcs(bytes).map_err(wire_err)?;
+        let parsed = BlobMetadataWithId::from_bcs(bytes).map_err(js_err)?;
         let n = n_shards.unwrap_or(u32::try_from(parsed.metadata.hashes.len()).unwrap_or(u32::MAX));
-        let verified = parsed.verify(&config(n)?).map_err(metadata_err)?;
+        let verified = parsed.verify(&config(n)?).map_err(js_err)?;
         if let Some(expected) = expected {
             if *verified.blob_id() != expected {
                 return Err(error(
-                    Code::Verification,
+                    ErrorKind::Verification,
                     format!("metadata is for blob {}, not the requested {expected}", verified.blob_id()),
                 ));
             }
@@ -195,8 +174,8 @@ impl BlobMetadata {
     pub fn from_metadata_bytes(blob_id: &str, bytes: &[u8], n_shards: u32) -> Result<BlobMetadata, JsValue> {
         let blob_id = parse_blob_id(blob_id)?;
         let config = config(n_shards)?;
-        let metadata = CoreBlobMetadata::from_bcs(bytes).map_err(wire_err)?;
-        BlobMetadataWithId { blob_id, metadata }.verify(&config).map(Self).map_err(metadata_err)
+        let metadata = CoreBlobMetadata::from_bcs(bytes).map_err(js_err)?;
+        BlobMetadataWithId { blob_id, metadata }.verify(&config).map(Self).map_err(js_err)
     }
 
     /// The blob ID (base64url without padding).
@@ -282,7 +261,7 @@ impl BlobMetadata {
         let pair = index_u16(pair_index, "pair index")?;
         self.0
             .config()
-            .sliver_index(parse_axis(axis)?, pair)
+            .sliver_index(parse::<Axis>(axis)?, pair)
             .ok_or_else(|| invalid(format!("pair index {pair_index} is out of range")))
     }
 
@@ -292,7 +271,7 @@ impl BlobMetadata {
         let index = index_u16(sliver_index, "sliver index")?;
         self.0
             .config()
-            .pair_index(parse_axis(axis)?, index)
+            .pair_index(parse::<Axis>(axis)?, index)
             .ok_or_else(|| invalid(format!("sliver index {sliver_index} is out of range")))
     }
 }
@@ -316,7 +295,7 @@ fn streaming_metadata<S: BlobSource + ?Sized>(
     source_err: impl FnOnce(S::Error) -> JsValue,
 ) -> Result<VerifiedBlobMetadataWithId, JsValue> {
     with_progress(on_progress, |p| config.compute_metadata_streaming(source, budget, p)).map_err(|e| match e {
-        StreamError::Encode(e) => encode_err(e),
+        StreamError::Encode(e) => js_err(e),
         StreamError::Source(e) => source_err(e),
     })
 }
@@ -438,7 +417,7 @@ impl BlobIdBuilder {
     pub fn new(total_bytes: f64, n_shards: u32) -> Result<BlobIdBuilder, JsValue> {
         let config = config(n_shards)?;
         let total = byte_size(total_bytes, "totalBytes")?;
-        config.symbol_size(total).map_err(encode_err)?;
+        config.symbol_size(total).map_err(js_err)?;
         let expected = usize::try_from(total)
             .map_err(|_| invalid(format!("a blob of {total} bytes does not fit in WebAssembly memory")))?;
         let mut buffer = Vec::new();
@@ -495,7 +474,7 @@ pub fn parse_blob_id_bytes(blob_id: &str) -> Result<Vec<u8>, JsValue> {
 pub fn blob_id_from_bytes(bytes: &[u8]) -> Result<String, JsValue> {
     let id: [u8; 32] = bytes
         .try_into()
-        .map_err(|_| error(Code::InvalidBlobId, format!("a blob ID is 32 bytes, got {}", bytes.len())))?;
+        .map_err(|_| error(ErrorKind::InvalidBlobId, format!("a blob ID is 32 bytes, got {}", bytes.len())))?;
     Ok(BlobId(id).to_string())
 }
 
@@ -537,14 +516,14 @@ impl Sliver {
             .ok()
             .and_then(NonZeroU16::new)
             .ok_or_else(|| invalid(format!("symbolSize must be in 1..=65535, not {symbol_size}")))?;
-        Ok(Self(CoreSliver { axis: parse_axis(axis)?, index: index_u16(index, "sliver index")?, symbol_size, data }))
+        Ok(Self(CoreSliver { axis: parse::<Axis>(axis)?, index: index_u16(index, "sliver index")?, symbol_size, data }))
     }
 
     /// Parses BCS `SliverData` (the body of `GET /slivers/{pair}/{axis}`); the axis is not in
     /// the bytes. Throws `WIRE_FORMAT`.
     #[wasm_bindgen(js_name = fromBytes)]
     pub fn from_bytes(bytes: &[u8], axis: &str) -> Result<Sliver, JsValue> {
-        CoreSliver::<Vec<u8>>::from_bcs(bytes, parse_axis(axis)?).map(Self).map_err(wire_err)
+        CoreSliver::<Vec<u8>>::from_bcs(bytes, parse::<Axis>(axis)?).map(Self).map_err(js_err)
     }
 
     /// `"primary"` or `"secondary"`.
@@ -579,7 +558,7 @@ impl Sliver {
 
     /// Verifies the sliver against verified metadata (SPEC §6). Throws `VERIFICATION`.
     pub fn verify(&self, metadata: &BlobMetadata) -> Result<(), JsValue> {
-        self.0.verify(&metadata.0).map_err(sliver_err)
+        self.0.verify(&metadata.0).map_err(js_err)
     }
 
     /// The recovery symbols this sliver gives for target slivers `targetIndices` of the other
@@ -587,7 +566,7 @@ impl Sliver {
     #[wasm_bindgen(js_name = recoverySymbols)]
     pub fn recovery_symbols(&self, target_indices: &[u16], n_shards: u32) -> Result<Vec<u8>, JsValue> {
         let config = config(n_shards)?;
-        let source = RecoverySymbolSource::new(&config, &self.0).map_err(sliver_err)?;
+        let source = RecoverySymbolSource::new(&config, &self.0).map_err(js_err)?;
         let symbols = target_indices
             .iter()
             .map(|t| {
@@ -625,7 +604,7 @@ impl EncodedBlob {
     /// Sliver `index` of `axis`.
     pub fn sliver(&self, axis: &str, index: u32) -> Result<Sliver, JsValue> {
         self.0
-            .sliver(parse_axis(axis)?, index_u16(index, "sliver index")?)
+            .sliver(parse::<Axis>(axis)?, index_u16(index, "sliver index")?)
             .map(|s| Sliver(s.to_owned_sliver()))
             .ok_or_else(|| invalid(format!("sliver index {index} is out of range")))
     }
@@ -636,7 +615,7 @@ impl EncodedBlob {
 #[wasm_bindgen]
 pub fn encode(data: &[u8], n_shards: u32, on_progress: Option<Function>) -> Result<EncodedBlob, JsValue> {
     let config = config(n_shards)?;
-    with_progress(on_progress.as_ref(), |p| config.encode_with_progress(data, p)).map(EncodedBlob).map_err(encode_err)
+    with_progress(on_progress.as_ref(), |p| config.encode_with_progress(data, p)).map(EncodedBlob).map_err(js_err)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -652,7 +631,7 @@ impl BlobDecoder {
     /// A decoder for the blob of `metadata` from slivers of `axis`.
     #[wasm_bindgen(constructor)]
     pub fn new(metadata: &BlobMetadata, axis: &str) -> Result<BlobDecoder, JsValue> {
-        Ok(Self(CoreBlobDecoder::new(metadata.0.clone(), parse_axis(axis)?)))
+        Ok(Self(CoreBlobDecoder::new(metadata.0.clone(), parse::<Axis>(axis)?)))
     }
 
     /// The axis decoded from.
@@ -683,21 +662,21 @@ impl BlobDecoder {
     /// are held). Throws `VERIFICATION` for a sliver that does not verify.
     #[wasm_bindgen(js_name = addSliver)]
     pub fn add_sliver(&mut self, sliver: &Sliver) -> Result<bool, JsValue> {
-        self.0.add_sliver(&sliver.0).map_err(sliver_err)
+        self.0.add_sliver(&sliver.0).map_err(js_err)
     }
 
     /// Parses BCS `SliverData` of the decoder's axis, verifies it and keeps it (see
     /// `addSliver`). Throws `WIRE_FORMAT` or `VERIFICATION`.
     #[wasm_bindgen(js_name = addSliverBytes)]
     pub fn add_sliver_bytes(&mut self, bytes: &[u8]) -> Result<bool, JsValue> {
-        let sliver = CoreSliver::<&[u8]>::from_bcs(bytes, self.0.axis()).map_err(wire_err)?;
-        self.0.add_sliver(&sliver).map_err(sliver_err)
+        let sliver = CoreSliver::<&[u8]>::from_bcs(bytes, self.0.axis()).map_err(js_err)?;
+        self.0.add_sliver(&sliver).map_err(js_err)
     }
 
     /// Decodes the blob with consistency check `check` (`"default"`, `"strict"` or `"skip"`;
     /// SPEC §7). Throws `DECODING` or `INCONSISTENT_ENCODING`.
     pub fn decode(&self, check: Option<String>) -> Result<Vec<u8>, JsValue> {
-        self.0.decode(parse_check(check)?).map_err(decode_err)
+        self.0.decode(parse_check(check)?).map_err(js_err)
     }
 }
 
@@ -712,13 +691,13 @@ pub fn recover_sliver(
     target_index: u32,
     symbols_bcs: &[u8],
 ) -> Result<Sliver, JsValue> {
-    let axis = parse_axis(target_axis)?;
+    let axis = parse::<Axis>(target_axis)?;
     let target = index_u16(target_index, "target index")?;
     let symbols: Vec<GeneralRecoverySymbol<&[u8]>> =
-        wire::general_recovery_symbols_from_bcs(symbols_bcs).map_err(wire_err)?;
+        wire::general_recovery_symbols_from_bcs(symbols_bcs).map_err(js_err)?;
     let symbols = symbols
         .into_iter()
         .filter(|s| s.target_axis == axis && s.target_index == target)
         .map(GeneralRecoverySymbol::into_recovery_symbol);
-    core_recover_sliver(&metadata.0, axis, target, symbols).map(Sliver).map_err(recovery_err)
+    core_recover_sliver(&metadata.0, axis, target, symbols).map(Sliver).map_err(js_err)
 }

@@ -2,7 +2,8 @@
 //!
 //! Conversion and error mapping only: every protocol rule lives in `morsa-core`. Errors are
 //! JavaScript `Error`s whose `name` is `"MorsaError"` and whose `code` is one of the stable
-//! strings of [`errors::Code`]. Names are camelCase on the JavaScript side; `u64` values are
+//! codes of the core's error kinds (`morsa_core::error::ErrorKind::as_str`, the table the Python
+//! package's exception classes follow too). Names are camelCase on the JavaScript side; `u64` values are
 //! `bigint`, except sizes in bytes, which are `number`s (exact below 2^53, and a wasm32 blob
 //! is below 4 GiB anyway).
 //!
@@ -16,5 +17,4 @@ mod rewards;
 
 pub use certificates::*;
 pub use codec::*;
-pub use errors::Code;
 pub use rewards::*;

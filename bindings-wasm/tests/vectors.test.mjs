@@ -223,6 +223,13 @@ print(json.dumps({"committee": base64.b64encode(committee.to_bytes()).decode(),
   assert.deepEqual([v.kind, v.epoch, v.blobId, v.signerWeight, v.nSigners], ['confirmation', 5, out.blob_id, 3, 3]);
   const tampered = Uint8Array.from(cert);
   tampered[tampered.length - 1] ^= 1;
-  assert.throws(() => morsa.verifyCertificate(tampered, committee, 'confirmation'), { code: 'VERIFICATION' });
-  assert.throws(() => morsa.verifyCertificate(cert, committee, 'invalid'), { code: 'VERIFICATION' });
+  assert.throws(() => morsa.verifyCertificate(tampered, committee, 'confirmation'), { code: 'SIGNATURE' });
+  // Asked for as an invalid-blob attestation, its message (a confirmation) does not parse.
+  assert.throws(() => morsa.verifyCertificate(cert, committee, 'invalid_blob'), { code: 'WIRE_FORMAT' });
+  // Without a kind, the message's intent decides; unknown kinds are refused with the names taken.
+  assert.equal(morsa.verifyCertificate(cert, committee).kind, 'confirmation');
+  assert.throws(() => morsa.verifyCertificate(cert, committee, 'invalid'), {
+    code: 'INVALID_ARGUMENT',
+    message: /'confirmation' or 'invalid_blob'/,
+  });
 });

@@ -29,6 +29,8 @@
 //!   eight-lane AVX-512 BLAKE2b of Merkle trees, which without `std` is used when the target
 //!   enables `avx512f` at compile time).
 //! * `parallel`: `std`, plus intra-blob parallelism (rayon) in the streaming blob ID.
+//! * `io`: `std`, plus [`io`]: a blob source over a file (strided reads through `memmap2`
+//!   memory maps) and the directory of sliver files an encoding is written to.
 //!
 //! Without any feature the crate still verifies what a microcontroller receives: Merkle
 //! proofs (as fixed-capacity vectors of at most 16 siblings), recovery-symbol proofs, and blob
@@ -51,7 +53,8 @@
 #![deny(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
 // The exceptions are the SIMD kernels: BLAKE2b (`hash::avx512`, `hash::simd128`), the
 // WebAssembly Reed-Solomon engine (`encoding::rs::simd128`) and the AVX2 XOR of the decoder's
-// formal derivative (`encoding::rs::xor`). Each module says why its `unsafe` is sound.
+// formal derivative (`encoding::rs::xor`), and the memory maps of `io` (feature `io`). Each
+// module says why its `unsafe` is sound.
 #![deny(unsafe_code)]
 
 #[cfg(feature = "alloc")]
@@ -71,6 +74,8 @@ pub mod error;
 mod hash;
 #[cfg(feature = "alloc")]
 pub mod hazmat;
+#[cfg(feature = "io")]
+pub mod io;
 pub mod merkle;
 pub mod messages;
 pub mod metadata;

@@ -6,8 +6,11 @@ accepts a bytes-like object (``bytes``, ``bytearray``, ``memoryview``, ``mmap``)
 (``str`` or ``os.PathLike``); files are memory-mapped, not read into memory, and
 blob IDs of files are streamed in memory independent of the file size.
 
-Errors are subclasses of :class:`MorsaError`, itself a ``ValueError``:
+Errors are subclasses of :class:`MorsaError`, itself a ``ValueError`` (one class per error
+kind of the Rust core, the kinds whose codes the WebAssembly package gives as ``error.code``):
 
+* :class:`InvalidArgumentError`: an argument of the wrong value (an unknown axis, consistency
+  check or certificate kind, an index out of range, an all-zero key seed);
 * :class:`EncodingError` (and :class:`BlobTooLargeError`): bad shard count or blob too large
   (SPEC §1);
 * :class:`InvalidBlobIdError`: text that is not a blob ID (SPEC §5.4);
@@ -17,6 +20,7 @@ Errors are subclasses of :class:`MorsaError`, itself a ``ValueError``:
 * :class:`DecodingError` (and :class:`InconsistentEncodingError`): too few valid slivers, or
   an inconsistently encoded blob (SPEC §7, §9);
 * :class:`QuiltError`: quilts that cannot be built or parsed (SPEC §13);
+* :class:`RewardsError`: a reward computation the Walrus contracts would abort (REWARDS.md §0.2);
 * :class:`CommitteeError`, :class:`CertificateError` (and the opaque :class:`SignatureError`):
   invalid committees, and certificates or confirmations that do not verify (SPEC §10).
 
@@ -71,10 +75,12 @@ from ._native import (
     EncodingError,
     InconsistencyProof,
     InconsistentEncodingError,
+    InvalidArgumentError,
     InvalidBlobIdError,
     MorsaError,
     RangeError,
     RecoverySymbol,
+    RewardsError,
     Sliver,
     VerificationError,
     WireFormatError,
@@ -134,9 +140,11 @@ __all__ = [
     "EncodingError",
     "InconsistencyProof",
     "InconsistentEncodingError",
+    "InvalidArgumentError",
     "InvalidBlobIdError",
     "MorsaError",
     "RangeError",
+    "RewardsError",
     "RecoverySymbol",
     "Sliver",
     "VerificationError",

@@ -18,6 +18,9 @@ MAX_SHARDS: int
 class MorsaError(ValueError):
     """Base class of every Morsa error."""
 
+class InvalidArgumentError(MorsaError):
+    """An argument of the wrong value: an unknown name, an index out of range, a refused seed."""
+
 class EncodingError(MorsaError):
     """Invalid shard count or blob size (SPEC §1)."""
 
@@ -249,6 +252,15 @@ def encode_to_dir(
     budget: int = 134217728,
 ) -> BlobMetadata:
     """:func:`encode_file_to_dir` for a bytes-like object: the same encoder and sliver files."""
+
+METADATA_FILE: str
+"""``"metadata.bcs"``: the BCS ``BlobMetadataWithId`` of an encoding directory."""
+
+def sliver_file_name(axis: _Axis, index: int) -> str:
+    """``"primary-{index}.bcs"`` or ``"secondary-{index}.bcs"``: the file of a sliver in an
+    encoding directory."""
+def parse_sliver_file_name(name: str) -> tuple[_Axis, int] | None:
+    """The axis and index of a sliver file's name, or ``None`` for any other name."""
 def decode(
     metadata: BlobMetadata,
     slivers: Iterable[Sliver],
@@ -399,8 +411,11 @@ class Certificate:
     def signatures(self) -> list[bytes]: ...
     @property
     def signer_indices(self) -> list[int]: ...
-    def verify(self, committee: Committee) -> VerifiedCertificate:
-        """Verify against ``committee``: quorum ``3w >= 2n + 1`` for a storage confirmation,
+    def verify(
+        self, committee: Committee, kind: Literal["confirmation", "invalid_blob"] | None = None
+    ) -> VerifiedCertificate:
+        """Verify against ``committee`` as a ``kind`` certificate, or by default as the kind its
+        message's intent declares: quorum ``3w >= 2n + 1`` for a storage confirmation,
         ``3w >= n + 1`` for an invalid-blob attestation.
 
         Raises :class:`WireFormatError` (message), :class:`CertificateError` (epoch, bitmap,

@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 
 import morsa
 
+from . import _native
 from ._fs import atomic_file
 from .net.accounts import Account
 from .net.committee import CommitteeView, Member
@@ -491,7 +492,7 @@ class _SliverFiles(_SliverSource):
         self.directory = directory
 
     def _path(self, axis: Axis, index: int) -> Path:
-        return self.directory / f"{axis}-{index}.bcs"
+        return self.directory / _native.sliver_file_name(axis, index)
 
     def size(self, axis: Axis, index: int) -> int:
         return self._path(axis, index).stat().st_size

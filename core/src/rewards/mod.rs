@@ -84,7 +84,28 @@ pub enum Rules {
     Development,
 }
 
+impl core::str::FromStr for Rules {
+    type Err = crate::error::UnknownName;
+
+    /// `"mainnet"`, or `"development"` (also `"contracts"`, the directory of those rules).
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "mainnet" => Ok(Rules::Mainnet),
+            "development" | "contracts" => Ok(Rules::Development),
+            _ => Err(crate::error::UnknownName { what: "rules", expected: "'mainnet' or 'development'" }),
+        }
+    }
+}
+
 impl Rules {
+    /// `"mainnet"` or `"development"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Rules::Mainnet => "mainnet",
+            Rules::Development => "development",
+        }
+    }
+
     /// The active-set size limit, `TEMP_ACTIVE_SET_SIZE_LIMIT` (REWARDS.md §0.1 item 1, §0.3):
     /// 111 on mainnet, 150 in `contracts/`.
     pub const fn active_set_size_limit(self) -> u16 {
