@@ -3,6 +3,7 @@
 
 use std::num::NonZeroU16;
 
+use morsa_core::encoding::StreamOptions;
 use morsa_core::encoding::{
     self, mapping, recover_sliver as core_recover_sliver, BothAxesDecoder, GeneralRecoverySymbol,
     InconsistencyProof as CoreInconsistencyProof, RecoveryError, RecoverySymbolSource, Sliver as CoreSliver,
@@ -541,8 +542,7 @@ fn compute_metadata(
     let result = with_bytes(py, data, |bytes| {
         config.compute_metadata_streaming(
             bytes,
-            encoding::DEFAULT_STREAM_BUDGET,
-            Some(&mut |done, total| progress.report(done, total)),
+            StreamOptions::default().progress(&mut |done, total| progress.report(done, total)),
         )
     })?;
     progress.finish()?;
@@ -569,7 +569,10 @@ fn compute_metadata_file(
     let source = FileSource::open(&path)?;
     let progress = Progress::new(progress.as_ref());
     let result = py.detach(|| {
-        config.compute_metadata_streaming(&source, budget, Some(&mut |done, total| progress.report(done, total)))
+        config.compute_metadata_streaming(
+            &source,
+            StreamOptions::default().budget(budget).progress(&mut |done, total| progress.report(done, total)),
+        )
     });
     progress.finish()?;
     match result {
@@ -608,13 +611,17 @@ where
     // The size is checked before any file is created.
     let symbol_size = config.symbol_size(source.len()).map_err(py_err)?;
     let store = SliverDir::create(directory, config, symbol_size)?;
-    config.encode_streaming(source, &store, budget, Some(&mut |done, total| progress.report(done, total))).map_err(
-        |e| match e {
+    config
+        .encode_streaming(
+            source,
+            &store,
+            StreamOptions::default().budget(budget).progress(&mut |done, total| progress.report(done, total)),
+        )
+        .map_err(|e| match e {
             encoding::EncodeStreamError::Encode(e) => py_err(e),
             encoding::EncodeStreamError::Source(e) => e.into(),
             encoding::EncodeStreamError::Store(e) => e.into(),
-        },
-    )
+        })
 }
 
 /// Encodes the file at `path` into its `2n` sliver files in `directory` (`primary-{i}.bcs`,
@@ -683,7 +690,7 @@ fn encode(
     let config = config(n_shards)?;
     let progress = Progress::new(progress.as_ref());
     let result = with_bytes(py, data, |bytes| {
-        config.encode_with_progress(bytes, Some(&mut |done, total| progress.report(done, total)))
+        config.encode_with(bytes, StreamOptions::default().progress(&mut |done, total| progress.report(done, total)))
     })?;
     progress.finish()?;
     result.map(PyEncodedBlob).map_err(py_err)

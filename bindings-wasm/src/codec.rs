@@ -14,6 +14,7 @@ use morsa_core::{Axis, BlobId, EncodingConfig as CoreConfig, EncodingType, Node}
 use wasm_bindgen::prelude::*;
 
 use crate::errors::*;
+use morsa_core::encoding::StreamOptions;
 use morsa_core::error::{ErrorKind, Kind};
 
 // ---------------------------------------------------------------------------------------------
@@ -294,7 +295,10 @@ fn streaming_metadata<S: BlobSource + ?Sized>(
     on_progress: Option<&Function>,
     source_err: impl FnOnce(S::Error) -> JsValue,
 ) -> Result<VerifiedBlobMetadataWithId, JsValue> {
-    with_progress(on_progress, |p| config.compute_metadata_streaming(source, budget, p)).map_err(|e| match e {
+    with_progress(on_progress, |p| {
+        config.compute_metadata_streaming(source, StreamOptions::default().budget(budget).maybe_progress(p))
+    })
+    .map_err(|e| match e {
         StreamError::Encode(e) => js_err(e),
         StreamError::Source(e) => source_err(e),
     })
@@ -615,7 +619,9 @@ impl EncodedBlob {
 #[wasm_bindgen]
 pub fn encode(data: &[u8], n_shards: u32, on_progress: Option<Function>) -> Result<EncodedBlob, JsValue> {
     let config = config(n_shards)?;
-    with_progress(on_progress.as_ref(), |p| config.encode_with_progress(data, p)).map(EncodedBlob).map_err(js_err)
+    with_progress(on_progress.as_ref(), |p| config.encode_with(data, StreamOptions::default().maybe_progress(p)))
+        .map(EncodedBlob)
+        .map_err(js_err)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ mod common;
 
 use common::blob;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use morsa_core::encoding::{EncodingConfig, DEFAULT_STREAM_BUDGET};
+use morsa_core::encoding::{EncodingConfig, StreamOptions};
 
 fn bench_blob_id(c: &mut Criterion) {
     let config = EncodingConfig::new(1000).unwrap();
@@ -23,7 +23,7 @@ fn bench_blob_id(c: &mut Criterion) {
             b.iter(|| config.compute_metadata(data).unwrap())
         });
         group.bench_with_input(BenchmarkId::new("streaming", size), &data, |b, data| {
-            b.iter(|| config.compute_metadata_streaming(&data[..], DEFAULT_STREAM_BUDGET, None).unwrap())
+            b.iter(|| config.compute_metadata_streaming(&data[..], StreamOptions::default()).unwrap())
         });
     }
     group.finish();

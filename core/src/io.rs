@@ -12,12 +12,12 @@
 //! As BLAKE3's `mmap` feature does, the memory maps are of a file another process could
 //! truncate meanwhile; a reader then gets `SIGBUS`, as with any memory-mapped reader.
 
+use alloc::string::String;
+use alloc::vec::Vec;
 use core::num::NonZeroU16;
 use std::fs::File;
 use std::io;
 use std::path::Path;
-use alloc::string::String;
-use alloc::vec::Vec;
 
 use crate::encoding::{Axis, BlobSource, EncodingConfig, SliverStore};
 use crate::wire::SliverFrame;
@@ -256,7 +256,7 @@ impl SliverStore for SliverDir {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::encoding::{ConsistencyCheck, DEFAULT_STREAM_BUDGET};
+    use crate::encoding::{ConsistencyCheck, StreamOptions};
 
     fn scratch(name: &str) -> std::path::PathBuf {
         let dir = std::env::temp_dir().join(std::format!("morsa-io-{name}-{}", std::process::id()));
@@ -295,14 +295,14 @@ mod tests {
         let config = EncodingConfig::new(10).unwrap();
         let source = FileSource::open(&path).unwrap();
         // A small budget: many windows of strided reads through the memory maps.
-        let streamed = config.compute_metadata_streaming(&source, 1 << 16, None).unwrap();
+        let streamed = config.compute_metadata_streaming(&source, StreamOptions::default().budget(1 << 16)).unwrap();
         assert_eq!(streamed.blob_id(), &config.blob_id(&blob).unwrap());
 
         let out = dir.join("slivers");
         std::fs::create_dir(&out).unwrap();
         let symbol_size = config.symbol_size(blob.len() as u64).unwrap();
         let store = SliverDir::create(&out, &config, symbol_size).unwrap();
-        let metadata = config.encode_streaming(&source, &store, DEFAULT_STREAM_BUDGET, None).unwrap();
+        let metadata = config.encode_streaming(&source, &store, StreamOptions::default()).unwrap();
         assert_eq!(metadata.blob_id(), streamed.blob_id());
         let slivers: Vec<_> = std::fs::read_dir(&out)
             .unwrap()

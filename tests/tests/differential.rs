@@ -118,7 +118,7 @@ proptest! {
         let pairs = |m: &morsa_core::metadata::VerifiedBlobMetadataWithId| -> Vec<([u8; 32], [u8; 32])> {
             (0..n).map(|i| { let pair = m.pair(i).unwrap(); (pair.primary_hash.bytes(), pair.secondary_hash.bytes()) }).collect()
         };
-        let streamed = config.compute_metadata_streaming(&blob[..], budget, None).unwrap();
+        let streamed = config.compute_metadata_streaming(&blob[..], morsa_core::encoding::StreamOptions::default().budget(budget)).unwrap();
         prop_assert_eq!(pairs(&streamed), reference.pair_hashes.clone());
         let encoded = config.encode(&blob).unwrap();
         prop_assert_eq!(pairs(encoded.metadata()), reference.pair_hashes);

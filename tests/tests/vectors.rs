@@ -2,7 +2,7 @@
 //! pair hashes and exact sliver bytes produced by the official Walrus encoder.
 
 use morsa_conformance::{lcg_bytes, sha256_hex, spec_tables, vectors};
-use morsa_core::encoding::{Axis, EncodingConfig};
+use morsa_core::encoding::{Axis, EncodingConfig, StreamOptions};
 use morsa_core::wire::BcsEncode;
 use morsa_core::BlobId;
 
@@ -46,7 +46,8 @@ fn generated_cases_match_the_official_encoder() {
         assert_eq!(metadata.blob_id().to_string(), case.blob_id, "{label}");
         // The bounded-memory streaming computation, with one stripe and with 128-byte stripes.
         for budget in [morsa_core::encoding::DEFAULT_STREAM_BUDGET, 0] {
-            let streamed = config.compute_metadata_streaming(&input[..], budget, None).unwrap();
+            let streamed =
+                config.compute_metadata_streaming(&input[..], StreamOptions::default().budget(budget)).unwrap();
             assert_eq!(streamed.metadata(), metadata.metadata(), "{label} (streaming, budget {budget})");
         }
         assert_eq!(hex::encode(metadata.blob_id().0), case.blob_id_hex, "{label}");

@@ -8,13 +8,10 @@ use core::num::NonZeroU16;
 
 use super::rs::{layout_blocks, read_blocks, write_blocks, PatternDecoder, RsEncoder};
 use super::sliver::sliver_root;
-use super::stream::{for_each_task_with, read_padded};
+use super::source::{read_padded, StreamOptions};
+use super::tasks::for_each_task_with;
 use super::{Axis, EncodeError, EncodingConfig, Sliver, SliverError};
 use crate::metadata::{BlobId, VerifiedBlobMetadataWithId};
-
-/// Progress of a long computation: `done` of `total` steps (one step per matrix row or
-/// column; `total = p + n` for encoding).
-pub type ProgressFn<'a> = &'a mut dyn FnMut(u64, u64);
 
 /// The output of a full encoding: verified metadata and all `n` primary and `n` secondary
 /// slivers (SPEC §3.3). Slivers are stored in two flat buffers and handed out as views.
@@ -134,22 +131,21 @@ impl EncodingConfig {
     ///
     /// [`EncodeError::BlobTooLarge`] if the blob exceeds [`EncodingConfig::max_blob_size`].
     pub fn compute_metadata(&self, blob: &[u8]) -> Result<VerifiedBlobMetadataWithId, EncodeError> {
-        self.compute_metadata_with_progress(blob, None)
+        self.compute_metadata_with(blob, StreamOptions::default())
     }
 
-    /// [`EncodingConfig::compute_metadata`], reporting progress.
+    /// [`EncodingConfig::compute_metadata`] with `options` (progress, working memory).
     ///
     /// # Errors
     ///
     /// As [`EncodingConfig::compute_metadata`].
-    pub fn compute_metadata_with_progress(
+    pub fn compute_metadata_with(
         &self,
         blob: &[u8],
-        progress: Option<ProgressFn<'_>>,
+        options: StreamOptions<'_>,
     ) -> Result<VerifiedBlobMetadataWithId, EncodeError> {
-        // The batched, parallel streaming computation over the slice (one stripe up to the
-        // default budget).
-        self.compute_metadata_streaming(blob, super::DEFAULT_STREAM_BUDGET, progress).map_err(|e| match e {
+        // The batched, parallel streaming computation over the slice.
+        self.compute_metadata_streaming(blob, options).map_err(|e| match e {
             super::StreamError::Encode(e) => e,
             super::StreamError::Source(never) => match never {},
         })
@@ -172,29 +168,25 @@ impl EncodingConfig {
     ///
     /// [`EncodeError::BlobTooLarge`] if the blob exceeds [`EncodingConfig::max_blob_size`].
     pub fn encode(&self, blob: &[u8]) -> Result<EncodedBlob, EncodeError> {
-        self.encode_with_progress(blob, None)
+        self.encode_with(blob, StreamOptions::default())
     }
 
-    /// [`EncodingConfig::encode`], reporting progress.
+    /// [`EncodingConfig::encode`] with `options` (progress, working memory of the column
+    /// batches).
     ///
     /// # Errors
     ///
     /// As [`EncodingConfig::encode`].
-    pub fn encode_with_progress(
-        &self,
-        blob: &[u8],
-        progress: Option<ProgressFn<'_>>,
-    ) -> Result<EncodedBlob, EncodeError> {
+    pub fn encode_with(&self, blob: &[u8], options: StreamOptions<'_>) -> Result<EncodedBlob, EncodeError> {
         let symbol_size = self.symbol_size(blob.len() as u64)?;
         let n = usize::from(self.n_shards());
         let mut primary = vec![0u8; n * self.sliver_len(Axis::Primary, symbol_size)];
         let mut secondary = vec![0u8; n * self.sliver_len(Axis::Secondary, symbol_size)];
         let store = BufferStore::new(&mut primary, &mut secondary, n, usize::from(symbol_size.get()));
-        let metadata =
-            self.encode_streaming(blob, &store, super::DEFAULT_STREAM_BUDGET, progress).map_err(|e| match e {
-                super::EncodeStreamError::Encode(e) => e,
-                super::EncodeStreamError::Source(never) | super::EncodeStreamError::Store(never) => match never {},
-            })?;
+        let metadata = self.encode_streaming(blob, &store, options).map_err(|e| match e {
+            super::EncodeStreamError::Encode(e) => e,
+            super::EncodeStreamError::Source(never) | super::EncodeStreamError::Store(never) => match never {},
+        })?;
         drop(store);
         Ok(EncodedBlob { metadata, symbol_size, primary, secondary })
     }

@@ -20,9 +20,11 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
-use super::stream::{for_each_task, metadata_from_leaves, read_padded, BlobSource, MaybeSend, MaybeSync};
+use super::bounds::{MaybeSend, MaybeSync};
+use super::source::{read_padded, BlobSource, StreamOptions};
+use super::stream_metadata::metadata_from_leaves;
+use super::tasks::for_each_task;
 use super::{Axis, EncodeError, EncodingConfig};
-use crate::encoding::blob::ProgressFn;
 use crate::hash::leaf_hashes;
 use crate::merkle::DIGEST_LEN;
 use crate::metadata::VerifiedBlobMetadataWithId;
@@ -95,9 +97,9 @@ impl EncodingConfig {
         &self,
         source: &S,
         store: &K,
-        budget: usize,
-        progress: Option<ProgressFn<'_>>,
+        options: StreamOptions<'_>,
     ) -> Result<VerifiedBlobMetadataWithId, EncodeStreamError<S::Error, K::Error>> {
+        let StreamOptions { budget, progress } = options;
         let blob_len = source.len();
         let symbol_size = self.symbol_size(blob_len).map_err(EncodeStreamError::Encode)?;
         let size = usize::from(symbol_size.get());
@@ -261,7 +263,8 @@ mod tests {
                 let expected = config.encode(&blob).unwrap();
                 for budget in [0usize, 10_000, 1 << 20] {
                     let store = MemStore::new(&config, expected.symbol_size());
-                    let got = config.encode_streaming(&blob[..], &store, budget, None).unwrap();
+                    let got =
+                        config.encode_streaming(&blob[..], &store, StreamOptions::default().budget(budget)).unwrap();
                     assert_eq!(got.metadata(), expected.metadata().metadata(), "n {n} len {len} budget {budget}");
                     for axis in [Axis::Primary, Axis::Secondary] {
                         let slivers = store.slivers[MemStore::slot(axis)].lock().unwrap();
@@ -288,11 +291,11 @@ mod tests {
             }
         }
         let config = EncodingConfig::new(10).unwrap();
-        let err = config.encode_streaming(&b"some blob"[..], &Failing, 1 << 20, None).unwrap_err();
+        let err = config.encode_streaming(&b"some blob"[..], &Failing, StreamOptions::default()).unwrap_err();
         assert_eq!(err, EncodeStreamError::Store("disk full"));
         assert_eq!(alloc::string::ToString::to_string(&err), "writing the slivers failed: disk full");
         let too_large = vec![0u8; config.max_blob_size() as usize + 1];
-        let err = config.encode_streaming(&too_large[..], &Failing, 1 << 20, None).unwrap_err();
+        let err = config.encode_streaming(&too_large[..], &Failing, StreamOptions::default()).unwrap_err();
         assert!(matches!(err, EncodeStreamError::Encode(EncodeError::BlobTooLarge { .. })), "{err:?}");
     }
 }

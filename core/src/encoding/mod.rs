@@ -5,33 +5,45 @@
 mod config;
 pub mod mapping;
 mod range;
+mod recovery;
 mod sliver;
 
 #[cfg(feature = "alloc")]
 mod blob;
 #[cfg(feature = "alloc")]
+mod bounds;
+#[cfg(feature = "alloc")]
 mod encode_stream;
 #[cfg(feature = "alloc")]
 mod inconsistency;
-mod recovery;
 #[cfg(feature = "alloc")]
 pub(crate) mod rs;
 #[cfg(feature = "alloc")]
-mod stream;
+mod small_symbols;
+#[cfg(feature = "alloc")]
+mod source;
+#[cfg(feature = "alloc")]
+mod stream_metadata;
+#[cfg(feature = "alloc")]
+mod tasks;
 
-pub use config::*;
+pub use config::{EncodingConfig, MAINNET_N_SHARDS, MAX_SHARDS, MIN_SHARDS};
 pub use range::{RangeError, SliverRange};
-pub use recovery::*;
-pub use sliver::*;
+pub use recovery::{source_pair_index, DecodingSymbol, GeneralRecoverySymbol, RecoveryError, RecoverySymbol};
+pub use sliver::{Sliver, SliverError};
 
 #[cfg(feature = "alloc")]
-pub use blob::*;
+pub use blob::{decode_blob, BlobDecoder, BothAxesDecoder, ConsistencyCheck, DecodeError, EncodedBlob, SliverPairView};
 #[cfg(feature = "alloc")]
-pub use encode_stream::*;
+pub use encode_stream::{EncodeStreamError, SliverStore};
 #[cfg(feature = "alloc")]
-pub use inconsistency::*;
+pub use inconsistency::{InconsistencyError, InconsistencyProof};
 #[cfg(feature = "alloc")]
-pub use stream::*;
+pub use recovery::{recover_sliver, RecoverySymbolSource};
+#[cfg(feature = "alloc")]
+pub use sliver::verify_slivers;
+#[cfg(feature = "alloc")]
+pub use source::{BlobSource, ProgressFn, StreamError, StreamOptions, DEFAULT_STREAM_BUDGET};
 
 /// The encoding type of a blob (SPEC §1.5). RS2 is the only one Walrus supports; the legacy
 /// RaptorQ encoding (BCS tag 0) is rejected when parsed.

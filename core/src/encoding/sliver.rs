@@ -256,7 +256,7 @@ pub fn verify_slivers<D: AsRef<[u8]> + Sync>(
 ) -> Vec<Result<(), SliverError>> {
     let mut tasks: Vec<(&Sliver<D>, Result<(), SliverError>)> =
         slivers.iter().map(|sliver| (*sliver, Ok(()))).collect();
-    let _ = super::stream::for_each_task_with(&mut tasks, |encoder: &mut RsEncoder, _, (sliver, result)| {
+    let _ = super::tasks::for_each_task_with(&mut tasks, |encoder: &mut RsEncoder, _, (sliver, result)| {
         *result = sliver.verify_with(metadata, encoder);
         Ok::<(), ()>(())
     });

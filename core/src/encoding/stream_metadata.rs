@@ -24,151 +24,13 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use super::rs::RsEncoder;
+use super::small_symbols::{pack_small, unpack_small, SMALL_SYMBOL};
+use super::source::{read_stripe, BlobSource, StreamError, StreamOptions};
+use super::tasks::{for_each_task, for_each_task_with, map_collect};
 use super::{EncodeError, EncodingConfig, EncodingType};
-use crate::encoding::blob::ProgressFn;
 use crate::hash::{leaf_hashes, merkle_root, update_many, StripeHasher};
 use crate::merkle::{DIGEST_LEN, LEAF_PREFIX};
 use crate::metadata::{BlobMetadata, BlobMetadataWithId, SliverPairMetadata, VerifiedBlobMetadataWithId};
-
-/// `Sync` with the `parallel` feature (sources are read from several threads), no bound
-/// without it.
-#[cfg(feature = "parallel")]
-pub trait MaybeSync: Sync {}
-#[cfg(feature = "parallel")]
-impl<T: Sync + ?Sized> MaybeSync for T {}
-/// `Sync` with the `parallel` feature (sources are read from several threads), no bound
-/// without it.
-#[cfg(not(feature = "parallel"))]
-pub trait MaybeSync {}
-#[cfg(not(feature = "parallel"))]
-impl<T: ?Sized> MaybeSync for T {}
-
-/// `Send` with the `parallel` feature, no bound without it.
-#[cfg(feature = "parallel")]
-pub trait MaybeSend: Send {}
-#[cfg(feature = "parallel")]
-impl<T: Send + ?Sized> MaybeSend for T {}
-/// `Send` with the `parallel` feature, no bound without it.
-#[cfg(not(feature = "parallel"))]
-pub trait MaybeSend {}
-#[cfg(not(feature = "parallel"))]
-impl<T: ?Sized> MaybeSend for T {}
-
-/// A seekable source of blob bytes, read with positioned reads (from several threads at once
-/// with the `parallel` feature, which then requires `Sync` sources and `Send` errors).
-pub trait BlobSource: MaybeSync {
-    /// The error of a read.
-    type Error: MaybeSend;
-
-    /// The length of the blob in bytes.
-    fn len(&self) -> u64;
-
-    /// Whether the blob is empty.
-    fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Fills `buf` with the bytes at `offset..offset + buf.len()` (always within `len()`).
-    ///
-    /// # Errors
-    ///
-    /// Whatever the source fails with; the computation stops with it.
-    fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), Self::Error>;
-
-    /// Fills `buf` with pieces of `piece` bytes (`buf.len()` is a multiple of `piece`), the
-    /// `i`-th read at `offset + i * stride` (all within `len()`). The default reads each piece
-    /// with [`BlobSource::read_exact_at`]; a file source may map the span instead.
-    ///
-    /// # Errors
-    ///
-    /// Whatever the source fails with.
-    fn read_pieces_at(&self, offset: u64, piece: usize, stride: u64, buf: &mut [u8]) -> Result<(), Self::Error> {
-        for (i, dst) in buf.chunks_exact_mut(piece).enumerate() {
-            self.read_exact_at(offset + i as u64 * stride, dst)?;
-        }
-        Ok(())
-    }
-}
-
-impl BlobSource for [u8] {
-    type Error = core::convert::Infallible;
-
-    fn len(&self) -> u64 {
-        <[u8]>::len(self) as u64
-    }
-
-    fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), Self::Error> {
-        let start = offset as usize;
-        buf.copy_from_slice(&self[start..start + buf.len()]);
-        Ok(())
-    }
-}
-
-/// Errors of [`EncodingConfig::compute_metadata_streaming`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StreamError<E> {
-    /// The encoding failed (blob too large).
-    Encode(EncodeError),
-    /// The source failed.
-    Source(E),
-}
-
-impl<E: core::fmt::Display> core::fmt::Display for StreamError<E> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self {
-            StreamError::Encode(e) => write!(f, "{e}"),
-            StreamError::Source(e) => write!(f, "reading the blob failed: {e}"),
-        }
-    }
-}
-
-impl<E: core::fmt::Debug + core::fmt::Display> core::error::Error for StreamError<E> {}
-
-/// The default working-memory budget of the streaming computation: the byte stripes of the
-/// `p` source rows and their row repair symbols (SPEC §14).
-pub const DEFAULT_STREAM_BUDGET: usize = 128 << 20;
-
-/// Reads `buf.len()` bytes at `offset`, zero-padded past the end of the source.
-pub(super) fn read_padded<S: BlobSource + ?Sized>(source: &S, offset: u64, buf: &mut [u8]) -> Result<(), S::Error> {
-    let len = source.len();
-    let available = len.saturating_sub(offset).min(buf.len() as u64) as usize;
-    if available > 0 {
-        source.read_exact_at(offset, &mut buf[..available])?;
-    }
-    buf[available..].fill(0);
-    Ok(())
-}
-
-/// Fills `buf` with pieces of `width` bytes, piece `i` read at `offset + i · stride` and
-/// zero-padded past the end of the source.
-fn read_stripe<S: BlobSource + ?Sized>(
-    source: &S,
-    offset: u64,
-    width: usize,
-    stride: u64,
-    buf: &mut [u8],
-) -> Result<(), S::Error> {
-    let len = source.len();
-    let count = buf.len() / width;
-    // The pieces fully inside the blob are a prefix, read in one call.
-    let inside = if len >= offset + width as u64 {
-        (((len - offset - width as u64) / stride) as usize + 1).min(count)
-    } else {
-        0
-    };
-    if inside > 0 {
-        let prefix = &mut buf[..inside * width];
-        if stride == width as u64 {
-            source.read_exact_at(offset, prefix)?;
-        } else {
-            source.read_pieces_at(offset, width, stride, prefix)?;
-        }
-    }
-    for (i, piece) in buf.chunks_exact_mut(width).enumerate().skip(inside) {
-        read_padded(source, offset + i as u64 * stride, piece)?;
-    }
-    Ok(())
-}
 
 // ---------------------------------------------------------------------------------------------
 // Leaf hashes of a region: whole digests when the blob is one stripe, else resumable states.
@@ -215,132 +77,6 @@ impl LeafChunk<'_> {
             LeafChunk::States(s) => update_many(s, pieces, offset, last),
         }
     }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Work over tasks, in parallel with the `parallel` feature (one Reed-Solomon encoder per thread).
-
-/// Calls `f(encoder, i, &mut tasks[i])` for every task, stopping at the first error.
-pub(super) fn for_each_task<T: MaybeSend, E: MaybeSend>(
-    tasks: &mut [T],
-    f: impl Fn(&mut RsEncoder, usize, &mut T) -> Result<(), E> + MaybeSync + MaybeSend,
-) -> Result<(), E> {
-    for_each_task_with(tasks, f)
-}
-
-/// Per-thread pools of task states (Reed-Solomon work buffers, scratch vectors), so that
-/// repeated calls reuse their memory instead of faulting in fresh pages each time.
-#[cfg(feature = "parallel")]
-mod pool {
-    use alloc::boxed::Box;
-    use alloc::vec::Vec;
-    use core::any::Any;
-    use core::cell::RefCell;
-
-    std::thread_local! {
-        static STATES: RefCell<Vec<Box<dyn Any>>> = const { RefCell::new(Vec::new()) };
-    }
-
-    /// A state taken from this thread's pool (or created), returned to it when dropped.
-    pub(super) struct Pooled<C: 'static>(Option<C>);
-
-    impl<C: Default + 'static> Pooled<C> {
-        pub(super) fn take() -> Self {
-            let reused = STATES.with(|states| {
-                let mut states = states.borrow_mut();
-                let i = states.iter().position(|state| state.is::<C>())?;
-                states.swap_remove(i).downcast::<C>().ok()
-            });
-            Self(Some(reused.map_or_else(C::default, |state| *state)))
-        }
-
-        pub(super) fn get(&mut self) -> &mut C {
-            self.0.get_or_insert_with(C::default)
-        }
-    }
-
-    impl<C: 'static> Drop for Pooled<C> {
-        fn drop(&mut self) {
-            if let Some(state) = self.0.take() {
-                // During thread teardown the pool may be gone: the state is then just dropped.
-                let _ = STATES.try_with(|states| states.borrow_mut().push(Box::new(state)));
-            }
-        }
-    }
-}
-
-/// Calls `f(state, i, &mut tasks[i])` for every task, stopping at the first error; each
-/// thread has its own `state`, created with `C::default()` (with `parallel`, reused from a
-/// per-thread pool across calls).
-pub(super) fn for_each_task_with<C: Default + 'static, T: MaybeSend, E: MaybeSend>(
-    tasks: &mut [T],
-    f: impl Fn(&mut C, usize, &mut T) -> Result<(), E> + MaybeSync + MaybeSend,
-) -> Result<(), E> {
-    #[cfg(feature = "parallel")]
-    {
-        // Dynamic scheduling (uneven reads balance out) over at most four pieces per thread, so
-        // that states (Reed-Solomon work buffers) are created a few times, not once per task.
-        use rayon::prelude::*;
-        let min_len = tasks.len().div_ceil(4 * rayon::current_num_threads()).max(1);
-        tasks
-            .par_iter_mut()
-            .enumerate()
-            .with_min_len(min_len)
-            .try_for_each_init(pool::Pooled::<C>::take, |state, (i, task)| f(state.get(), i, task))
-    }
-    #[cfg(not(feature = "parallel"))]
-    {
-        let mut state = C::default();
-        for (i, task) in tasks.iter_mut().enumerate() {
-            f(&mut state, i, task)?;
-        }
-        Ok(())
-    }
-}
-
-/// Buffers of one root computation: the gathered leaves of a tree and the Merkle scratch.
-type RootBuffers = (Vec<[u8; DIGEST_LEN]>, Vec<[u8; DIGEST_LEN]>);
-
-/// `(0..count).map(|i| f(buffers, i))` collected, in parallel with the `parallel` feature
-/// (buffers per task).
-fn map_collect<T: MaybeSend>(count: usize, f: impl Fn(&mut RootBuffers, usize) -> T + MaybeSync + MaybeSend) -> Vec<T> {
-    #[cfg(feature = "parallel")]
-    {
-        use rayon::prelude::*;
-        (0..count).into_par_iter().map_init(RootBuffers::default, f).collect()
-    }
-    #[cfg(not(feature = "parallel"))]
-    {
-        let mut buffers = RootBuffers::default();
-        (0..count).map(|i| f(&mut buffers, i)).collect()
-    }
-}
-
-/// Symbols up to this size are encoded in groups (see [`pack_small`]).
-const SMALL_SYMBOL: usize = 32;
-
-/// Packs symbols of `size < 64` bytes side by side into one shard of the Reed-Solomon engine.
-///
-/// rss reads a shard of `T < 64` bytes (or exactly 64) as one block whose element `j` has low
-/// byte `shard[j]` and high byte `shard[T/2 + j]` (SPEC §2.2). So `g` symbols of `size` bytes
-/// packed as *all their low halves, then all their high halves* form one shard of `g · size ≤
-/// 64` bytes whose element `i · size/2 + j` is element `j` of symbol `i`. The code acts on each
-/// element position independently, so encoding packed shards and unpacking the result with
-/// [`unpack_small`] gives exactly the per-symbol encodings, at a fraction of the calls (each
-/// call pads every shard to 64 bytes).
-fn pack_small<'a>(symbols: impl Iterator<Item = &'a [u8]>, count: usize, size: usize, out: &mut [u8]) {
-    let half = size / 2;
-    for (i, symbol) in symbols.enumerate() {
-        out[i * half..(i + 1) * half].copy_from_slice(&symbol[..half]);
-        out[(count + i) * half..(count + i + 1) * half].copy_from_slice(&symbol[half..]);
-    }
-}
-
-/// Symbol `i` of a shard packed by [`pack_small`] from `count` symbols, into `out`.
-fn unpack_small(packed: &[u8], i: usize, count: usize, out: &mut [u8]) {
-    let half = out.len() / 2;
-    out[..half].copy_from_slice(&packed[i * half..(i + 1) * half]);
-    out[half..].copy_from_slice(&packed[(count + i) * half..(count + i + 1) * half]);
 }
 
 /// The one stripe of a blob of tiny symbols: the message rows (`a`, p × s symbols, read here)
@@ -444,9 +180,9 @@ impl EncodingConfig {
     pub fn compute_metadata_streaming<S: BlobSource + ?Sized>(
         &self,
         source: &S,
-        budget: usize,
-        progress: Option<ProgressFn<'_>>,
+        options: StreamOptions<'_>,
     ) -> Result<VerifiedBlobMetadataWithId, StreamError<S::Error>> {
+        let StreamOptions { budget, progress } = options;
         let blob_len = source.len();
         let symbol_size = self.symbol_size(blob_len).map_err(StreamError::Encode)?;
         let size = usize::from(symbol_size.get());
@@ -598,7 +334,8 @@ mod tests {
                 let encoded = config.encode(&blob).unwrap();
                 let expected = encoded.metadata();
                 for budget in [0usize, 10_000, 1 << 20] {
-                    let got = config.compute_metadata_streaming(&blob[..], budget, None).unwrap();
+                    let got =
+                        config.compute_metadata_streaming(&blob[..], StreamOptions::default().budget(budget)).unwrap();
                     assert_eq!(got.blob_id(), expected.blob_id(), "n {n} len {len} budget {budget}");
                     assert_eq!(got.metadata(), expected.metadata());
                 }
