@@ -112,7 +112,7 @@ impl BlobSource for [u8] {
     }
 }
 
-/// Errors of [`EncodingConfig::compute_metadata_streaming`].
+/// Errors of [`EncodingConfig::compute_metadata_streaming`](super::EncodingConfig::compute_metadata_streaming).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StreamError<E> {
     /// The encoding failed (blob too large).
