@@ -24,7 +24,7 @@ pub(super) fn detected() -> bool {
 
 #[inline(always)]
 fn g(v: &mut [V; 16], a: usize, b: usize, c: usize, d: usize, x: V, y: V) {
-    // SAFETY (all intrinsics here): register-only operations, called only from functions
+    // SAFETY: register-only operations (all intrinsics here), called only from functions
     // compiled with `avx512f`.
     unsafe {
         v[a] = _mm512_add_epi64(_mm512_add_epi64(v[a], v[b]), x);

@@ -80,7 +80,8 @@ mod ring {
 
         /// The ring length, `max_epochs_ahead`.
         pub fn len(&self) -> u32 {
-            self.ring.len() as u32
+            // The ring was built from a `u32` length.
+            u32::try_from(self.ring.len()).unwrap_or(u32::MAX)
         }
 
         /// Always false: a ring has at least one bucket.
@@ -120,7 +121,7 @@ mod ring {
             let epoch =
                 popped.epoch.checked_add(self.len()).ok_or(RewardsError::Overflow { operation: "epoch + length" })?;
             self.ring[i] = FutureAccounting { epoch, used_capacity: 0, rewards_to_distribute: 0 };
-            self.current_index = ((i + 1) % self.ring.len()) as u32;
+            self.current_index = crate::rewards::cast((i + 1) % self.ring.len(), "ring index")?;
             Ok(popped)
         }
 
@@ -223,7 +224,7 @@ mod ring {
             check_range("subsidies length", amounts.len() as u64, 0, self.len().into())?;
             let mut next = self.clone();
             for (offset, a) in amounts.iter().enumerate() {
-                next.add_rewards(offset as u32, *a)?;
+                next.add_rewards(crate::rewards::cast(offset, "subsidy offset")?, *a)?;
             }
             *self = next;
             Ok(())

@@ -74,7 +74,7 @@ pub fn dhondt(stakes: &[u64], n_shards: u16, out: &mut [u16]) -> Result<(), Rewa
     let mut assigned: u64 = 0;
     for (s, o) in stakes.iter().zip(out.iter_mut()) {
         // s / dist <= n, so it fits u16.
-        *o = (s / dist).min(cap) as u16;
+        *o = crate::rewards::cast((s / dist).min(cap), "stake / dist")?;
         assigned += u64::from(*o);
     }
     while assigned != n {
@@ -225,7 +225,8 @@ mod with_alloc {
             if end > u32::from(u16::MAX) + 1 {
                 return Err(RewardsError::Overflow { operation: "shard id" });
             }
-            out.push((id, (next..end).map(|s| s as u16).collect()));
+            let shards = (next..end).map(|s| crate::rewards::cast(s, "shard id")).collect::<Result<_, _>>()?;
+            out.push((id, shards));
             next = end;
         }
         Ok(out)
@@ -271,7 +272,7 @@ mod with_alloc {
                     }
                 }
             } else if new_count > mine.len() {
-                counts.push((*id, new_count as u16));
+                counts.push((*id, crate::rewards::cast(new_count, "shard count")?));
             }
             result.push((*id, mine));
         }

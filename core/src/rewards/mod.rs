@@ -43,6 +43,18 @@
 //! assert_eq!((rewards[0], rewards[1], leftover), (458, 463, 2));
 //! # Ok::<(), morsa_core::rewards::RewardsError>(())
 //! ```
+// The reward arithmetic must be exact, as the Move contracts are: no lossy or sign-changing
+// casts, no unwraps outside tests (REWARDS.md §0.2; each abort is a `RewardsError`).
+#![deny(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
+    clippy::cast_lossless,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod accounting;
 pub mod committee;
@@ -114,6 +126,12 @@ impl Rules {
             Rules::Development => 150,
         }
     }
+}
+
+/// `value` as a `T`, or [`RewardsError::Overflow`] naming `operation`: Move's `as uN`, which
+/// aborts when the value does not fit (REWARDS.md §0.2).
+pub(crate) fn cast<T: TryFrom<U>, U>(value: U, operation: &'static str) -> Result<T, RewardsError> {
+    T::try_from(value).map_err(|_| RewardsError::Overflow { operation })
 }
 
 /// Errors of the reward math: every case where the Move contracts abort (REWARDS.md §0.2).

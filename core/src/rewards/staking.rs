@@ -426,13 +426,13 @@ mod pool {
             match rules {
                 Rules::Mainnet => {
                     if let Some(rate) = self.pending_commission_rate.get(epoch) {
-                        self.commission_rate = rate as u16;
+                        self.commission_rate = crate::rewards::cast(rate, "commission rate")?;
                         self.pending_commission_rate.flush(epoch)?;
                     }
                 }
                 Rules::Development => {
                     if let Some(rate) = self.pending_commission_rate.latest_value_at(epoch) {
-                        self.commission_rate = rate as u16;
+                        self.commission_rate = crate::rewards::cast(rate, "commission rate")?;
                     }
                     self.pending_commission_rate.flush(epoch)?;
                 }

@@ -154,7 +154,7 @@ impl<V: Lanes> LutEngine<V> {
     #[inline(always)]
     fn fft_butterfly_two_layers(
         &self,
-        data: &mut ShardsRefMut,
+        data: &mut ShardsRefMut<'_>,
         pos: usize,
         dist: usize,
         log_m01: GfElement,
@@ -171,7 +171,7 @@ impl<V: Lanes> LutEngine<V> {
     #[inline(always)]
     fn ifft_butterfly_two_layers(
         &self,
-        data: &mut ShardsRefMut,
+        data: &mut ShardsRefMut<'_>,
         pos: usize,
         dist: usize,
         log_m01: GfElement,
@@ -187,7 +187,7 @@ impl<V: Lanes> LutEngine<V> {
 }
 
 impl<V: Lanes> Engine for LutEngine<V> {
-    fn fft(&self, data: &mut ShardsRefMut, pos: usize, size: usize, truncated_size: usize, skew_delta: usize) {
+    fn fft(&self, data: &mut ShardsRefMut<'_>, pos: usize, size: usize, truncated_size: usize, skew_delta: usize) {
         // Two layers at a time, then a final odd layer (as every engine of the crate).
         let mut dist4 = size;
         let mut dist = size >> 2;
@@ -217,7 +217,7 @@ impl<V: Lanes> Engine for LutEngine<V> {
         }
     }
 
-    fn ifft(&self, data: &mut ShardsRefMut, pos: usize, size: usize, truncated_size: usize, skew_delta: usize) {
+    fn ifft(&self, data: &mut ShardsRefMut<'_>, pos: usize, size: usize, truncated_size: usize, skew_delta: usize) {
         let mut dist = 1;
         let mut dist4 = 4;
         while dist4 <= size {
