@@ -492,3 +492,49 @@ def test_decode_with_corrupted_metadata(run_cli, blob, tmp_path):
     (out / "metadata.bcs").write_bytes(bytes(raw))
     _assert_one_line_error(run_cli("decode", out, "--out", tmp_path / "x"), "metadata.bcs")
     assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["read", "x" * 43, "--out", "out.bin"],
+        ["devnet", "up"],
+        ["quilt", "build", ".", "--out", "q.bin"],
+        ["info"],
+    ],
+)
+@pytest.mark.parametrize("n_shards", ["3", "49156", "ten"])
+def test_every_n_shards_option_checks_its_range(run_cli, tmp_path, command, n_shards):
+    # `read --n-shards` once took any int; every command now shares one argument type.
+    proc = run_cli(*command, "--n-shards", n_shards, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "--n-shards" in proc.stderr and ("out of range" in proc.stderr or "not a whole number" in proc.stderr)
+    assert not (tmp_path / "out.bin").exists() and not (tmp_path / "q.bin").exists()
+
+
+def test_the_command_line_is_one_package_and_no_library_module_imports_it():
+    import ast
+    import pkgutil
+
+    root = Path(morsa.__file__).parent
+    assert (root / "cli" / "__init__.py").is_file()
+    for legacy in ("quilt_cli", "network_cli", "rewards_cli", "node/cli", "chain/cli"):
+        assert not (root / f"{legacy}.py").exists(), legacy
+    offenders = []
+    for info in pkgutil.walk_packages([str(root)], "morsa."):
+        # `python -m morsa` is the command itself.
+        if info.name in ("morsa.cli", "morsa.__main__") or info.name.startswith("morsa.cli."):
+            continue
+        path = root.joinpath(*info.name.split(".")[1:])
+        source = path / "__init__.py" if info.ispkg else path.with_suffix(".py")
+        if not source.exists():
+            continue
+        for node in ast.walk(ast.parse(source.read_text())):
+            names = []
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""] + [a.name for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            if any(n == "cli" or n.startswith("cli.") or n.startswith("morsa.cli") for n in names):
+                offenders.append(f"{info.name}: {ast.dump(node)[:80]}")
+    assert offenders == []

@@ -6,15 +6,15 @@ import argparse
 import sqlite3
 from typing import IO, Any
 
+from ._common import CliError
+
 
 def cmd_node_run(args: argparse.Namespace, out: IO[str]) -> int:
     """Serve the node of ``args.config`` until SIGTERM/SIGINT; one INFO log line per request
-    on stderr. Raises :class:`morsa.cli.CliError` for a bad config or a busy port."""
-    from morsa.cli import CliError
-
-    from ..net.server import PortInUseError, configure_logging
-    from .config import ConfigError, NodeConfig
-    from .runner import run
+    on stderr. Raises :class:`CliError` for a bad config or a busy port."""
+    from morsa.net.server import PortInUseError, configure_logging
+    from morsa.node.config import ConfigError, NodeConfig
+    from morsa.node.runner import run
 
     try:
         config = NodeConfig.load(args.config)

@@ -1,6 +1,6 @@
 """``morsa rewards simulate``: run a simulated network through epochs (REWARDS.md).
 
-Registered by :mod:`morsa.cli` (``SUBSYSTEM_CLIS``). Prints a per-epoch summary, or the
+Prints a per-epoch summary, or the
 per-node, per-epoch records as JSON lines with ``--json``; ``--out`` writes the records as JSON
 (or CSV by extension) and ``--plot`` draws rewards, stake and prices (needs matplotlib).
 """
@@ -14,8 +14,9 @@ import json
 from pathlib import Path
 from typing import IO, Any
 
-from ._fs import atomic_write
-from .cli import CliError
+from morsa._fs import atomic_write
+
+from ._common import CliError
 
 
 def _records_bytes(records: list[dict[str, Any]], path: Path) -> bytes:
@@ -36,7 +37,7 @@ def _summary(records: list[dict[str, Any]], out: IO[str]) -> None:
     by_epoch: dict[int, list[dict[str, Any]]] = {}
     for r in records:
         by_epoch.setdefault(r["epoch"], []).append(r)
-    from . import rewards
+    from morsa import rewards
 
     wal = rewards.FROST_PER_WAL
     for epoch, rows in by_epoch.items():
@@ -49,7 +50,7 @@ def _summary(records: list[dict[str, Any]], out: IO[str]) -> None:
 
 
 def cmd_simulate(args: argparse.Namespace, out: IO[str]) -> int:
-    from . import rewards  # the simulator loads only for this command
+    from morsa import rewards  # the simulator loads only for this command
 
     if args.epochs is not None and args.epochs < 1:
         raise CliError(f"--epochs must be at least 1, not {args.epochs}")
@@ -81,7 +82,8 @@ def cmd_simulate(args: argparse.Namespace, out: IO[str]) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: Any) -> None:
+    """Add ``rewards simulate`` to the parser."""
     p = sub.add_parser(
         "rewards",
         help="the Walrus reward math: simulate a network (REWARDS.md)",

@@ -1,52 +1,20 @@
-"""Commands of the network: ``daemon``, ``devnet``, ``store`` and ``read``."""
+"""Commands of the network: ``store``, ``read``, ``account``, ``daemon`` and ``devnet``."""
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import sys
-from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import morsa
 
-from .cli import CliError
-
-
-@contextlib.contextmanager
-def _bar(enabled: bool, description: str) -> Iterator[morsa.ProgressCallback | None]:
-    if not enabled or not sys.stderr.isatty():
-        yield None
-        return
-    from tqdm import tqdm
-
-    bar = tqdm(desc=description, unit="B", unit_scale=True, unit_divisor=1024, leave=False)
-
-    def update(done: int, total: int) -> None:
-        bar.total = total
-        bar.update(done - bar.n)
-
-    try:
-        yield update
-    finally:
-        bar.close()
-
-
-def _client(args: argparse.Namespace) -> morsa.client.Client:
-    from .client import Client
-    from .devnet import Devnet
-
-    if args.chain:
-        return Client(args.chain, account=args.account)
-    devnet = Devnet.load(args.devnet)
-    return Client(devnet.chain_url, account=args.account or devnet.account_key)
+from ._common import CliError, add_n_shards, add_network_args, client_from_args, progress_bar
 
 
 def cmd_daemon_run(args: argparse.Namespace, out: IO[str]) -> int:
-    from .daemon import DaemonConfig, run
-    from .net.server import PortInUseError, configure_logging
+    from morsa.daemon import DaemonConfig, run
+    from morsa.net.server import PortInUseError, configure_logging
 
     configure_logging()
     config = DaemonConfig(
@@ -64,7 +32,7 @@ def cmd_daemon_run(args: argparse.Namespace, out: IO[str]) -> int:
 
 
 def cmd_devnet_up(args: argparse.Namespace, out: IO[str]) -> int:
-    from . import devnet
+    from morsa import devnet
 
     net = devnet.up(args.dir, args.nodes, args.n_shards)
     out.write(f"devnet running in {net.directory} ({len(net.nodes)} storage nodes, {net.n_shards} shards)\n")
@@ -75,7 +43,7 @@ def cmd_devnet_up(args: argparse.Namespace, out: IO[str]) -> int:
 
 
 def cmd_devnet_status(args: argparse.Namespace, out: IO[str]) -> int:
-    from .devnet import Devnet
+    from morsa.devnet import Devnet
 
     net = Devnet.load(args.dir)
     status = net.status()
@@ -91,7 +59,7 @@ def cmd_devnet_status(args: argparse.Namespace, out: IO[str]) -> int:
 def cmd_devnet_down(args: argparse.Namespace, out: IO[str]) -> int:
     import shutil
 
-    from .devnet import Devnet
+    from morsa.devnet import Devnet
 
     net = Devnet.load(args.dir)
     net.down()
@@ -106,7 +74,7 @@ def cmd_devnet_down(args: argparse.Namespace, out: IO[str]) -> int:
 def cmd_devnet_node(args: argparse.Namespace, out: IO[str]) -> int:
     import signal
 
-    from .devnet import Devnet
+    from morsa.devnet import Devnet
 
     net = Devnet.load(args.dir)
     node = net.node(args.name)
@@ -119,11 +87,11 @@ def cmd_devnet_node(args: argparse.Namespace, out: IO[str]) -> int:
 
 
 def cmd_store(args: argparse.Namespace, out: IO[str]) -> int:
-    client = _client(args)
+    client = client_from_args(args)
     path = Path(args.file)
     if not path.is_file():
         raise CliError(f"{path}: no such file")
-    with _bar(args.progress, f"store {path.name}") as progress:
+    with progress_bar(args.progress, f"store {path.name}") as progress:
         result = client.store(path, epochs=args.epochs, deletable=args.deletable, progress=progress)
     if args.json:
         out.write(json.dumps({"path": str(path), "blob_id": result.blob_id, "cost": result.cost, "blob_object": result.blob_object}) + "\n")
@@ -139,22 +107,22 @@ def cmd_read(args: argparse.Namespace, out: IO[str]) -> int:
     target = Path(args.out)
     target.parent.mkdir(parents=True, exist_ok=True)
     if args.aggregator:
-        from .net.aggregator import AggregatorClient
-        from .net.sync import run_sync
-        from .net.transport import Http
+        from morsa.net.aggregator import AggregatorClient
+        from morsa.net.sync import run_sync
+        from morsa.net.transport import Http
 
         aggregator = AggregatorClient(Http(timeout=300), args.aggregator, args.n_shards)
         run_sync(aggregator.read_to(args.blob_id, target))
     else:
-        client = _client(args)
-        with _bar(args.progress, f"read {args.blob_id[:8]}") as progress:
+        client = client_from_args(args)
+        with progress_bar(args.progress, f"read {args.blob_id[:8]}") as progress:
             client.read_to(args.blob_id, target, progress=progress)
     out.write(f"{args.blob_id}  {target} ({target.stat().st_size} bytes, verified)\n")
     return 0
 
 
 def cmd_account_new(args: argparse.Namespace, out: IO[str]) -> int:
-    from .net.accounts import new_key_file
+    from morsa.net.accounts import new_key_file
 
     try:
         account = new_key_file(args.file)
@@ -165,7 +133,7 @@ def cmd_account_new(args: argparse.Namespace, out: IO[str]) -> int:
 
 
 def cmd_account_show(args: argparse.Namespace, out: IO[str]) -> int:
-    client = _client(args)
+    client = client_from_args(args)
     if client.account is None:
         raise CliError("no account: give --account KEY_FILE")
     balance = client.balance()
@@ -177,8 +145,8 @@ def cmd_account_show(args: argparse.Namespace, out: IO[str]) -> int:
 
 
 def cmd_devnet_fund(args: argparse.Namespace, out: IO[str]) -> int:
-    from .devnet import Devnet
-    from .net.accounts import Account, public_key_of
+    from morsa.devnet import Devnet
+    from morsa.net.accounts import Account, public_key_of
 
     address = args.address
     if public_key_of(address) is None:
@@ -191,23 +159,15 @@ def cmd_devnet_fund(args: argparse.Namespace, out: IO[str]) -> int:
     return 0
 
 
-def network_args(p: argparse.ArgumentParser) -> None:
-    """The options that choose the network: --chain, --devnet, --account, --no-progress."""
-    p.add_argument("--chain", metavar="URL", help="control plane URL (default: the running devnet's)")
-    p.add_argument("--devnet", metavar="DIR", help="devnet directory (default: $MORSA_DEVNET_DIR or ~/.local/state/morsa/devnet)")
-    p.add_argument("--account", metavar="KEY_FILE", help="key file of the paying account (default: the devnet's)")
-    p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
-
-
-def register(sub: argparse._SubParsersAction) -> None:
-
+def register(sub: Any) -> None:
+    """Add ``store``, ``read``, ``account``, ``daemon`` and ``devnet`` to the parser."""
     p = sub.add_parser("store", help="store a file on a Morsa network (the devnet by default)",
                        description="Encode, register, upload to every shard, collect confirmations, certify.")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--epochs", type=int, default=1, help="epochs ahead to store for (default: 1)")
     p.add_argument("--deletable", action="store_true", help="store a deletable blob (default: permanent)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    network_args(p)
+    add_network_args(p)
     p.set_defaults(func=cmd_store)
 
     p = sub.add_parser("read", help="read a blob, verified, from a Morsa network or any Walrus aggregator",
@@ -216,8 +176,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("blob_id", metavar="BLOB_ID")
     p.add_argument("--out", required=True, metavar="FILE", help="output file (written atomically)")
     p.add_argument("--aggregator", metavar="URL", help="a Walrus aggregator URL")
-    p.add_argument("--n-shards", type=int, default=morsa.MAINNET_N_SHARDS, help="shards of the aggregator's network (default: 1000)")
-    network_args(p)
+    add_n_shards(p, help="shards of the aggregator's network (default: 1000)")
+    add_network_args(p)
     p.set_defaults(func=cmd_read)
 
     p = sub.add_parser("account", help="accounts: Ed25519 key pairs that pay for storage",
@@ -229,7 +189,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     new.set_defaults(func=cmd_account_new)
     show = a.add_parser("show", help="an account's address and balance")
     show.add_argument("--json", action="store_true", help="print one JSON object")
-    network_args(show)
+    add_network_args(show)
     show.set_defaults(func=cmd_account_show)
 
     p = sub.add_parser("daemon", help="the aggregator and publisher HTTP APIs")
@@ -247,7 +207,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     dv = p.add_subparsers(dest="devnet_command", metavar="COMMAND", required=True)
     upp = dv.add_parser("up", help="start a devnet (created on first use) and wait until it is healthy")
     upp.add_argument("--nodes", type=int, default=10, help="storage nodes (default: 10)")
-    upp.add_argument("--n-shards", type=int, default=morsa.MAINNET_N_SHARDS, help="shards (default: 1000)")
+    add_n_shards(upp, help="shards (default: 1000)")
     upp.add_argument("--dir", metavar="DIR", help="state directory")
     upp.set_defaults(func=cmd_devnet_up)
     st = dv.add_parser("status", help="health of every process (exit 1 unless all are healthy)")

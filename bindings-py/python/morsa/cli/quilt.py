@@ -2,7 +2,7 @@
 ``read-quilt`` and ``dataset publish|verify|pull``; ``blob-id --quilt`` calls
 :func:`print_quilt_ids`.
 
-Registered by :mod:`morsa.cli` (``SUBSYSTEM_CLIS``).
+
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from typing import IO, Any
 
 import morsa
 
-from . import dataset
-from ._fs import atomic_write
-from .cli import CliError, _n_shards_arg
+from morsa import dataset
+from morsa._fs import atomic_write
+
+from ._common import CliError, add_n_shards, add_network_args, client_from_args
 
 
 def _tags_arg(text: str | None) -> dict[str, dict[str, str]]:
@@ -74,9 +75,8 @@ def cmd_quilt_build(args: argparse.Namespace, out: IO[str]) -> int:
 
 
 def cmd_store_quilt(args: argparse.Namespace, out: IO[str]) -> int:
-    from .network_cli import _client
 
-    stored = _client(args).store_quilt(_entries(args), epochs=args.epochs, deletable=args.deletable)
+    stored = client_from_args(args).store_quilt(_entries(args), epochs=args.epochs, deletable=args.deletable)
     if args.json:
         out.write(json.dumps({"quilt_id": stored.quilt_id, "cost": stored.store.cost, "patches": [
             {"identifier": p.identifier, "patch_id": stored.patch_ids[p.identifier], "tags": p.tags} for p in stored.patches
@@ -89,9 +89,8 @@ def cmd_store_quilt(args: argparse.Namespace, out: IO[str]) -> int:
 
 
 def cmd_read_quilt(args: argparse.Namespace, out: IO[str]) -> int:
-    from .network_cli import _client
 
-    client = _client(args)
+    client = client_from_args(args)
     root = Path(args.out)
     if len(args.id) == 50:
         patches = [client.read_patch(args.id)]
@@ -113,9 +112,8 @@ def cmd_read_quilt(args: argparse.Namespace, out: IO[str]) -> int:
 
 
 def cmd_dataset_publish(args: argparse.Namespace, out: IO[str]) -> int:
-    from .network_cli import _client
 
-    manifest = dataset.publish(_client(args), args.dir, epochs=args.epochs, small_bytes=args.small_bytes)
+    manifest = dataset.publish(client_from_args(args), args.dir, epochs=args.epochs, small_bytes=args.small_bytes)
     target = Path(args.manifest or Path(args.dir).name + ".manifest.json")
     atomic_write(target, (json.dumps(manifest, indent=1) + "\n").encode())
     out.write(f"{target}: {len(manifest['files'])} files, {len(manifest['quilts'])} quilts\n")
@@ -132,23 +130,21 @@ def cmd_dataset_verify(args: argparse.Namespace, out: IO[str]) -> int:
 
 
 def cmd_dataset_pull(args: argparse.Namespace, out: IO[str]) -> int:
-    from .network_cli import _client
 
-    count = dataset.pull(_client(args), dataset.load_manifest(args.manifest), args.out)
+    count = dataset.pull(client_from_args(args), dataset.load_manifest(args.manifest), args.out)
     out.write(f"{count} files into {args.out}, verified\n")
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    from .network_cli import network_args
-
+def register(sub: Any) -> None:
+    """Add ``quilt``, ``store-quilt``, ``read-quilt`` and ``dataset`` to the parser."""
     p = sub.add_parser("quilt", help="build quilts (many files in one blob) locally")
     q = p.add_subparsers(dest="quilt_command", metavar="COMMAND", required=True)
     b = q.add_parser("build", help="build a quilt blob from a directory or files (SPEC §13)")
     b.add_argument("paths", nargs="+", metavar="DIR|FILE")
     b.add_argument("--out", required=True, metavar="FILE", help="the quilt blob (written atomically)")
     b.add_argument("--tags", metavar="JSON", help='tags per identifier, "*" for all: {"*": {"k": "v"}}')
-    b.add_argument("--n-shards", type=_n_shards_arg, default=morsa.MAINNET_N_SHARDS, metavar="N")
+    add_n_shards(b)
     b.add_argument("--json", action="store_true", help="print one JSON object")
     b.set_defaults(func=cmd_quilt_build)
 
@@ -158,7 +154,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--epochs", type=int, default=1)
     p.add_argument("--deletable", action="store_true")
     p.add_argument("--json", action="store_true")
-    network_args(p)
+    add_network_args(p)
     p.set_defaults(func=cmd_store_quilt)
 
     p = sub.add_parser("read-quilt", help="read files of a quilt, each verified, into a directory",
@@ -168,7 +164,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--identifier", metavar="ID")
     g.add_argument("--tag", metavar="K=V")
     p.add_argument("--out", required=True, metavar="DIR")
-    network_args(p)
+    add_network_args(p)
     p.set_defaults(func=cmd_read_quilt)
 
     p = sub.add_parser("dataset", help="publish, verify and pull directories (quilts for small files)")
@@ -178,7 +174,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     pb.add_argument("--manifest", metavar="FILE", help="manifest path (default: DIR name + .manifest.json)")
     pb.add_argument("--epochs", type=int, default=1)
     pb.add_argument("--small-bytes", type=int, default=dataset.DEFAULT_SMALL_BYTES, help="files up to this size go into quilts")
-    network_args(pb)
+    add_network_args(pb)
     pb.set_defaults(func=cmd_dataset_publish)
     v = d.add_parser("verify", help="check a local copy against a manifest, offline (exit 1 on mismatch)")
     v.add_argument("manifest", metavar="MANIFEST")
@@ -187,5 +183,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     pl = d.add_parser("pull", help="fetch every file of a manifest, verified")
     pl.add_argument("manifest", metavar="MANIFEST")
     pl.add_argument("--out", required=True, metavar="DIR")
-    network_args(pl)
+    add_network_args(pl)
     pl.set_defaults(func=cmd_dataset_pull)

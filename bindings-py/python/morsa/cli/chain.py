@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import argparse
-from typing import IO
+from typing import IO, Any
 
-from ..cli import CliError
+from ._common import CliError
 
 
 def cmd_run(args: argparse.Namespace, out: IO[str]) -> int:
-    from .state import ChainConfig
+    from morsa.chain.state import ChainConfig
 
     try:
         config = ChainConfig.load(args.config)
     except (OSError, ValueError, TypeError, KeyError) as e:
         raise CliError(f"{args.config}: not a valid chain config: {e}") from None
-    from ..net.server import PortInUseError, configure_logging
-    from .server import run
+    from morsa.chain.server import run
+    from morsa.net.server import PortInUseError, configure_logging
 
     configure_logging()
     try:
@@ -25,7 +25,8 @@ def cmd_run(args: argparse.Namespace, out: IO[str]) -> int:
         raise CliError(str(e)) from None
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: Any) -> None:
+    """Add ``chain run`` to the parser."""
     p = sub.add_parser(
         "chain",
         help="the local control plane (stands in for Sui)",
