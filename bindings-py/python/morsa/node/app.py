@@ -248,12 +248,15 @@ def create_app(config: NodeConfig, service: NodeService | None = None) -> Starle
         return success(await svc.blob_status_json(_blob_id(request)))
 
     async def health(request: Request) -> Response:
-        return success(svc.health())
+        healer: Healer | None = getattr(request.app.state, "healer", None)
+        return success({**svc.health(), **(healer.status() if healer is not None else {})})
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await svc.start()
+        # The healer uses the service; the service only calls its on_missing hook.
         healer = Healer(svc)
+        svc.on_missing = healer.wake.set
         healer.start()
         app.state.healer = healer
         log.info("%s (node %s…) serving on %s", config.name, svc.node_id[:16], config.url)

@@ -46,7 +46,11 @@ class RecoveryIncomplete(Exception):
 
 
 class Healer:
-    """The event follower and the syncer of one :class:`NodeService`."""
+    """The event follower, the syncer and the scrubber of one :class:`NodeService`.
+
+    It uses the service and the service knows nothing of it: the app's lifespan composes the
+    two (the service's ``on_missing`` hook wakes :attr:`wake`; ``/v1/health`` adds
+    :meth:`status`)."""
 
     def __init__(self, service: NodeService, *, max_requests: int = 8) -> None:
         self.service = service
@@ -60,9 +64,6 @@ class Healer:
         """What the syncer is doing, for ``/v1/health``."""
         self.scrub: dict[str, Any] = {"passes": 0, "checked": 0, "bytes": 0, "corrupt": 0}
         """What the scrubber has done, for ``/v1/health``."""
-        service.scrub_progress = self.scrub
-        service.on_missing = self.wake.set
-        service.recovery_progress = self.progress
         from ..client import Client
 
         self.reader = Client(service.chain, timeout=service.config.peer_timeout_s * 3)
@@ -90,6 +91,11 @@ class Healer:
         ]
         if self.service.config.scrub_bytes_per_s > 0:
             self._tasks.append(asyncio.create_task(self._scrub_loop(), name="morsa-node-scrub"))
+
+    def status(self) -> dict[str, Any]:
+        """What the syncer and the scrubber are doing, for ``/v1/health``: ``recovery`` and
+        ``scrub``."""
+        return {"recovery": dict(self.progress), "scrub": dict(self.scrub)}
 
     async def stop(self) -> None:
         for task in self._tasks:

@@ -57,7 +57,7 @@ class NodeService:
 
     ``chain`` defaults to an :class:`~morsa.net.control.HttpControlPlane` of
     ``config.chain_url``. ``on_missing`` is called (in the event loop) when slivers went
-    missing (a corrupted row was dropped): the node's healer sets it.
+    missing (a corrupted row was dropped): whoever heals the node sets it.
     """
 
     def __init__(self, config: NodeConfig, chain: ControlPlane | None = None) -> None:
@@ -83,10 +83,6 @@ class NodeService:
         self.pending_bytes = 0
         self._committee_lock = asyncio.Lock()
         self.on_missing: Callable[[], None] | None = None
-        self.recovery_progress: dict[str, Any] = {}
-        """What the node's healer is doing (set by the healer), for ``/v1/health``."""
-        self.scrub_progress: dict[str, Any] = {}
-        """What the node's scrubber has done (set by the healer), for ``/v1/health``."""
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -99,7 +95,7 @@ class NodeService:
             log.warning("committee not available yet: %s", e)
 
     def _on_corrupt(self, blob_id: str) -> None:
-        """A corrupted sliver was dropped (any thread): tell the healer."""
+        """A corrupted sliver was dropped (any thread): call ``on_missing`` in the loop."""
         if self._loop is not None and self.on_missing is not None:
             self._loop.call_soon_threadsafe(self.on_missing)
 
@@ -703,8 +699,6 @@ class NodeService:
                 "pending": len(self.store.sync_queue()),
             },
             "shardSummary": {"owned": len(self.shards), "shards": self.shards},
-            "recovery": dict(self.recovery_progress),
-            "scrub": dict(self.scrub_progress),
             "store": {"commits": self.store.commits, "writes": self.store.writes},
         }
 
