@@ -52,6 +52,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench import human, parse_size  # noqa: E402 - the sizes of the codec benchmark, one copy
+
 CASES = ("store", "read", "aggregator", "range")
 MIB = 1 << 20
 

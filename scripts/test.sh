@@ -4,7 +4,8 @@
 #  1. Rust: unit, conformance (official Walrus vectors), property and no-panic suites;
 #  2. the no_std core for a bare-metal target (with and without an allocator) and wasm32;
 #  3. clippy with warnings denied, rustfmt;
-#  4. Python: the test suite against the installed `morsa` package and command;
+#  4. Python: ruff, mypy (strict) and stubtest, the import graph, then the test suite against
+#     the installed `morsa` package and command;
 #  5. JS: the WebAssembly package built and tested in Node and headless Chromium;
 #  6. fuzzing: every cargo-fuzz target for a short, fixed time on its committed corpus.
 set -euo pipefail
@@ -49,6 +50,12 @@ cargo build -p morsa-core --no-default-features --features alloc --target thumbv
 cargo build -p morsa-core --no-default-features --target thumbv7em-none-eabihf --locked
 say "wasm32 build"
 cargo build -p morsa-wasm --target wasm32-unknown-unknown --locked
+
+say "Python: ruff, mypy (strict) and stubtest of the native module's stub"
+ruff check .
+(cd bindings-py && mypy)
+python -m mypy.stubtest morsa._native --allowlist bindings-py/stubtest-allowlist.txt
+python scripts/import_cycles.py
 
 say "pytest (Python suites against the installed package)"
 cd "$ROOT/tests/python"

@@ -94,7 +94,7 @@ impl PyQuilt {
 
 /// Builds a quilt from `(identifier, tags, data)` entries for `n_shards` shards (SPEC §13).
 #[pyfunction]
-#[pyo3(signature = (entries, n_shards = ShardCount::MAINNET))]
+#[pyo3(signature = (entries, n_shards = ShardCount::MAINNET), text_signature = "(entries, n_shards=1000)")]
 fn build_quilt(
     py: Python<'_>,
     entries: Vec<(String, BTreeMap<String, String>, Vec<u8>)>,

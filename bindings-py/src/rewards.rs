@@ -138,7 +138,7 @@ fn capacity_from_votes(members: Vec<(Int<u64>, Int<u16>)>, n_shards: Int<u16>) -
 }
 
 #[pyfunction]
-#[pyo3(signature = (size, n_shards, encoding_type = Int(1)))]
+#[pyo3(signature = (size, n_shards, encoding_type = Int(1)), text_signature = "(size, n_shards, encoding_type=1)")]
 fn encoded_blob_length(size: Int<u64>, n_shards: Int<u16>, encoding_type: Int<u8>) -> PyResult<u64> {
     pricing::encoded_blob_length(size.0, encoding_type.0, n_shards.0).map_err(err)
 }
@@ -329,7 +329,7 @@ struct PyStakingPool(CorePool);
 #[pymethods]
 impl PyStakingPool {
     #[new]
-    #[pyo3(signature = (current_epoch = Int(0), committee_selected = false, commission_rate = Int(0)))]
+    #[pyo3(signature = (current_epoch = Int(0), committee_selected = false, commission_rate = Int(0)), text_signature = "(current_epoch=0, committee_selected=False, commission_rate=0)")]
     fn new(current_epoch: Int<u32>, committee_selected: bool, commission_rate: Int<u16>) -> PyResult<Self> {
         CorePool::new(current_epoch.0, committee_selected, commission_rate.0).map(Self).map_err(err)
     }
@@ -464,7 +464,7 @@ struct PyRing(FutureAccountingRingBuffer);
 #[pymethods]
 impl PyRing {
     #[new]
-    #[pyo3(signature = (length, first_epoch = Int(0)))]
+    #[pyo3(signature = (length, first_epoch = Int(0)), text_signature = "(length, first_epoch=0)")]
     fn new(length: Int<u32>, first_epoch: Int<u32>) -> PyResult<Self> {
         FutureAccountingRingBuffer::new(first_epoch.0, length.0).map(Self).map_err(err)
     }
@@ -625,7 +625,7 @@ struct PyActiveSet(CoreActiveSet);
 #[pymethods]
 impl PyActiveSet {
     #[new]
-    #[pyo3(signature = (max_size, threshold_stake = Int(0)))]
+    #[pyo3(signature = (max_size, threshold_stake = Int(0)), text_signature = "(max_size, threshold_stake=0)")]
     fn new(max_size: Int<u16>, threshold_stake: Int<u64>) -> Self {
         Self(CoreActiveSet::new(max_size.0, threshold_stake.0))
     }

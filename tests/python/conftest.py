@@ -25,13 +25,13 @@ SPEC_TABLES_PATH = Path(__file__).parents[1] / "vectors" / "spec-tables.json"
 _MASK64 = (1 << 64) - 1
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_vectors() -> dict:
     with open(VECTORS_PATH, encoding="utf-8") as f:
         return json.load(f)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_spec_tables() -> dict:
     """The SPEC tables shared with the Rust suites (tests/vectors/spec-tables.json)."""
     with open(SPEC_TABLES_PATH, encoding="utf-8") as f:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import array
-
 import contextlib
 import functools
 import mmap
@@ -16,6 +15,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import morsa
+
+# The vectors file is the oracle for blob IDs (see conftest.py).
+from conftest import (  # noqa: E501
+    blob_id_bytes_from_root,
+    blob_root,
+    config_values,
+    load_spec_tables,
+    load_vectors,
+    merkle_root,
+    metadata_bcs,
+    read_uleb128,
+    splitmix64,
+)
 from morsa import (
     BlobMetadata,
     BlobTooLargeError,
@@ -32,9 +44,6 @@ from morsa import (
     VerificationError,
     WireFormatError,
 )
-
-# The vectors file is the oracle for blob IDs (see conftest.py).
-from conftest import load_spec_tables, blob_id_bytes_from_root, blob_root, config_values, load_vectors, metadata_bcs, merkle_root, read_uleb128, splitmix64  # noqa: E501
 
 
 def _case(seed: int) -> dict:
@@ -342,7 +351,7 @@ def test_sliver_size_rejects_bad_axis():
 # BlobMetadata
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _encoded(seed: int, length: int, n: int) -> morsa.EncodedBlob:
     return morsa.encode(splitmix64(seed, length), n)
 
@@ -937,7 +946,7 @@ def _split_general_symbol(raw: bytes) -> tuple[int, bytes, int, bytes]:
     return raw[0], raw[1:end], int.from_bytes(raw[end : end + 2], "little"), raw[end + 2 :]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _inconsistent_blob():
     """A blob whose secondary sliver 0 was altered after encoding, with metadata recomputed
     from the altered sliver (SPEC §5.2, §5.3): every sliver verifies on its own, but the

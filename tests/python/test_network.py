@@ -22,11 +22,11 @@ import httpx
 import pytest
 
 import morsa
-from morsa.net.server import serve_in_thread
 from morsa.client import Client
+from morsa.devnet import Devnet
 from morsa.net.accounts import Account
 from morsa.net.errors import RemoteError
-from morsa.devnet import Devnet
+from morsa.net.server import serve_in_thread
 
 N_NODES = 10
 N_SHARDS = 100
@@ -172,7 +172,7 @@ def test_store_with_nodes_down_then_they_recover_their_slivers(net: Devnet):
         return True
 
     for node in victims:
-        wait_until(lambda: recovered(node.name), 90, f"{node.name} to recover its slivers")
+        wait_until(lambda node=node: recovered(node.name), 90, f"{node.name} to recover its slivers")
 
 
 def test_a_node_killed_mid_upload_recovers_all_its_slivers(net: Devnet):
@@ -611,7 +611,7 @@ def test_inconsistent_encoding_leads_to_invalidation(net: Devnet):
                     continue
                 base = f"{member.url}/v1/blobs/{blob_id}"
                 wait_until(
-                    lambda: http.put(f"{base}/metadata", content=metadata.metadata_bytes(),
+                    lambda base=base: http.put(f"{base}/metadata", content=metadata.metadata_bytes(),
                                      headers={"content-type": "application/octet-stream"}).status_code < 300,
                     20, "the node to accept the metadata")
                 for shard in member.shards:

@@ -32,9 +32,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 import morsa
-from morsa.node import NodeConfig, create_app
-
 from conftest import blob_id_bytes_from_root, blob_root, config_values, corrupt_stored_slivers, merkle_root, metadata_bcs
+from morsa.node import NodeConfig, create_app
 
 N_SHARDS = 10
 SHARDS = [[0, 1, 2], [3, 4, 5], [6, 7], [8, 9]]
@@ -660,7 +659,6 @@ def test_recovery_tolerates_a_faulty_peer(tmp_path: Path):
         encoded = morsa.encode(blob_bytes(10, 2500), N_SHARDS)
         decoy = morsa.encode(blob_bytes(11, 2500), N_SHARDS)
         blob_id = encoded.blob_id
-        faulty_pairs = network.pairs_of(blob_id, 2)
 
         async def metadata(request: Request) -> Response:
             return Response(decoy.metadata.to_bytes(), media_type="application/octet-stream")

@@ -22,7 +22,7 @@ from morsa.devnet import Devnet
 N_SHARDS = 100
 
 ENTRIES = [
-    ("données/α β.csv", {"kind": "csv", "aa": "1", "b": "2"}, "x,y\n1,2\n".encode()),
+    ("données/α β.csv", {"kind": "csv", "aa": "1", "b": "2"}, b"x,y\n1,2\n"),
     ("empty", {}, b""),
     ("🦭/walrus.bin", {"kind": "bin"}, bytes(range(256)) * 40),
     ("A", {}, b"A"),

@@ -42,33 +42,15 @@ from typing import Literal, Union
 from . import _native
 from ._native import (
     MAINNET_N_SHARDS,
-    Quilt,
-    QuiltError,
-    QuiltPatch,
-    build_quilt,
-    parse_quilt_index,
-    parse_quilt_patch,
-    parse_quilt_patch_id,
-    quilt_index_columns,
-    quilt_index_from_blob,
-    quilt_patch_from_blob,
-    quilt_patch_id,
-    validate_quilt_identifier,
+    MAX_SHARDS,
+    MIN_SHARDS,
+    BlobMetadata,
+    BlobTooLargeError,
     Certificate,
     CertificateBuilder,
     CertificateError,
     Committee,
     CommitteeError,
-    InvalidBlobIdMessage,
-    SignatureError,
-    SigningKey,
-    StorageConfirmation,
-    VerifiedCertificate,
-    verify_signature,
-    MAX_SHARDS,
-    MIN_SHARDS,
-    BlobMetadata,
-    BlobTooLargeError,
     DecodingError,
     EncodedBlob,
     EncodingConfig,
@@ -77,24 +59,42 @@ from ._native import (
     InconsistentEncodingError,
     InvalidArgumentError,
     InvalidBlobIdError,
+    InvalidBlobIdMessage,
     MorsaError,
+    Quilt,
+    QuiltError,
+    QuiltPatch,
     RangeError,
     RecoverySymbol,
     RewardsError,
+    SignatureError,
+    SigningKey,
     Sliver,
+    StorageConfirmation,
     VerificationError,
+    VerifiedCertificate,
     WireFormatError,
+    build_quilt,
     decode_recovery_symbols,
     derive_blob_id,
     encode_recovery_symbols,
     pair_index_for_shard,
+    parse_quilt_index,
+    parse_quilt_patch,
+    parse_quilt_patch_id,
+    quilt_index_columns,
+    quilt_index_from_blob,
+    quilt_patch_from_blob,
+    quilt_patch_id,
     recover_sliver,
     shard_index_for_pair,
+    validate_quilt_identifier,
+    verify_signature,
 )
 
 __version__: str = _native.__version__
 
-Buffer = Union[bytes, bytearray, memoryview, mmap.mmap]
+Buffer = bytes | bytearray | memoryview | mmap.mmap
 """A bytes-like object (anything exporting a contiguous byte buffer)."""
 
 DataOrPath = Union[Buffer, str, "os.PathLike[str]"]
@@ -104,9 +104,19 @@ ProgressCallback = Callable[[int, int], None]
 """Called as ``progress(done, total)`` with steps of the encoding (one per matrix row or column)."""
 
 ConsistencyCheck = Literal["default", "strict", "skip"]
+"""How a decoded blob is checked against its metadata (SPEC §7): the names of every binding."""
+
+Axis = Literal["primary", "secondary"]
+"""A sliver's axis (SPEC §3.3): the names of every binding; the one definition of the package."""
+
+CertificateKind = Literal["confirmation", "invalid_blob"]
+"""What a certificate attests (SPEC §10.3): the names of every binding."""
 
 __all__ = [
     "MAINNET_N_SHARDS",
+    "Axis",
+    "CertificateKind",
+    "ConsistencyCheck",
     "Quilt",
     "QuiltError",
     "QuiltPatch",

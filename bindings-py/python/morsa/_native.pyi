@@ -1,10 +1,11 @@
 """Type stubs of the private native module ``morsa._native`` (built from bindings-py/src)."""
 
+import mmap
 from collections.abc import Callable, Iterable, Sequence
-from typing import Literal
+from typing import Literal, Self, final
 
 _Axis = Literal["primary", "secondary"]
-_Buffer = bytes | bytearray | memoryview
+_Buffer = bytes | bytearray | memoryview | mmap.mmap
 _Progress = Callable[[int, int], None]
 
 __version__: str
@@ -50,6 +51,7 @@ class InconsistentEncodingError(DecodingError):
 
     proof: InconsistencyProof
 
+@final
 class EncodingConfig:
     """RS2 encoding parameters for ``n_shards`` shards (SPEC §1).
 
@@ -57,7 +59,7 @@ class EncodingConfig:
     (secondary source symbols). Raises :class:`EncodingError` for n < 4 or n > 49155.
     """
 
-    def __init__(self, n_shards: int = 1000) -> None: ...
+    def __new__(cls, n_shards: int = 1000) -> Self: ...
     @property
     def n_shards(self) -> int: ...
     @property
@@ -90,6 +92,7 @@ class EncodingConfig:
     def metadata_bcs_len(self) -> int:
         """Bytes of the BCS ``BlobMetadata`` (without the ID) for this shard count (SPEC §5.5)."""
 
+@final
 class BlobMetadata:
     """Verified metadata: blob ID, unencoded length and sliver-pair hashes (SPEC §5)."""
 
@@ -147,10 +150,11 @@ class BlobMetadata:
         ``unencoded_length``, or either argument is negative.
         """
 
+@final
 class Sliver:
     """A primary (row) or secondary (column) sliver (SPEC §3.3, §6)."""
 
-    def __init__(self, axis: _Axis, index: int, symbol_size: int, data: bytes) -> None: ...
+    def __new__(cls, axis: _Axis, index: int, symbol_size: int, data: bytes) -> Self: ...
     @staticmethod
     def from_bytes(data: _Buffer, axis: _Axis) -> Sliver:
         """Parse BCS ``SliverData``; the axis is not in the bytes. Raises :class:`WireFormatError`."""
@@ -172,6 +176,7 @@ class Sliver:
     def recovery_symbols(self, target_indices: Sequence[int], n_shards: int) -> list[RecoverySymbol]:
         """Recovery symbols (with proofs) from this sliver for the orthogonal slivers ``target_indices``."""
 
+@final
 class RecoverySymbol:
     """A symbol of the expanded matrix with its Merkle proof (SPEC §8)."""
 
@@ -193,6 +198,7 @@ class RecoverySymbol:
     def verify(self, metadata: BlobMetadata) -> None:
         """Raise :class:`VerificationError` unless the proof verifies (SPEC §8.2)."""
 
+@final
 class InconsistencyProof:
     """Proof that a blob is inconsistently encoded (SPEC §9)."""
 
@@ -209,6 +215,7 @@ class InconsistencyProof:
     def verify(self, metadata: BlobMetadata) -> None:
         """Raise :class:`VerificationError` unless the proof shows an inconsistency."""
 
+@final
 class EncodedBlob:
     """Metadata and all ``2 * n_shards`` slivers of an encoded blob (SPEC §3)."""
 
@@ -317,10 +324,11 @@ class CertificateError(MorsaError):
 class SignatureError(CertificateError):
     """A signature that does not verify; deliberately opaque."""
 
+@final
 class SigningKey:
     """An Ed25519 signing key from a 32-byte seed (RFC 8032 private key; the all-zero seed is refused)."""
 
-    def __init__(self, seed: bytes) -> None: ...
+    def __new__(cls, seed: bytes) -> Self: ...
     @property
     def public_key(self) -> bytes:
         """32 bytes."""
@@ -330,11 +338,12 @@ class SigningKey:
 def verify_signature(public_key: bytes, message: bytes, signature: bytes) -> bool:
     """Whether ``signature`` (64 bytes) is ``public_key``'s (32 bytes) signature of ``message``."""
 
+@final
 class StorageConfirmation:
     """``01 00 03 ‖ epoch u32 LE ‖ blob_id ‖ 00`` (40 bytes), or ``… ‖ 01 ‖ object_id`` (72 bytes)
     for a deletable blob (SPEC §10.1)."""
 
-    def __init__(self, epoch: int, blob_id: str, object_id: bytes | None = None) -> None: ...
+    def __new__(cls, epoch: int, blob_id: str, object_id: bytes | None = None) -> Self: ...
     @staticmethod
     def from_bytes(data: bytes) -> StorageConfirmation:
         """Raises :class:`WireFormatError` on a wrong intent, truncation or trailing bytes."""
@@ -348,10 +357,11 @@ class StorageConfirmation:
     @property
     def deletable(self) -> bool: ...
 
+@final
 class InvalidBlobIdMessage:
     """``02 00 03 ‖ epoch u32 LE ‖ blob_id`` (39 bytes) (SPEC §10.1)."""
 
-    def __init__(self, epoch: int, blob_id: str) -> None: ...
+    def __new__(cls, epoch: int, blob_id: str) -> Self: ...
     @staticmethod
     def from_bytes(data: bytes) -> InvalidBlobIdMessage: ...
     def to_bytes(self) -> bytes: ...
@@ -360,13 +370,14 @@ class InvalidBlobIdMessage:
     @property
     def blob_id(self) -> str: ...
 
+@final
 class Committee:
     """Members in order, each ``(public_key, shards)``; every shard ``0..n`` held once, n >= 4.
 
     Raises :class:`CommitteeError`. A member's weight is its number of shards.
     """
 
-    def __init__(self, epoch: int, members: Sequence[tuple[bytes, Sequence[int]]]) -> None: ...
+    def __new__(cls, epoch: int, members: Sequence[tuple[bytes, Sequence[int]]]) -> Self: ...
     @staticmethod
     def from_bytes(data: bytes) -> Committee:
         """Postcard bytes, as :meth:`to_bytes` writes them."""
@@ -383,6 +394,7 @@ class Committee:
     def member_index(self, public_key: bytes) -> int | None: ...
     def shard_owner(self, shard: int) -> int: ...
 
+@final
 class VerifiedCertificate:
     """What a verified certificate attests."""
 
@@ -394,11 +406,12 @@ class VerifiedCertificate:
     """Shards held by the signers."""
     n_signers: int
 
+@final
 class Certificate:
     """Signer bitmap (member i is bit i % 8 of byte i // 8), the signed message and one 64-byte
     signature per signer in member order; postcard-serialized (SPEC §10.3)."""
 
-    def __init__(self, signers: bytes, serialized_message: bytes, signatures: bytes) -> None: ...
+    def __new__(cls, signers: bytes, serialized_message: bytes, signatures: bytes) -> Self: ...
     @staticmethod
     def from_bytes(data: bytes) -> Certificate:
         """Raises :class:`CertificateError` for malformed or non-canonical bytes."""
@@ -422,10 +435,11 @@ class Certificate:
         signature count, weight) or :class:`SignatureError`.
         """
 
+@final
 class CertificateBuilder:
     """Collects members' signatures of one message; invalid and duplicate ones are dropped."""
 
-    def __init__(self, committee: Committee, message: StorageConfirmation | InvalidBlobIdMessage) -> None: ...
+    def __new__(cls, committee: Committee, message: StorageConfirmation | InvalidBlobIdMessage) -> Self: ...
     def add(self, member: int, serialized_message: bytes, signature: bytes) -> bool:
         """False for a member that already signed; raises :class:`CertificateError` (unknown
         member, other message) or :class:`SignatureError`."""
@@ -503,10 +517,11 @@ def commission_split(reward: int, rate_bp: int) -> tuple[int, int]:
 def calculate_rewards(principal: int, activation_rate: tuple[int, int], withdraw_rate: tuple[int, int]) -> int:
     """Rates are ``(wal, shares)``; ``(0, 0)`` is flat (REWARDS.md §4.5)."""
 
+@final
 class StakedWal:
     """A stake object (REWARDS.md §4.1)."""
 
-    def __init__(self, principal: int, activation_epoch: int, withdraw_epoch: int | None = None) -> None: ...
+    def __new__(cls, principal: int, activation_epoch: int, withdraw_epoch: int | None = None) -> Self: ...
     @property
     def principal(self) -> int: ...
     @property
@@ -516,10 +531,11 @@ class StakedWal:
     def split(self, amount: int) -> tuple[StakedWal, StakedWal]:
         """``(rest, part of amount)``; both must hold at least 1 WAL."""
 
+@final
 class StakingPool:
     """A staking pool's accounts (REWARDS.md §3.4–§4.6); a failed call changes nothing."""
 
-    def __init__(self, current_epoch: int = 0, committee_selected: bool = False, commission_rate: int = 0) -> None: ...
+    def __new__(cls, current_epoch: int = 0, committee_selected: bool = False, commission_rate: int = 0) -> Self: ...
     @property
     def wal_balance(self) -> int: ...
     @property
@@ -549,11 +565,12 @@ class StakingPool:
     def request_withdraw(self, staked: StakedWal, current_epoch: int, in_current: bool, in_next: bool) -> StakedWal: ...
     def withdraw(self, staked: StakedWal, current_epoch: int, in_current: bool, in_next: bool) -> int: ...
 
+@final
 class FutureAccounting:
     """The future-accounting ring buffer (REWARDS.md §1.8); buckets are
     ``(epoch, used_capacity, rewards_to_distribute)`` from the current epoch."""
 
-    def __init__(self, length: int, first_epoch: int = 0) -> None: ...
+    def __new__(cls, length: int, first_epoch: int = 0) -> Self: ...
     def __len__(self) -> int: ...
     def copy(self) -> FutureAccounting: ...
     def lookup(self, offset: int) -> tuple[int, int, int]: ...
@@ -565,10 +582,11 @@ class FutureAccounting:
     def add_subsidy(self, value: int, epochs: int) -> None: ...
     def add_per_epoch_subsidies(self, amounts: Sequence[int]) -> None: ...
 
+@final
 class EpochClock:
     """The epoch-change state machine (REWARDS.md §2); times in ms."""
 
-    def __init__(self, now_ms: int, epoch_zero_duration_ms: int, epoch_duration_ms: int) -> None: ...
+    def __new__(cls, now_ms: int, epoch_zero_duration_ms: int, epoch_duration_ms: int) -> Self: ...
     @property
     def epoch(self) -> int: ...
     @property
@@ -589,10 +607,11 @@ def committee_transition(
     old: Sequence[tuple[int | bytes, Sequence[int]]], new_counts: Sequence[tuple[int | bytes, int]]
 ) -> list[tuple[int, list[int]]]: ...
 
+@final
 class ActiveSet:
     """The active set (REWARDS.md §5.1); node IDs are ints below 2**256 or 32 bytes."""
 
-    def __init__(self, max_size: int, threshold_stake: int = 0) -> None: ...
+    def __new__(cls, max_size: int, threshold_stake: int = 0) -> Self: ...
     def insert_or_update(self, node_id: int | bytes, stake: int) -> bool: ...
     def nodes(self) -> list[tuple[int, int]]: ...
     @property
@@ -621,6 +640,7 @@ class QuiltError(MorsaError):
 
 MAX_QUILT_INDEX_COLUMNS: int
 
+@final
 class QuiltPatch:
     """One patch of a quilt index: identifier, tags and columns ``start_index..end_index``."""
 
@@ -635,6 +655,7 @@ class QuiltPatch:
     def patch_id(self, quilt_id: str) -> str:
         """The quilt patch ID (50 base64url characters) of this patch in ``quilt_id``."""
 
+@final
 class Quilt:
     """A built quilt: the blob to store (``p * s * symbol_size`` bytes), its blob ID and index."""
 

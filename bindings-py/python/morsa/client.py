@@ -74,7 +74,7 @@ class StoreResult:
 def _data_size(data_or_path: morsa.DataOrPath) -> int:
     if isinstance(data_or_path, (str, os.PathLike)):
         return os.stat(data_or_path).st_size
-    with memoryview(data_or_path) as view:  # type: ignore[arg-type]
+    with memoryview(data_or_path) as view:
         return view.nbytes
 
 
@@ -315,7 +315,11 @@ class Client:
         config = metadata.config
         errors: list[str] = []
         counts: list[str] = []
-        for axis, needed in (("primary", config.n_primary_source_symbols), ("secondary", config.n_secondary_source_symbols)):
+        axes: tuple[tuple[Axis, int], ...] = (
+            ("primary", config.n_primary_source_symbols),
+            ("secondary", config.n_secondary_source_symbols),
+        )
+        for axis, needed in axes:
             reader = _SliverReader(self, view, metadata, axis, needed, progress)
             data = await reader.decode(consistency_check)
             if data is not None:
@@ -581,15 +585,16 @@ class _Upload:
         indices = [(axis, config.sliver_index(axis, pair)) for pair, axis in items]
         size = sum(self.source.size(axis, index) for axis, index in indices)
         async with self.budget.hold(size):
+            body: bytes | None
             if member.url in self.client.unbatched_nodes:
                 body = None
             else:
                 slivers = [self.source.sliver(axis, index) for axis, index in indices]
-                body = morsa._native.encode_slivers(slivers)
+                batch = body = morsa._native.encode_slivers(slivers)
                 del slivers
                 blob_id = self.metadata.blob_id
                 try:
-                    await self.client.retry.run(lambda: self._guarded(node.put_slivers(blob_id, body)))
+                    await self.client.retry.run(lambda: self._guarded(node.put_slivers(blob_id, batch)))
                 except RemoteError as e:
                     if e.status not in (404, 405) or e.reason not in ("NOT_FOUND", "METHOD_NOT_ALLOWED"):
                         raise
@@ -706,7 +711,7 @@ class _SliverReader:
                 return None
             invalid: list[morsa.Sliver] = []
 
-            def report(sliver: morsa.Sliver, reason: str) -> None:
+            def report(sliver: morsa.Sliver, reason: str, invalid: list[morsa.Sliver] = invalid) -> None:
                 invalid.append(sliver)
                 self.errors.append(f"{sliver.axis} sliver {sliver.index}: {reason}")
 

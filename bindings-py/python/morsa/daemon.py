@@ -48,8 +48,8 @@ import morsa
 
 from .cache import BlobCache
 from .client import Client, ClientError, QuiltPatchContents, StoreResult
-from .net.errors import DAEMON_DOMAIN, ApiError, NetworkError, RemoteError, unavailable
 from .net import openapi
+from .net.errors import DAEMON_DOMAIN, ApiError, NetworkError, RemoteError, unavailable
 from .net.server import json_api, serve
 
 log = logging.getLogger("morsa.daemon")
@@ -113,6 +113,7 @@ def create_app(config: DaemonConfig, client: Client | None = None, cache: BlobCa
 
     async def unreadable(blob_id: str, error: BaseException) -> ApiError:
         """404 when the control plane does not know the blob; otherwise a retryable 503."""
+        known: object
         try:
             known = await client.control.blob(blob_id)
         except NetworkError:
@@ -137,8 +138,9 @@ def create_app(config: DaemonConfig, client: Client | None = None, cache: BlobCa
             if range_header is not None:
                 return await _range(request, blob_id, range_header.strip(), media_type, headers, check)
             if check == "strict":
-                found: bytes | Path = await client.aread(blob_id, consistency_check="strict")
-                await cache.aput(blob_id, found)  # verified by the strictest check
+                verified = await client.aread(blob_id, consistency_check="strict")
+                await cache.aput(blob_id, verified)  # verified by the strictest check
+                found: bytes | Path = verified
             else:
                 found = await cache.get_or_read(blob_id, lambda: client.aread(blob_id, consistency_check=check))
         except morsa.InconsistentEncodingError as e:

@@ -114,7 +114,7 @@ def publish(
         }
     quilts = []
     small = [(n, d) for n, d in files if len(d) <= small_bytes]
-    for name, data in files:
+    for _name, data in files:
         if len(data) > small_bytes:
             client.store(data, epochs=epochs)
     for group in _group(small, max_files, quilt_bytes):
@@ -130,7 +130,7 @@ def load_manifest(path: str | os.PathLike[str]) -> dict[str, Any]:
     manifest = json.loads(Path(path).read_text())
     if manifest.get("version") != MANIFEST_VERSION:
         raise morsa.MorsaError(f"{path}: unsupported manifest version {manifest.get('version')!r}")
-    return manifest
+    return dict(manifest)
 
 
 def verify(manifest: dict[str, Any], directory: str | os.PathLike[str]) -> list[DatasetProblem]:

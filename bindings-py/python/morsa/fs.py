@@ -28,20 +28,23 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import fsspec
 from fsspec.spec import AbstractFileSystem
 
 import morsa
 
+if TYPE_CHECKING:
+    from .client import Client
 
 QUILT_PATCH_ID_TEXT_LEN = 50
 """Characters of a quilt patch ID (SPEC §13)."""
 
 
-class WalrusFileSystem(AbstractFileSystem):
+class WalrusFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec has no types
     """A read-only fsspec filesystem over Walrus blobs and quilts (protocol ``walrus``)."""
 
     protocol = "walrus"
@@ -63,11 +66,11 @@ class WalrusFileSystem(AbstractFileSystem):
         self.n_shards = int(n_shards or os.environ.get("MORSA_N_SHARDS") or morsa.MAINNET_N_SHARDS)
         default_cache = Path(os.environ.get("MORSA_CACHE_DIR") or Path.home() / ".cache" / "morsa" / "blobs")
         self.cache_dir = Path(cache_dir) if cache_dir else default_cache
-        self._client_obj: Any = None
+        self._client_obj: Client | None = None
 
     # ---- sources
 
-    def _client(self) -> Any:
+    def _client(self) -> Client:
         if self._client_obj is None:
             from .client import Client
             from .devnet import Devnet
@@ -80,7 +83,7 @@ class WalrusFileSystem(AbstractFileSystem):
                 self.n_shards = net.n_shards
         return self._client_obj
 
-    def _through_cache(self, key: str, fetch: Any) -> bytes:
+    def _through_cache(self, key: str, fetch: Callable[[], bytes]) -> bytes:
         path = self.cache_dir / key
         if path.is_file():
             return path.read_bytes()
@@ -122,9 +125,9 @@ class WalrusFileSystem(AbstractFileSystem):
     # ---- paths
 
     @classmethod
-    def _strip_protocol(cls, path: str) -> str:
-        if isinstance(path, list):
-            return [cls._strip_protocol(p) for p in path]  # type: ignore[return-value]
+    def _strip_protocol(cls, path: Any) -> Any:
+        if isinstance(path, list):  # fsspec also passes lists
+            return [cls._strip_protocol(p) for p in path]
         path = str(path)
         if path.startswith("walrus://"):
             path = path[len("walrus://") :]

@@ -96,7 +96,9 @@ class Economy:
         result = _native.epoch_rewards(bucket["rewards"], bucket["used_capacity"], [(weights[i], 0) for i in ids])
         nxt = ring.setdefault(str(epoch + 1), {"rewards": 0, "used_capacity": 0})
         nxt["rewards"] += result["leftover"]
-        payouts = dict(zip(ids, result["rewards"]))
+        rewards = result["rewards"]
+        assert isinstance(rewards, list)
+        payouts = dict(zip(ids, rewards))
         new_state = {
             "ring": ring,
             "burned": state.get("burned", 0) + result["burned"],

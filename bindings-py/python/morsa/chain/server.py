@@ -17,8 +17,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from ..net.accounts import public_key_of, verify_request
 from ..net import openapi
+from ..net.accounts import public_key_of, verify_request
 from ..net.errors import CHAIN_DOMAIN, ApiError
 from ..net.server import json_api, read_body, serve, success
 from .economy import Economy
@@ -54,7 +54,7 @@ def _field(data: dict[str, Any], name: str, kind: type, default: Any = ...) -> A
         raise ApiError(400, "MISSING_FIELD", f"the field {name!r} is required")
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise ApiError(400, "INVALID_FIELD", f"the field {name!r} must be a {kind.__name__}")
-    if kind is int and not -(2**63) <= value < 2**63:
+    if isinstance(value, int) and not -(2**63) <= value < 2**63:
         raise ApiError(400, "INVALID_FIELD", f"the field {name!r} is out of range")
     return value
 

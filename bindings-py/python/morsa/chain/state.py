@@ -223,11 +223,12 @@ class ChainState:
         row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         if row is None:
             raise ApiError(503, "NOT_INITIALIZED", "the control plane has no genesis yet")
-        return row[0]
+        return str(row[0])
 
     def committee_info(self) -> dict[str, Any]:
         """The current committee (docs/network.md `GET /v1/committee`)."""
-        return json.loads(self._meta_in(self._db, "committee"))
+        committee: dict[str, Any] = json.loads(self._meta_in(self._db, "committee"))
+        return committee
 
     def committee(self) -> morsa.Committee:
         return morsa.Committee.from_bytes(base64.b64decode(self.committee_info()["committee"]))

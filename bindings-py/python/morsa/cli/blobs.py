@@ -22,6 +22,7 @@ from morsa._fs import atomic_write
 
 from ._common import CliError, add_n_shards, describe, error, file_size, progress_bar
 
+
 def _check_size(path: str, size: int, n_shards: int) -> None:
     limit = morsa.EncodingConfig(n_shards).max_blob_size
     if size > limit:
@@ -153,7 +154,8 @@ def cmd_decode(args: argparse.Namespace, out: IO[str]) -> int:
     files_of: dict[int, tuple[morsa.Sliver, str]] = {}
 
     def slivers() -> Iterator[morsa.Sliver]:
-        for axis, files in (("primary", primary), ("secondary", secondary)):
+        by_axis: tuple[tuple[morsa.Axis, list[tuple[int, Path]]], ...] = (("primary", primary), ("secondary", secondary))
+        for axis, files in by_axis:
             for _, path in files:
                 try:
                     sliver = morsa.Sliver.from_bytes(path.read_bytes(), axis)

@@ -199,8 +199,12 @@ def register(sub: Any) -> None:
     run.add_argument("--port", type=int, default=31415)
     run.add_argument("--account-key", metavar="FILE", help="key file of the account that pays for stores (without one, stores are refused)")
     run.add_argument("--max-body-size", type=int, default=10 * 1024, metavar="KIB", help="largest PUT body in KiB (default: 10240)")
-    run.add_argument("--cache-dir", metavar="DIR", help="directory of the cache of verified blobs (default: in the system's temporary directory)")
-    run.add_argument("--cache-size", type=int, default=1024, metavar="MIB", help="largest size of the blob cache in MiB (default: 1024; 0: no disk cache)")
+    run.add_argument(
+        "--cache-dir", metavar="DIR", help="directory of the cache of verified blobs (default: in the system's temporary directory)"
+    )
+    run.add_argument(
+        "--cache-size", type=int, default=1024, metavar="MIB", help="largest size of the blob cache in MiB (default: 1024; 0: no disk cache)"
+    )
     run.set_defaults(func=cmd_daemon_run)
 
     p = sub.add_parser("devnet", help="a local network: control plane, storage nodes, aggregator/publisher")

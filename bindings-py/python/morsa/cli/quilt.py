@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import IO, Any
 
 import morsa
-
 from morsa import dataset
 from morsa._fs import atomic_write
 

@@ -100,7 +100,8 @@ class ControlPlane(Protocol):
 class HttpControlPlane:
     """:class:`ControlPlane` over the devnet control plane's HTTP API at ``url``.
 
-    ``committee_ttl`` is how long (seconds) a fetched committee is reused; ``retry`` applies to
+    ``committee_ttl`` is how long (seconds) a fetched committee is reused; ``retry`` (default: a
+    2-second deadline) applies to
     reads (writes are sent once: registration and certification are idempotent, but their
     callers decide); ``timeout`` bounds each request (seconds). With ``cache_path``, the last
     committee fetched is also kept in that file, and used when the control plane cannot be
@@ -113,7 +114,7 @@ class HttpControlPlane:
         *,
         http: Http | None = None,
         committee_ttl: float = 10.0,
-        retry: RetryPolicy = RetryPolicy(deadline=2.0),
+        retry: RetryPolicy | None = None,
         timeout: float = 10.0,
         cache_path: str | os.PathLike[str] | None = None,
     ) -> None:
@@ -121,7 +122,7 @@ class HttpControlPlane:
         self.http = http or Http(timeout=timeout)
         self.timeout = timeout
         self.committee_ttl = committee_ttl
-        self.retry = retry
+        self.retry = retry if retry is not None else RetryPolicy(deadline=2.0)
         self.cache_path = Path(cache_path) if cache_path is not None else None
         self._committee: CommitteeView | None = None
         self._committee_at = 0.0

@@ -13,13 +13,13 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any
+
+from morsa import Axis
 
 from .. import _native
 from .errors import RemoteError
 from .transport import OCTET_HEADERS, Http
-
-Axis = Literal["primary", "secondary"]
 
 
 def signed_json(message: bytes, signature: bytes) -> dict[str, Any]:

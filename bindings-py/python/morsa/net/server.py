@@ -253,7 +253,9 @@ def serve_in_thread(app: ASGIApp, host: str = "127.0.0.1", port: int | None = No
 
     port = port or free_port()
     server = uvicorn.Server(_uvicorn_config(app, host, port))
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    # The server runs in a thread: signals stay with the main thread (uvicorn checks this
+    # attribute where it exists).
+    setattr(server, "install_signal_handlers", lambda: None)  # noqa: B010
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:

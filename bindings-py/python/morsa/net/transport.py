@@ -105,7 +105,7 @@ class Http:
             ) as answer:
                 body = await answer.read()
                 return Response(answer.status, answer.headers, body, url)
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as e:
+        except (TimeoutError, aiohttp.ClientError, OSError) as e:
             raise TransportError(f"{method} {url}: {_describe(e)}", url=url) from None
 
     @asynccontextmanager
@@ -119,7 +119,7 @@ class Http:
         try:
             async with session.request(method, url, headers=headers, timeout=limit) as answer:
                 yield answer
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as e:
+        except (TimeoutError, aiohttp.ClientError, OSError) as e:
             raise TransportError(f"{method} {url}: {_describe(e)}", url=url) from None
 
     async def call(self, method: str, url: str, **kwargs: Any) -> Any:

@@ -31,14 +31,15 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 import morsa
+from morsa import Axis
 
-from ..net.errors import STORAGE_DOMAIN, ApiError, invalid_argument, unavailable
 from ..net import openapi
+from ..net.errors import STORAGE_DOMAIN, ApiError, invalid_argument, unavailable
 from ..net.server import json_api, read_body, success
 from ..net.transport import OCTET_STREAM
 from .config import NodeConfig
 from .healer import Healer
-from .service import Axis, NodeService
+from .service import NodeService
 
 log = logging.getLogger("morsa.node")
 
@@ -50,7 +51,7 @@ MAX_WAIT_MS = 10_000
 
 
 def _blob_id(request: Request) -> str:
-    text = request.path_params["blob_id"]
+    text = str(request.path_params["blob_id"])
     try:
         morsa._native.parse_blob_id_bytes(text)
     except morsa.InvalidBlobIdError:

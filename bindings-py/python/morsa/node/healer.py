@@ -28,11 +28,12 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 import morsa
+from morsa import Axis
 
 from ..net.committee import Member
 from ..net.control import ChainEvent
 from ..net.errors import NetworkError
-from .service import LIVE_STATUSES, Axis, other_axis
+from .service import LIVE_STATUSES, other_axis
 
 if TYPE_CHECKING:
     from .service import NodeService
@@ -229,7 +230,7 @@ class Healer:
                 timeout = svc.config.sync_retry_s if retry else 30.0
                 try:
                     await asyncio.wait_for(self.wake.wait(), timeout)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
             except asyncio.CancelledError:
                 raise

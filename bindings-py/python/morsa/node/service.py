@@ -19,16 +19,17 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import anyio
 
 import morsa
+from morsa import Axis
 
 from ..net.committee import CommitteeView, Member
 from ..net.control import ControlPlane, HttpControlPlane
-from ..net.flow import first_success
 from ..net.errors import ApiError, NetworkError, bad_bcs, invalid_argument, not_found, precondition, unavailable
+from ..net.flow import first_success
 from ..net.nodes import StorageNodeClient, signed_json
 from ..net.retry import RetryPolicy
 from ..net.transport import Http
@@ -36,8 +37,6 @@ from .config import NodeConfig
 from .store import NodeStore
 
 log = logging.getLogger("morsa.node")
-
-Axis = Literal["primary", "secondary"]
 
 # Slivers up to this size are verified on the event loop (the core releases the GIL, but a
 # thread hop costs more than verifying a small sliver); larger ones in a worker thread.
@@ -460,6 +459,7 @@ class NodeService:
         ``MISSING_SLIVERS``."""
         view = await self.require_view()
         deadline = time.monotonic() + wait_ms / 1000
+        blob_object: dict[str, Any]
         while True:
             try:
                 _, blob_object = await self.require_live(blob_id)
