@@ -37,9 +37,10 @@ import contextlib
 import mmap
 import os
 from collections.abc import Callable, Iterable, Iterator
-from typing import Literal, Union
+from typing import TYPE_CHECKING, Literal, Union
 
 from . import _native
+from ._lazy import lazy_exports
 from ._native import (
     MAINNET_N_SHARDS,
     MAX_SHARDS,
@@ -91,6 +92,7 @@ from ._native import (
     validate_quilt_identifier,
     verify_signature,
 )
+from .net.errors import NetworkError, RemoteError, TransportError
 
 __version__: str = _native.__version__
 
@@ -114,6 +116,11 @@ CertificateKind = Literal["confirmation", "invalid_blob"]
 
 __all__ = [
     "MAINNET_N_SHARDS",
+    "ClientError",
+    "DevnetError",
+    "NetworkError",
+    "RemoteError",
+    "TransportError",
     "Axis",
     "CertificateKind",
     "ConsistencyCheck",
@@ -322,3 +329,11 @@ def decode(
     :class:`InconsistentEncodingError` when the check fails.
     """
     return _native.decode(metadata, slivers, consistency_check, on_invalid)
+
+
+if TYPE_CHECKING:
+    from .client import ClientError
+    from .devnet import DevnetError
+
+# The errors of the heavier modules, without importing them before they are used.
+__getattr__ = lazy_exports(__name__, {"ClientError": ".client", "DevnetError": ".devnet"})

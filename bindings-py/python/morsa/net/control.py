@@ -19,7 +19,7 @@ from .. import _native
 from .._fs import atomic_write
 from .accounts import Account
 from .committee import CommitteeView
-from .errors import RemoteError, TransportError
+from .errors import RemoteError, TransportError, malformed_answer
 from .retry import RetryPolicy
 from .transport import Http
 
@@ -132,13 +132,13 @@ class HttpControlPlane:
         try:
             return await self.retry.run(lambda: self.http.call("GET", url, timeout=self.timeout, **kwargs))
         except TransportError as e:
-            raise _unreachable(self.url, e) from None
+            raise _unreachable(self.url, e) from e
 
     async def _post(self, path: str, body: dict[str, Any]) -> Any:
         try:
             return await self.http.call("POST", f"{self.url}{path}", json=body, timeout=self.timeout)
         except TransportError as e:
-            raise _unreachable(self.url, e) from None
+            raise _unreachable(self.url, e) from e
 
     async def health(self) -> dict[str, Any]:
         data = await self._get("/v1/health")
@@ -160,8 +160,8 @@ class HttpControlPlane:
             if fallback is None:
                 raise
             return fallback
-        except (KeyError, TypeError, ValueError) as e:
-            raise RemoteError(200, "MALFORMED_ANSWER", f"not a committee: {e}", url=f"{self.url}/v1/committee") from None
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError) as e:
+            raise RemoteError(200, "MALFORMED_ANSWER", f"not a committee: {e}", url=f"{self.url}/v1/committee") from e
         if self.cache_path is not None and not view.same_as(cached):
             self._cache_on_disk(data)
         self._committee, self._committee_at = view, now
@@ -195,7 +195,8 @@ class HttpControlPlane:
             if e.status == 404:
                 return None
             raise
-        return BlobState(str(data.get("status", "registered")), dict(data.get("blob_object") or {}))
+        with malformed_answer(f"{self.url}/v1/blobs/{blob_id}", "a blob's state"):
+            return BlobState(str(data["status"]), dict(data.get("blob_object") or {}))
 
     async def register_blob(
         self, metadata: _native.BlobMetadata, *, epochs_ahead: int, deletable: bool, account: Account, force: bool = False
@@ -213,17 +214,20 @@ class HttpControlPlane:
         try:
             answer = await self.http.request("POST", f"{self.url}/v1/blobs", data=body, headers=headers, timeout=self.timeout)
         except TransportError as e:
-            raise _unreachable(self.url, e) from None
+            raise _unreachable(self.url, e) from e
         if answer.status == 409:  # already registered: the existing object, nothing charged
             data = _success_data(answer.body)
             if data is not None:
-                return Registration(dict(data["blob_object"]), 0, False)
+                with malformed_answer(answer.url, "a registration"):
+                    return Registration(dict(data["blob_object"]), 0, False)
         data = answer.data()
-        return Registration(dict(data["blob_object"]), int(data["cost"]), bool(data.get("newly_registered", True)))
+        with malformed_answer(answer.url, "a registration"):
+            return Registration(dict(data["blob_object"]), int(data["cost"]), bool(data.get("newly_registered", True)))
 
     async def certify_blob(self, blob_id: str, certificate: bytes) -> dict[str, Any]:
         data = await self._post(f"/v1/blobs/{blob_id}/certificate", {"certificate": base64.b64encode(certificate).decode()})
-        return dict(data["blob_object"])
+        with malformed_answer(f"{self.url}/v1/blobs/{blob_id}/certificate", "a certified blob"):
+            return dict(data["blob_object"])
 
     async def invalidate_blob(self, blob_id: str, certificate: bytes) -> None:
         await self._post(f"/v1/blobs/{blob_id}/invalid", {"certificate": base64.b64encode(certificate).decode()})
@@ -234,7 +238,12 @@ class HttpControlPlane:
                 "GET", f"{self.url}/v1/events", params={"since": since, "wait_ms": wait_ms}, timeout=self.timeout + wait_ms / 1000
             )
         except TransportError as e:
-            raise _unreachable(self.url, e) from None
+            raise _unreachable(self.url, e) from e
+        with malformed_answer(f"{self.url}/v1/events", "events"):
+            return self._events(data, since)
+
+    @staticmethod
+    def _events(data: Any, since: int) -> tuple[list[ChainEvent], int]:
         events = [
             ChainEvent(
                 int(e["seq"]),
@@ -248,7 +257,9 @@ class HttpControlPlane:
         return events, int(data.get("next", since))
 
     async def balance(self, address: str) -> int:
-        return int((await self._get(f"/v1/accounts/{address}"))["balance"])
+        data = await self._get(f"/v1/accounts/{address}")
+        with malformed_answer(f"{self.url}/v1/accounts/{address}", "an account"):
+            return int(data["balance"])
 
     async def faucet(self, address: str, amount: int, admin_token: str) -> int:
         """Fund an account from a devnet's faucet (an admin call, capped per call); returns the
@@ -262,8 +273,10 @@ class HttpControlPlane:
                 timeout=self.timeout,
             )
         except TransportError as e:
-            raise _unreachable(self.url, e) from None
-        return int(answer.data()["balance"])
+            raise _unreachable(self.url, e) from e
+        data = answer.data()
+        with malformed_answer(answer.url, "an account"):
+            return int(data["balance"])
 
     async def advance_epoch(self, admin_token: str) -> dict[str, Any]:
         """End the epoch (devnet admin call); returns the epoch-change summary."""
@@ -272,7 +285,8 @@ class HttpControlPlane:
         )
         data = answer.data()
         self._committee = None
-        return dict(data)
+        with malformed_answer(answer.url, "an epoch change"):
+            return dict(data)
 
     async def close(self) -> None:
         """Close the connection pool."""

@@ -16,7 +16,9 @@ Clients raise subclasses of :class:`NetworkError` (itself a :class:`morsa.MorsaE
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from .._native import MorsaError
@@ -157,6 +159,19 @@ class RemoteError(NetworkError):
         """Whether the same request may succeed later: 429, 5xx other than 500/501, or a
         blob the server has not seen registered yet."""
         return self.status in (408, 425, 429, 502, 503, 504) or self.reason in ("NOT_REGISTERED", "BLOB_NOT_REGISTERED")
+
+
+@contextlib.contextmanager
+def malformed_answer(url: str, what: str) -> Iterator[None]:
+    """Turns the errors of reading an answer's fields (a missing key, a wrong type) into a
+    :class:`RemoteError` ``MALFORMED_ANSWER`` naming ``what`` was expected; Morsa's own errors
+    (a committee that does not verify) pass unchanged."""
+    try:
+        yield
+    except MorsaError:
+        raise
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as e:
+        raise RemoteError(200, "MALFORMED_ANSWER", f"not {what}: {type(e).__name__}: {e}", url=url) from e
 
 
 def parse_envelope(status: int, body: bytes, *, url: str = "", headers: Any = None) -> Any:

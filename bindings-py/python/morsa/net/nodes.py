@@ -11,14 +11,13 @@ base64 (SPEC §10.2). Errors are :class:`~morsa.net.errors.TransportError` and
 from __future__ import annotations
 
 import base64
-import binascii
 from collections.abc import Sequence
 from typing import Any
 
 from morsa import Axis
 
 from .. import _native
-from .errors import RemoteError
+from .errors import malformed_answer
 from .transport import OCTET_HEADERS, Http
 
 
@@ -30,11 +29,9 @@ def signed_json(message: bytes, signature: bytes) -> dict[str, Any]:
 def parse_signed(data: Any, *, url: str = "") -> tuple[bytes, bytes]:
     """``(serialized_message, signature)`` of a ``{"signed": …}`` object. Raises
     :class:`~morsa.net.errors.RemoteError` when it is malformed."""
-    try:
+    with malformed_answer(url, "a signed message"):  # binascii.Error is a ValueError
         signed = data["signed"]
         return base64.b64decode(signed["serializedMessage"], validate=True), base64.b64decode(signed["signature"], validate=True)
-    except (KeyError, TypeError, ValueError, binascii.Error):
-        raise RemoteError(200, "MALFORMED_ANSWER", "not a signed message", url=url) from None
 
 
 def object_id_text(object_id: bytes | str) -> str:

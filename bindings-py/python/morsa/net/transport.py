@@ -106,7 +106,7 @@ class Http:
                 body = await answer.read()
                 return Response(answer.status, answer.headers, body, url)
         except (TimeoutError, aiohttp.ClientError, OSError) as e:
-            raise TransportError(f"{method} {url}: {_describe(e)}", url=url) from None
+            raise TransportError(f"{method} {url}: {_describe(e)}", url=url) from e
 
     @asynccontextmanager
     async def stream(
@@ -120,7 +120,7 @@ class Http:
             async with session.request(method, url, headers=headers, timeout=limit) as answer:
                 yield answer
         except (TimeoutError, aiohttp.ClientError, OSError) as e:
-            raise TransportError(f"{method} {url}: {_describe(e)}", url=url) from None
+            raise TransportError(f"{method} {url}: {_describe(e)}", url=url) from e
 
     async def call(self, method: str, url: str, **kwargs: Any) -> Any:
         """:meth:`request`, then the ``data`` of the JSON success envelope. Raises

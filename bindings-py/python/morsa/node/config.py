@@ -25,6 +25,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from .._native import MorsaError
 from ..net.server import LOOPBACK_HOSTS
 
 
@@ -34,7 +35,7 @@ def _positive(value: int, name: str) -> int:
     return value
 
 
-class ConfigError(ValueError):
+class ConfigError(MorsaError):
     """A config file that is missing, not JSON, or has a missing or invalid field."""
 
 
