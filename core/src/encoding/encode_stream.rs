@@ -21,7 +21,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use super::bounds::{MaybeSend, MaybeSync};
-use super::source::{read_padded, BlobSource, StreamOptions};
+use super::source::{read_padded, BlobSource, Steps, StreamOptions};
 use super::stream_metadata::metadata_from_leaves;
 use super::tasks::for_each_task;
 use super::{Axis, EncodeError, EncodingConfig};
@@ -108,15 +108,7 @@ impl EncodingConfig {
         let s = usize::from(self.n_secondary_source_symbols());
         let q = n - p;
         let rs_err = |_| EncodeStreamError::Encode(EncodeError::ReedSolomon);
-        let total_steps = (p + n) as u64;
-        let mut progress = progress;
-        let mut step = 0u64;
-        let mut report = |done: usize| {
-            step += done as u64;
-            if let Some(cb) = progress.as_mut() {
-                cb(step, total_steps);
-            }
-        };
+        let mut steps = Steps::new(progress, p + n);
         // n shard indices fit in u16 (n_shards is a u16).
         let index = |i: usize| i as u16;
 
@@ -156,7 +148,7 @@ impl EncodingConfig {
                     store.write_symbols(Axis::Secondary, index(c), r0, &symbols).map_err(EncodeStreamError::Store)
                 })?;
                 r0 += k;
-                report(k);
+                steps.advance(k);
             }
         }
 
@@ -196,7 +188,7 @@ impl EncodingConfig {
                     })?;
                 }
                 c0 += k;
-                report(k);
+                steps.advance(k);
             }
         }
 

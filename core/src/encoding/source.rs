@@ -53,6 +53,28 @@ impl<'p> StreamOptions<'p> {
     }
 }
 
+/// Counts the steps of a computation and reports `(done, total)` to the options' callback.
+pub(super) struct Steps<'p> {
+    progress: Option<ProgressFn<'p>>,
+    done: u64,
+    total: u64,
+}
+
+impl<'p> Steps<'p> {
+    /// A counter of `total` steps reporting to `progress`.
+    pub(super) fn new(progress: Option<ProgressFn<'p>>, total: usize) -> Self {
+        Self { progress, done: 0, total: total as u64 }
+    }
+
+    /// `count` more steps are done.
+    pub(super) fn advance(&mut self, count: usize) {
+        self.done += count as u64;
+        if let Some(report) = self.progress.as_mut() {
+            report(self.done, self.total);
+        }
+    }
+}
+
 impl core::fmt::Debug for StreamOptions<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("StreamOptions")

@@ -25,7 +25,7 @@ use alloc::vec::Vec;
 
 use super::rs::RsEncoder;
 use super::small_symbols::{pack_small, unpack_small, SMALL_SYMBOL};
-use super::source::{read_stripe, BlobSource, StreamError, StreamOptions};
+use super::source::{read_stripe, BlobSource, Steps, StreamError, StreamOptions};
 use super::tasks::{for_each_task, for_each_task_with, map_collect};
 use super::{EncodeError, EncodingConfig, EncodingType};
 use crate::hash::{leaf_hashes, merkle_root, update_many, StripeHasher};
@@ -204,15 +204,7 @@ impl EncodingConfig {
             (width, size.div_ceil(width))
         };
         let striped = n_stripes > 1;
-        let total_steps = (n_stripes * (p + n)) as u64;
-        let mut progress = progress;
-        let mut step = 0u64;
-        let mut report = |done: usize| {
-            step += done as u64;
-            if let Some(cb) = progress.as_mut() {
-                cb(step, total_steps);
-            }
-        };
+        let mut steps = Steps::new(progress, n_stripes * (p + n));
 
         // Leaf hashes (or states): L[r][c] for r < p, row-major; L[p + j][c] column-major.
         let mut source_leaves = Leaves::new(p * n, striped);
@@ -234,7 +226,7 @@ impl EncodingConfig {
                 // Tiny symbols (one stripe): the codes run on groups of rows and columns at once.
                 let regions = SmallRegions { a: a_stripe, b: b_stripe, size, n, p, s };
                 encode_small(source, regions, source_leaves, repair_leaves)?;
-                report(p + n);
+                steps.advance(p + n);
                 continue;
             }
 
@@ -253,7 +245,7 @@ impl EncodingConfig {
                 Ok(())
             })?;
             drop(rows);
-            report(p);
+            steps.advance(p);
 
             // Columns c < n (regions C and D): the column code of A's and B's columns.
             let (a_stripe, b_stripe) = (&*a_stripe, &*b_stripe);
@@ -271,7 +263,7 @@ impl EncodingConfig {
             })
             .map_err(rs_err)?;
             drop(columns);
-            report(n);
+            steps.advance(n);
         }
         drop((a_stripe, b_stripe));
         let source_leaves = source_leaves.into_digests();
