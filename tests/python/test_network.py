@@ -404,6 +404,36 @@ def test_aggregator_caches_coalesces_and_reads_ranges_from_slivers(net: Devnet):
         assert final["hits"] == after["hits"] + 2 and final["misses"] == after["misses"]
 
 
+def test_aggregator_byte_range_and_concat(net: Devnet):
+    """Walrus's byte-range endpoint reads only the slivers holding the range (each verified) and
+    concat joins blobs, each verified (SPEC §12.1)."""
+    first, second = os.urandom(500_000), os.urandom(70_000)
+    client = net.client()
+    a, b = client.store(first).blob_id, client.store(second).blob_id
+    with httpx.Client(base_url=net.daemon_url, timeout=120) as http:
+        before = http.get("/v1/cache").json()
+        r = http.get(f"/v1/blobs/{a}/byte-range", params={"start": 123_456, "length": 1024})
+        assert r.status_code == 200 and r.content == first[123_456:124_480]
+        assert r.headers["content-range"] == f"bytes 123456-124479/{len(first)}"
+        assert http.get("/v1/cache").json()["misses"] == before["misses"], "a range does not read the blob"
+        # A range running past the end is clipped; one starting past it is refused.
+        assert http.get(f"/v1/blobs/{a}/byte-range", params={"start": len(first) - 10, "length": 100}).content == first[-10:]
+        for params in ({"start": len(first), "length": 1}, {"start": 0, "length": 0}, {"start": -1, "length": 5}, {"start": 0}):
+            r = http.get(f"/v1/blobs/{a}/byte-range", params=params)
+            assert r.status_code in (400, 416), (params, r.status_code)
+            assert r.json()["error"]["details"][0]["reason"] in ("INVALID_QUERY", "INVALID_RANGE")
+        r = http.get("/v1alpha/blobs/concat", params={"ids": f"{a},{b},{a}"})
+        assert r.status_code == 200 and r.content == first + second + first
+        r = http.post("/v1alpha/blobs/concat", json={"ids": [b, a], "strict_consistency_check": True})
+        assert r.status_code == 200 and r.content == second + first
+        unknown = morsa.blob_id(b"never stored either", N_SHARDS)
+        r = http.get("/v1alpha/blobs/concat", params={"ids": f"{a},{unknown}"})
+        assert r.status_code == 404 and r.json()["error"]["details"][0]["reason"] == "BLOB_NOT_FOUND"
+        for bad in ({"ids": ""}, {"ids": "nope"}, {}):
+            assert http.get("/v1alpha/blobs/concat", params=bad).status_code == 400
+        assert http.post("/v1alpha/blobs/concat", content=b"not json").status_code == 400
+
+
 def test_force_always_creates_a_new_blob_object(net: Devnet):
     """Regression (issue: force=true answered alreadyCertified or 500): as on Walrus, a forced
     store creates a new blob object, deletable or permanent, registered, paid and certified."""

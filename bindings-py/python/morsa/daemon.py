@@ -158,6 +158,14 @@ def create_app(config: DaemonConfig, client: Client | None = None, cache: BlobCa
         if not m:
             raise ApiError(416, "INVALID_RANGE", "only a single range 'bytes=a-b' with both ends is supported")
         start, end = int(m.group(1)), int(m.group(2))
+        part, end, size = await _read_range(blob_id, start, end)
+        headers = {**headers, "Content-Range": f"bytes {start}-{end}/{size}"}
+        return Response(part, status_code=206, media_type=media_type, headers=headers)
+
+    async def _read_range(blob_id: str, start: int, end: int) -> tuple[bytes, int, int]:
+        """Bytes ``start..=end`` of the blob (``end`` clipped to the blob), the last byte's
+        position and the blob's size: from the cache, else from the primary slivers that hold
+        them, each verified (SPEC §3.1)."""
         size = cache.size(blob_id)
         metadata = None
         if size is None:
@@ -173,8 +181,80 @@ def create_app(config: DaemonConfig, client: Client | None = None, cache: BlobCa
             part = await asyncio.to_thread(_pread, cached, start, end + 1 - start)
         else:
             part = await client.aread_range(blob_id, start, end + 1 - start, metadata=metadata)
-        headers = {**headers, "Content-Range": f"bytes {start}-{end}/{size}"}
-        return Response(part, status_code=206, media_type=media_type, headers=headers)
+        return part, end, size
+
+    async def byte_range(request: Request) -> Response:
+        """``GET /v1/blobs/{blob_id}/byte-range?start=u64&length=u64`` (SPEC §12.1)."""
+        blob_id = request.path_params["blob_id"]
+        if not morsa.is_blob_id(blob_id):
+            raise ApiError(400, "INVALID_BLOB_ID", f"{blob_id!r} is not a blob ID")
+        unknown = set(request.query_params) - {"start", "length"}
+        if unknown:
+            raise ApiError(400, "INVALID_QUERY", f"unknown query parameters: {', '.join(sorted(unknown))}")
+        values = {}
+        for name in ("start", "length"):
+            text = request.query_params.get(name, "")
+            if not text.isdigit() or int(text) >= 2**64:
+                raise ApiError(400, "INVALID_QUERY", f"{name} must be an integer in 0..2^64, not {text!r}")
+            values[name] = int(text)
+        if values["length"] == 0:
+            raise ApiError(400, "INVALID_QUERY", "length must be positive")
+        start, end = values["start"], values["start"] + values["length"] - 1
+        try:
+            part, end, size = await _read_range(blob_id, start, end)
+        except (ClientError, NetworkError) as e:
+            raise await unreadable(blob_id, e) from None
+        headers = {"ETag": blob_id, **_HEADERS, "Content-Range": f"bytes {start}-{end}/{size}"}
+        return Response(part, media_type="application/octet-stream", headers=headers)
+
+    async def concat(request: Request) -> Response:
+        """``GET /v1alpha/blobs/concat?ids=a,b,…`` or ``POST`` with ``{"ids": [...]}``: the
+        blobs one after the other, each verified (SPEC §12.1); how files past the blob limit
+        are read back (:mod:`morsa.chunked`)."""
+        if request.method == "POST":
+            try:
+                body = json.loads(await request.body())
+            except ValueError:
+                raise ApiError(400, "INVALID_BODY", "the body must be JSON {\"ids\": [...]}") from None
+            ids = body.get("ids") if isinstance(body, dict) else None
+            strict = isinstance(body, dict) and body.get("strict_consistency_check") is True
+            skip = isinstance(body, dict) and body.get("skip_consistency_check") is True
+        else:
+            text = request.query_params.get("ids", "")
+            ids = [part for part in text.split(",") if part] if text else None
+            strict, skip = _flag(request, "strict_consistency_check"), _flag(request, "skip_consistency_check")
+        if not isinstance(ids, list) or not ids or not all(isinstance(i, str) and morsa.is_blob_id(i) for i in ids):
+            raise ApiError(400, "INVALID_QUERY", "ids must be a non-empty list of blob IDs")
+        if len(ids) > 10_000:
+            raise ApiError(400, "INVALID_QUERY", "at most 10000 ids")
+        if strict and skip:
+            raise ApiError(400, "INVALID_QUERY", "strict and skip consistency checks exclude each other")
+        check: morsa.ConsistencyCheck = "strict" if strict else "skip" if skip else "default"
+        # Every blob is read (and verified) before the answer starts: an unreadable one is a
+        # clean error, not a truncated 200.
+        parts: list[bytes | Path] = []
+        for blob_id in ids:
+
+            def read_one(b: str = blob_id) -> Coroutine[Any, Any, bytes]:
+                return client.aread(b, consistency_check=check)
+
+            try:
+                parts.append(await cache.get_or_read(blob_id, read_one))
+            except morsa.InconsistentEncodingError as e:
+                raise ApiError(500, "BLOB_INCONSISTENT", str(e)) from None
+            except (ClientError, NetworkError) as e:
+                raise await unreadable(blob_id, e) from None
+
+        async def chunks() -> AsyncIterator[bytes]:
+            for part in parts:
+                if isinstance(part, bytes):
+                    yield part
+                    continue
+                with part.open("rb") as f:
+                    while chunk := await asyncio.to_thread(f.read, _STREAM_CHUNK):
+                        yield chunk
+
+        return StreamingResponse(chunks(), media_type="application/octet-stream", headers=dict(_HEADERS))
 
     def _publisher_query(request: Request, extra: frozenset[str] = frozenset()) -> tuple[int, bool, bool]:
         unknown = set(request.query_params) - _PUBLISHER_PARAMS - extra
@@ -351,6 +431,8 @@ def create_app(config: DaemonConfig, client: Client | None = None, cache: BlobCa
         Route("/v1/blobs/by-quilt-id/{quilt_id}/{identifier:path}", read_by_identifier),
         Route("/v1/quilts/{quilt_id}/patches", list_patches),
         Route("/v1/quilts", publish_quilt, methods=["PUT"]),
+        Route("/v1/blobs/{blob_id}/byte-range", byte_range),
+        Route("/v1alpha/blobs/concat", concat, methods=["GET", "POST"]),
         Route("/v1/blobs/{blob_id}", read),
         Route("/v1/blobs", publish, methods=["PUT"]),
     ]

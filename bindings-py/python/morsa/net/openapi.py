@@ -256,6 +256,37 @@ def daemon() -> dict[str, Any]:
             "/v1/blobs/{blob_id}": {
                 "get": _op("a blob, verified (a single Range: bytes=a-b gives 206)", _answers({"200": bytes_out, "206": bytes_out}), params=[BLOB_ID_PARAM, *checks])
             },
+            "/v1/blobs/{blob_id}/byte-range": {
+                "get": _op(
+                    "bytes start..start+length of a blob, from the primary slivers that hold them, each verified",
+                    _answers({"200": bytes_out}),
+                    params=[
+                        BLOB_ID_PARAM,
+                        _param("start", "query", {"type": "integer", "minimum": 0}),
+                        _param("length", "query", {"type": "integer", "minimum": 1}),
+                    ],
+                )
+            },
+            "/v1alpha/blobs/concat": {
+                "get": _op(
+                    "blobs one after the other, each verified",
+                    _answers({"200": bytes_out}),
+                    params=[_param("ids", "query", {"type": "string", "description": "comma-separated blob IDs"}), *checks],
+                ),
+                "post": _op(
+                    "blobs one after the other, each verified",
+                    _answers({"200": bytes_out}),
+                    body=_json({
+                        "type": "object",
+                        "required": ["ids"],
+                        "properties": {
+                            "ids": {"type": "array", "items": BLOB_ID, "minItems": 1},
+                            "strict_consistency_check": {"type": "boolean"},
+                            "skip_consistency_check": {"type": "boolean"},
+                        },
+                    }),
+                ),
+            },
             "/v1/blobs": {"put": _op("store the body as a blob", _answers({"200": _json(store_result)}), params=publisher, body=octet)},
             "/v1/quilts": {
                 "put": _op(
