@@ -275,7 +275,7 @@ def test_dataset_publish_pull_verify_and_pandas(net: Devnet, tmp_path: Path):
     status, text = run_cli("dataset", "verify", str(manifest_path), str(pulled))
     assert status == 1 and "planes.csv" in text and "quilt" in text
 
-    # walrus:// for pandas, verified and cached by blob ID.
+    # walrus:// for pandas, verified.
     import morsa.fs  # noqa: F401 - registers walrus:// when the entry point is not installed
 
     options = {"devnet": net.directory, "cache_dir": str(tmp_path / "cache")}
@@ -286,7 +286,9 @@ def test_dataset_publish_pull_verify_and_pandas(net: Devnet, tmp_path: Path):
     assert list(airlines.columns) == ["carrier", "name"] and len(airlines) == 16
     planes = pandas.read_csv(f"walrus://{by_path['planes.csv']['patch_id']}", storage_options=options)
     assert len(planes) == len(pandas.read_csv(src / "planes.csv"))
-    assert (tmp_path / "cache" / by_path["weather.csv"]["blob_id"]).is_file()
+    # Blobs are read in verified ranges (not cached whole); patches are cached by quilt ID.
+    assert not (tmp_path / "cache" / by_path["weather.csv"]["blob_id"]).exists()
+    assert any((tmp_path / "cache" / f"{quilt_id}.quilt").iterdir())
     import fsspec
 
     fs = fsspec.filesystem("walrus", **options)

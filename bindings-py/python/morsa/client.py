@@ -23,10 +23,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import mmap
 import os
 import random
 import tempfile
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +38,7 @@ from typing import Any, TypeVar
 
 import morsa
 
-from . import _native
+from . import _native, chunked
 from ._fs import atomic_file
 from .net.accounts import Account
 from .net.committee import CommitteeView, Member
@@ -69,6 +73,51 @@ class StoreResult:
     newly_created: bool
     confirmed_weight: int = 0
     failed_nodes: dict[str, str] = field(default_factory=dict)
+    chunks: list[str] = field(default_factory=list)
+    """For a file stored in chunks (:meth:`Client.store_file`): the chunks' blob IDs, in order;
+    ``blob_id`` is then the manifest's."""
+
+
+class _SliverCache:
+    """Verified primary slivers by ``(blob ID, index)``, at most ``capacity`` bytes in all, the
+    least recently used dropped first. Thread-safe (reads run on several loops)."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.size = 0
+        self._entries: OrderedDict[tuple[str, int], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, blob_id: str, index: int) -> bytes | None:
+        with self._lock:
+            data = self._entries.get((blob_id, index))
+            if data is not None:
+                self._entries.move_to_end((blob_id, index))
+            return data
+
+    def put(self, blob_id: str, index: int, data: bytes) -> None:
+        if len(data) > self.capacity:
+            return
+        with self._lock:
+            old = self._entries.pop((blob_id, index), None)
+            self.size += len(data) - (len(old) if old is not None else 0)
+            self._entries[(blob_id, index)] = data
+            while self.size > self.capacity:
+                _, dropped = self._entries.popitem(last=False)
+                self.size -= len(dropped)
+
+
+def _scaled(progress: ProgressCallback | None, offset: int, size: int, total: int) -> ProgressCallback | None:
+    """A callback reporting a part's ``(done, of)`` as bytes ``offset + size · done / of`` of
+    ``total``."""
+    if progress is None:
+        return None
+    report = progress
+
+    def scaled(done: int, of: int) -> None:
+        report(offset + size * done // max(of, 1), total)
+
+    return scaled
 
 
 def _data_size(data_or_path: morsa.DataOrPath) -> int:
@@ -106,6 +155,7 @@ class Client:
         staging_dir: str | os.PathLike[str] | None = None,
         memory_encode_limit: int = 32 * 1024 * 1024,
         batch_bytes: int = 4 * 1024 * 1024,
+        sliver_cache_bytes: int = 64 * 1024 * 1024,
     ) -> None:
         self.http = Http(timeout=timeout)
         if isinstance(chain, str):
@@ -124,6 +174,9 @@ class Client:
         self.batch_bytes = batch_bytes
         self.latencies = Latencies()
         self.unbatched_nodes: set[str] = set()
+        self.sliver_cache = _SliverCache(sliver_cache_bytes)
+        """Verified primary slivers of range reads, least recently used dropped first (the next
+        range often lies in the same sliver)."""
         """Nodes that answered that they lack the batched sliver upload."""
 
     # ------------------------------------------------------------------ plumbing
@@ -275,12 +328,97 @@ class Client:
             f.write(data)
         return len(data)
 
+    # ---- files of any size (morsa.chunked)
+
+    def store_file(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        chunk_size: int | None = None,
+        epochs: int = 1,
+        deletable: bool = False,
+        progress: ProgressCallback | None = None,
+    ) -> StoreResult:
+        """Store a file of any size: as one blob when it fits the largest blob of the shard
+        count (and ``chunk_size``, when given), else as chunks plus a manifest blob
+        (:mod:`morsa.chunked`); the result's ``blob_id`` names the file either way, and
+        :meth:`read_file` reads it back. ``progress(done, total)`` counts the file's bytes.
+        Raises as :meth:`store`."""
+        return self._sync(self.astore_file(path, chunk_size=chunk_size, epochs=epochs, deletable=deletable, progress=progress))
+
+    async def astore_file(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        chunk_size: int | None = None,
+        epochs: int = 1,
+        deletable: bool = False,
+        progress: ProgressCallback | None = None,
+    ) -> StoreResult:
+        """:meth:`store_file`, asynchronously."""
+        size = os.stat(path).st_size
+        view = await self.acommittee()
+        step = chunked.chunk_size_for(size, view.n_shards, chunk_size)
+        if step is None:
+            return await self.astore(path, epochs=epochs, deletable=deletable, progress=_scaled(progress, 0, size, size))
+        digest = hashlib.sha256()
+        chunks: list[chunked.Chunk] = []
+        cost = 0
+        with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped, memoryview(mapped) as whole:
+            for offset in range(0, size, step):
+                piece = whole[offset : offset + step]
+                try:
+                    digest.update(piece)
+                    result = await self.astore(
+                        piece, epochs=epochs, deletable=deletable, progress=_scaled(progress, offset, len(piece), size)
+                    )
+                finally:
+                    piece.release()
+                chunks.append(chunked.Chunk(result.blob_id, min(step, size - offset)))
+                cost += result.cost
+        manifest = chunked.Manifest(size, digest.hexdigest(), step, tuple(chunks))
+        result = await self.astore(manifest.to_bytes(), epochs=epochs, deletable=deletable)
+        result.cost += cost
+        result.chunks = manifest.blob_ids
+        return result
+
+    def read_file(self, blob_id: str, *, consistency_check: morsa.ConsistencyCheck = "default") -> bytes:
+        """The file a blob ID names: the blob itself, or, when it is a chunked-file manifest
+        (:mod:`morsa.chunked`), its chunks joined, each verified, with the size and SHA-256
+        checked. Raises as :meth:`read`, and :class:`morsa.VerificationError` when the joined
+        chunks do not match the manifest."""
+        return self._sync(self.aread_file(blob_id, consistency_check=consistency_check))
+
+    async def aread_file(self, blob_id: str, *, consistency_check: morsa.ConsistencyCheck = "default") -> bytes:
+        """:meth:`read_file`, asynchronously."""
+        data = await self.aread(blob_id, consistency_check=consistency_check)
+        manifest = chunked.parse_manifest(data)
+        if manifest is None:
+            return data
+        parts = [await self.aread(c.blob_id, consistency_check=consistency_check) for c in manifest.chunks]
+        joined = b"".join(parts)
+        if len(joined) != manifest.size or hashlib.sha256(joined).hexdigest() != manifest.sha256:
+            raise morsa.VerificationError(f"the chunks of {blob_id} do not match its manifest's size and SHA-256")
+        return joined
+
+    def read_file_to(self, blob_id: str, path: str | os.PathLike[str], **kwargs: Any) -> int:
+        """:meth:`read_file` into ``path`` atomically; returns the file's size."""
+        data = self.read_file(blob_id, **kwargs)
+        with atomic_file(path) as (f, _):
+            f.write(data)
+        return len(data)
+
     def read_range(self, blob_id: str, start: int, length: int) -> bytes:
         """``length`` bytes of the blob from byte ``start``, from the primary slivers that hold
         them (SPEC §3.1), each verified against the metadata; the whole blob is decoded only
         when one of them cannot be had. Raises as :meth:`read`, and :class:`morsa.MorsaError`
         for a range outside the blob."""
         return self._sync(self.aread_range(blob_id, start, length))
+
+    def metadata(self, blob_id: str) -> morsa.BlobMetadata:
+        """The blob's metadata, verified (SPEC §5.5): its size, symbol size and sliver hashes,
+        without reading any sliver. Raises as :meth:`ametadata`."""
+        return self._sync(self.ametadata(blob_id))
 
     async def ametadata(self, blob_id: str, view: CommitteeView | None = None) -> morsa.BlobMetadata:
         """The blob's metadata from the first node that serves it verified (SPEC §5.5).
@@ -337,12 +475,16 @@ class Client:
         first, end, offset = metadata.primary_slivers_for_range(start, length)
 
         async def one(index: int) -> bytes:
+            cached = self.sliver_cache.get(blob_id, index)
+            if cached is not None:
+                return cached
             member = view.member_for_pair(blob_id, index)  # primary sliver i is in pair i
             async with self.latencies.timed(member.url):
                 sliver = await self.node(member).sliver(blob_id, index, "primary")
             if sliver.index != index:
                 raise morsa.VerificationError(f"{member.label} sent primary sliver {sliver.index}, not {index}")
             await asyncio.to_thread(sliver.verify, metadata)
+            self.sliver_cache.put(blob_id, index, sliver.data)
             return sliver.data
 
         try:

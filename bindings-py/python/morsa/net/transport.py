@@ -84,6 +84,8 @@ class Http:
 
     def __init__(self, *, timeout: float = 30.0) -> None:
         self.timeout = timeout
+        self.received = 0
+        """Bytes of answer bodies received by :meth:`request` (how much a read fetched)."""
 
     async def request(
         self,
@@ -104,6 +106,7 @@ class Http:
                 method, url, params=_params(params), data=data, json=json, headers=headers, timeout=limit
             ) as answer:
                 body = await answer.read()
+                self.received += len(body)
                 return Response(answer.status, answer.headers, body, url)
         except (TimeoutError, aiohttp.ClientError, OSError) as e:
             raise TransportError(f"{method} {url}: {_describe(e)}", url=url) from e
