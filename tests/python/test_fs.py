@@ -191,3 +191,24 @@ def test_a_file_past_the_chunk_size_is_chunks_plus_a_manifest(net: Devnet, tmp_p
     assert small.chunks == [] and client.read(small.blob_id) == data
     with pytest.raises(morsa.EncodingError):
         client.store_file(path, chunk_size=0)
+
+
+def test_the_cli_stores_and_reads_a_chunked_file(net: Devnet, tmp_path: Path, run_cli):
+    import json
+
+    data = flights_csv()[:900_000]
+    path = tmp_path / "part.csv"
+    path.write_bytes(data)
+    proc = run_cli("store", str(path), "--chunk-size", "300K", "--json", "--devnet", net.directory, "--no-progress", timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    record = json.loads(proc.stdout)
+    assert len(record["chunks"]) == 3
+    out = tmp_path / "back.csv"
+    proc = run_cli("read", record["blob_id"], "--out", str(out), "--devnet", net.directory, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_bytes() == data
+    raw = tmp_path / "manifest.json"
+    assert run_cli("read", record["blob_id"], "--raw", "--out", str(raw), "--devnet", net.directory, timeout=300).returncode == 0
+    assert json.loads(raw.read_bytes())["chunks"][0]["blob_id"] == record["chunks"][0]
+    bad = run_cli("store", str(path), "--chunk-size", "0", "--devnet", net.directory)
+    assert bad.returncode == 2 and "--chunk-size" in bad.stderr

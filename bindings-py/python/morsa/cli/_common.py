@@ -54,6 +54,19 @@ def n_shards_arg(text: str) -> int:
     return value
 
 
+def size_arg(text: str) -> int:
+    """A positive size in bytes, with an optional K, M or G suffix (powers of 1024)."""
+    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+    number, unit = (text[:-1], units[text[-1].upper()]) if text and text[-1].upper() in units else (text, 1)
+    try:
+        value = int(number) * unit
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (bytes, or with a K, M or G suffix)") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be positive")
+    return value
+
+
 def add_n_shards(p: argparse.ArgumentParser, help: str | None = None) -> None:
     """``--n-shards N`` with the range check (default: 1000, Walrus mainnet and testnet)."""
     p.add_argument(

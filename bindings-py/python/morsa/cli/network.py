@@ -9,7 +9,7 @@ from typing import IO, Any
 
 import morsa
 
-from ._common import CliError, add_n_shards, add_network_args, client_from_args, progress_bar
+from ._common import CliError, add_n_shards, add_network_args, client_from_args, progress_bar, size_arg
 
 
 def cmd_daemon_run(args: argparse.Namespace, out: IO[str]) -> int:
@@ -91,12 +91,17 @@ def cmd_store(args: argparse.Namespace, out: IO[str]) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise CliError(f"{path}: no such file")
-    with progress_bar(args.progress, f"store {path.name}") as progress:
-        result = client.store(path, epochs=args.epochs, deletable=args.deletable, progress=progress)
+    with progress_bar(args.progress, f"store {path.name}", path.stat().st_size) as progress:
+        result = client.store_file(path, chunk_size=args.chunk_size, epochs=args.epochs, deletable=args.deletable, progress=progress)
     if args.json:
-        out.write(json.dumps({"path": str(path), "blob_id": result.blob_id, "cost": result.cost, "blob_object": result.blob_object}) + "\n")
+        record = {"path": str(path), "blob_id": result.blob_id, "cost": result.cost, "blob_object": result.blob_object}
+        if result.chunks:
+            record["chunks"] = result.chunks
+        out.write(json.dumps(record) + "\n")
     else:
         state = "stored" if result.newly_created else "already certified"
+        if result.chunks:
+            state += f" as {len(result.chunks)} chunks and a manifest"
         out.write(f"{result.blob_id}  {path}  ({state}, cost {result.cost} FROST, until epoch {result.blob_object['storage']['endEpoch']})\n")
     return 0
 
@@ -116,7 +121,10 @@ def cmd_read(args: argparse.Namespace, out: IO[str]) -> int:
     else:
         client = client_from_args(args)
         with progress_bar(args.progress, f"read {args.blob_id[:8]}") as progress:
-            client.read_to(args.blob_id, target, progress=progress)
+            if args.raw:
+                client.read_to(args.blob_id, target, progress=progress)
+            else:
+                client.read_file_to(args.blob_id, target)
     out.write(f"{args.blob_id}  {target} ({target.stat().st_size} bytes, verified)\n")
     return 0
 
@@ -166,6 +174,13 @@ def register(sub: Any) -> None:
     p.add_argument("file", metavar="FILE")
     p.add_argument("--epochs", type=int, default=1, help="epochs ahead to store for (default: 1)")
     p.add_argument("--deletable", action="store_true", help="store a deletable blob (default: permanent)")
+    p.add_argument(
+        "--chunk-size",
+        type=size_arg,
+        metavar="SIZE",
+        help="store a file larger than SIZE (bytes; K, M, G suffixes) as chunks plus a manifest blob; files past the "
+        "largest blob of the shard count are always chunked",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     add_network_args(p)
     p.set_defaults(func=cmd_store)
@@ -176,6 +191,7 @@ def register(sub: Any) -> None:
     p.add_argument("blob_id", metavar="BLOB_ID")
     p.add_argument("--out", required=True, metavar="FILE", help="output file (written atomically)")
     p.add_argument("--aggregator", metavar="URL", help="a Walrus aggregator URL")
+    p.add_argument("--raw", action="store_true", help="write the blob itself, not the file a chunked-file manifest names")
     add_n_shards(p, help="shards of the aggregator's network (default: 1000)")
     add_network_args(p)
     p.set_defaults(func=cmd_read)
