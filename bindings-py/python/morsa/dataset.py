@@ -128,37 +128,76 @@ def publish(
 
 def load_manifest(path: str | os.PathLike[str]) -> dict[str, Any]:
     manifest = json.loads(Path(path).read_text())
-    if manifest.get("version") != MANIFEST_VERSION:
-        raise morsa.MorsaError(f"{path}: unsupported manifest version {manifest.get('version')!r}")
+    if not isinstance(manifest, dict) or manifest.get("version") != MANIFEST_VERSION:
+        raise morsa.MorsaError(f"{path}: not a dataset manifest (version {MANIFEST_VERSION})")
     return dict(manifest)
 
 
-def verify(manifest: dict[str, Any], directory: str | os.PathLike[str]) -> list[DatasetProblem]:
-    """Check a local copy offline: each file's size, SHA-256 and blob ID, and each quilt ID
-    rebuilt from its files. Returns the problems (empty when the copy matches)."""
+@dataclass
+class FileCheck:
+    """The outcome of checking one file of a local copy: what the manifest expects, whether it
+    matches, and why not."""
+
+    path: str
+    size: int
+    sha256: str
+    blob_id: str
+    ok: bool
+    reason: str = ""
+
+
+def check(manifest: dict[str, Any], directory: str | os.PathLike[str]) -> list[FileCheck]:
+    """Check a local copy offline, file by file: size, SHA-256 and blob ID (SPEC §5), and each
+    quilt ID rebuilt from its files (SPEC §13; its members fail together)."""
     root = Path(directory)
     n_shards = int(manifest["n_shards"])
-    problems: list[DatasetProblem] = []
+    results: list[FileCheck] = []
     contents: dict[str, bytes] = {}
     for record in manifest["files"]:
+        result = FileCheck(record["path"], int(record["size"]), record["sha256"], record["blob_id"], ok=False)
+        results.append(result)
         try:
             data = safe_target(root, record["path"]).read_bytes()
-        except OSError as e:
-            problems.append(DatasetProblem(record["path"], e.strerror or str(e)))
+        except (OSError, morsa.QuiltError) as e:
+            result.reason = getattr(e, "strerror", None) or str(e)
             continue
         contents[record["path"]] = data
         if len(data) != record["size"]:
-            problems.append(DatasetProblem(record["path"], f"{len(data)} bytes, expected {record['size']}"))
+            result.reason = f"{len(data)} bytes, expected {record['size']}"
         elif hashlib.sha256(data).hexdigest() != record["sha256"]:
-            problems.append(DatasetProblem(record["path"], "SHA-256 differs"))
+            result.reason = "SHA-256 differs"
         elif morsa.blob_id(data, n_shards) != record["blob_id"]:
-            problems.append(DatasetProblem(record["path"], "blob ID differs"))
+            result.reason = "blob ID differs"
+        else:
+            result.ok = True
+    by_path = {r.path: r for r in results}
     for quilt in manifest.get("quilts", []):
         if all(n in contents for n in quilt["files"]):
             rebuilt = morsa.build_quilt([(n, {}, contents[n]) for n in quilt["files"]], n_shards)
             if rebuilt.blob_id != quilt["quilt_id"]:
-                problems.append(DatasetProblem(",".join(quilt["files"][:3]), f"quilt {quilt['quilt_id']} does not rebuild"))
-    return problems
+                for name in quilt["files"]:
+                    by_path[name].ok = False
+                    by_path[name].reason = by_path[name].reason or f"quilt {quilt['quilt_id']} does not rebuild"
+    return results
+
+
+def verify(manifest: dict[str, Any], directory: str | os.PathLike[str]) -> list[DatasetProblem]:
+    """The problems :func:`check` finds (empty when the copy matches)."""
+    return [DatasetProblem(r.path, r.reason) for r in check(manifest, directory) if not r.ok]
+
+
+def load_description(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """A dataset manifest, from a manifest file or from a Croissant description
+    (:mod:`morsa.croissant`). Raises :class:`morsa.MorsaError` for anything else."""
+    from . import croissant
+
+    try:
+        document = json.loads(Path(path).read_text())
+    except ValueError as e:
+        raise morsa.MorsaError(f"{path}: not JSON: {e}") from None
+    if isinstance(document, dict) and croissant.is_croissant(document):
+        return croissant.files_of(document)
+    return load_manifest(path)
 
 
 def pull(client: Any, manifest: dict[str, Any], directory: str | os.PathLike[str]) -> int:

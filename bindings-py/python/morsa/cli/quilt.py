@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from pathlib import Path
 from typing import IO, Any
@@ -112,20 +113,71 @@ def cmd_read_quilt(args: argparse.Namespace, out: IO[str]) -> int:
 
 def cmd_dataset_publish(args: argparse.Namespace, out: IO[str]) -> int:
 
-    manifest = dataset.publish(client_from_args(args), args.dir, epochs=args.epochs, small_bytes=args.small_bytes)
-    target = Path(args.manifest or Path(args.dir).name + ".manifest.json")
+    from morsa import croissant
+
+    client = client_from_args(args)
+    manifest = dataset.publish(client, args.dir, epochs=args.epochs, small_bytes=args.small_bytes)
+    name = args.name or Path(args.dir).resolve().name
+    target = Path(args.manifest or name + ".manifest.json")
+    described = target.with_name(target.name.removesuffix(".manifest.json").removesuffix(".json") + ".croissant.json")
+    aggregator = args.aggregator
+    if aggregator is None and not args.chain:
+        from morsa.devnet import Devnet
+
+        aggregator = Devnet.load(args.devnet).daemon_url
+    document = croissant.describe(manifest, name=name, aggregator=aggregator)
     atomic_write(target, (json.dumps(manifest, indent=1) + "\n").encode())
-    out.write(f"{target}: {len(manifest['files'])} files, {len(manifest['quilts'])} quilts\n")
+    atomic_write(described, (json.dumps(document, indent=1) + "\n").encode())
+    out.write(f"{target}: {len(manifest['files'])} files, {len(manifest['quilts'])} quilts\n{described}: Croissant description\n")
     return 0
 
 
 def cmd_dataset_verify(args: argparse.Namespace, out: IO[str]) -> int:
-    problems = dataset.verify(dataset.load_manifest(args.manifest), args.dir)
-    for p in problems:
-        out.write(f"MISMATCH  {p.path}: {p.reason}\n")
-    if not problems:
+    from morsa import croissant
+    from morsa.net.accounts import Account
+
+    account = None
+    if args.report:
+        if not args.account:
+            raise CliError("--report needs --account KEY_FILE: the report is signed with that account's key")
+        try:
+            account = Account.load(args.account)
+        except (OSError, ValueError) as e:
+            raise CliError(f"{args.account}: {e}") from None
+    results = dataset.check(dataset.load_description(args.manifest), args.dir)
+    if args.table:
+        width = max([4, *(len(r.path) for r in results)])
+        out.write(f"{'file':<{width}}  {'bytes':>12}  {'blob ID':<43}  result\n")
+        for r in results:
+            out.write(f"{r.path:<{width}}  {r.size:>12}  {r.blob_id:<43}  {'OK' if r.ok else 'MISMATCH: ' + r.reason}\n")
+    else:
+        for r in results:
+            if not r.ok:
+                out.write(f"MISMATCH  {r.path}: {r.reason}\n")
+    bad = [r for r in results if not r.ok]
+    if not bad:
         out.write(f"OK  {args.dir} matches {args.manifest}\n")
-    return 1 if problems else 0
+    if account is not None:
+        report = croissant.signed_report(
+            str(args.manifest), str(args.dir), [dataclasses.asdict(r) for r in results], account
+        )
+        atomic_write(Path(args.report), (json.dumps(report, indent=1) + "\n").encode())
+        out.write(f"{args.report}: report signed by {account.address}\n")
+    return 1 if bad else 0
+
+
+def cmd_dataset_check_report(args: argparse.Namespace, out: IO[str]) -> int:
+    from morsa import croissant
+
+    try:
+        report = json.loads(Path(args.report).read_text())
+    except ValueError as e:
+        raise CliError(f"{args.report}: not JSON: {e}") from None
+    verifier = croissant.check_report(report)
+    failed = sum(1 for f in report["files"] if not f.get("ok"))
+    verdict = "all files matched" if report.get("ok") else f"{failed} files did not match"
+    out.write(f"intact, signed by {verifier} at {report['checked_at']}: {len(report['files'])} files of {report['source']}, {verdict}\n")
+    return 0
 
 
 def cmd_dataset_pull(args: argparse.Namespace, out: IO[str]) -> int:
@@ -173,12 +225,26 @@ def register(sub: Any) -> None:
     pb.add_argument("--manifest", metavar="FILE", help="manifest path (default: DIR name + .manifest.json)")
     pb.add_argument("--epochs", type=int, default=1)
     pb.add_argument("--small-bytes", type=int, default=dataset.DEFAULT_SMALL_BYTES, help="files up to this size go into quilts")
+    pb.add_argument("--name", help="the dataset's name in its Croissant description (default: DIR's name)")
+    pb.add_argument("--aggregator", metavar="URL", help="aggregator URL for the files' sameAs links (default: the devnet's)")
     add_network_args(pb)
     pb.set_defaults(func=cmd_dataset_publish)
-    v = d.add_parser("verify", help="check a local copy against a manifest, offline (exit 1 on mismatch)")
-    v.add_argument("manifest", metavar="MANIFEST")
+    v = d.add_parser(
+        "verify",
+        help="check a local copy against a manifest or Croissant description, offline (exit 1 on mismatch)",
+        description="Check every file's size, SHA-256 and Walrus blob ID (and the quilts rebuilt from them) against "
+        "a manifest or the Croissant description 'dataset publish' wrote. With --report, also write a JSON report "
+        "signed with --account's key, which 'dataset check-report' checks.",
+    )
+    v.add_argument("manifest", metavar="MANIFEST_OR_CROISSANT")
     v.add_argument("dir", metavar="DIR")
+    v.add_argument("--table", action="store_true", help="print a line per file (file, bytes, blob ID, result)")
+    v.add_argument("--report", metavar="FILE", help="write a signed JSON report of the check")
+    v.add_argument("--account", metavar="KEY_FILE", help="key file of the account that signs the report")
     v.set_defaults(func=cmd_dataset_verify)
+    cr = d.add_parser("check-report", help="check a signed verification report: who verified what, when, and that it is intact")
+    cr.add_argument("report", metavar="FILE")
+    cr.set_defaults(func=cmd_dataset_check_report)
     pl = d.add_parser("pull", help="fetch every file of a manifest, verified")
     pl.add_argument("manifest", metavar="MANIFEST")
     pl.add_argument("--out", required=True, metavar="DIR")
