@@ -538,3 +538,17 @@ def test_the_command_line_is_one_package_and_no_library_module_imports_it():
             if any(n == "cli" or n.startswith("cli.") or n.startswith("morsa.cli") for n in names):
                 offenders.append(f"{info.name}: {ast.dump(node)[:80]}")
     assert offenders == []
+
+
+def test_a_blob_id_starting_with_a_dash_is_a_value_not_an_option(run_cli, tmp_path):
+    # Regression: one blob ID in 64 starts with '-' (base64url); argparse took it for an
+    # unknown option ("the following arguments are required: BLOB_ID").
+    i = 0
+    while not (dashed := morsa.blob_id(str(i).encode(), 10)).startswith("-"):
+        i += 1
+    data = tmp_path / "data.bin"
+    data.write_bytes(str(i).encode())
+    proc = run_cli("verify", "--n-shards", "10", str(data), dashed)
+    assert proc.returncode == 0 and "OK" in proc.stdout, proc.stderr
+    proc = run_cli("verify", "--n-shards", "10", str(data), "-" + "A" * 42)
+    assert proc.returncode in (1, 2) and "required" not in proc.stderr and "unrecognized" not in proc.stderr

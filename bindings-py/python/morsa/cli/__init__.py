@@ -14,9 +14,10 @@ Library code never imports this package.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
-from typing import IO
+from typing import IO, Any
 
 import morsa
 
@@ -46,9 +47,19 @@ exit status: 0 success, 1 blob ID mismatch (verify), 2 error."""
 GROUPS = (blobs, quilt, network, node, chain, rewards)
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser that takes a blob ID or quilt patch ID starting with ``-`` (base64url
+    allows it: one ID in 64) as a value, not as an unknown option; subcommands inherit it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # argparse reads what this matches as a positional (it is meant for negative numbers).
+        self._negative_number_matcher = re.compile(r"^-\d+$|^-\d*\.\d+$|^-[A-Za-z0-9_-]{42}$|^-[A-Za-z0-9_-]{49}$")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``morsa`` parser with every command group."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG,
         description=DESCRIPTION,
         epilog=EPILOG,
