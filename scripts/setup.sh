@@ -32,7 +32,7 @@ fi
 . "$VENV/bin/activate"
 
 say "installing Python build and test tools"
-python -m pip install -q --disable-pip-version-check --upgrade "maturin>=1.9,<2" "pytest>=8" "hypothesis>=6" "tqdm>=4.60" "httpx>=0.27" "schemathesis>=4" "matplotlib>=3.7" "python-multipart>=0.0.9" "fsspec>=2023.1" pandas pyarrow polars duckdb mlcroissant "ruff>=0.6" "mypy>=1.11"
+python -m pip install -q --disable-pip-version-check --upgrade "maturin>=1.9,<2" "pytest>=8" "hypothesis>=6" "tqdm>=4.60" "httpx>=0.27" "schemathesis>=4" "matplotlib>=3.7" "python-multipart>=0.0.9" "fsspec>=2023.1" pandas pyarrow polars duckdb mlcroissant datasets "ruff>=0.6" "mypy>=1.11"
 
 say "installing the real datasets the demo and the tests use (PyPI data packages)"
 python -m pip install -q --disable-pip-version-check palmerpenguins

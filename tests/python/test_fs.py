@@ -272,3 +272,16 @@ def test_dataset_publish_writes_croissant_and_verify_signs_a_report(net: Devnet,
     proc = run_cli("dataset", "verify", str(described), str(data), "--table")
     assert proc.returncode == 1 and "MISMATCH" in proc.stdout and "weather.csv" in proc.stdout
     assert run_cli("dataset", "verify", str(described), str(data), "--report", str(report)).returncode == 2
+
+
+def test_hugging_face_datasets_loads_a_walrus_parquet(net: Devnet, stored, tmp_path: Path):
+    datasets = pytest.importorskip("datasets")
+    loaded = datasets.load_dataset(
+        "parquet",
+        data_files=f"walrus://{stored['parquet_id']}",
+        storage_options={"devnet": net.directory, "cache_dir": str(tmp_path / "cache")},
+        cache_dir=str(tmp_path / "hf"),
+        split="train",
+    )
+    assert loaded.num_rows == stored["table"].num_rows
+    assert loaded.column_names == stored["table"].column_names

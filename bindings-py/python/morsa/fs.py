@@ -21,7 +21,9 @@ Where bytes come from (``storage_options`` or the environment):
   then kept in ``cache_dir`` and read from there.
 
 ``consistency`` (``"default"``, ``"strict"`` or ``"skip"``, as Walrus's aggregator flags and
-gcsfs's option of the same name) is the check of whole-blob decodes (SPEC §7). Verified whole
+gcsfs's option of the same name) is the check of whole-blob decodes (SPEC §7). ``on_fetch(n)``
+is called with the size of every verified range read (``tqdm``'s ``update`` makes a progress
+bar). Verified whole
 blobs and patches are kept under ``cache_dir`` (``$MORSA_CACHE_DIR``, default
 ``~/.cache/morsa/blobs``), keyed by their content's ID, so they never go stale; fsspec's
 ``blockcache::`` and ``filecache::`` chain on top (``ukey`` is the blob ID). Calls work inside
@@ -92,6 +94,7 @@ class WalrusFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec has 
         cache_dir: str | os.PathLike[str] | None = None,
         consistency: morsa.ConsistencyCheck = "default",
         block_size: int = DEFAULT_BLOCK_SIZE,
+        on_fetch: Callable[[int], object] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -105,6 +108,7 @@ class WalrusFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec has 
         self.cache_dir = Path(cache_dir) if cache_dir else default_cache
         self.consistency: morsa.ConsistencyCheck = consistency
         self.blocksize = block_size
+        self.on_fetch = on_fetch
         self._client_obj: Client | None = None
         self._lock = threading.Lock()
         self._metadata: dict[str, morsa.BlobMetadata] = {}
@@ -244,7 +248,14 @@ class WalrusFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec has 
     def read_range(self, path: str, start: int, end: int) -> bytes:
         """Bytes ``start..end`` (end exclusive, clipped to the file), verified: the primary
         slivers holding them for a blob read from the nodes, the verified whole blob or patch
-        otherwise."""
+        otherwise. ``on_fetch(n)`` hears of every ``n`` bytes returned (a progress bar's
+        ``update``)."""
+        data = self._read_range(path, start, end)
+        if self.on_fetch is not None:
+            self.on_fetch(len(data))
+        return data
+
+    def _read_range(self, path: str, start: int, end: int) -> bytes:
         target = self._resolve(path)
         if target.columns is not None:
             return self._patch(target.blob_id, *target.columns)[start:end]
