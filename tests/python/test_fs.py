@@ -240,6 +240,13 @@ def test_dataset_publish_writes_croissant_and_verify_signs_a_report(net: Devnet,
     assert weather["walrus:blobId"] == morsa.blob_id(data / "weather.csv", N_SHARDS)
     assert "walrus:quiltPatchId" in files["airlines.csv"] and files["airlines.csv"]["contentUrl"].startswith("walrus://")
     assert weather["sameAs"].startswith(net.daemon_url)
+    # A quilt is a directory of walrus://: ls and glob list its files.
+    quilt_id = json.loads(manifest.read_text())["quilts"][0]["quilt_id"]
+    fs = walrus_fs(net, tmp_path)
+    in_quilt = sorted(json.loads(manifest.read_text())["quilts"][0]["files"])
+    assert sorted(p.rsplit("/", 1)[1] for p in fs.glob(f"walrus://{quilt_id}/*.csv")) == in_quilt
+    assert fs.isdir(quilt_id) and not fs.isdir(weather["walrus:blobId"])
+    assert {e["name"]: e["size"] for e in fs.ls(quilt_id)} == {f"{quilt_id}/{n}": (data / n).stat().st_size for n in in_quilt}
     # The aggregator link serves the same bytes.
     import httpx
 
