@@ -7,6 +7,7 @@ against the spec and the vectors rather than against itself.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -232,3 +233,16 @@ def run_cli(morsa_exe: str):
         )
 
     return run
+
+
+@contextlib.contextmanager
+def running_devnet(directory: Path, n_nodes: int, n_shards: int):
+    """A devnet of real processes on loopback in ``directory``, stopped when the block ends."""
+    from morsa.devnet import Devnet
+
+    devnet = Devnet.create(directory, n_nodes, n_shards)
+    try:
+        devnet.up()
+        yield devnet
+    finally:
+        devnet.down()

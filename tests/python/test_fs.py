@@ -14,6 +14,7 @@ import pytest
 
 import morsa
 import morsa.fs  # noqa: F401 - registers walrus:// when the entry point is not installed
+from conftest import running_devnet
 from morsa.devnet import Devnet
 
 pa = pytest.importorskip("pyarrow")
@@ -35,12 +36,8 @@ def flights_csv() -> bytes:
 
 @pytest.fixture(scope="module")
 def net(tmp_path_factory: pytest.TempPathFactory):
-    devnet = Devnet.create(tmp_path_factory.mktemp("devnet"), N_NODES, N_SHARDS)
-    try:
-        devnet.up()
+    with running_devnet(tmp_path_factory.mktemp("devnet"), N_NODES, N_SHARDS) as devnet:
         yield devnet
-    finally:
-        devnet.down()
 
 
 @pytest.fixture(scope="module")

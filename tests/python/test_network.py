@@ -22,6 +22,7 @@ import httpx
 import pytest
 
 import morsa
+from conftest import running_devnet
 from morsa.client import Client
 from morsa.devnet import Devnet
 from morsa.net.accounts import Account
@@ -42,12 +43,8 @@ def dataset() -> bytes:
 
 @pytest.fixture(scope="module")
 def net(tmp_path_factory: pytest.TempPathFactory):
-    devnet = Devnet.create(tmp_path_factory.mktemp("devnet"), N_NODES, N_SHARDS)
-    try:
-        devnet.up()
+    with running_devnet(tmp_path_factory.mktemp("devnet"), N_NODES, N_SHARDS) as devnet:
         yield devnet
-    finally:
-        devnet.down()
 
 
 def wait_until(predicate, timeout: float, what: str) -> None:
