@@ -289,3 +289,17 @@ def test_hugging_face_datasets_loads_a_walrus_parquet(net: Devnet, stored, tmp_p
     )
     assert loaded.num_rows == stored["table"].num_rows
     assert loaded.column_names == stored["table"].column_names
+
+
+def test_through_any_aggregator_the_whole_blob_is_verified_once(net: Devnet, stored, tmp_path: Path):
+    fs = fsspec.filesystem("walrus", aggregator=net.daemon_url, n_shards=N_SHARDS, cache_dir=str(tmp_path / "cache"), skip_instance_cache=True)
+    parquet_id = stored["parquet_id"]
+    frame = pd.read_parquet(f"{parquet_id}", columns=["carrier"], filesystem=fs)
+    assert len(frame) == stored["table"].num_rows
+    assert (tmp_path / "cache" / parquet_id).read_bytes() == stored["parquet"], "verified, then kept"
+    assert fs.cat_file(stored["csv_id"], start=100, end=200) == stored["csv"][100:200]
+    # An aggregator that lies is caught: bytes whose blob ID differs are refused.
+    wrong = fsspec.filesystem("walrus", aggregator=net.daemon_url, n_shards=N_SHARDS + 1, cache_dir=str(tmp_path / "other"), skip_instance_cache=True)
+    with pytest.raises(morsa.MorsaError):
+        wrong.cat_file(stored["csv_id"])
+    assert not (tmp_path / "other" / stored["csv_id"]).exists()
