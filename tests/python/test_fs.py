@@ -183,6 +183,16 @@ def test_a_file_past_the_chunk_size_is_chunks_plus_a_manifest(net: Devnet, tmp_p
 
     answer = httpx.get(f"{net.daemon_url}/v1alpha/blobs/concat", params={"ids": ",".join(result.chunks)}, timeout=120)
     assert answer.status_code == 200 and answer.content == data
+    # Read to a file one chunk at a time; a manifest whose SHA-256 lies leaves nothing behind.
+    assert client.read_file_to(result.blob_id, tmp_path / "back.csv") == len(data)
+    assert (tmp_path / "back.csv").read_bytes() == data
+    lying = chunked.Manifest(manifest.size, "00" * 32, manifest.chunk_size, manifest.chunks)
+    lying_id = client.store(lying.to_bytes()).blob_id
+    with pytest.raises(morsa.VerificationError):
+        client.read_file_to(lying_id, tmp_path / "lie.csv")
+    with pytest.raises(morsa.VerificationError):
+        client.read_file(lying_id)
+    assert not (tmp_path / "lie.csv").exists() and not list(tmp_path.glob(".lie.csv.*"))
     # A file that fits stays one blob.
     small = client.store_file(path, chunk_size=2_000_000)
     assert small.chunks == [] and client.read(small.blob_id) == data

@@ -401,12 +401,34 @@ class Client:
             raise morsa.VerificationError(f"the chunks of {blob_id} do not match its manifest's size and SHA-256")
         return joined
 
-    def read_file_to(self, blob_id: str, path: str | os.PathLike[str], **kwargs: Any) -> int:
-        """:meth:`read_file` into ``path`` atomically; returns the file's size."""
-        data = self.read_file(blob_id, **kwargs)
+    def read_file_to(
+        self, blob_id: str, path: str | os.PathLike[str], *, consistency_check: morsa.ConsistencyCheck = "default"
+    ) -> int:
+        """:meth:`read_file` into ``path`` atomically (nothing is left behind on failure), one
+        chunk in memory at a time; returns the file's size."""
+        return self._sync(self.aread_file_to(blob_id, path, consistency_check=consistency_check))
+
+    async def aread_file_to(
+        self, blob_id: str, path: str | os.PathLike[str], *, consistency_check: morsa.ConsistencyCheck = "default"
+    ) -> int:
+        """:meth:`read_file_to`, asynchronously."""
+        data = await self.aread(blob_id, consistency_check=consistency_check)
+        manifest = chunked.parse_manifest(data)
         with atomic_file(path) as (f, _):
-            f.write(data)
-        return len(data)
+            if manifest is None:
+                f.write(data)
+                return len(data)
+            digest = hashlib.sha256()
+            for chunk in manifest.chunks:
+                part = await self.aread(chunk.blob_id, consistency_check=consistency_check)
+                if len(part) != chunk.size:
+                    raise morsa.VerificationError(f"chunk {chunk.blob_id} of {blob_id} has {len(part)} bytes, not {chunk.size}")
+                digest.update(part)
+                await asyncio.to_thread(f.write, part)
+                del part
+            if digest.hexdigest() != manifest.sha256:
+                raise morsa.VerificationError(f"the chunks of {blob_id} do not match its manifest's SHA-256")
+        return manifest.size
 
     def read_range(self, blob_id: str, start: int, length: int) -> bytes:
         """``length`` bytes of the blob from byte ``start``, from the primary slivers that hold
