@@ -37,7 +37,7 @@ import contextlib
 import mmap
 import os
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Literal, Union
+from typing import TYPE_CHECKING, Union
 
 from . import _native
 from ._lazy import lazy_exports
@@ -92,6 +92,7 @@ from ._native import (
     validate_quilt_identifier,
     verify_signature,
 )
+from ._types import Axis, CertificateKind, ConsistencyCheck
 from .net.errors import NetworkError, RemoteError, TransportError
 
 __version__: str = _native.__version__
@@ -105,14 +106,6 @@ DataOrPath = Union[Buffer, str, "os.PathLike[str]"]
 ProgressCallback = Callable[[int, int], None]
 """Called as ``progress(done, total)`` with steps of the encoding (one per matrix row or column)."""
 
-ConsistencyCheck = Literal["default", "strict", "skip"]
-"""How a decoded blob is checked against its metadata (SPEC §7): the names of every binding."""
-
-Axis = Literal["primary", "secondary"]
-"""A sliver's axis (SPEC §3.3): the names of every binding; the one definition of the package."""
-
-CertificateKind = Literal["confirmation", "invalid_blob"]
-"""What a certificate attests (SPEC §10.3): the names of every binding."""
 
 __all__ = [
     "MAINNET_N_SHARDS",

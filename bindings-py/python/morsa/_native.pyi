@@ -4,7 +4,11 @@ import mmap
 from collections.abc import Callable, Iterable, Sequence
 from typing import Literal, Self, final
 
-_Axis = Literal["primary", "secondary"]
+from morsa._types import Axis as _Axis
+from morsa._types import CertificateKind as _CertificateKind
+from morsa._types import ConsistencyCheck as _ConsistencyCheck
+from morsa._types import Rules as _Rules
+
 _Buffer = bytes | bytearray | memoryview | mmap.mmap
 _Progress = Callable[[int, int], None]
 
@@ -271,7 +275,7 @@ def parse_sliver_file_name(name: str) -> tuple[_Axis, int] | None:
 def decode(
     metadata: BlobMetadata,
     slivers: Iterable[Sliver],
-    consistency_check: Literal["default", "strict", "skip"] = "default",
+    consistency_check: _ConsistencyCheck = "default",
     on_invalid: Callable[[Sliver, str], object] | None = None,
 ) -> bytes: ...
 def recover_sliver(
@@ -398,7 +402,7 @@ class Committee:
 class VerifiedCertificate:
     """What a verified certificate attests."""
 
-    kind: Literal["confirmation", "invalid_blob"]
+    kind: _CertificateKind
     epoch: int
     blob_id: str
     object_id: bytes | None
@@ -425,7 +429,7 @@ class Certificate:
     @property
     def signer_indices(self) -> list[int]: ...
     def verify(
-        self, committee: Committee, kind: Literal["confirmation", "invalid_blob"] | None = None
+        self, committee: Committee, kind: _CertificateKind | None = None
     ) -> VerifiedCertificate:
         """Verify against ``committee`` as a ``kind`` certificate, or by default as the kind its
         message's intent declares: quorum ``3w >= 2n + 1`` for a storage confirmation,
@@ -475,7 +479,6 @@ MIN_STAKING_THRESHOLD: int
 MAINNET_MAX_EPOCHS_AHEAD: int
 """53: max_epochs_ahead on Walrus mainnet (REWARDS.md §0.3)."""
 
-_Rules = Literal["mainnet", "development"]
 
 def is_quorum(weight: int, n_shards: int) -> bool:
     """``3w >= 2n + 1`` (REWARDS.md §1.1)."""

@@ -32,7 +32,7 @@ import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from ._native import (
     BYTES_PER_UNIT_SIZE,
@@ -79,9 +79,7 @@ from ._native import (
     usage_subsidy,
     write_fee,
 )
-
-Rules = Literal["mainnet", "development"]
-"""``mainnet``: ``mainnet-contracts/`` (deployed); ``development``: ``contracts/`` (REWARDS.md §0.1)."""
+from ._types import Rules
 
 __all__ = [
     "BYTES_PER_UNIT_SIZE",
