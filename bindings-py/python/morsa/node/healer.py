@@ -23,23 +23,57 @@ import asyncio
 import logging
 import random
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import anyio
 
 import morsa
 from morsa import Axis
+from morsa._types import other_axis
 
-from ..net.committee import Member
-from ..net.control import ChainEvent
+from ..net.committee import CommitteeView, Member
+from ..net.control import ChainEvent, ControlPlane
 from ..net.errors import NetworkError
-from .service import LIVE_STATUSES, other_axis
-
-if TYPE_CHECKING:
-    from .service import NodeService
+from ..net.nodes import StorageNodeClient
+from .config import NodeConfig
+from .store import LIVE_STATUSES, NodeStore
 
 log = logging.getLogger("morsa.node")
 
+
+
+class HealedService(Protocol):
+    """What the healer uses of the storage node it heals (:class:`morsa.node.service.NodeService`
+    has all of it; the app's lifespan hands the service over, so neither module imports the other)."""
+
+    @property
+    def config(self) -> NodeConfig: ...
+    @property
+    def key(self) -> morsa.SigningKey: ...
+    @property
+    def chain(self) -> ControlPlane: ...
+    @property
+    def store(self) -> NodeStore: ...
+    @property
+    def view(self) -> CommitteeView | None: ...
+    @property
+    def member_index(self) -> int | None: ...
+    @property
+    def shards(self) -> list[int]: ...
+
+    def peer(self, member: Member) -> StorageNodeClient: ...
+    def peers_list(self) -> list[Member]: ...
+    def my_pairs(self, blob_id: str) -> list[int]: ...
+    def missing_slivers(self, blob_id: str) -> list[tuple[int, Axis]]: ...
+    def symbols_for_targets(self, blob_id: str, target_axis: Axis, targets: list[int]) -> dict[int, list[morsa.RecoverySymbol]]: ...
+    async def refresh_committee(self) -> CommitteeView: ...
+    async def local_blob(self, blob_id: str) -> tuple[str, dict[str, Any]] | None: ...
+    async def record_blob(self, blob_id: str, status: str, info: dict[str, Any] | None = None) -> None: ...
+    async def blob_state(self, blob_id: str, *, fresh: bool = False) -> tuple[str, dict[str, Any]] | None: ...
+    async def is_invalid(self, blob_id: str) -> bool: ...
+    async def metadata(self, blob_id: str) -> morsa.BlobMetadata | None: ...
+    async def fetch_metadata(self, blob_id: str) -> morsa.BlobMetadata | None: ...
+    async def flush_pending(self, blob_id: str) -> None: ...
 
 
 class RecoveryIncomplete(Exception):
@@ -47,13 +81,13 @@ class RecoveryIncomplete(Exception):
 
 
 class Healer:
-    """The event follower, the syncer and the scrubber of one :class:`NodeService`.
+    """The event follower, the syncer and the scrubber of one storage node's service.
 
-    It uses the service and the service knows nothing of it: the app's lifespan composes the
-    two (the service's ``on_missing`` hook wakes :attr:`wake`; ``/v1/health`` adds
+    The service knows nothing of the healer, and the healer knows the service only as a
+    :class:`HealedService`: the app's lifespan composes the two (the service's ``on_missing`` hook wakes :attr:`wake`; ``/v1/health`` adds
     :meth:`status`)."""
 
-    def __init__(self, service: NodeService, *, max_requests: int = 8) -> None:
+    def __init__(self, service: HealedService, *, max_requests: int = 8) -> None:
         self.service = service
         self.wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []

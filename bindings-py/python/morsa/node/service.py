@@ -25,6 +25,7 @@ import anyio
 
 import morsa
 from morsa import Axis
+from morsa._types import other_axis
 
 from ..net.committee import CommitteeView, Member
 from ..net.control import ControlPlane, HttpControlPlane
@@ -34,22 +35,13 @@ from ..net.nodes import StorageNodeClient, signed_json
 from ..net.retry import RetryPolicy
 from ..net.transport import Http
 from .config import NodeConfig
-from .store import NodeStore
+from .store import LIVE_STATUSES, NodeStore
 
 log = logging.getLogger("morsa.node")
 
 # Slivers up to this size are verified on the event loop (the core releases the GIL, but a
 # thread hop costs more than verifying a small sliver); larger ones in a worker thread.
 _INLINE_VERIFY_BYTES = 16 * 1024
-
-# Control-plane statuses under which uploads are accepted.
-LIVE_STATUSES = frozenset({"registered", "certified"})
-
-
-def other_axis(axis: str) -> Axis:
-    """The orthogonal axis."""
-    return "secondary" if axis == "primary" else "primary"
-
 
 class NodeService:
     """A storage node: see the module docstring. Create it, ``await start()``, ``await stop()``.

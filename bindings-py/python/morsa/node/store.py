@@ -47,6 +47,9 @@ log = logging.getLogger("morsa.node")
 
 AXES = ("primary", "secondary")
 
+LIVE_STATUSES = frozenset({"registered", "certified"})
+"""Control-plane statuses of a blob (the ``blobs`` table) under which its slivers are accepted."""
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS metadata (
     blob_id TEXT PRIMARY KEY,
