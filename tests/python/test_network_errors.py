@@ -7,6 +7,7 @@ binds to loopback and stops with its test."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -155,3 +156,37 @@ def test_an_aggregator_that_answers_garbage_is_a_morsa_error():
             run_sync(aggregator.read(BLOB_ID))
     with pytest.raises(morsa.TransportError):
         run_sync(AggregatorClient(Http(timeout=1.0), closed_port(), 10).read(BLOB_ID))
+
+
+def cut_short(conn: socket.socket) -> None:
+    """Promises 100 bytes, sends 10, hangs up."""
+    read_request(conn)
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: 100\r\n\r\n0123456789")
+
+
+def test_an_answer_cut_short_while_streamed_is_a_transport_error(tmp_path):
+    async def read_all(url: str) -> bytes:
+        async with Http(timeout=2.0).stream("GET", url) as answer:
+            return b"".join([chunk async for chunk in answer.content.iter_chunked(1 << 10)])
+
+    with serve(cut_short) as url, pytest.raises(morsa.TransportError) as info:
+        run_sync(read_all(url))
+    assert_network_error(info.value, morsa.TransportError)
+    assert info.value.__cause__ is not None and info.value.url == url
+    # Through the aggregator, nothing is left where the blob was to go.
+    target = tmp_path / "blob.bin"
+    with serve(cut_short) as url, pytest.raises(morsa.TransportError):
+        run_sync(AggregatorClient(Http(timeout=2.0), url, 10).read_to(BLOB_ID, target))
+    assert not target.exists()
+
+
+def test_the_callers_own_os_error_while_streaming_is_not_a_transport_error():
+    # A local file that cannot be written is not the network's fault: it stays an OSError.
+    async def write_fails(url: str) -> None:
+        async with Http(timeout=2.0).stream("GET", url) as answer:
+            await answer.content.read(1)
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    with serve(answer("200 OK", b"0123456789", "application/octet-stream")) as url, pytest.raises(OSError) as info:
+        run_sync(write_fails(url))
+    assert not isinstance(info.value, morsa.MorsaError) and info.value.errno == errno.ENOSPC

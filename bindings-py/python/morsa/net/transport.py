@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,14 +116,20 @@ class Http:
         self, method: str, url: str, *, headers: Mapping[str, str] | None = None, timeout: float | None = None
     ) -> AsyncIterator[aiohttp.ClientResponse]:
         """An answer whose body is read by the caller (``answer.content.iter_chunked(n)``).
-        Raises :class:`TransportError` for failures before and while reading."""
+        Raises :class:`TransportError` for failures before and while reading; the caller's own
+        errors (a local file that cannot be written) pass unchanged."""
         session = _pool()
         limit = aiohttp.ClientTimeout(total=self.timeout if timeout is None else timeout)
-        try:
-            async with session.request(method, url, headers=headers, timeout=limit) as answer:
+        async with AsyncExitStack() as stack:
+            try:
+                answer = await stack.enter_async_context(session.request(method, url, headers=headers, timeout=limit))
+            except (TimeoutError, aiohttp.ClientError, OSError) as e:
+                raise TransportError(f"{method} {url}: {_describe(e)}", url=url) from e
+            try:
                 yield answer
-        except (TimeoutError, aiohttp.ClientError, OSError) as e:
-            raise TransportError(f"{method} {url}: {_describe(e)}", url=url) from e
+            except (TimeoutError, aiohttp.ClientError) as e:
+                # Reading the body: aiohttp wraps socket errors in ClientError.
+                raise TransportError(f"{method} {url}: {_describe(e)}", url=url) from e
 
     async def call(self, method: str, url: str, **kwargs: Any) -> Any:
         """:meth:`request`, then the ``data`` of the JSON success envelope. Raises
