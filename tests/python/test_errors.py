@@ -122,3 +122,55 @@ def test_the_encoding_directory_layout_comes_from_one_place(tmp_path):
     assert _native.parse_sliver_file_name("primary-007.bcs") is None
     slivers = [morsa.Sliver.from_bytes((tmp_path / n).read_bytes(), _native.parse_sliver_file_name(n)[0]) for n in names]
     assert morsa.decode(metadata, slivers, "strict") == data
+
+
+# Local files the library reads: a file that cannot be read stays an OSError (as in the rest of
+# Python); one that can be read but holds the wrong thing is a MorsaError.
+
+
+@pytest.mark.parametrize("text", ["zz", "00" * 31, ""])
+def test_a_file_that_is_not_a_key_file_is_an_invalid_argument(tmp_path, text):
+    from morsa.client import Client
+    from morsa.net.accounts import Account
+
+    key = tmp_path / "account.key"
+    key.write_text(text)
+    with pytest.raises(morsa.InvalidArgumentError, match="not a key file"):
+        Account.load(key)
+    with pytest.raises(morsa.InvalidArgumentError, match="not a key file"):
+        Client("http://127.0.0.1:9", account=str(key))
+
+
+def test_the_command_reports_a_bad_key_file_in_one_line(run_cli, tmp_path):
+    (tmp_path / "bad.key").write_text("not a key\n")
+    (tmp_path / "f.txt").write_text("hello\n")
+    proc = run_cli("store", "--chain", "http://127.0.0.1:9", "--account", "bad.key", "f.txt", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr == "morsa: error: bad.key: not a key file (64 hex digits)\n"
+
+
+@pytest.mark.parametrize("text", ["{not json", "[]", "{}", '{"directory": "x", "n_shards": 10, "admin_token": "t", "chain": 5}'])
+def test_a_damaged_devnet_state_file_is_a_devnet_error(tmp_path, text):
+    from morsa.devnet import STATE_FILE, Devnet
+
+    (tmp_path / STATE_FILE).write_text(text)
+    with pytest.raises(morsa.DevnetError, match="not a devnet state file"):
+        Devnet.load(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{not json",
+        '{"version": 1}',
+        '{"version": 1, "n_shards": 10, "files": [{"path": "a"}]}',
+        '{"version": 1, "n_shards": 10, "files": [], "quilts": [{"quilt_id": "q", "files": ["a"]}]}',
+    ],
+)
+def test_a_malformed_dataset_manifest_is_a_morsa_error(tmp_path, text):
+    from morsa import dataset
+
+    (tmp_path / "manifest.json").write_text(text)
+    for load in (dataset.load_manifest, dataset.load_description):
+        with pytest.raises(morsa.MorsaError, match="not"):
+            load(tmp_path / "manifest.json")

@@ -127,10 +127,38 @@ def publish(
 
 
 def load_manifest(path: str | os.PathLike[str]) -> dict[str, Any]:
-    manifest = json.loads(Path(path).read_text())
+    """A dataset manifest file, its shape checked. Raises ``OSError`` when it cannot be read and
+    :class:`morsa.MorsaError` when it is not a manifest of this version."""
+    try:
+        manifest = json.loads(Path(path).read_text())
+    except ValueError as e:
+        raise morsa.MorsaError(f"{path}: not a dataset manifest (not JSON: {e})") from None
     if not isinstance(manifest, dict) or manifest.get("version") != MANIFEST_VERSION:
         raise morsa.MorsaError(f"{path}: not a dataset manifest (version {MANIFEST_VERSION})")
+    problem = _manifest_problem(manifest)
+    if problem:
+        raise morsa.MorsaError(f"{path}: not a dataset manifest ({problem})")
     return dict(manifest)
+
+
+def _manifest_problem(manifest: dict[str, Any]) -> str | None:
+    """What is missing from a manifest's shape (the fields :func:`check` and :func:`pull` read), or None."""
+    if not isinstance(manifest.get("n_shards"), int):
+        return "no n_shards"
+    files, quilts = manifest.get("files"), manifest.get("quilts", [])
+    if not isinstance(files, list) or not isinstance(quilts, list):
+        return "files and quilts must be lists"
+    fields = {"path": str, "size": int, "sha256": str, "blob_id": str}
+    for record in files:
+        if not isinstance(record, dict) or not all(isinstance(record.get(k), t) for k, t in fields.items()):
+            return "a file without path, size, sha256 and blob_id"
+    paths = {record["path"] for record in files}
+    for quilt in quilts:
+        if not isinstance(quilt, dict) or not isinstance(quilt.get("quilt_id"), str) or not isinstance(quilt.get("files"), list):
+            return "a quilt without quilt_id and files"
+        if not all(isinstance(name, str) and name in paths for name in quilt["files"]):
+            return "a quilt naming a file the manifest does not list"
+    return None
 
 
 @dataclass

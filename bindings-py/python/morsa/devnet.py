@@ -104,17 +104,22 @@ class Devnet:
             raw = json.loads(path.read_text())
         except FileNotFoundError:
             raise DevnetError(f"no devnet in {directory} (start one with 'morsa devnet up')") from None
-        return Devnet(
-            directory=raw["directory"],
-            n_shards=raw["n_shards"],
-            admin_token=raw["admin_token"],
-            chain=Process(**raw["chain"]),
-            nodes=[Process(**n) for n in raw["nodes"]],
-            daemon=Process(**raw["daemon"]),
-            account_key=raw.get("account_key") or str(directory / "account.key"),
-            publisher_key=raw.get("publisher_key") or str(directory / "publisher.key"),
-            extra=raw.get("extra", {}),
-        )
+        except ValueError as e:
+            raise DevnetError(f"{path}: not a devnet state file (not JSON: {e})") from None
+        try:
+            return Devnet(
+                directory=raw["directory"],
+                n_shards=raw["n_shards"],
+                admin_token=raw["admin_token"],
+                chain=Process(**raw["chain"]),
+                nodes=[Process(**n) for n in raw["nodes"]],
+                daemon=Process(**raw["daemon"]),
+                account_key=raw.get("account_key") or str(directory / "account.key"),
+                publisher_key=raw.get("publisher_key") or str(directory / "publisher.key"),
+                extra=raw.get("extra", {}),
+            )
+        except (KeyError, TypeError, AttributeError) as e:
+            raise DevnetError(f"{path}: not a devnet state file ({type(e).__name__}: {e})") from None
 
     # ---- creation
 

@@ -94,14 +94,14 @@ class Account:
     @staticmethod
     def load(path: str | os.PathLike[str]) -> Account:
         """The account of a key file (64 hex digits). Raises ``OSError`` when it cannot be read
-        and ``ValueError`` when it is not a key file."""
+        and :class:`morsa.InvalidArgumentError` (a ``ValueError``) when it is not a key file."""
         text = Path(path).read_text().strip()
         try:
             seed = bytes.fromhex(text)
         except ValueError:
-            raise ValueError(f"{path}: not a key file (64 hex digits)") from None
+            raise _native.InvalidArgumentError(f"{path}: not a key file (64 hex digits)") from None
         if len(seed) != 32:
-            raise ValueError(f"{path}: not a key file (64 hex digits)")
+            raise _native.InvalidArgumentError(f"{path}: not a key file (64 hex digits)")
         return Account.from_seed(seed)
 
     def save(self, path: str | os.PathLike[str], seed: bytes) -> None:
