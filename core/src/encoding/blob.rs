@@ -6,9 +6,10 @@ use core::borrow::Borrow;
 use core::marker::PhantomData;
 use core::num::NonZeroU16;
 
+use super::encode_stream::{EncodeStreamError, SliverStore};
 use super::rs::{layout_blocks, read_blocks, write_blocks, PatternDecoder, RsEncoder};
 use super::sliver::sliver_root;
-use super::source::{read_padded, StreamOptions};
+use super::source::{read_padded, StreamError, StreamOptions};
 use super::tasks::for_each_task_with;
 use super::{Axis, EncodeError, EncodingConfig, Sliver, SliverError};
 use crate::metadata::{BlobId, VerifiedBlobMetadataWithId};
@@ -102,7 +103,7 @@ impl<'a> BufferStore<'a> {
     }
 }
 
-impl super::SliverStore for BufferStore<'_> {
+impl SliverStore for BufferStore<'_> {
     type Error = core::convert::Infallible;
 
     fn write_symbols(&self, axis: Axis, index: u16, first: usize, parts: &[&[u8]]) -> Result<(), Self::Error> {
@@ -146,8 +147,8 @@ impl EncodingConfig {
     ) -> Result<VerifiedBlobMetadataWithId, EncodeError> {
         // The batched, parallel streaming computation over the slice.
         self.compute_metadata_streaming(blob, options).map_err(|e| match e {
-            super::StreamError::Encode(e) => e,
-            super::StreamError::Source(never) => match never {},
+            StreamError::Encode(e) => e,
+            StreamError::Source(never) => match never {},
         })
     }
 
@@ -184,8 +185,8 @@ impl EncodingConfig {
         let mut secondary = vec![0u8; n * self.sliver_len(Axis::Secondary, symbol_size)];
         let store = BufferStore::new(&mut primary, &mut secondary, n, usize::from(symbol_size.get()));
         let metadata = self.encode_streaming(blob, &store, options).map_err(|e| match e {
-            super::EncodeStreamError::Encode(e) => e,
-            super::EncodeStreamError::Source(never) | super::EncodeStreamError::Store(never) => match never {},
+            EncodeStreamError::Encode(e) => e,
+            EncodeStreamError::Source(never) | EncodeStreamError::Store(never) => match never {},
         })?;
         drop(store);
         Ok(EncodedBlob { metadata, symbol_size, primary, secondary })

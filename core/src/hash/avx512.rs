@@ -113,9 +113,18 @@ fn transpose(rows: [V; 8]) -> [V; 8] {
 /// Each `rows[l]` points to 128 readable bytes.
 #[inline(always)]
 unsafe fn load_block(rows: [*const u8; LANES]) -> [V; 16] {
-    let first = transpose(core::array::from_fn(|l| _mm512_loadu_si512(rows[l].cast())));
-    let second = transpose(core::array::from_fn(|l| _mm512_loadu_si512(rows[l].add(64).cast())));
-    let mut m = [_mm512_set1_epi64(0); 16];
+    // SAFETY: the caller guarantees 128 readable bytes at each `rows[l]`, so both 64-byte
+    // unaligned loads (at 0 and at `add(64)`) stay within them; `load_block` is inlined into
+    // `update8_kernel`, which runs only with AVX-512F.
+    let (first, second) = unsafe {
+        (
+            core::array::from_fn(|l| _mm512_loadu_si512(rows[l].cast())),
+            core::array::from_fn(|l| _mm512_loadu_si512(rows[l].add(64).cast())),
+        )
+    };
+    let (first, second) = (transpose(first), transpose(second));
+    // SAFETY: as above, the CPU has AVX-512F.
+    let mut m = [unsafe { _mm512_set1_epi64(0) }; 16];
     m[..8].copy_from_slice(&first);
     m[8..].copy_from_slice(&second);
     m
@@ -133,7 +142,8 @@ pub(super) fn update8(states: &mut [StripeHasher; LANES], pieces: &[&[u8]; LANES
 #[target_feature(enable = "avx512f")]
 unsafe fn update8_kernel(states: &mut [StripeHasher; LANES], pieces: &[&[u8]; LANES], offset: usize, last: bool) {
     let len = pieces[0].len();
-    let mut h = transpose(core::array::from_fn(|l| _mm512_loadu_si512(states[l].h.as_ptr().cast())));
+    // SAFETY: each `h` is eight `u64`, the 64 bytes of one unaligned load.
+    let mut h = transpose(core::array::from_fn(|l| unsafe { _mm512_loadu_si512(states[l].h.as_ptr().cast()) }));
     // Message bytes: carry ‖ piece; blocks before the final one as in `StripeHasher::update`.
     let full = len / 128;
     let mut rows = [[0u8; 128]; LANES];
@@ -144,10 +154,13 @@ unsafe fn update8_kernel(states: &mut [StripeHasher; LANES], pieces: &[&[u8]; LA
                 row[0] = state.carry;
                 row[1..].copy_from_slice(&piece[..127]);
             }
-            load_block(core::array::from_fn(|l| rows[l].as_ptr()))
+            // SAFETY: every row is 128 bytes; this function runs with AVX-512F.
+            unsafe { load_block(core::array::from_fn(|l| rows[l].as_ptr())) }
         } else {
             // Bytes pos - 1 .. pos + 127 of the piece: within it, as pos + 128 <= full * 128 <= len.
-            load_block(core::array::from_fn(|l| pieces[l][pos - 1..pos + 127].as_ptr()))
+            // SAFETY: each pointer starts a 128-byte subslice (the slicing checks the bounds);
+            // this function runs with AVX-512F.
+            unsafe { load_block(core::array::from_fn(|l| pieces[l][pos - 1..pos + 127].as_ptr())) }
         };
         compress(&mut h, &m, (offset + pos + 128) as u64, false);
     }
@@ -159,7 +172,8 @@ unsafe fn update8_kernel(states: &mut [StripeHasher; LANES], pieces: &[&[u8]; LA
         }
         let words = transpose(h);
         for (state, lane) in states.iter_mut().zip(words) {
-            _mm512_storeu_si512(state.h.as_mut_ptr().cast(), lane);
+            // SAFETY: `h` is eight `u64`, the 64 bytes of one unaligned store.
+            unsafe { _mm512_storeu_si512(state.h.as_mut_ptr().cast(), lane) };
         }
         return;
     }
@@ -170,10 +184,12 @@ unsafe fn update8_kernel(states: &mut [StripeHasher; LANES], pieces: &[&[u8]; LA
         row[0] = if pos == 0 { state.carry } else { piece[pos - 1] };
         row[1..rest].copy_from_slice(&piece[pos..pos + rest - 1]);
     }
-    let m = load_block(core::array::from_fn(|l| rows[l].as_ptr()));
+    // SAFETY: every row is 128 bytes; this function runs with AVX-512F.
+    let m = unsafe { load_block(core::array::from_fn(|l| rows[l].as_ptr())) };
     compress(&mut h, &m, (offset + len + 1) as u64, true);
     let words = transpose(h);
     for (state, lane) in states.iter_mut().zip(words) {
-        _mm512_storeu_si512(state.h.as_mut_ptr().cast(), lane);
+        // SAFETY: `h` is eight `u64`, the 64 bytes of one unaligned store.
+        unsafe { _mm512_storeu_si512(state.h.as_mut_ptr().cast(), lane) };
     }
 }
