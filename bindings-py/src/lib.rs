@@ -9,6 +9,7 @@ mod certificates;
 mod codec;
 mod common;
 mod quilt;
+mod network;
 mod rewards;
 
 use pyo3::prelude::*;
@@ -19,6 +20,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     codec::register(m)?;
     certificates::register(m)?;
     rewards::register(m)?;
+    network::register(m)?;
     quilt::register(m)?;
     Ok(())
 }

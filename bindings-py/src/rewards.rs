@@ -24,7 +24,7 @@ fn err(e: CoreError) -> PyErr {
 
 /// An integer argument of Rust type `T`; out-of-range values raise `RewardsError`.
 #[derive(Clone, Copy)]
-struct Int<T>(T);
+pub(crate) struct Int<T>(pub(crate) T);
 
 macro_rules! int_arg {
     ($($t:ty),*) => {$(
@@ -50,8 +50,9 @@ macro_rules! int_arg {
 
 int_arg!(u8, u16, u32, u64);
 
-/// A node ID: a non-negative int below 2^256 (the u256 Move compares) or 32 bytes.
-struct Id(NodeId);
+/// A node ID: a non-negative int below 2^256 (the u256 Move compares), 32 bytes, or a hex
+/// string (64 digits, `0x` optional).
+pub(crate) struct Id(pub(crate) NodeId);
 
 impl<'a, 'py> FromPyObject<'a, 'py> for Id {
     type Error = PyErr;
@@ -67,8 +68,12 @@ impl<'a, 'py> FromPyObject<'a, 'py> for Id {
             }
         } else if obj.is_instance_of::<PyBytes>() {
             obj.extract()?
+        } else if let Ok(text) = obj.extract::<&str>() {
+            return text.parse().map(Id).map_err(|_| {
+                crate::common::InvalidArgumentError::new_err(format!("{text:?} is not a node ID (64 hex digits, 0x optional)"))
+            });
         } else {
-            return Err(pyo3::exceptions::PyTypeError::new_err("a node ID must be an int or 32 bytes"));
+            return Err(pyo3::exceptions::PyTypeError::new_err("a node ID must be an int, 32 bytes or a hex string"));
         };
         let array: [u8; 32] = bytes
             .try_into()
@@ -81,7 +86,7 @@ fn id_to_py<'py>(py: Python<'py>, id: &NodeId) -> PyResult<Bound<'py, PyAny>> {
     py.get_type::<PyInt>().call_method1("from_bytes", (PyBytes::new(py, &id.0), "big"))
 }
 
-fn parse_rules(rules: &str) -> PyResult<Rules> {
+pub(crate) fn parse_rules(rules: &str) -> PyResult<Rules> {
     parse(rules)
 }
 

@@ -419,7 +419,7 @@ def test_simulator_conserves_rewards(example_run: rewards.Simulator) -> None:
     payments = sum(by_epoch[e][0]["epoch_payments"] for e in by_epoch)
     burned = sum(by_epoch[e][0]["epoch_burned"] for e in by_epoch)
     paid = sum(by_epoch[e][0]["epoch_paid"] for e in by_epoch)
-    held = sum(b[2] for b in example_run.ring.buckets())
+    held = sum(b["rewards_to_distribute"] for b in example_run.network.buckets())
     assert payments == burned + paid + held
     assert paid > 0 and burned > 0
 
@@ -436,14 +436,15 @@ def test_simulator_stake_bookkeeping(example_run: rewards.Simulator) -> None:
     staker_total: dict[str, int] = {}
     for r in example_run.records:
         staker_total[r["node"]] = staker_total.get(r["node"], 0) + r["staker_reward"]
-    for name, pool in example_run.pools.items():
+    for name in example_run.nodes:
+        pool = example_run.node_summary(name)
         if name not in touched:
-            assert pool.wal_balance == genesis[name] + staker_total[name]
-            assert pool.rewards_pool == staker_total[name]
+            assert pool["stake"] == genesis[name] + staker_total[name]
+            assert pool["rewards_pool"] == staker_total[name]
     # The withdrawing node leaves the committee and gets back at least its principal.
     golf = [r for r in example_run.records if r["node"] == "golf"]
     assert sum(r["withdrawn"] for r in golf) >= genesis["golf"]
-    assert golf[-1]["shards"] == 0 and example_run.pools["golf"].wal_balance == 0
+    assert golf[-1]["shards"] == 0 and example_run.node_summary("golf")["stake"] == 0
     # Juliet's extra stake (epoch 4) is active from epoch 5.
     juliet = {r["epoch"]: r for r in example_run.records if r["node"] == "juliet"}
     assert juliet[4]["stake_after"] - juliet[4]["stake"] - juliet[4]["staker_reward"] == 20_000_000 * WAL
@@ -590,10 +591,11 @@ def test_random_networks_conserve_rewards(nodes, purchases, n_shards, rules, wit
         payments += r["epoch_payments"]
         burned += r["epoch_burned"]
         paid += r["epoch_paid"]
-    assert payments == burned + paid + sum(b[2] for b in sim.ring.buckets())
+    assert payments == burned + paid + sum(b["rewards_to_distribute"] for b in sim.network.buckets())
     # Stakers' rewards stay in the pools or were paid out with withdrawals.
-    for name, pool in sim.pools.items():
+    for name in sim.nodes:
+        pool = sim.node_summary(name)
         staker = sum(x["staker_reward"] for x in sim.records if x["node"] == name)
         withdrawn = sum(x["withdrawn"] for x in sim.records if x["node"] == name)
         principal = next(n.stake for n in sim.config.nodes if n.name == name)
-        assert pool.rewards_pool + max(0, withdrawn - principal) == staker
+        assert pool["rewards_pool"] + max(0, withdrawn - principal) == staker

@@ -5,9 +5,17 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Literal, Self, final
 
 from morsa._types import Axis as _Axis
+from morsa._types import BlobCost as _BlobCost
+from morsa._types import Bucket as _Bucket
 from morsa._types import CertificateKind as _CertificateKind
 from morsa._types import ConsistencyCheck as _ConsistencyCheck
+from morsa._types import EpochReport as _EpochReport
+from morsa._types import NetworkSummary as _NetworkSummary
+from morsa._types import NodeSummary as _NodeSummary
 from morsa._types import Rules as _Rules
+from morsa._types import StakeInfo as _StakeInfo
+from morsa._types import StakeSummary as _StakeSummary
+from morsa._types import Withdrawal as _Withdrawal
 
 _Buffer = bytes | bytearray | memoryview | mmap.mmap
 _Progress = Callable[[int, int], None]
@@ -601,6 +609,101 @@ class EpochClock:
     def epoch_sync_done(self, epoch: int, shards: int, n_shards: int, now_ms: int) -> bool: ...
     def voting_end(self, now_ms: int) -> None: ...
     def initiate_epoch_change(self, now_ms: int) -> int: ...
+
+_NodeRef = int | bytes | str
+"""A node ID: an int below 2**256, 32 bytes, or 64 hex digits (``0x`` optional)."""
+
+@final
+class Network:
+    """The economy of a Walrus network as one state machine (REWARDS.md §1–§5): epochs,
+    committee selection, prices from votes, storage accounting, the burn, rewards, commission
+    and staking pools. Every method either succeeds or raises :class:`RewardsError` (with a
+    ``code`` such as ``"NOT_FOUND"``, ``"NOT_OWNER"``, ``"NOT_DUE"``, ``"STAKE_TOO_SMALL"``)
+    and leaves the network unchanged. Addresses are ``0x`` and 64 hex digits; amounts FROST."""
+
+    def __new__(
+        cls,
+        n_shards: int | None = None,
+        max_epochs_ahead: int | None = None,
+        rules: _Rules = "mainnet",
+        epoch_duration_ms: int | None = None,
+        now_ms: int | None = None,
+    ) -> Self:
+        """Epoch 0 at ``now_ms`` (default 0); 1000 shards and 53 epochs ahead by default;
+        ``epoch_duration_ms`` (default 0: epochs change only on demand) drives :meth:`tick`."""
+    def to_bytes(self) -> bytes:
+        """The state, for storage (postcard)."""
+    @staticmethod
+    def from_bytes(data: bytes) -> Network:
+        """A network from :meth:`to_bytes`; RewardsError for other bytes."""
+    def copy(self) -> Network: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    @property
+    def epoch(self) -> int: ...
+    @property
+    def committee_selected(self) -> bool: ...
+    @property
+    def n_shards(self) -> int: ...
+    @property
+    def max_epochs_ahead(self) -> int: ...
+    @property
+    def prices(self) -> tuple[int, int]:
+        """``(storage_price, write_price)``, FROST per MiB unit (per epoch for storage)."""
+    @property
+    def total_capacity(self) -> int: ...
+    @property
+    def next_epoch_change_ms(self) -> int | None: ...
+    def committee(self) -> list[tuple[str, list[int]]]:
+        """Node IDs in ascending order with their shard IDs."""
+    def next_committee(self) -> list[tuple[str, list[int]]]:
+        """The selected next committee; empty before voting_end."""
+    def previous_committee(self) -> list[tuple[str, list[int]]]: ...
+    def summary(self) -> _NetworkSummary: ...
+    def node(self, node: _NodeRef) -> _NodeSummary: ...
+    def nodes(self) -> list[_NodeSummary]: ...
+    def stake_info(self, stake_id: int) -> _StakeSummary: ...
+    def stakes(self, owner: str | bytes | None = None) -> list[_StakeSummary]: ...
+    def buckets(self) -> list[_Bucket]:
+        """The future-accounting ring from the current epoch (REWARDS.md §1.8)."""
+    def register_node(
+        self, node: _NodeRef, commission_rate: int, storage_price: int, write_price: int, node_capacity: int
+    ) -> None:
+        """``register_candidate`` (REWARDS.md §4.1)."""
+    def vote(
+        self,
+        node: _NodeRef,
+        *,
+        storage_price: int | None = None,
+        write_price: int | None = None,
+        node_capacity: int | None = None,
+    ) -> None:
+        """New votes; prices update at once (REWARDS.md §1.1)."""
+    def set_deny_list_size(self, node: _NodeRef, size: int) -> None: ...
+    def set_commission_rate(self, node: _NodeRef, rate_bp: int) -> None:
+        """Applies from epoch E + 2 (REWARDS.md §3.5)."""
+    def collect_commission(self, node: _NodeRef) -> int:
+        """The unblocked commission, FROST (REWARDS.md §3.5)."""
+    def stake(self, owner: str | bytes, node: _NodeRef, amount: int) -> _StakeInfo:
+        """Stake ``amount`` FROST (at least 1 WAL) with ``node`` (REWARDS.md §4.1)."""
+    def request_withdraw(self, owner: str | bytes, stake_id: int) -> int:
+        """Returns the epoch from which the stake can be withdrawn (REWARDS.md §4.2)."""
+    def complete_withdraw(self, owner: str | bytes, stake_id: int) -> int:
+        """Pays out a due or directly withdrawable stake, FROST (REWARDS.md §4.2)."""
+    def withdraw(self, owner: str | bytes, stake_id: int) -> _Withdrawal:
+        """Pays out if it can, else requests (REWARDS.md §4.2)."""
+    def buy_storage(self, size: int, epochs_ahead: int) -> _BlobCost:
+        """``reserve_space`` + ``register_blob`` for ``size`` unencoded bytes (REWARDS.md §1.5–§1.6)."""
+    def extend(self, storage_size: int, end_epoch: int, epochs: int) -> int:
+        """``extend_blob``: the cost in FROST (REWARDS.md §1.7)."""
+    def add_subsidy(self, value: int, epochs: int) -> None: ...
+    def voting_end(self) -> None:
+        """Select the next committee (REWARDS.md §2, §5)."""
+    def epoch_change(self, now_ms: int) -> _EpochReport: ...
+    def advance_epoch(self, now_ms: int) -> _EpochReport:
+        """voting_end if needed, then the epoch change."""
+    def tick(self, now_ms: int) -> list[dict[str, object]]:
+        """The transitions due at ``now_ms``: ``{"transition": "voting_end", "epoch"}`` and
+        ``{"transition": "epoch_change", **EpochReport}``."""
 
 def max_shards_per_node(n_nodes: int, n_shards: int) -> int: ...
 def dhondt(stakes: Sequence[int], n_shards: int) -> list[int]:

@@ -16,6 +16,8 @@ points.
 * the epoch change (§3): :func:`burn_amount`, :func:`distribute`, :func:`epoch_rewards`,
   :func:`commission_split`;
 * staking (§4): :class:`StakingPool`, :class:`StakedWal`, :func:`calculate_rewards`;
+* the whole economy as one state machine (§1–§5): :class:`Network`, which both the simulator
+  and the devnet's control plane step;
 * committee selection (§5): :func:`dhondt`, :func:`max_shards_per_node`,
   :func:`committee_initialize`, :func:`committee_transition`, :class:`ActiveSet`;
 * subsidies (§6): :func:`subsidy_split`, :func:`legacy_purchase`, :func:`usage_subsidy`,
@@ -28,9 +30,10 @@ purchases through epochs and returns one record per node and epoch, ready for
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +46,7 @@ from ._native import (
     ActiveSet,
     EpochClock,
     FutureAccounting,
+    Network,
     RewardsError,
     StakedWal,
     StakingPool,
@@ -79,7 +83,7 @@ from ._native import (
     usage_subsidy,
     write_fee,
 )
-from ._types import Rules
+from ._types import NodeSummary, Rules
 
 __all__ = [
     "BYTES_PER_UNIT_SIZE",
@@ -91,6 +95,7 @@ __all__ = [
     "EpochClock",
     "Event",
     "FutureAccounting",
+    "Network",
     "NodeConfig",
     "Purchase",
     "RewardsError",
@@ -223,12 +228,15 @@ class Purchase:
 class Event:
     """A change in ``epoch`` (before that epoch's committee selection) to node ``node``: more
     stake, withdrawing all stake, a new commission rate (applies 2 epochs later), new votes
-    (prices update at once), or a new deny-list size."""
+    (prices update at once), or a new deny-list size. ``staker`` names who stakes or withdraws
+    (a delegator; default: the node's operator); ``withdraw_all`` without a staker withdraws
+    every staker's stake with the node."""
 
     epoch: int
     node: str
     stake: int | None = None
     withdraw_all: bool = False
+    staker: str | None = None
     commission_bp: int | None = None
     storage_price: int | None = None
     write_price: int | None = None
@@ -243,6 +251,7 @@ class Event:
             node=str(d["node"]),
             stake=_amount(d, "stake"),
             withdraw_all=bool(d.get("withdraw_all", False)),
+            staker=None if d.get("staker") is None else str(d["staker"]),
             **opt,
         )
 
@@ -297,15 +306,17 @@ class SimulationConfig:
 
 
 class Simulator:
-    """Advances a network through epochs with the contracts' rules (REWARDS.md §2).
+    """Plays a :class:`SimulationConfig` on the core's economy state machine
+    (:class:`Network`, REWARDS.md §1–§5), the same one the devnet's control plane steps.
 
-    Epoch 0 is genesis: every node stakes, the first committee is selected by D'Hondt over the
-    active set and takes over at epoch 1. Then, in each epoch ``E``: due withdrawals complete;
-    events apply; purchases pay storage into buckets ``0..epochs`` and the write fee into bucket
-    0 (rejected when the capacity is exceeded); ``voting_end`` unblocks the previous committee's
-    commission and selects the next committee and capacity; the epoch change burns 3% of bucket
-    0, pays the rest by shards and deny lists, rolls the leftover over, advances the pools
-    (commission split) and updates prices from the new committee.
+    Epoch 0 is genesis: every node registers and stakes (its operator owns that stake), the
+    first committee is selected by D'Hondt over the active set and takes over at epoch 1. Then,
+    in each epoch ``E``: due withdrawals complete; events apply (stake, withdrawals, commission
+    rates, votes, deny lists); purchases pay storage into buckets ``0..epochs`` and the write fee
+    into bucket 0 (rejected when the capacity is exceeded); ``voting_end`` unblocks the previous
+    committee's commission and selects the next committee and capacity; the epoch change burns
+    3% of bucket 0, pays the rest by shards and deny lists, rolls the leftover over, advances
+    the pools (commission split) and updates prices from the new committee.
     """
 
     def __init__(self, config: SimulationConfig) -> None:
@@ -319,155 +330,91 @@ class Simulator:
         self.ids = {n.name: (n.node_id if n.node_id is not None else i + 1) for i, n in enumerate(config.nodes)}
         if len(set(self.ids.values())) != len(self.ids):
             raise RewardsError("node IDs must be unique")
-        self.by_id = {v: k for k, v in self.ids.items()}
-        self.votes = {n.name: {"storage_price": n.storage_price, "write_price": n.write_price, "capacity": n.capacity} for n in config.nodes}
-        self.deny = {n.name: n.deny_list_size for n in config.nodes}
-        self.pools = {n.name: StakingPool(0, False, n.commission_bp) for n in config.nodes}
-        self.stakes: dict[str, list[StakedWal]] = {n.name: [] for n in config.nodes}
-        self.active = ActiveSet(active_set_size_limit(self.rules), 0)
-        self.ring = FutureAccounting(config.max_epochs_ahead)
-        self.epoch = 0
-        self.committee: list[tuple[int, list[int]]] = []
-        self.committee_prev: list[tuple[int, list[int]]] = []
-        self.next_committee: list[tuple[int, list[int]]] = []
-        self.storage_price = 0
-        self.write_price = 0
-        self.capacity = 0
-        self.total_capacity = 0
+        self._by_hex = {_node_hex(i): name for name, i in self.ids.items()}
+        self.network = Network(config.n_shards, config.max_epochs_ahead, config.rules)
         self.payments = 0
         self.records: list[dict[str, Any]] = []
         self.withdrawn: dict[str, int] = dict.fromkeys(self.nodes, 0)
+        self.stakers: dict[str, str] = {}
         for n in config.nodes:
-            self._stake(n.name, n.stake)
-        self._voting_end()
-        self._epoch_change()
+            self.network.register_node(self.ids[n.name], n.commission_bp, n.storage_price, n.write_price, n.capacity)
+            self.network.set_deny_list_size(self.ids[n.name], n.deny_list_size)
+        for n in config.nodes:
+            self._stake(n.name, n.name, n.stake)
+        self.network.advance_epoch(0)
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _shards(self, committee: Iterable[tuple[int, list[int]]]) -> dict[str, int]:
-        return {self.by_id[i]: len(s) for i, s in committee}
+    @property
+    def epoch(self) -> int:
+        return self.network.epoch
 
-    def _update_active(self, name: str) -> None:
-        ahead = 2 if self.next_committee else 1
-        self.active.insert_or_update(self.ids[name], self.pools[name].wal_balance_at_epoch(self.epoch + ahead))
+    def address(self, staker: str) -> str:
+        """The simulated account address of ``staker`` (a name): SHA-256 of the name."""
+        address = "0x" + hashlib.sha256(staker.encode()).hexdigest()
+        self.stakers[address] = staker
+        return address
 
-    def _stake(self, name: str, amount: int) -> None:
-        sw = self.pools[name].stake(amount, self.epoch, bool(self.next_committee))
-        self.stakes[name].append(sw)
-        self._update_active(name)
+    def node_summary(self, name: str) -> NodeSummary:
+        """The node's state (:meth:`Network.node`)."""
+        return self.network.node(self.ids[name])
 
-    def _update_prices(self) -> None:
-        shards = self._shards(self.committee)
-        members = [(self.votes[n]["storage_price"], self.votes[n]["write_price"], w) for n, w in shards.items()]
-        self.storage_price, self.write_price = recalculate_prices(members, self.n_shards)
+    def stake_summaries(self) -> list[dict[str, Any]]:
+        """Every live stake object with its rewards so far, with ``staker`` and ``node`` names."""
+        return [
+            {**s, "staker": self.stakers.get(s["owner"], s["owner"]), "node": self._by_hex[s["node"]]}
+            for s in self.network.stakes()
+        ]
 
-    def _withdraw_all(self, name: str) -> None:
-        in_current = name in self._shards(self.committee)
-        kept: list[StakedWal] = []
-        for sw in self.stakes[name]:
-            if sw.withdraw_epoch is not None:
-                kept.append(sw)
-            elif sw.activation_epoch > self.epoch or not in_current:
-                # Early (not yet active) or inactive-node withdrawals complete at once.
-                self.withdrawn[name] += self.pools[name].withdraw(sw, self.epoch, in_current, False)
-            else:
-                kept.append(self.pools[name].request_withdraw(sw, self.epoch, in_current, False))
-        self.stakes[name] = kept
-        self._update_active(name)
+    def _stake(self, name: str, staker: str, amount: int) -> None:
+        self.network.stake(self.address(staker), self.ids[name], amount)
+
+    def _withdraw(self, name: str, staker: str | None) -> None:
+        """Withdraws ``staker``'s stakes with ``name`` (every staker's if None): directly where
+        that is allowed, else requested (REWARDS.md §4.2)."""
+        node = _node_hex(self.ids[name])
+        for s in self.network.stakes():
+            if s["node"] != node or s["staked"]["withdraw_epoch"] is not None:
+                continue
+            if staker is not None and s["owner"] != self.address(staker):
+                continue
+            outcome = self.network.withdraw(s["owner"], s["id"])
+            if outcome["outcome"] == "withdrawn":
+                self.withdrawn[name] += outcome["amount"]
 
     def _complete_withdrawals(self) -> None:
-        for name, objs in self.stakes.items():
-            kept = []
-            for sw in objs:
-                if sw.withdraw_epoch is not None and sw.withdraw_epoch <= self.epoch:
-                    self.withdrawn[name] += self.pools[name].withdraw(sw, self.epoch, True, False)
-                else:
-                    kept.append(sw)
-            self.stakes[name] = kept
+        for s in self.network.stakes():
+            due = s["staked"]["withdraw_epoch"]
+            if due is not None and due <= self.epoch:
+                outcome = self.network.withdraw(s["owner"], s["id"])
+                self.withdrawn[self._by_hex[s["node"]]] += outcome["amount"]
 
     def _apply_event(self, e: Event) -> None:
         if e.node not in self.nodes:
             raise RewardsError(f"event in epoch {e.epoch}: unknown node {e.node!r}")
+        node = self.ids[e.node]
         if e.stake is not None:
-            self._stake(e.node, e.stake)
+            self._stake(e.node, e.staker or e.node, e.stake)
         if e.withdraw_all:
-            self._withdraw_all(e.node)
+            self._withdraw(e.node, e.staker)
         if e.commission_bp is not None:
-            self.pools[e.node].set_next_commission(e.commission_bp, self.epoch)
+            self.network.set_commission_rate(node, e.commission_bp)
         if e.deny_list_size is not None:
-            self.deny[e.node] = e.deny_list_size
-        for key in ("storage_price", "write_price", "capacity"):
-            value = getattr(e, key)
-            if value is not None:
-                self.votes[e.node][key] = value
-        if e.storage_price is not None or e.write_price is not None:
-            self._update_prices()
+            self.network.set_deny_list_size(node, e.deny_list_size)
+        if e.storage_price is not None or e.write_price is not None or e.capacity is not None:
+            self.network.vote(node, storage_price=e.storage_price, write_price=e.write_price, node_capacity=e.capacity)
 
     def _purchase(self, p: Purchase) -> tuple[int, int]:
         bought = rejected = 0
         for _ in range(p.count):
             try:
-                cost = blob_cost(self.storage_price, self.write_price, p.size, p.epochs, self.n_shards)
-                if not 0 < p.epochs <= len(self.ring):
-                    raise RewardsError(f"epochs_ahead = {p.epochs} is out of range (1..={len(self.ring)})")
-                self.ring.reserve(cost["encoded_length"], 0, p.epochs, cost["storage_per_epoch"], self.total_capacity)
-                self.ring.add_rewards(0, cost["write_fee"])
+                cost = self.network.buy_storage(p.size, p.epochs)
             except RewardsError:
                 rejected += 1
                 continue
             self.payments += cost["total"]
             bought += 1
         return bought, rejected
-
-    def _voting_end(self) -> None:
-        for i, _ in self.committee_prev:
-            self.pools[self.by_id[i]].clear_blocked_commission()
-        entries = self.active.nodes()
-        counts = dhondt([s for _, s in entries], self.n_shards)
-        new_counts = [(i, c) for (i, _), c in zip(entries, counts) if c > 0]
-        if self.committee:
-            self.next_committee = committee_transition(self.committee, new_counts)
-        else:
-            self.next_committee = committee_initialize(new_counts)
-        members = [(self.votes[self.by_id[i]]["capacity"], len(s)) for i, s in self.next_committee]
-        self.capacity = capacity_from_votes(members, self.n_shards)
-
-    def _epoch_change(self) -> dict[str, Any]:
-        collected = self.ring.lookup(0)[2]
-        burned = self.ring.extract_burn()
-        _, used, value = self.ring.pop_expand()
-        new_used = self.ring.lookup(0)[1]
-        self.total_capacity = max(self.capacity, new_used)
-        old = sorted(self.committee)
-        if old:
-            rewards, leftover = distribute(value, used, [(len(s), self.deny[self.by_id[i]]) for i, s in old])
-        else:
-            rewards, leftover = [], value
-        self.ring.add_rewards(0, leftover)
-        self.committee_prev = self.committee
-        self.committee = self.next_committee
-        self.next_committee = []
-        self.epoch += 1
-        per_node: dict[str, tuple[int, int, int, int]] = {}
-        for (i, _), reward in zip(old, rewards):
-            name = self.by_id[i]
-            per_node[name] = (reward, *self.pools[name].advance_epoch(self.epoch, reward, self.rules))
-            self._update_active(name)
-        old_ids = {i for i, _ in old}
-        for i, _ in sorted(self.committee):
-            if i not in old_ids:
-                name = self.by_id[i]
-                self.pools[name].advance_epoch(self.epoch, 0, self.rules)
-                self._update_active(name)
-        self._update_prices()
-        return {
-            "collected": collected,
-            "burned": burned,
-            "paid": sum(rewards),
-            "leftover": leftover,
-            "used_capacity": used,
-            "per_node": per_node,
-        }
 
     # -- public ----------------------------------------------------------------------------
 
@@ -486,31 +433,30 @@ class Simulator:
                 b, r = self._purchase(p)
                 bought += b
                 rejected += r
-        shards = self._shards(self.committee)
-        stake = {n: self.pools[n].wal_balance for n in self.nodes}
-        prices = (self.storage_price, self.write_price)
-        total_capacity = self.total_capacity
-        self._voting_end()
-        change = self._epoch_change()
+        before = {name: self.node_summary(name) for name in self.nodes}
+        prices = self.network.prices
+        total_capacity = self.network.total_capacity
+        change = self.network.advance_epoch(0)
+        per_node = {self._by_hex[r["node"]]: r for r in change["rewards"]}
         records = []
         for name in self.nodes:
-            reward, commission, staker, rate = change["per_node"].get(name, (0, 0, 0, self.pools[name].commission_rate))
-            pool = self.pools[name]
+            after = self.node_summary(name)
+            paid = per_node.get(name)
             records.append(
                 {
                     "epoch": epoch,
                     "node": name,
                     "node_id": self.ids[name],
-                    "shards": shards.get(name, 0),
-                    "deny_list_size": self.deny[name],
-                    "stake": stake[name],
-                    "stake_after": pool.wal_balance,
-                    "reward": reward,
-                    "commission": commission,
-                    "staker_reward": staker,
-                    "commission_rate_bp": rate,
-                    "commission_total": pool.commission_amount,
-                    "rewards_pool": pool.rewards_pool,
+                    "shards": len(before[name]["shards"]),
+                    "deny_list_size": before[name]["deny_list_size"],
+                    "stake": before[name]["stake"],
+                    "stake_after": after["stake"],
+                    "reward": paid["reward"] if paid else 0,
+                    "commission": paid["commission"] if paid else 0,
+                    "staker_reward": paid["pool_part"] if paid else 0,
+                    "commission_rate_bp": paid["commission_rate"] if paid else after["commission_rate"],
+                    "commission_total": after["commission"],
+                    "rewards_pool": after["rewards_pool"],
                     "withdrawn": self.withdrawn[name] - withdrawn_before[name],
                     "storage_price": prices[0],
                     "write_price": prices[1],
@@ -535,6 +481,11 @@ class Simulator:
         for _ in range(epochs):
             self.step()
         return self.records
+
+
+def _node_hex(node_id: int) -> str:
+    """A node ID as the core's serde form: ``0x`` and 64 hex digits."""
+    return f"0x{node_id:064x}"
 
 
 def simulate(config: SimulationConfig | Mapping[str, Any], epochs: int | None = None) -> list[dict[str, Any]]:

@@ -29,7 +29,7 @@ pub fn subsidy_split(value: u64, k: u32, max_epochs_ahead: u32) -> Result<(u64, 
 }
 
 /// One entry of the future-accounting ring (REWARDS.md §1.8, `FutureAccounting`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct FutureAccounting {
     /// The epoch of the entry.
     pub epoch: u32,
@@ -54,10 +54,29 @@ mod ring {
     /// current epoch.
     ///
     /// Every mutating operation is all-or-nothing: on error the buffer is unchanged.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+    #[serde(try_from = "RingRepr")]
     pub struct FutureAccountingRingBuffer {
         current_index: u32,
         ring: Vec<FutureAccounting>,
+    }
+
+    /// The serialized form of a ring, checked on the way in: 1 to 1000 buckets, the current
+    /// index inside the ring.
+    #[derive(serde::Deserialize)]
+    struct RingRepr {
+        current_index: u32,
+        ring: Vec<FutureAccounting>,
+    }
+
+    impl TryFrom<RingRepr> for FutureAccountingRingBuffer {
+        type Error = RewardsError;
+
+        fn try_from(repr: RingRepr) -> Result<Self, RewardsError> {
+            check_range("max_epochs_ahead", repr.ring.len() as u64, 1, crate::rewards::MAX_MAX_EPOCHS_AHEAD.into())?;
+            check_range("ring index", repr.current_index.into(), 0, repr.ring.len() as u64 - 1)?;
+            Ok(Self { current_index: repr.current_index, ring: repr.ring })
+        }
     }
 
     impl FutureAccountingRingBuffer {

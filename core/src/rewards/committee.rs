@@ -103,6 +103,101 @@ pub fn dhondt(stakes: &[u64], n_shards: u16, out: &mut [u16]) -> Result<(), Rewa
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct NodeId(pub [u8; 32]);
 
+impl serde::Serialize for NodeId {
+    /// `"0x"` and 64 lower-case hex digits in human-readable formats (JSON, Python, JS), the
+    /// 32 bytes otherwise (postcard).
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        hex32::serialize(&self.0, serializer)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for NodeId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        hex32::deserialize(deserializer).map(NodeId)
+    }
+}
+
+impl core::str::FromStr for NodeId {
+    type Err = crate::error::UnknownName;
+
+    /// `"0x"` (optional) and 64 hex digits.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        hex32::parse(text)
+            .map(NodeId)
+            .ok_or(crate::error::UnknownName { what: "node ID", expected: "0x and 64 hex digits" })
+    }
+}
+
+impl core::fmt::Display for NodeId {
+    /// `"0x"` and 64 lower-case hex digits.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        hex32::write(&self.0, f)
+    }
+}
+
+/// 32-byte identifiers as `0x`-prefixed hex in human-readable formats, raw bytes otherwise.
+pub(crate) mod hex32 {
+    use core::fmt;
+
+    /// Parses `"0x"` (optional) and exactly 64 hex digits.
+    pub(crate) fn parse(text: &str) -> Option<[u8; 32]> {
+        let digits = text.strip_prefix("0x").unwrap_or(text).as_bytes();
+        if digits.len() != 64 {
+            return None;
+        }
+        let mut out = [0u8; 32];
+        for (byte, pair) in out.iter_mut().zip(digits.chunks_exact(2)) {
+            let hi = char::from(pair[0]).to_digit(16)?;
+            let lo = char::from(pair[1]).to_digit(16)?;
+            *byte = u8::try_from(hi * 16 + lo).ok()?;
+        }
+        Some(out)
+    }
+
+    pub(crate) fn write(bytes: &[u8; 32], f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("0x")?;
+        bytes.iter().try_for_each(|b| write!(f, "{b:02x}"))
+    }
+
+    struct Hex<'a>(&'a [u8; 32]);
+
+    impl fmt::Display for Hex<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write(self.0, f)
+        }
+    }
+
+    pub(crate) fn serialize<S: serde::Serializer>(bytes: &[u8; 32], serializer: S) -> Result<S::Ok, S::Error> {
+        if serializer.is_human_readable() {
+            serializer.collect_str(&Hex(bytes))
+        } else {
+            serde::Serialize::serialize(bytes, serializer)
+        }
+    }
+
+    struct Visitor;
+
+    impl serde::de::Visitor<'_> for Visitor {
+        type Value = [u8; 32];
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("0x and 64 hex digits")
+        }
+
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Self::Value, E> {
+            parse(text).ok_or_else(|| E::invalid_value(serde::de::Unexpected::Str(text), &self))
+        }
+    }
+
+    pub(crate) fn deserialize<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<[u8; 32], D::Error> {
+        if deserializer.is_human_readable() {
+            deserializer.deserialize_str(Visitor)
+        } else {
+            <[u8; 32] as serde::Deserialize>::deserialize(deserializer)
+        }
+    }
+}
+
 impl From<u64> for NodeId {
     /// The ID whose u256 value is `value`.
     fn from(value: u64) -> Self {
@@ -124,7 +219,7 @@ mod with_alloc {
 
     /// The active set, `active_set.move` (REWARDS.md §5.1): `(node, stake)` entries in a
     /// significant order (the D'Hondt tie-break order), at most `max_size` of them.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
     pub struct ActiveSet {
         max_size: u16,
         threshold_stake: u64,

@@ -15,7 +15,9 @@
 //! * [`staking`]: exchange rates, the rewards of a stake, and the staking-pool state machine
 //!   (§3.4–§4.6);
 //! * [`committee`]: capped D'Hondt apportionment, the active set and shard-ID assignment (§5);
-//! * [`subsidies`]: the system subsidy entry points and both subsidy packages (§6).
+//! * [`subsidies`]: the system subsidy entry points and both subsidy packages (§6);
+//! * [`network`]: all of the above as one state machine, stepped by simulations and by the
+//!   devnet's control plane alike (with the `alloc` feature).
 //!
 //! The rules are those of `mainnet-contracts/` (the deployed code); the development head
 //! (`contracts/`) differs in two places (REWARDS.md §0.1), selected with [`Rules`].
@@ -60,6 +62,8 @@ pub mod accounting;
 pub mod committee;
 pub mod distribution;
 pub mod epoch;
+#[cfg(feature = "alloc")]
+pub mod network;
 pub mod pricing;
 pub mod staking;
 pub mod subsidies;
@@ -84,7 +88,8 @@ pub const MAX_MAX_EPOCHS_AHEAD: u32 = 1000;
 pub const MAINNET_MAX_EPOCHS_AHEAD: u32 = 53;
 
 /// Which version of the contracts to follow where they differ (REWARDS.md §0.1).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum Rules {
     /// `mainnet-contracts/` (package version 3, the deployed code): active-set size 111; a
@@ -240,6 +245,20 @@ pub enum RewardsError {
         /// The earliest allowed time, ms.
         earliest_ms: u64,
     },
+    /// An unknown storage node or stake object ([`network::Network`]).
+    NotFound {
+        /// What was looked up: `"storage node"` or `"stake object"`.
+        what: &'static str,
+    },
+    /// A stake object used by an account that does not own it ([`network::Network`]).
+    NotOwner,
+    /// A withdrawal requested for `due_epoch`, attempted in the earlier `epoch` (REWARDS.md §4.2).
+    NotDue {
+        /// The current epoch.
+        epoch: u32,
+        /// The epoch from which the stake can be withdrawn.
+        due_epoch: u32,
+    },
     /// A stake below the minimum of 1 WAL (REWARDS.md §4.1, `MIN_STAKING_THRESHOLD`).
     StakeTooSmall {
         /// The stake given in FROST.
@@ -285,6 +304,11 @@ impl core::fmt::Display for RewardsError {
             RewardsError::TooEarly { now_ms, earliest_ms } => {
                 write!(f, "too early: now is {now_ms} ms, the transition is allowed from {earliest_ms} ms")
             }
+            RewardsError::NotFound { what } => write!(f, "no such {what}"),
+            RewardsError::NotOwner => f.write_str("the stake object belongs to another account"),
+            RewardsError::NotDue { epoch, due_epoch } => {
+                write!(f, "the withdrawal is due in epoch {due_epoch}; this is epoch {epoch}")
+            }
             RewardsError::StakeTooSmall { stake_frost, min_frost } => {
                 write!(f, "stake of {stake_frost} FROST is below the minimum of {min_frost} FROST")
             }
@@ -293,6 +317,36 @@ impl core::fmt::Display for RewardsError {
 }
 
 impl core::error::Error for RewardsError {}
+
+impl RewardsError {
+    /// A stable machine-readable name of the case, e.g. `"NOT_FOUND"`, `"STAKE_TOO_SMALL"`:
+    /// what an API puts in its error reason.
+    pub const fn code(&self) -> &'static str {
+        match self {
+            RewardsError::Overflow { .. } => "OVERFLOW",
+            RewardsError::DivisionByZero { .. } => "DIVISION_BY_ZERO",
+            RewardsError::Encoding(_) => "ENCODING",
+            RewardsError::UnsupportedEncodingType { .. } => "UNSUPPORTED_ENCODING",
+            RewardsError::OutOfRange { .. } => "OUT_OF_RANGE",
+            RewardsError::NoQuorum => "NO_QUORUM",
+            RewardsError::StorageExceeded { .. } => "STORAGE_EXCEEDED",
+            RewardsError::InsufficientFunds { .. } => "INSUFFICIENT_FUNDS",
+            RewardsError::ZeroAmount { .. } => "ZERO_AMOUNT",
+            RewardsError::NoStake => "NO_STAKE",
+            RewardsError::ShardCapTooLow { .. } => "SHARD_CAP_TOO_LOW",
+            RewardsError::LengthMismatch { .. } => "LENGTH_MISMATCH",
+            RewardsError::InvalidShardAssignment { .. } => "INVALID_SHARD_ASSIGNMENT",
+            RewardsError::InvalidExchangeRate => "INVALID_EXCHANGE_RATE",
+            RewardsError::InvalidPoolState { .. } => "INVALID_POOL_STATE",
+            RewardsError::InvalidEpochState { .. } => "INVALID_EPOCH_STATE",
+            RewardsError::TooEarly { .. } => "TOO_EARLY",
+            RewardsError::NotFound { .. } => "NOT_FOUND",
+            RewardsError::NotOwner => "NOT_OWNER",
+            RewardsError::NotDue { .. } => "NOT_DUE",
+            RewardsError::StakeTooSmall { .. } => "STAKE_TOO_SMALL",
+        }
+    }
+}
 
 impl From<EncodeError> for RewardsError {
     fn from(e: EncodeError) -> Self {

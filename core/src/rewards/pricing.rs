@@ -14,7 +14,7 @@ pub const RS2_ENCODING_TYPE: u8 = 1;
 
 /// A node's votes (REWARDS.md §1.1, `staking_pool.move` `VotingParams`): prices in FROST per
 /// storage unit (per epoch for storage) and the node's capacity in bytes.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct VotingParams {
     /// The storage price vote, FROST per unit per epoch.
     pub storage_price: u64,
@@ -232,7 +232,7 @@ pub fn write_fee(write_price: u64, unencoded_length: u64, n_shards: u16) -> Resu
 }
 
 /// The full cost of storing a blob (REWARDS.md §1.6, "store a blob of S bytes for E epochs").
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct BlobCost {
     /// The encoded length in bytes (REWARDS.md §1.3).
     pub encoded_length: u64,

@@ -8,7 +8,10 @@ use super::{to_u64, RewardsError, FROST_PER_WAL};
 pub const MIN_STAKING_THRESHOLD: u64 = FROST_PER_WAL;
 
 /// A pool's WAL-per-share exchange rate at an epoch, `PoolExchangeRate` (REWARDS.md §4.3).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+///
+/// Deserializing checks `0 < shares <= wal` for a variable rate, as [`ExchangeRate::new`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "ExchangeRateRepr")]
 pub enum ExchangeRate {
     /// One share per FROST (an empty pool).
     #[default]
@@ -20,6 +23,27 @@ pub enum ExchangeRate {
         /// Shares outstanding.
         shares: u128,
     },
+}
+
+/// The serialized form of an [`ExchangeRate`], checked on the way in.
+#[derive(serde::Deserialize)]
+enum ExchangeRateRepr {
+    Flat,
+    Variable { wal: u128, shares: u128 },
+}
+
+impl TryFrom<ExchangeRateRepr> for ExchangeRate {
+    type Error = RewardsError;
+
+    fn try_from(repr: ExchangeRateRepr) -> Result<Self, RewardsError> {
+        match repr {
+            ExchangeRateRepr::Flat => Ok(ExchangeRate::Flat),
+            ExchangeRateRepr::Variable { wal, shares } if shares > 0 && shares <= wal => {
+                Ok(ExchangeRate::Variable { wal, shares })
+            }
+            ExchangeRateRepr::Variable { .. } => Err(RewardsError::InvalidExchangeRate),
+        }
+    }
 }
 
 impl ExchangeRate {
@@ -123,7 +147,7 @@ mod pool {
 
     /// Values keyed by epoch, `pending_values::PendingValues` (REWARDS.md §4.4, §9): a sorted
     /// map where "the value at `e`" sums every key `<= e`.
-    #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+    #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
     pub struct PendingValues(BTreeMap<u32, u64>);
 
     impl PendingValues {
@@ -208,7 +232,7 @@ mod pool {
 
     /// A stake object, `StakedWal` (REWARDS.md §4.1–§4.2): the principal stays in the object;
     /// the pool only keeps accounts.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
     pub struct StakedWal {
         /// The principal in FROST.
         pub principal: u64,
@@ -242,7 +266,7 @@ mod pool {
     /// amount) and the rewards held for stakers.
     ///
     /// Every operation is all-or-nothing: on error the pool is unchanged (a Move abort).
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
     pub struct StakingPool {
         activation_epoch: u32,
         latest_epoch: u32,
@@ -260,7 +284,7 @@ mod pool {
     }
 
     /// What a pool advance did with the node's reward (REWARDS.md §3.4).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
     pub struct PoolAdvance {
         /// The commission, added to the pool's commission and blocked.
         pub commission: u64,
