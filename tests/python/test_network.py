@@ -590,7 +590,7 @@ def test_epoch_change_distributes_rewards_and_keeps_serving(net: Devnet):
         summary = r.json()["success"]["data"]
         assert summary["epoch"] == before + 1
         # No reward is created or lost (REWARDS.md §3).
-        assert summary["paid"] + summary["burned"] + summary["carried_over"] == summary["collected"]
+        assert summary["paid"] + summary["burned"] + summary["leftover"] == summary["collected"]
         assert summary["collected"] > 0 and sum(summary["rewards"].values()) == summary["paid"]
         assert http.post("/v1/admin/epoch").status_code == 401
     assert client.read(blob_id) == data

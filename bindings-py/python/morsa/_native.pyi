@@ -2,7 +2,7 @@
 
 import mmap
 from collections.abc import Callable, Iterable, Sequence
-from typing import Literal, Self, final
+from typing import Any, Literal, Self, final
 
 from morsa._types import Axis as _Axis
 from morsa._types import BlobCost as _BlobCost
@@ -701,7 +701,7 @@ class Network:
     def epoch_change(self, now_ms: int) -> _EpochReport: ...
     def advance_epoch(self, now_ms: int) -> _EpochReport:
         """voting_end if needed, then the epoch change."""
-    def tick(self, now_ms: int) -> list[dict[str, object]]:
+    def tick(self, now_ms: int) -> list[dict[str, Any]]:
         """The transitions due at ``now_ms``: ``{"transition": "voting_end", "epoch"}`` and
         ``{"transition": "epoch_change", **EpochReport}``."""
 

@@ -212,6 +212,50 @@ class Client:
         """This client's balance (FROST)."""
         return self._sync(self.control.balance(self._payer().address))
 
+    # ---- the economy: staking, nodes (a devnet's control plane)
+
+    def _economy(self) -> HttpControlPlane:
+        control = self.control
+        if not isinstance(control, HttpControlPlane):
+            raise ClientError("staking and node economics need a devnet's control plane")
+        return control
+
+    def economy(self) -> dict[str, Any]:
+        """The network's economic state: epoch and when it changes, prices, capacity, the
+        committee's shard counts, FROST burned and paid, funded future buckets (REWARDS.md)."""
+        return self._sync(self._economy().economy())
+
+    def nodes(self) -> list[dict[str, Any]]:
+        """Every storage node: ``node_id``, ``name``, ``url``, ``stake`` (FROST), ``next_stake``,
+        ``rewards_pool``, ``commission``, ``commission_rate`` (bp), ``votes``, ``shards``…"""
+        return self._sync(self._economy().nodes())
+
+    def node_id(self, node: str) -> str:
+        """The node ID of a node given by name or ID; :class:`ClientError` for neither."""
+        key = node.lower().removeprefix("0x")
+        for n in self.nodes():
+            if node in (n["name"], n["node_id"]) or key == n["node_id"]:
+                return str(n["node_id"])
+        raise ClientError(f"no storage node {node!r} (give a node name or ID; 'morsa nodes' lists them)")
+
+    def stake(self, node: str, amount: int) -> dict[str, Any]:
+        """Stake ``amount`` FROST of this client's account with ``node`` (a name or node ID;
+        REWARDS.md §4.1): the stake object is active from the next epoch (or the one after,
+        once the next committee is selected). Returns ``{"stake", "balance"}``."""
+        return self._sync(self._economy().stake(self._payer(), self.node_id(node), amount))
+
+    def withdraw(self, stake_id: int) -> dict[str, Any]:
+        """Withdraw a stake object of this client's account (REWARDS.md §4.2): paid out at once
+        when due or not yet active, else requested (call again from ``withdraw_epoch``)."""
+        return self._sync(self._economy().withdraw(self._payer(), stake_id))
+
+    def stakes(self, owner: str | None = None) -> list[dict[str, Any]]:
+        """Stake objects of ``owner`` (default: this client's account; ``"*"``: everyone's)
+        with their rewards so far."""
+        if owner is None:
+            owner = self._payer().address
+        return self._sync(self._economy().stakes(None if owner == "*" else owner))
+
     def blob_status(self, blob_id: str) -> dict[str, Any]:
         """``{"status", "blob_object"}`` of a blob on the control plane; raises
         :class:`~morsa.net.errors.RemoteError` (404) for an unknown blob."""

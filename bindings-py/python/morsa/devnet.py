@@ -124,8 +124,17 @@ class Devnet:
     # ---- creation
 
     @staticmethod
-    def create(directory: str | os.PathLike[str], n_nodes: int = DEFAULT_NODES, n_shards: int = morsa.MAINNET_N_SHARDS) -> Devnet:
-        """Write the configs of a new devnet (nothing is started)."""
+    def create(
+        directory: str | os.PathLike[str],
+        n_nodes: int = DEFAULT_NODES,
+        n_shards: int = morsa.MAINNET_N_SHARDS,
+        epoch_duration_ms: int = 0,
+    ) -> Devnet:
+        """Write the configs of a new devnet (nothing is started). With ``epoch_duration_ms``,
+        epochs change on that timer (fixed at creation, as a network's epoch duration is);
+        with 0, only on demand (:meth:`advance_epoch`, ``morsa devnet epoch``)."""
+        if epoch_duration_ms < 0:
+            raise DevnetError("the epoch duration cannot be negative")
         if n_nodes < 1:
             raise DevnetError("a devnet needs at least one storage node")
         morsa.EncodingConfig(n_shards)  # raises EncodingError for an unusable shard count
@@ -167,6 +176,7 @@ class Devnet:
             "n_shards": n_shards,
             "host": "127.0.0.1",
             "port": chain_port,
+            "epoch_duration_ms": epoch_duration_ms,
             "faucet": True,
             "nodes": node_specs,
         }
@@ -329,19 +339,50 @@ class Devnet:
         """A client of this devnet paying with its default account (``account=`` another)."""
         return Client(self.chain_url, **{"account": self.account_key, **kwargs})
 
+    def advance_epoch(self) -> dict[str, Any]:
+        """End the current epoch now (the devnet's admin token): rewards are distributed and
+        the next committee, selected by stake, takes over. Returns the epoch-change summary."""
+        control = HttpControlPlane(self.chain_url)
+        return run_sync(control.advance_epoch(self.admin_token))
+
+    @property
+    def epoch_duration_ms(self) -> int:
+        """The epoch timer's period (0: epochs change only on demand)."""
+        try:
+            return int(json.loads((Path(self.directory) / "chain.json").read_text()).get("epoch_duration_ms", 0))
+        except (OSError, ValueError) as e:
+            raise DevnetError(f"{self.directory}: cannot read chain.json: {e}") from None
+
+    def node_config(self, name: str) -> Path:
+        """The config file of the storage node ``name`` (its key: the operator's account)."""
+        self.node(name)
+        return Path(self.directory) / f"{name}.json"
+
     def fund(self, address: str, amount: int = 10**15) -> int:
         """Credit an account from the faucet (the devnet's admin token); returns its balance."""
         control = HttpControlPlane(self.chain_url)
         return run_sync(control.faucet(address, amount, self.admin_token))
 
 
-def up(directory: str | os.PathLike[str] | None = None, n_nodes: int = DEFAULT_NODES, n_shards: int = morsa.MAINNET_N_SHARDS) -> Devnet:
-    """Start a devnet in ``directory``, creating it if needed."""
+def up(
+    directory: str | os.PathLike[str] | None = None,
+    n_nodes: int = DEFAULT_NODES,
+    n_shards: int = morsa.MAINNET_N_SHARDS,
+    epoch_duration_ms: int | None = None,
+) -> Devnet:
+    """Start a devnet in ``directory``, creating it if needed (``epoch_duration_ms``: the
+    epoch timer of a new devnet, default 0, on demand only; an existing devnet keeps its own
+    and refuses another)."""
     directory = Path(directory) if directory else default_directory()
     if (directory / STATE_FILE).exists():
         devnet = Devnet.load(directory)
+        if epoch_duration_ms is not None and epoch_duration_ms != devnet.epoch_duration_ms:
+            raise DevnetError(
+                f"the devnet in {directory} changes epochs every {devnet.epoch_duration_ms / 1000:g} s (0: on demand); "
+                "the epoch duration is fixed when a devnet is created"
+            )
     else:
-        devnet = Devnet.create(directory, n_nodes, n_shards)
+        devnet = Devnet.create(directory, n_nodes, n_shards, epoch_duration_ms or 0)
     try:
         devnet.up()
     except BaseException:

@@ -1,13 +1,20 @@
-"""The control plane's HTTP API (docs/network.md), served with Starlette and uvicorn."""
+"""The control plane's HTTP API (docs/network.md), served with Starlette and uvicorn.
+
+With an epoch duration, a background task runs the epoch timer (``ChainState.tick``) twice a
+second: ``voting_end`` half an epoch after its start, the epoch change at its end.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import base64
 import binascii
+import contextlib
 import hmac
 import json
+import logging
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +28,17 @@ from ..net import openapi
 from ..net.accounts import public_key_of, verify_request
 from ..net.errors import CHAIN_DOMAIN, ApiError
 from ..net.server import json_api, read_body, serve, success
-from .economy import Economy
 from .state import ChainConfig, ChainState, NodeSpec
 
 MAX_BODY_BYTES = 1 << 20
+TICK_SECONDS = 0.5
+"""How often the epoch timer looks at the clock."""
+
+log = logging.getLogger("morsa.chain")
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
 
 
 async def _json(request: Request) -> dict[str, Any]:
@@ -59,6 +73,12 @@ def _field(data: dict[str, Any], name: str, kind: type, default: Any = ...) -> A
     return value
 
 
+def _stake_id(text: str) -> int:
+    if not text.isdigit() or len(text) > 19:
+        raise ApiError(400, "INVALID_STAKE_ID", f"{text!r} is not a stake object ID (a positive integer)")
+    return int(text)
+
+
 def _b64(text: str, name: str) -> bytes:
     try:
         return base64.b64decode(text, validate=True)
@@ -66,11 +86,38 @@ def _b64(text: str, name: str) -> bytes:
         raise ApiError(400, "INVALID_FIELD", f"the field {name!r} must be base64") from None
 
 
-def create_app(config: ChainConfig, economy: Economy | None = None) -> Starlette:
+def create_app(config: ChainConfig) -> Starlette:
     """The control plane's ASGI app; its state lives in ``config.data_dir``."""
     Path(config.data_dir).mkdir(parents=True, exist_ok=True)
-    state = ChainState(Path(config.data_dir) / "chain.sqlite3", economy or Economy())
-    state.genesis(config)
+    state = ChainState(Path(config.data_dir) / "chain.sqlite3")
+    state.genesis(config, now_ms())
+
+    async def timer() -> None:
+        while True:
+            await asyncio.sleep(TICK_SECONDS)
+            try:
+                for change in await run_in_threadpool(state.tick, now_ms()):
+                    log.info("epoch timer: %s", change)
+            except ApiError as e:
+                log.error("the epoch timer could not change the epoch: %s", e.message)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        task = asyncio.create_task(timer()) if config.epoch_duration_ms > 0 else None
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    async def signed(request: Request) -> tuple[str, str, int, dict[str, Any]]:
+        """The account, nonce, time and JSON body of a signed request."""
+        body = await read_body(request, MAX_BODY_BYTES)
+        now = now_ms()
+        account, nonce = verify_request(dict(request.headers), request.method, request.url.path, body, now)
+        return account, nonce, now, _parse_json(body)
 
     def admin(request: Request) -> None:
         given = request.headers.get("authorization", "")
@@ -79,7 +126,13 @@ def create_app(config: ChainConfig, economy: Economy | None = None) -> Starlette
             raise ApiError(401, "UNAUTHENTICATED", "this operation needs the admin token")
 
     async def health(request: Request) -> JSONResponse:
-        return success({"epoch": state.epoch, "n_shards": state.n_shards, **state.prices()})
+        net = state.network
+        return success({
+            "epoch": state.epoch,
+            "n_shards": state.n_shards,
+            **state.prices(),
+            "next_epoch_change_ms": None if net is None else net.next_epoch_change_ms,
+        })
 
     async def committee(request: Request) -> JSONResponse:
         return success(state.committee_info())
@@ -149,7 +202,7 @@ def create_app(config: ChainConfig, economy: Economy | None = None) -> Starlette
 
     async def advance(request: Request) -> JSONResponse:
         admin(request)
-        return success(await run_in_threadpool(state.advance_epoch))
+        return success(await run_in_threadpool(state.advance_epoch, now_ms()))
 
     async def add_node(request: Request) -> JSONResponse:
         admin(request)
@@ -158,15 +211,63 @@ def create_app(config: ChainConfig, economy: Economy | None = None) -> Starlette
             name=_field(data, "name", str),
             url=_field(data, "url", str),
             public_key=_b64(_field(data, "public_key", str), "public_key"),
-            stake=_field(data, "stake", int),
+            stake=_field(data, "stake", int, 0),
+            commission_bps=_field(data, "commission_bps", int, 0),
         )
         if len(spec.public_key) != 32 or spec.stake < 0:
             raise ApiError(400, "INVALID_FIELD", "public_key must be 32 bytes and stake non-negative")
-        state.add_node(spec)
+        await run_in_threadpool(state.add_node, spec)
         return success({"node_id": spec.node_id})
 
     async def nodes(request: Request) -> JSONResponse:
-        return success({"nodes": state.nodes()})
+        return success({"nodes": await run_in_threadpool(state.nodes)})
+
+    async def node(request: Request) -> JSONResponse:
+        return success(state.node_info(request.path_params["node_id"]))
+
+    async def economy(request: Request) -> JSONResponse:
+        return success(state.economy())
+
+    async def vote(request: Request) -> JSONResponse:
+        account, nonce, now, data = await signed(request)
+        votes: dict[str, int] = {k: _field(data, k, int) for k in ("storage_price", "write_price", "node_capacity") if k in data}
+        if not votes or any(v < 0 for v in votes.values()):
+            raise ApiError(400, "INVALID_FIELD", "give storage_price, write_price or node_capacity (non-negative integers)")
+        node_id = request.path_params["node_id"]
+        return success(await run_in_threadpool(state.vote, account, node_id, votes, nonce, now))
+
+    async def commission(request: Request) -> JSONResponse:
+        account, nonce, now, data = await signed(request)
+        rate = _field(data, "rate_bp", int)
+        node_id = request.path_params["node_id"]
+        return success(await run_in_threadpool(state.set_commission, account, node_id, rate, nonce, now))
+
+    async def collect(request: Request) -> JSONResponse:
+        account, nonce, now, _ = await signed(request)
+        amount = await run_in_threadpool(state.collect_commission, account, request.path_params["node_id"], nonce, now)
+        return success({"amount": amount, "balance": state.balance(account)})
+
+    async def stakes(request: Request) -> JSONResponse:
+        owner = request.query_params.get("owner")
+        return success({"stakes": state.stakes(None if owner is None else _address(owner))})
+
+    async def stake(request: Request) -> JSONResponse:
+        account, nonce, now, data = await signed(request)
+        node_id = _field(data, "node_id", str)
+        amount = _field(data, "amount", int)
+        if amount <= 0:
+            raise ApiError(400, "INVALID_FIELD", "amount must be positive (FROST)")
+        staked = await run_in_threadpool(state.stake, account, node_id, amount, nonce, now)
+        return success({"stake": staked, "balance": state.balance(account)})
+
+    async def stake_info(request: Request) -> JSONResponse:
+        return success(state.stake_info(_stake_id(request.path_params["stake_id"])))
+
+    async def withdraw(request: Request) -> JSONResponse:
+        account, nonce, now, _ = await signed(request)
+        stake_id = _stake_id(request.path_params["stake_id"])
+        outcome = await run_in_threadpool(state.withdraw, account, stake_id, nonce, now)
+        return success({**outcome, "balance": state.balance(account)})
 
     routes = [
         Route("/v1/health", health),
@@ -181,10 +282,19 @@ def create_app(config: ChainConfig, economy: Economy | None = None) -> Starlette
         Route("/v1/events", events),
         Route("/v1/admin/epoch", advance, methods=["POST"]),
         Route("/v1/admin/nodes", add_node, methods=["POST"]),
+        Route("/v1/economy", economy),
+        Route("/v1/nodes/{node_id}", node),
+        Route("/v1/nodes/{node_id}/votes", vote, methods=["POST"]),
+        Route("/v1/nodes/{node_id}/commission", commission, methods=["POST"]),
+        Route("/v1/nodes/{node_id}/commission/collect", collect, methods=["POST"]),
+        Route("/v1/stakes", stakes),
+        Route("/v1/stakes", stake, methods=["POST"]),
+        Route("/v1/stakes/{stake_id}", stake_info),
+        Route("/v1/stakes/{stake_id}/withdraw", withdraw, methods=["POST"]),
     ]
 
     # Browsers on any origin may read the committee (GET only; admin calls stay same-origin).
-    app = json_api(routes, domain=CHAIN_DOMAIN, cors_methods=["GET"], openapi=openapi.control_plane())
+    app = json_api(routes, domain=CHAIN_DOMAIN, lifespan=lifespan, cors_methods=["GET"], openapi=openapi.control_plane())
     app.state.chain = state
     return app
 

@@ -2,9 +2,13 @@
 
 It stands in for Walrus's Sui contracts: committee and shard assignment, epochs, accounts,
 blob registration with payment, certification (certificates verified by the core),
-invalidation, and an event log that storage nodes follow. Every transition runs in one SQLite
-transaction, so a crash never leaves half of one behind; a refused transition raises
-:class:`morsa.net.errors.ApiError` (its HTTP status and reason).
+invalidation, delegated staking, votes and commission, and an event log that storage nodes
+follow. The economy (epochs, committee selection, prices, storage accounting, rewards, staking
+pools) is the core's state machine, :class:`morsa.rewards.Network` (REWARDS.md), kept as one
+row; this module adds what Sui objects and coins would hold: account balances, blob objects,
+node addresses. Every transition runs in one SQLite transaction, so a crash never leaves half of
+one behind; a refused transition raises :class:`morsa.net.errors.ApiError` (its HTTP status and
+reason).
 """
 
 from __future__ import annotations
@@ -20,24 +24,31 @@ from typing import Any
 
 import morsa
 
+from .._types import Rules
 from ..net.accounts import NONCE_WINDOW_MS
 from ..net.errors import ApiError
-from .economy import Economy
+from ..rewards import FROST_PER_WAL, Network, RewardsError
+
+SCHEMA_VERSION = 2
+"""2: the economy is the core's ``Network`` (one row); 1 (no ``schema`` in ``meta``) kept its
+own JSON ring and is not read."""
+
+DEFAULT_STORAGE_PRICE = 100_000
+"""FROST per MiB unit per epoch voted by a node configured without a vote."""
+DEFAULT_WRITE_PRICE = 20_000
+"""FROST per MiB unit voted by a node configured without a vote."""
+DEFAULT_CAPACITY = 10**13
+"""Bytes of capacity voted by a node configured without a vote (10 TB)."""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS network (id INTEGER PRIMARY KEY CHECK (id = 0), state BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS nodes (
     idx INTEGER PRIMARY KEY,
     node_id TEXT NOT NULL UNIQUE,
     name TEXT NOT NULL,
     url TEXT NOT NULL,
-    public_key BLOB NOT NULL,
-    stake INTEGER NOT NULL,
-    commission_bps INTEGER NOT NULL,
-    storage_price_vote INTEGER NOT NULL,
-    write_price_vote INTEGER NOT NULL,
-    capacity_vote INTEGER NOT NULL,
-    rewards INTEGER NOT NULL DEFAULT 0
+    public_key BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS accounts (address TEXT PRIMARY KEY, balance INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS nonces (
@@ -72,7 +83,9 @@ CREATE TABLE IF NOT EXISTS events (
 
 @dataclass
 class NodeSpec:
-    """A storage node known to the control plane."""
+    """A storage node at genesis: its name, URL and public key (its node ID, and its operator's
+    account address ``0x`` + the key in hex), the stake its operator puts in (FROST), its
+    commission rate (basis points) and votes (0: the defaults)."""
 
     name: str
     url: str
@@ -87,6 +100,11 @@ class NodeSpec:
     def node_id(self) -> str:
         return self.public_key.hex()
 
+    @property
+    def operator(self) -> str:
+        """The operator's account address: the node's key signs for it."""
+        return "0x" + self.public_key.hex()
+
 
 @dataclass
 class ChainConfig:
@@ -98,6 +116,9 @@ class ChainConfig:
     host: str = "127.0.0.1"
     port: int = 9000
     max_epochs_ahead: int = 53
+    epoch_duration_ms: int = 0
+    """Epochs change on this timer (``voting_end`` at half, REWARDS.md §2); 0: on demand only."""
+    rules: Rules = "mainnet"
     faucet: bool = False
     faucet_max: int = 10**15
     nodes: list[NodeSpec] = field(default_factory=list)
@@ -120,16 +141,32 @@ def _object_id(blob_id: str, seq: int) -> str:
     return "0x" + hashlib.blake2b(f"{blob_id}:{seq}".encode(), digest_size=32).hexdigest()
 
 
-class ChainState:
-    """The control plane's state in SQLite; thread-safe (one lock, one connection)."""
+def rewards_api_error(e: RewardsError) -> ApiError:
+    """A refusal of the economy (:class:`RewardsError` with its ``code``) as an API error: an
+    unknown node or stake object is 404, another account's stake 403, anything else 400."""
+    code = getattr(e, "code", "REWARDS")
+    status = {"NOT_FOUND": 404, "NOT_OWNER": 403}.get(code, 400)
+    return ApiError(status, code, str(e))
 
-    def __init__(self, path: str | Path, economy: Economy) -> None:
+
+class ChainState:
+    """The control plane's state in SQLite; thread-safe (one lock, one connection). The
+    economy lives in :attr:`network` (in memory, saved in the same transaction as every change)."""
+
+    def __init__(self, path: str | Path) -> None:
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
+        old = self._db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
+        if old and self._meta("epoch") is not None and self._meta("schema") is None:
+            self._db.close()
+            raise ApiError(
+                500, "OLD_STATE", f"{path} holds the state of an older control plane; start a new devnet (morsa devnet down --purge)"
+            )
         self._db.executescript(SCHEMA)
         self._lock = threading.Lock()
-        self.economy = economy
+        row = self._db.execute("SELECT state FROM network WHERE id = 0").fetchone()
+        self.network: Network | None = Network.from_bytes(row[0]) if row else None
 
     # ---- helpers
 
@@ -159,52 +196,85 @@ class ChainState:
             (kind, blob_id, epoch, json.dumps(data)),
         )
 
+    def _net(self) -> Network:
+        if self.network is None:
+            raise ApiError(503, "NOT_INITIALIZED", "the control plane has no genesis yet")
+        return self.network
+
+    def _change(self, db: sqlite3.Connection, change: Any) -> tuple[Network, Any]:
+        """Runs ``change(network)`` on a copy and saves the copy in ``db``'s transaction; the
+        caller installs it with :meth:`_install` once the transaction commits. A refusal of the
+        economy is an :class:`ApiError`."""
+        net = self._net().copy()
+        try:
+            result = change(net)
+        except RewardsError as e:
+            raise rewards_api_error(e) from None
+        db.execute("INSERT OR REPLACE INTO network (id, state) VALUES (0, ?)", (net.to_bytes(),))
+        return net, result
+
     # ---- genesis and committee
 
     @property
     def initialized(self) -> bool:
-        return self._meta("epoch") is not None
+        return self.network is not None
 
-    def genesis(self, config: ChainConfig) -> None:
-        """Create epoch 1's committee from the configured nodes (no-op if already initialized)."""
+    def genesis(self, config: ChainConfig, now_ms: int = 0) -> None:
+        """Register the configured nodes, stake their operators' stake and run the first
+        epoch change: epoch 1's committee follows stake (REWARDS.md §5). No-op if already
+        initialized."""
         with self._lock:
             if self.initialized:
                 return
             if not config.nodes:
                 raise ApiError(400, "NO_NODES", "the chain config lists no storage nodes")
+            try:
+                net = Network(config.n_shards, config.max_epochs_ahead, config.rules, config.epoch_duration_ms, now_ms)
+                for n in config.nodes:
+                    net.register_node(
+                        n.node_id,
+                        n.commission_bps,
+                        n.storage_price_vote or DEFAULT_STORAGE_PRICE,
+                        n.write_price_vote or DEFAULT_WRITE_PRICE,
+                        n.capacity_vote or DEFAULT_CAPACITY,
+                    )
+                    if n.stake:
+                        net.stake(n.operator, n.node_id, n.stake)
+                net.advance_epoch(now_ms)
+            except RewardsError as e:
+                raise ApiError(400, "INVALID_GENESIS", f"the chain config cannot start a network: {e}") from None
             with self._tx() as db:
                 for i, n in enumerate(config.nodes):
                     db.execute(
-                        "INSERT INTO nodes (idx, node_id, name, url, public_key, stake, commission_bps,"
-                        " storage_price_vote, write_price_vote, capacity_vote) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                        (i, n.node_id, n.name, n.url, n.public_key, n.stake, n.commission_bps,
-                         n.storage_price_vote, n.write_price_vote, n.capacity_vote),
+                        "INSERT INTO nodes (idx, node_id, name, url, public_key) VALUES (?,?,?,?,?)",
+                        (i, n.node_id, n.name, n.url, n.public_key),
                     )
+                self._set_meta(db, "schema", SCHEMA_VERSION)
                 self._set_meta(db, "n_shards", config.n_shards)
                 self._set_meta(db, "max_epochs_ahead", config.max_epochs_ahead)
-                self._set_meta(db, "economy", json.dumps(self.economy.genesis_state()))
-                self._new_committee(db, epoch=1, previous=None)
-                self._set_meta(db, "epoch", 1)
-                self._event(db, "epoch", 1)
+                db.execute("INSERT OR REPLACE INTO network (id, state) VALUES (0, ?)", (net.to_bytes(),))
+                self._publish_committee(db, net)
+                self._set_meta(db, "epoch", net.epoch)
+                self._event(db, "epoch", net.epoch)
+            self.network = net
 
     def _nodes(self, db: sqlite3.Connection) -> list[dict[str, Any]]:
-        cols = ["idx", "node_id", "name", "url", "public_key", "stake", "commission_bps",
-                "storage_price_vote", "write_price_vote", "capacity_vote", "rewards"]
+        cols = ["idx", "node_id", "name", "url", "public_key"]
         rows = db.execute(f"SELECT {', '.join(cols)} FROM nodes ORDER BY idx").fetchall()
         return [dict(zip(cols, r)) for r in rows]
 
-    def _new_committee(self, db: sqlite3.Connection, epoch: int, previous: dict[str, list[int]] | None) -> None:
-        """Assign shards by stake (the reward module's apportionment) and store the committee."""
-        n_shards = int(self._meta_in(db, "n_shards"))
-        nodes = self._nodes(db)
-        assignment = self.economy.assign_shards(
-            [(n["node_id"], n["stake"]) for n in nodes], n_shards, previous
-        )
-        members = [n for n in nodes if assignment.get(n["node_id"])]
-        committee = morsa.Committee(epoch, [(n["public_key"], assignment[n["node_id"]]) for n in members])
+    def _publish_committee(self, db: sqlite3.Connection, net: Network) -> None:
+        """Store the network's current committee with the members' URLs and keys (what
+        ``GET /v1/committee`` serves and storage nodes follow)."""
+        by_id = {n["node_id"]: n for n in self._nodes(db)}
+        members = []
+        for node, shards in net.committee():
+            n = by_id[node.removeprefix("0x")]
+            members.append((n, shards))
+        committee = morsa.Committee(net.epoch, [(n["public_key"], shards) for n, shards in members])
         info = {
-            "epoch": epoch,
-            "n_shards": n_shards,
+            "epoch": net.epoch,
+            "n_shards": net.n_shards,
             "committee": base64.b64encode(committee.to_bytes()).decode(),
             "members": [
                 {
@@ -212,9 +282,9 @@ class ChainState:
                     "name": n["name"],
                     "url": n["url"],
                     "public_key": base64.b64encode(n["public_key"]).decode(),
-                    "shards": assignment[n["node_id"]],
+                    "shards": shards,
                 }
-                for n in members
+                for n, shards in members
             ],
         }
         self._set_meta(db, "committee", json.dumps(info))
@@ -235,18 +305,16 @@ class ChainState:
 
     @property
     def epoch(self) -> int:
-        return int(self._meta_in(self._db, "epoch"))
+        return self._net().epoch
 
     @property
     def n_shards(self) -> int:
-        return int(self._meta_in(self._db, "n_shards"))
-
-    def _weights(self) -> dict[str, int]:
-        return {m["node_id"]: len(m["shards"]) for m in self.committee_info()["members"]}
+        return self._net().n_shards
 
     def prices(self) -> dict[str, int]:
-        """Current storage and write prices (FROST per MiB unit)."""
-        return self.economy.prices(self._nodes(self._db), self._weights(), self.n_shards)
+        """Current storage and write prices (FROST per MiB unit; REWARDS.md §1.1)."""
+        storage, write = self._net().prices
+        return {"storage_price": storage, "write_price": write}
 
     # ---- accounts
 
@@ -265,6 +333,20 @@ class ChainState:
                 (address, amount),
             )
         return self.balance(address)
+
+    @staticmethod
+    def _credit(db: sqlite3.Connection, address: str, amount: int) -> None:
+        db.execute(
+            "INSERT INTO accounts (address, balance) VALUES (?, ?) "
+            "ON CONFLICT(address) DO UPDATE SET balance = balance + excluded.balance",
+            (address, amount),
+        )
+
+    def _debit(self, db: sqlite3.Connection, address: str, amount: int, what: str) -> None:
+        balance = self.balance(address)
+        if balance < amount:
+            raise ApiError(402, "INSUFFICIENT_FUNDS", f"{what} costs {amount} FROST, {address} has {balance}")
+        db.execute("UPDATE accounts SET balance = balance - ? WHERE address = ?", (amount, address))
 
     # ---- blobs
 
@@ -330,16 +412,11 @@ class ChainState:
         returned uncharged, unless ``force``: then a new blob object replaces it, registered and
         charged anew, to be certified again (Walrus's publisher ``force``). Returns
         (Blob, cost, new)."""
-        max_ahead = int(self._meta_in(self._db, "max_epochs_ahead"))
+        max_ahead = self._net().max_epochs_ahead
         if not 1 <= epochs_ahead <= max_ahead:
             raise ApiError(400, "INVALID_EPOCHS", f"epochs_ahead must be between 1 and {max_ahead}")
         if len(root_hash) != 32 or morsa.derive_blob_id(root_hash, size) != blob_id:
             raise ApiError(400, "BLOB_ID_MISMATCH", "the blob ID is not derived from the root hash and size")
-        n_shards = self.n_shards
-        try:
-            storage_size = morsa.EncodingConfig(n_shards).encoded_blob_length(size)
-        except morsa.MorsaError as e:
-            raise ApiError(400, "BLOB_TOO_LARGE", str(e)) from None
         with self._lock:
             existing = self._blob_row(blob_id)
             if existing is not None and existing["status"] != "invalid" and not force:
@@ -349,12 +426,14 @@ class ChainState:
             epoch = self.epoch
             with self._tx() as db:
                 self._use_nonce(db, account, nonce, now_ms)
-                economy = json.loads(self._meta_in(db, "economy"))
-                cost, economy = self.economy.charge_blob(economy, self.prices(), n_shards, size, epochs_ahead, epoch)
-                balance = self.balance(account)
-                if balance < cost:
-                    raise ApiError(402, "INSUFFICIENT_FUNDS", f"the blob costs {cost} FROST, {account} has {balance}")
-                db.execute("UPDATE accounts SET balance = balance - ? WHERE address = ?", (cost, account))
+                try:
+                    net, bought = self._change(db, lambda n: n.buy_storage(size, epochs_ahead))
+                except ApiError as e:
+                    if e.reason == "ENCODING":
+                        raise ApiError(400, "BLOB_TOO_LARGE", e.message) from None
+                    raise
+                cost = bought["total"]
+                self._debit(db, account, cost, "the blob")
                 seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM events").fetchone()[0]
                 row = {
                     "blob_id": blob_id,
@@ -363,7 +442,7 @@ class ChainState:
                     "root_hash": root_hash,
                     "registered_epoch": epoch,
                     "end_epoch": epoch + epochs_ahead,
-                    "storage_size": storage_size,
+                    "storage_size": bought["encoded_length"],
                     "deletable": int(deletable),
                     "certified_epoch": None,
                     "status": "registered",
@@ -375,8 +454,8 @@ class ChainState:
                     f"INSERT INTO blobs ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
                     tuple(row.values()),
                 )
-                self._set_meta(db, "economy", json.dumps(economy))
                 self._event(db, "registered", epoch, blob_id, object_id=row["object_id"], deletable=deletable)
+            self.network = net
         return self.blob_object(row), cost, True
 
     def certify(self, blob_id: str, certificate: bytes) -> dict[str, Any]:
@@ -426,49 +505,209 @@ class ChainState:
             raise ApiError(400, "INVALID_CERTIFICATE", f"expected a {kind} certificate, got {verified.kind}")
         return verified
 
-    # ---- epochs and nodes
+    # ---- epochs
 
-    def advance_epoch(self) -> dict[str, Any]:
-        """End the current epoch: distribute its rewards, then start the next committee."""
+    def _epoch_changed(self, db: sqlite3.Connection, net: Network, report: dict[str, Any]) -> dict[str, Any]:
+        """Publish the new committee and record the ``epoch`` event of an epoch change."""
+        self._publish_committee(db, net)
+        self._set_meta(db, "epoch", net.epoch)
+        summary = {
+            "collected": report["collected"],
+            "burned": report["burned"],
+            "paid": report["paid"],
+            "leftover": report["leftover"],
+            "rewards": {r["node"].removeprefix("0x"): r["reward"] for r in report["rewards"]},
+        }
+        self._event(db, "epoch", net.epoch, **summary)
+        return {"epoch": net.epoch, **summary}
+
+    def advance_epoch(self, now_ms: int) -> dict[str, Any]:
+        """End the current epoch now (REWARDS.md §2): select the next committee if that has not
+        happened, distribute the epoch's rewards, start the next committee. Returns the new
+        epoch, the burn, what was paid and rolled over, and the reward per node ID."""
+        with self._lock, self._tx() as db:
+            net, report = self._change(db, lambda n: n.advance_epoch(now_ms))
+            summary = self._epoch_changed(db, net, report)
+        self.network = net
+        return summary
+
+    def tick(self, now_ms: int) -> list[dict[str, Any]]:
+        """Run the epoch transitions due at ``now_ms`` on the epoch timer (``voting_end`` at
+        half an epoch, the epoch change at its end, REWARDS.md §2); returns what happened."""
         with self._lock:
-            epoch = self.epoch
-            committee = self.committee_info()
+            net = self._net().copy()
+            try:
+                done = net.tick(now_ms)
+            except RewardsError as e:
+                raise rewards_api_error(e) from None
+            if not done:
+                return []
+            out: list[dict[str, Any]] = []
             with self._tx() as db:
-                economy = json.loads(self._meta_in(db, "economy"))
-                weights = {m["node_id"]: len(m["shards"]) for m in committee["members"]}
-                payouts, economy, summary = self.economy.end_epoch(economy, weights, epoch)
-                for node_id, amount in payouts.items():
-                    db.execute("UPDATE nodes SET rewards = rewards + ? WHERE node_id = ?", (amount, node_id))
-                self._set_meta(db, "economy", json.dumps(economy))
-                previous = {m["node_id"]: m["shards"] for m in committee["members"]}
-                self._new_committee(db, epoch + 1, previous)
-                self._set_meta(db, "epoch", epoch + 1)
-                self._event(db, "epoch", epoch + 1, **summary)
-            return {"epoch": epoch + 1, "rewards": payouts, **summary}
+                db.execute("INSERT OR REPLACE INTO network (id, state) VALUES (0, ?)", (net.to_bytes(),))
+                for t in done:
+                    if t["transition"] == "epoch_change":
+                        out.append(self._epoch_changed(db, net, t))
+                    else:
+                        self._event(db, "voting_end", t["epoch"])
+                        out.append({"voting_end": t["epoch"]})
+            self.network = net
+            return out
+
+    # ---- nodes, votes and commission
 
     def add_node(self, spec: NodeSpec) -> None:
-        """Register a node or change its stake; it takes effect at the next epoch."""
+        """Register a storage node (its operator's stake, if any, is staked at once and counts
+        for the next committee), or update a known node's URL and name."""
         with self._lock, self._tx() as db:
             row = db.execute("SELECT idx FROM nodes WHERE node_id = ?", (spec.node_id,)).fetchone()
             if row:
-                db.execute(
-                    "UPDATE nodes SET stake = ?, url = ?, name = ? WHERE node_id = ?",
-                    (spec.stake, spec.url, spec.name, spec.node_id),
-                )
+                db.execute("UPDATE nodes SET url = ?, name = ? WHERE node_id = ?", (spec.url, spec.name, spec.node_id))
                 return
+
+            def register(n: Network) -> None:
+                n.register_node(
+                    spec.node_id,
+                    spec.commission_bps,
+                    spec.storage_price_vote or DEFAULT_STORAGE_PRICE,
+                    spec.write_price_vote or DEFAULT_WRITE_PRICE,
+                    spec.capacity_vote or DEFAULT_CAPACITY,
+                )
+                if spec.stake:
+                    n.stake(spec.operator, spec.node_id, spec.stake)
+
+            net, _ = self._change(db, register)
             idx = db.execute("SELECT COALESCE(MAX(idx), -1) + 1 FROM nodes").fetchone()[0]
             db.execute(
-                "INSERT INTO nodes (idx, node_id, name, url, public_key, stake, commission_bps,"
-                " storage_price_vote, write_price_vote, capacity_vote) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (idx, spec.node_id, spec.name, spec.url, spec.public_key, spec.stake, spec.commission_bps,
-                 spec.storage_price_vote, spec.write_price_vote, spec.capacity_vote),
+                "INSERT INTO nodes (idx, node_id, name, url, public_key) VALUES (?,?,?,?,?)",
+                (idx, spec.node_id, spec.name, spec.url, spec.public_key),
             )
+            self._event(db, "node_registered", net.epoch, node_id=spec.node_id, name=spec.name)
+        self.network = net
+
+    def _operator_of(self, node_id: str, account: str) -> str:
+        """The node ID (hex) that ``account`` operates: 404 for an unknown node, 403 when the
+        account is not the node's key."""
+        node_id = node_id.lower().removeprefix("0x")
+        row = self._db.execute("SELECT node_id FROM nodes WHERE node_id = ?", (node_id,)).fetchone()
+        if row is None:
+            raise ApiError(404, "NOT_FOUND", f"no storage node {node_id}")
+        if account != "0x" + node_id:
+            raise ApiError(403, "NOT_OPERATOR", f"only the node's operator (account 0x{node_id}) may do this")
+        return node_id
+
+    def _signed(self, account: str, nonce: str, now_ms: int, action: Any) -> Any:
+        """Run ``action(db)`` for a signed request (its nonce used once) in one transaction."""
+        with self._lock, self._tx() as db:
+            self._use_nonce(db, account, nonce, now_ms)
+            return action(db)
+
+    def vote(self, account: str, node_id: str, votes: dict[str, int], nonce: str, now_ms: int) -> dict[str, Any]:
+        """A node's new price and capacity votes, by its operator; prices update at once
+        (REWARDS.md §1.1). Returns the node's state."""
+        node = self._operator_of(node_id, account)
+
+        def action(db: sqlite3.Connection) -> Any:
+            net, _ = self._change(db, lambda n: n.vote(node, **votes))
+            self._event(db, "vote", net.epoch, node_id=node, votes=votes)
+            return net
+
+        self.network = self._signed(account, nonce, now_ms, action)
+        return self.node_info(node)
+
+    def set_commission(self, account: str, node_id: str, rate_bp: int, nonce: str, now_ms: int) -> dict[str, Any]:
+        """A node's next commission rate, by its operator: it applies from epoch E + 2
+        (REWARDS.md §3.5)."""
+        node = self._operator_of(node_id, account)
+
+        def action(db: sqlite3.Connection) -> Any:
+            net, _ = self._change(db, lambda n: n.set_commission_rate(node, rate_bp))
+            self._event(db, "commission_rate", net.epoch, node_id=node, rate_bp=rate_bp)
+            return net
+
+        self.network = self._signed(account, nonce, now_ms, action)
+        return self.node_info(node)
+
+    def collect_commission(self, account: str, node_id: str, nonce: str, now_ms: int) -> int:
+        """Pay a node's collectable commission to its operator; returns the FROST paid."""
+        node = self._operator_of(node_id, account)
+
+        def action(db: sqlite3.Connection) -> Any:
+            net, amount = self._change(db, lambda n: n.collect_commission(node))
+            self._credit(db, account, amount)
+            self._event(db, "commission_collected", net.epoch, node_id=node, amount=amount)
+            return net, amount
+
+        self.network, amount = self._signed(account, nonce, now_ms, action)
+        return int(amount)
+
+    # ---- staking
+
+    def stake(self, account: str, node_id: str, amount: int, nonce: str, now_ms: int) -> dict[str, Any]:
+        """Stake ``amount`` FROST of ``account``'s balance with a node (REWARDS.md §4.1): a
+        stake object, active from the next epoch (the one after, once the committee is
+        selected), that counts for the next committee at once."""
+        node = node_id.lower().removeprefix("0x")
+
+        def action(db: sqlite3.Connection) -> Any:
+            net, stake = self._change(db, lambda n: n.stake(account, node, amount))
+            self._debit(db, account, amount, "the stake")
+            self._event(db, "staked", net.epoch, node_id=node, stake_id=stake["id"], amount=amount, owner=account)
+            return net, stake
+
+        self.network, stake = self._signed(account, nonce, now_ms, action)
+        return self.stake_info(stake["id"])
+
+    def withdraw(self, account: str, stake_id: int, nonce: str, now_ms: int) -> dict[str, Any]:
+        """Withdraw a stake object (REWARDS.md §4.2): pays out principal and rewards when the
+        withdrawal is due or allowed at once, else requests it (due in one or two epochs).
+        Returns ``{"outcome": "withdrawn", "amount"}`` or ``{"outcome": "requested",
+        "withdraw_epoch"}``."""
+
+        def action(db: sqlite3.Connection) -> Any:
+            net, outcome = self._change(db, lambda n: n.withdraw(account, stake_id))
+            if outcome["outcome"] == "withdrawn":
+                self._credit(db, account, outcome["amount"])
+            self._event(db, "withdraw_" + outcome["outcome"], net.epoch, stake_id=stake_id, owner=account, **outcome)
+            return net, outcome
+
+        self.network, outcome = self._signed(account, nonce, now_ms, action)
+        return dict(outcome)
+
+    def stake_info(self, stake_id: int) -> dict[str, Any]:
+        """A stake object with its rewards so far; 404 when there is none."""
+        try:
+            return dict(self._net().stake_info(stake_id))
+        except RewardsError as e:
+            raise rewards_api_error(e) from None
+
+    def stakes(self, owner: str | None = None) -> list[dict[str, Any]]:
+        """Live stake objects (of ``owner``, if given) with their rewards so far."""
+        return [dict(s) for s in self._net().stakes(owner)]
+
+    # ---- views
+
+    def node_info(self, node_id: str) -> dict[str, Any]:
+        """A node's name, URL and economic state (stake, pool, commission, votes, shards)."""
+        node_id = node_id.lower().removeprefix("0x")
+        row = self._db.execute("SELECT name, url FROM nodes WHERE node_id = ?", (node_id,)).fetchone()
+        if row is None:
+            raise ApiError(404, "NOT_FOUND", f"no storage node {node_id}")
+        return {"node_id": node_id, "name": row[0], "url": row[1], **self._net().node(node_id)}
 
     def nodes(self) -> list[dict[str, Any]]:
         with self._lock:
-            return [
-                {k: (v.hex() if isinstance(v, bytes) else v) for k, v in n.items()} for n in self._nodes(self._db)
-            ]
+            return [self.node_info(n["node_id"]) for n in self._nodes(self._db)]
+
+    def economy(self) -> dict[str, Any]:
+        """The network's economic state (``Network.summary``) with the future-accounting
+        buckets that hold FROST or bytes."""
+        net = self._net()
+        summary: dict[str, Any] = dict(net.summary())
+        summary["committee"] = [{"node_id": n.removeprefix("0x"), "shards": len(s)} for n, s in summary["committee"]]
+        summary["buckets"] = [b for b in net.buckets() if b["rewards_to_distribute"] or b["used_capacity"]]
+        summary["frost_per_wal"] = FROST_PER_WAL
+        return summary
 
     # ---- events
 

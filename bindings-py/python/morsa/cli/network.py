@@ -31,11 +31,21 @@ def cmd_daemon_run(args: argparse.Namespace, out: IO[str]) -> int:
         raise CliError(str(e)) from None
 
 
+DEFAULT_EPOCH_DURATION_MS = 5 * 60_000
+"""The epoch timer of a devnet created by ``morsa devnet up`` without ``--epoch-duration``."""
+
+
 def cmd_devnet_up(args: argparse.Namespace, out: IO[str]) -> int:
     from morsa import devnet
 
-    net = devnet.up(args.dir, args.nodes, args.n_shards)
-    out.write(f"devnet running in {net.directory} ({len(net.nodes)} storage nodes, {net.n_shards} shards)\n")
+    duration = args.epoch_duration
+    directory = Path(args.dir) if args.dir else devnet.default_directory()
+    if duration is None and not (directory / devnet.STATE_FILE).exists():
+        duration = DEFAULT_EPOCH_DURATION_MS
+    net = devnet.up(directory, args.nodes, args.n_shards, duration)
+    period = net.epoch_duration_ms
+    epochs = f"epochs every {period / 1000:g} s" if period else "epochs on demand ('morsa devnet epoch')"
+    out.write(f"devnet running in {net.directory} ({len(net.nodes)} storage nodes, {net.n_shards} shards, {epochs})\n")
     out.write(f"  control plane  {net.chain_url}\n  aggregator and publisher  {net.daemon_url}\n")
     for node in net.nodes:
         out.write(f"  {node.name:<8} {node.url}\n")
@@ -69,6 +79,35 @@ def cmd_devnet_down(args: argparse.Namespace, out: IO[str]) -> int:
     else:
         out.write(f"devnet stopped; its state stays in {net.directory}\n")
     return 0
+
+
+def cmd_devnet_epoch(args: argparse.Namespace, out: IO[str]) -> int:
+    from morsa.devnet import Devnet
+
+    summary = Devnet.load(args.dir).advance_epoch()
+    if args.json:
+        out.write(json.dumps(summary) + "\n")
+    else:
+        out.write(
+            f"epoch {summary['epoch']}: {summary['paid']} FROST paid to {len(summary['rewards'])} nodes, "
+            f"{summary['burned']} burned, {summary['leftover']} rolled over\n"
+        )
+    return 0
+
+
+def duration_arg(text: str) -> int:
+    """A duration in ms: ``90`` or ``90s`` (seconds), ``5m``, ``1h``; ``0``: off."""
+    units = {"s": 1000, "m": 60_000, "h": 3_600_000}
+    number, unit = (text[:-1], units[text[-1]]) if text and text[-1] in units else (text, 1000)
+    try:
+        value = float(number) * unit
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (e.g. 90s, 5m, 1h; 0: off)") from None
+    if value < 0 or value != value:
+        raise argparse.ArgumentTypeError(f"not a duration: {text!r}")
+    if 0 < value < 1000:
+        raise argparse.ArgumentTypeError(f"an epoch lasts at least 1 s, not {text!r}")
+    return int(value)
 
 
 def cmd_devnet_node(args: argparse.Namespace, out: IO[str]) -> int:
@@ -229,7 +268,18 @@ def register(sub: Any) -> None:
     upp.add_argument("--nodes", type=int, default=10, help="storage nodes (default: 10)")
     add_n_shards(upp, help="shards (default: 1000)")
     upp.add_argument("--dir", metavar="DIR", help="state directory")
+    upp.add_argument(
+        "--epoch-duration",
+        type=duration_arg,
+        metavar="DURATION",
+        help="epochs change on this timer (90s, 5m, 1h; 0: only with 'morsa devnet epoch'); a new devnet's default: 5m; "
+        "fixed when the devnet is created",
+    )
     upp.set_defaults(func=cmd_devnet_up)
+    ep = dv.add_parser("epoch", help="end the current epoch now: distribute rewards, start the next committee")
+    ep.add_argument("--dir", metavar="DIR")
+    ep.add_argument("--json", action="store_true", help="print one JSON object")
+    ep.set_defaults(func=cmd_devnet_epoch)
     st = dv.add_parser("status", help="health of every process (exit 1 unless all are healthy)")
     st.add_argument("--dir", metavar="DIR")
     st.add_argument("--json", action="store_true")

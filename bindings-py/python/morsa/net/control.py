@@ -288,6 +288,64 @@ class HttpControlPlane:
         with malformed_answer(answer.url, "an epoch change"):
             return dict(data)
 
+    # ---- the economy (devnet control plane): staking, votes, commission
+
+    async def _signed(self, account: Account, path: str, body: dict[str, Any]) -> Any:
+        """POST a request signed by ``account`` (its nonce used once); the answer's data."""
+        raw = json.dumps(body).encode()
+        headers = {"Content-Type": "application/json", **account.sign_request("POST", path, raw)}
+        try:
+            answer = await self.http.request("POST", f"{self.url}{path}", data=raw, headers=headers, timeout=self.timeout)
+        except TransportError as e:
+            raise _unreachable(self.url, e) from e
+        return answer.data()
+
+    async def economy(self) -> dict[str, Any]:
+        """The network's economic state: epoch and its timing, prices, capacity, the current
+        committee's shard counts, burned and paid totals, the funded future-accounting buckets."""
+        data = await self._get("/v1/economy")
+        with malformed_answer(f"{self.url}/v1/economy", "the economy"):
+            return dict(data)
+
+    async def nodes(self) -> list[dict[str, Any]]:
+        """Every storage node: name, URL and economic state (stake, pool, commission, votes, shards)."""
+        data = await self._get("/v1/nodes")
+        with malformed_answer(f"{self.url}/v1/nodes", "the nodes"):
+            return [dict(n) for n in data["nodes"]]
+
+    async def stakes(self, owner: str | None = None) -> list[dict[str, Any]]:
+        """Stake objects (of ``owner``, if given) with their rewards so far (REWARDS.md §4.5)."""
+        data = await self._get("/v1/stakes", params={} if owner is None else {"owner": owner})
+        with malformed_answer(f"{self.url}/v1/stakes", "stake objects"):
+            return [dict(s) for s in data["stakes"]]
+
+    async def stake(self, account: Account, node_id: str, amount: int) -> dict[str, Any]:
+        """Stake ``amount`` FROST of ``account`` with a node (REWARDS.md §4.1); returns
+        ``{"stake": stake object, "balance"}``."""
+        data = await self._signed(account, "/v1/stakes", {"node_id": node_id, "amount": amount})
+        with malformed_answer(f"{self.url}/v1/stakes", "a stake"):
+            return {"stake": dict(data["stake"]), "balance": int(data["balance"])}
+
+    async def withdraw(self, account: Account, stake_id: int) -> dict[str, Any]:
+        """Withdraw a stake object, or request its withdrawal (REWARDS.md §4.2): ``{"outcome":
+        "withdrawn", "amount", "balance"}`` or ``{"outcome": "requested", "withdraw_epoch", "balance"}``."""
+        data = await self._signed(account, f"/v1/stakes/{stake_id}/withdraw", {})
+        with malformed_answer(f"{self.url}/v1/stakes/{stake_id}/withdraw", "a withdrawal"):
+            return dict(data)
+
+    async def vote(self, account: Account, node_id: str, **votes: int) -> dict[str, Any]:
+        """A node's operator votes ``storage_price``, ``write_price`` and/or ``node_capacity``
+        (REWARDS.md §1.1–§1.2); returns the node's state."""
+        return dict(await self._signed(account, f"/v1/nodes/{node_id}/votes", votes))
+
+    async def set_commission(self, account: Account, node_id: str, rate_bp: int) -> dict[str, Any]:
+        """A node's operator sets the commission rate from epoch E + 2 (REWARDS.md §3.5)."""
+        return dict(await self._signed(account, f"/v1/nodes/{node_id}/commission", {"rate_bp": rate_bp}))
+
+    async def collect_commission(self, account: Account, node_id: str) -> dict[str, Any]:
+        """A node's operator collects its unblocked commission: ``{"amount", "balance"}``."""
+        return dict(await self._signed(account, f"/v1/nodes/{node_id}/commission/collect", {}))
+
     async def close(self) -> None:
         """Close the connection pool."""
         await self.http.close()

@@ -328,9 +328,12 @@ def control_plane() -> dict[str, Any]:
     account = _json(success({"type": "object", "required": ["address", "balance"], "properties": {"address": ADDRESS, "balance": U64}}))
     certificate_body = _json({"type": "object", "required": ["certificate"], "properties": {"certificate": {"type": "string", "format": "byte"}}})
     state = {"type": "object", "required": ["blob_object", "status"], "properties": {"blob_object": BLOB_OBJECT, "status": {"type": "string", "enum": ["registered", "certified", "invalid", "expired"]}}}
+    obj = _json(success({"type": "object"}))
+    node_param = _param("node_id", "path", {"type": "string"})
+    stake_param = _param("stake_id", "path", {"type": "integer", "minimum": 1})
     return _document(
         "Morsa control plane",
-        "The devnet control plane (standing in for Sui): committee, accounts, blob registration, certification, events.",
+        "The devnet control plane (standing in for Sui): committee, accounts, blob registration, certification, events, delegated staking, votes and commission.",
         {
             "/v1/health": {"get": _op("epoch, shards and prices", _answers({"200": _json(success({"type": "object", "required": ["epoch", "n_shards"]}))}))},
             "/v1/committee": {
@@ -372,6 +375,52 @@ def control_plane() -> dict[str, Any]:
             },
             "/v1/admin/epoch": {"post": _op("end the epoch (admin)", _answers({"200": _json(success({"type": "object"}))}))},
             "/v1/admin/nodes": {"post": _op("register a storage node (admin)", _answers({"200": _json(success({"type": "object"}))}), body=_json({"type": "object"}))},
+            "/v1/economy": {
+                "get": _op(
+                    "epoch and its timing, prices, capacity, rewards burned and paid (REWARDS.md)",
+                    _answers({"200": _json(success({"type": "object", "required": ["epoch", "storage_price", "write_price", "total_capacity"]}))}),
+                )
+            },
+            "/v1/nodes/{node_id}": {"get": _op("a storage node's stake, pool, commission, votes and shards", _answers({"200": obj}), params=[node_param])},
+            "/v1/nodes/{node_id}/votes": {
+                "post": _op(
+                    "the operator's price and capacity votes (signed by the node's key)",
+                    _answers({"200": obj}),
+                    params=[node_param],
+                    body=_json({"type": "object", "properties": {k: U64 for k in ("storage_price", "write_price", "node_capacity")}}),
+                )
+            },
+            "/v1/nodes/{node_id}/commission": {
+                "post": _op(
+                    "the operator sets the commission rate from epoch E + 2 (signed by the node's key)",
+                    _answers({"200": obj}),
+                    params=[node_param],
+                    body=_json({"type": "object", "required": ["rate_bp"], "properties": {"rate_bp": {"type": "integer", "minimum": 0, "maximum": 10000}}}),
+                )
+            },
+            "/v1/nodes/{node_id}/commission/collect": {
+                "post": _op("the operator collects the unblocked commission (signed by the node's key)", _answers({"200": obj}), params=[node_param])
+            },
+            "/v1/stakes": {
+                "get": _op(
+                    "stake objects (of an owner) with their rewards so far",
+                    _answers({"200": _json(success({"type": "object", "required": ["stakes"]}))}),
+                    params=[_param("owner", "query", ADDRESS, required=False)],
+                ),
+                "post": _op(
+                    "stake FROST with a storage node (signed by the staking account)",
+                    _answers({"200": _json(success({"type": "object", "required": ["stake", "balance"]}))}),
+                    body=_json({"type": "object", "required": ["node_id", "amount"], "properties": {"node_id": {"type": "string"}, "amount": U64}}),
+                ),
+            },
+            "/v1/stakes/{stake_id}": {"get": _op("a stake object with its rewards so far", _answers({"200": obj}), params=[stake_param])},
+            "/v1/stakes/{stake_id}/withdraw": {
+                "post": _op(
+                    "withdraw a stake object, or request its withdrawal (signed by its owner)",
+                    _answers({"200": _json(success({"type": "object", "required": ["outcome", "balance"]}))}),
+                    params=[stake_param],
+                )
+            },
             "/v1/api": {"get": _op("this document", {"200": {"description": "OpenAPI 3.0", "content": _json({"type": "object"})}})},
         },
     )
