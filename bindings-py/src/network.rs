@@ -243,6 +243,10 @@ impl PyNetwork {
         to_py(py, &cost)
     }
 
+    fn pay_write_fee(&mut self, size: Int<u64>) -> PyResult<u64> {
+        self.0.pay_write_fee(size.0).map_err(err)
+    }
+
     fn extend(&mut self, storage_size: Int<u64>, end_epoch: Int<u32>, epochs: Int<u32>) -> PyResult<u64> {
         self.0.extend(storage_size.0, end_epoch.0, epochs.0).map_err(err)
     }

@@ -693,6 +693,8 @@ class Network:
         """Pays out if it can, else requests (REWARDS.md §4.2)."""
     def buy_storage(self, size: int, epochs_ahead: int) -> _BlobCost:
         """``reserve_space`` + ``register_blob`` for ``size`` unencoded bytes (REWARDS.md §1.5–§1.6)."""
+    def pay_write_fee(self, size: int) -> int:
+        """``register_blob`` on a reused storage resource: only the write fee, FROST (REWARDS.md §1.6)."""
     def extend(self, storage_size: int, end_epoch: int, epochs: int) -> int:
         """``extend_blob``: the cost in FROST (REWARDS.md §1.7)."""
     def add_subsidy(self, value: int, epochs: int) -> None: ...

@@ -97,6 +97,15 @@ class BlobCache:
             return len(data)
         return self._disk.get(blob_id)
 
+    def discard(self, blob_id: str) -> None:
+        """Drop a blob from both tiers (it was deleted or expired)."""
+        data = self._memory.pop(blob_id, None)
+        if data is not None:
+            self._memory_held -= len(data)
+        if blob_id in self._disk:
+            self._forget(blob_id)
+            self._path(blob_id).unlink(missing_ok=True)
+
     def put(self, blob_id: str, data: bytes) -> None:
         """Cache a verified blob (atomically on disk), evicting the least recently used."""
         if self._remember(blob_id, data):

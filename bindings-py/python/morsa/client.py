@@ -58,6 +58,10 @@ ProgressCallback = Callable[[int, int], None]
 AXES: tuple[Axis, Axis] = ("primary", "secondary")
 
 
+EPOCH_CATCH_UP_S = 5.0
+"""How long a store waits for a node that still signs for the previous epoch (it has not seen
+the epoch change yet) before counting it as failed."""
+
 class ClientError(NetworkError):
     """A store or read that could not complete (with the reason)."""
 
@@ -264,9 +268,43 @@ class Client:
             state = await self.control.blob(blob_id)
             if state is None:
                 raise RemoteError(404, "BLOB_NOT_FOUND", f"blob {blob_id} is not registered")
-            return {"status": state.status, "blob_object": state.blob_object}
+            return state.to_json()
 
         return self._sync(go())
+
+    def list_blobs(self, owner: str | None = None, *, include_gone: bool = False) -> list[dict[str, Any]]:
+        """Blobs of ``owner`` (default: this client's account; ``"*"``: everyone's), newest
+        first, as ``{"blob_id", "status", "blob_object", "attributes", …}``; expired, deleted and
+        invalid ones only with ``include_gone``."""
+        if owner is None:
+            owner = self._payer().address
+        found = self._sync(self._economy().blobs(None if owner == "*" else owner, include_gone=include_gone))
+        return [{"blob_id": blob_id, **state.to_json()} for blob_id, state in found]
+
+    def extend(self, blob_id: str, epochs: int, *, shared_funds: bool = False) -> dict[str, Any]:
+        """Extend a certified blob's storage by ``epochs`` epochs, paid by this client's
+        account (anyone may), or by a shared blob's own funds (REWARDS.md §1.7). Returns
+        ``{"blob_object", "cost", "balance"}``."""
+        return self._sync(self._economy().extend_blob(self._payer(), blob_id, epochs, shared_funds=shared_funds))
+
+    def delete(self, blob_id: str) -> dict[str, Any]:
+        """Delete a deletable blob this client's account owns: storage nodes drop its data and
+        reads answer 404; its storage resource returns to the account and is reused by a later
+        store that fits it."""
+        return self._sync(self._economy().delete_blob(self._payer(), blob_id))
+
+    def share(self, blob_id: str, amount: int = 0) -> dict[str, Any]:
+        """Make a permanent blob this client's account owns shared, with ``amount`` FROST of
+        funds: anyone may fund it (:meth:`fund_shared_blob`), and its funds pay extensions."""
+        return self._sync(self._economy().share_blob(self._payer(), blob_id, amount)).to_json()
+
+    def fund_shared_blob(self, blob_id: str, amount: int) -> dict[str, Any]:
+        """Add ``amount`` FROST of this client's account to a shared blob's funds."""
+        return self._sync(self._economy().fund_shared_blob(self._payer(), blob_id, amount)).to_json()
+
+    def set_blob_attributes(self, blob_id: str, attributes: dict[str, str] | None = None, *, remove: list[str] | None = None) -> dict[str, Any]:
+        """Set (and remove) attributes of a blob this client's account owns; returns its state."""
+        return self._sync(self._economy().set_blob_attributes(self._payer(), blob_id, attributes, remove)).to_json()
 
     async def aclose(self) -> None:
         """Close the connection pool."""
@@ -282,8 +320,11 @@ class Client:
         deletable: bool = False,
         force: bool = False,
         progress: ProgressCallback | None = None,
+        attributes: dict[str, str] | None = None,
     ) -> StoreResult:
-        """Store a blob for ``epochs`` epochs; returns once it is certified.
+        """Store a blob for ``epochs`` epochs; returns once it is certified. ``attributes``
+        (string keys and values; an aggregator serves ``content-type`` and a few more as
+        response headers) are set when the blob is registered.
 
         ``progress(done, total)`` counts the bytes encoded and then uploaded: ``total`` is the
         blob size plus the size of every sliver. Raises :class:`ClientError` when fewer than a
@@ -291,7 +332,9 @@ class Client:
         refused (for example, too little balance: 402), and the codec errors of
         :func:`morsa.encode`.
         """
-        return self._sync(self.astore(data_or_path, epochs=epochs, deletable=deletable, force=force, progress=progress))
+        return self._sync(
+            self.astore(data_or_path, epochs=epochs, deletable=deletable, force=force, progress=progress, attributes=attributes)
+        )
 
     async def astore(
         self,
@@ -301,6 +344,7 @@ class Client:
         deletable: bool = False,
         force: bool = False,
         progress: ProgressCallback | None = None,
+        attributes: dict[str, str] | None = None,
     ) -> StoreResult:
         """:meth:`store`, asynchronously."""
         payer = self._payer()
@@ -321,7 +365,7 @@ class Client:
                 source = _SliverFiles(Path(staging))
             report.set(size)
             registration = await self.control.register_blob(
-                metadata, epochs_ahead=epochs, deletable=deletable, account=payer, force=force
+                metadata, epochs_ahead=epochs, deletable=deletable, account=payer, force=force, attributes=attributes
             )
             blob_object = registration.blob_object
             if blob_object.get("certifiedEpoch") is not None and not force:
@@ -382,13 +426,16 @@ class Client:
         epochs: int = 1,
         deletable: bool = False,
         progress: ProgressCallback | None = None,
+        attributes: dict[str, str] | None = None,
     ) -> StoreResult:
         """Store a file of any size: as one blob when it fits the largest blob of the shard
         count (and ``chunk_size``, when given), else as chunks plus a manifest blob
         (:mod:`morsa.chunked`); the result's ``blob_id`` names the file either way, and
-        :meth:`read_file` reads it back. ``progress(done, total)`` counts the file's bytes.
-        Raises as :meth:`store`."""
-        return self._sync(self.astore_file(path, chunk_size=chunk_size, epochs=epochs, deletable=deletable, progress=progress))
+        :meth:`read_file` reads it back. ``progress(done, total)`` counts the file's bytes;
+        ``attributes`` go on the blob the ID names. Raises as :meth:`store`."""
+        return self._sync(
+            self.astore_file(path, chunk_size=chunk_size, epochs=epochs, deletable=deletable, progress=progress, attributes=attributes)
+        )
 
     async def astore_file(
         self,
@@ -398,13 +445,16 @@ class Client:
         epochs: int = 1,
         deletable: bool = False,
         progress: ProgressCallback | None = None,
+        attributes: dict[str, str] | None = None,
     ) -> StoreResult:
         """:meth:`store_file`, asynchronously."""
         size = os.stat(path).st_size
         view = await self.acommittee()
         step = chunked.chunk_size_for(size, view.n_shards, chunk_size)
         if step is None:
-            return await self.astore(path, epochs=epochs, deletable=deletable, progress=_scaled(progress, 0, size, size))
+            return await self.astore(
+                path, epochs=epochs, deletable=deletable, progress=_scaled(progress, 0, size, size), attributes=attributes
+            )
         digest = hashlib.sha256()
         chunks: list[chunked.Chunk] = []
         cost = 0
@@ -421,7 +471,7 @@ class Client:
                 chunks.append(chunked.Chunk(result.blob_id, min(step, size - offset)))
                 cost += result.cost
         manifest = chunked.Manifest(size, digest.hexdigest(), step, tuple(chunks))
-        result = await self.astore(manifest.to_bytes(), epochs=epochs, deletable=deletable)
+        result = await self.astore(manifest.to_bytes(), epochs=epochs, deletable=deletable, attributes=attributes)
         result.cost += cost
         result.chunks = manifest.blob_ids
         return result
@@ -768,10 +818,24 @@ class _Upload:
                 await asyncio.gather(*(self.sliver(node, pair, axis) for pair, axis in items))
             else:
                 await asyncio.gather(*(self.batch(node, member, batch) for batch in self._batches(items)))
-            message, signature = await retry.run(lambda: self._guarded(node.confirmation(blob_id, self.object_id)))
+            deadline = time.monotonic() + EPOCH_CATCH_UP_S
+            while True:
+                message, signature = await retry.run(lambda: self._guarded(node.confirmation(blob_id, self.object_id)))
+                if time.monotonic() < deadline and self._signed_for_an_earlier_epoch(message):
+                    # The node has not seen the epoch change yet (it follows the control plane's
+                    # events): ask again once it has.
+                    await asyncio.sleep(0.25)
+                    continue
+                break
             self.builder.add(member.index, message, signature)
         except (NetworkError, morsa.MorsaError, OSError) as e:
             self.failed[member.label] = _short(e)
+
+    def _signed_for_an_earlier_epoch(self, message: bytes) -> bool:
+        try:
+            return morsa.StorageConfirmation.from_bytes(message).epoch < self.view.epoch
+        except morsa.MorsaError:
+            return False
 
     def _batches(self, items: list[tuple[int, Axis]]) -> list[list[tuple[int, Axis]]]:
         """``items`` in batches of about ``batch_bytes`` each (at least one sliver)."""

@@ -34,6 +34,7 @@ import logging
 import os
 import re
 import tempfile
+import time
 from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +50,7 @@ import morsa
 from .cache import BlobCache
 from .client import Client, ClientError, QuiltPatchContents, StoreResult
 from .net import openapi
+from .net.control import GONE_STATUSES, BlobState
 from .net.errors import DAEMON_DOMAIN, ApiError, NetworkError, RemoteError, unavailable
 from .net.server import json_api, serve
 
@@ -91,6 +93,11 @@ def _flag(request: Request, name: str) -> bool:
     return value == "true"
 
 
+STATE_TTL_S = 5.0
+"""How long the aggregator reuses a blob's state (status and attributes) from the control plane."""
+STATE_ENTRIES = 10_000
+"""Blob states kept at most (the table starts over beyond)."""
+
 _HEADERS = {
     "Cache-Control": "public, max-age=86400, stale-while-revalidate=3600",
     "X-Content-Type-Options": "nosniff",
@@ -122,17 +129,43 @@ def create_app(config: DaemonConfig, client: Client | None = None, cache: BlobCa
             return ApiError(404, "BLOB_NOT_FOUND", f"blob {blob_id} is not registered")
         return unavailable("BLOB_UNAVAILABLE", f"blob {blob_id} cannot be read now: {error}", retry_after=5)
 
+    states: dict[str, tuple[float, BlobState | None]] = {}
+
+    async def blob_state(blob_id: str) -> BlobState | None:
+        """The blob's state on the control plane, reused for ``STATE_TTL_S``; None when it
+        is unknown or the control plane cannot be reached (reads then go on: storage nodes and
+        the cache still serve)."""
+        now = time.monotonic()
+        hit = states.get(blob_id)
+        if hit is not None and now - hit[0] < STATE_TTL_S:
+            return hit[1]
+        try:
+            state = await client.control.blob(blob_id)
+        except NetworkError:
+            return hit[1] if hit is not None else None
+        if len(states) >= STATE_ENTRIES:
+            states.clear()
+        states[blob_id] = (now, state)
+        return state
+
     async def read(request: Request) -> Response:
         blob_id = request.path_params["blob_id"]
         if not morsa.is_blob_id(blob_id):
             raise ApiError(400, "INVALID_BLOB_ID", f"{blob_id!r} is not a blob ID")
+        state = await blob_state(blob_id)
+        if state is not None and state.status in GONE_STATUSES:
+            cache.discard(blob_id)
+            raise ApiError(404, "BLOB_NOT_FOUND", f"blob {blob_id} is {state.status}")
         strict, skip = _flag(request, "strict_consistency_check"), _flag(request, "skip_consistency_check")
         if strict and skip:
             raise ApiError(400, "INVALID_QUERY", "strict and skip consistency checks exclude each other")
         check: morsa.ConsistencyCheck = "strict" if strict else "skip" if skip else "default"
         headers = {"ETag": blob_id, **_HEADERS}
+        served = state.served_headers() if state is not None else {}
         accept = request.headers.get("accept", "")
         media_type = accept if accept and "*" not in accept else request.headers.get("content-type", "application/octet-stream")
+        media_type = served.pop("content-type", media_type)
+        headers.update(served)
         range_header = request.headers.get("range")
         try:
             if range_header is not None:

@@ -680,6 +680,18 @@ impl Network {
         Ok(cost)
     }
 
+    /// `register_blob` on storage the buyer already holds (a reused storage resource,
+    /// REWARDS.md §1.6): only the write fee, into bucket 0. Returns it, FROST.
+    ///
+    /// # Errors
+    ///
+    /// As [`write_fee`](super::pricing::write_fee); [`RewardsError::Overflow`].
+    pub fn pay_write_fee(&mut self, unencoded_length: u64) -> Result<u64, RewardsError> {
+        let fee = super::pricing::write_fee(self.write_price, unencoded_length, self.params.n_shards)?;
+        self.ring.add_rewards(0, fee)?;
+        Ok(fee)
+    }
+
     /// `extend_blob` (REWARDS.md §1.7): pays `storage_cost_per_epoch(storage_size)` into the
     /// `epochs` buckets after `end_epoch` (capacity checked); returns the cost, FROST.
     ///
@@ -988,7 +1000,16 @@ mod tests {
         assert!(n.register_node(NodeId::from(1), 0, votes()).is_err());
         assert!(n.set_commission_rate(&NodeId::from(1), 10_001).is_err());
         assert!(n.epoch_change(5).is_err());
+        assert!(n.extend(1 << 20, 1, 1).is_err(), "ends now");
+        assert!(n.extend(1 << 20, 3, 9).is_err(), "past the ring");
         assert_eq!(n, before);
+        let fee = n.pay_write_fee(1 << 20).unwrap();
+        assert_eq!(fee, crate::rewards::pricing::write_fee(20_000, 1 << 20, 100).unwrap());
+        assert_eq!(n.ring().lookup(0).unwrap().rewards_to_distribute, fee);
+        let cost = n.extend(1 << 20, 3, 2).unwrap();
+        assert_eq!(cost, 2 * crate::rewards::pricing::storage_cost_per_epoch(100_000, 1 << 20).unwrap());
+        assert_eq!(n.ring().lookup(2).unwrap().used_capacity, 1 << 20);
+        assert_eq!(n.ring().lookup(4).unwrap().used_capacity, 0);
     }
 
     #[test]

@@ -151,8 +151,8 @@ def create_app(config: ChainConfig) -> Starlette:
 
     async def register(request: Request) -> JSONResponse:
         body = await read_body(request, MAX_BODY_BYTES)
-        now_ms = time.time_ns() // 1_000_000
-        account, nonce = verify_request(dict(request.headers), "POST", request.url.path, body, now_ms)
+        now = now_ms()
+        account, nonce = verify_request(dict(request.headers), "POST", request.url.path, body, now)
         data = _parse_json(body)
         blob_id = _field(data, "blob_id", str)
         root_hash = _b64(_field(data, "root_hash", str), "root_hash")
@@ -162,17 +162,60 @@ def create_app(config: ChainConfig) -> Starlette:
         epochs = _field(data, "epochs_ahead", int, 1)
         deletable = _field(data, "deletable", bool, False)
         force = _field(data, "force", bool, False)
+        attributes = _field(data, "attributes", dict, {})
+        reuse = _field(data, "reuse_resources", bool, True)
         if data.get("account", account) != account:
             raise ApiError(400, "INVALID_FIELD", "the field 'account' differs from the account that signed the request")
         if size < 0:
             raise ApiError(400, "INVALID_FIELD", "size must not be negative")
         blob, cost, new = await run_in_threadpool(
-            state.register, blob_id, root_hash, size, epochs, deletable, account, nonce, now_ms, force
+            state.register, blob_id, root_hash, size, epochs, deletable, account, nonce, now, force, attributes, reuse
         )
         return success({"blob_object": blob, "cost": cost, "newly_registered": new}, 200 if new else 409)
 
     async def blob(request: Request) -> JSONResponse:
         return success(state.blob(request.path_params["blob_id"]))
+
+    async def list_blobs(request: Request) -> JSONResponse:
+        owner = request.query_params.get("owner")
+        include_gone = request.query_params.get("all", "false").lower() in ("1", "true", "yes")
+        return success({"blobs": state.blobs(None if owner is None else _address(owner), include_gone)})
+
+    async def delete(request: Request) -> JSONResponse:
+        account, nonce, now, _ = await signed(request)
+        return success(await run_in_threadpool(state.delete, request.path_params["blob_id"], account, nonce, now))
+
+    async def extend(request: Request) -> JSONResponse:
+        account, nonce, now, data = await signed(request)
+        epochs = _field(data, "epochs", int)
+        shared_funds = _field(data, "shared_funds", bool, False)
+        result = await run_in_threadpool(
+            lambda: state.extend(request.path_params["blob_id"], epochs, account, nonce, now, shared_funds=shared_funds)
+        )
+        return success({**result, "balance": state.balance(account)})
+
+    async def share(request: Request) -> JSONResponse:
+        account, nonce, now, data = await signed(request)
+        amount = _field(data, "amount", int, 0)
+        if amount < 0:
+            raise ApiError(400, "INVALID_FIELD", "amount must not be negative (FROST)")
+        return success(await run_in_threadpool(state.share, request.path_params["blob_id"], account, amount, nonce, now))
+
+    async def fund(request: Request) -> JSONResponse:
+        account, nonce, now, data = await signed(request)
+        amount = _field(data, "amount", int)
+        if amount <= 0:
+            raise ApiError(400, "INVALID_FIELD", "amount must be positive (FROST)")
+        return success(await run_in_threadpool(state.fund_shared, request.path_params["blob_id"], account, amount, nonce, now))
+
+    async def attributes(request: Request) -> JSONResponse:
+        account, nonce, now, data = await signed(request)
+        to_set = _field(data, "set", dict, {})
+        to_remove = _field(data, "remove", list, [])
+        if not all(isinstance(k, str) for k in to_remove):
+            raise ApiError(400, "INVALID_FIELD", "remove lists attribute keys (strings)")
+        blob_id = request.path_params["blob_id"]
+        return success(await run_in_threadpool(state.set_attributes, blob_id, account, to_set, to_remove, nonce, now))
 
     async def certify(request: Request) -> JSONResponse:
         cert = _b64(_field(await _json(request), "certificate", str), "certificate")
@@ -276,7 +319,13 @@ def create_app(config: ChainConfig) -> Starlette:
         Route("/v1/accounts/{address}", account),
         Route("/v1/accounts/{address}/faucet", faucet, methods=["POST"]),
         Route("/v1/blobs", register, methods=["POST"]),
+        Route("/v1/blobs", list_blobs),
         Route("/v1/blobs/{blob_id}", blob),
+        Route("/v1/blobs/{blob_id}/delete", delete, methods=["POST"]),
+        Route("/v1/blobs/{blob_id}/extend", extend, methods=["POST"]),
+        Route("/v1/blobs/{blob_id}/share", share, methods=["POST"]),
+        Route("/v1/blobs/{blob_id}/fund", fund, methods=["POST"]),
+        Route("/v1/blobs/{blob_id}/attributes", attributes, methods=["POST"]),
         Route("/v1/blobs/{blob_id}/certificate", certify, methods=["POST"]),
         Route("/v1/blobs/{blob_id}/invalid", invalidate, methods=["POST"]),
         Route("/v1/events", events),

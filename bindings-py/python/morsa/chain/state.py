@@ -40,6 +40,12 @@ DEFAULT_WRITE_PRICE = 20_000
 DEFAULT_CAPACITY = 10**13
 """Bytes of capacity voted by a node configured without a vote (10 TB)."""
 
+MAX_ATTRIBUTES_BYTES = 16 * 1024
+"""The largest attribute set of one blob, keys and values in UTF-8."""
+
+LIVE = ("registered", "certified")
+"""Statuses of a blob whose data the nodes keep (until its end epoch)."""
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS network (id INTEGER PRIMARY KEY CHECK (id = 0), state BLOB NOT NULL);
@@ -69,7 +75,20 @@ CREATE TABLE IF NOT EXISTS blobs (
     certified_epoch INTEGER,
     status TEXT NOT NULL,
     owner TEXT NOT NULL,
-    cost INTEGER NOT NULL
+    cost INTEGER NOT NULL,
+    storage_id TEXT NOT NULL,
+    storage_start INTEGER NOT NULL,
+    attributes TEXT NOT NULL DEFAULT '{}',
+    shared_balance INTEGER
+);
+CREATE INDEX IF NOT EXISTS blobs_by_owner ON blobs (owner);
+CREATE INDEX IF NOT EXISTS blobs_by_end ON blobs (end_epoch);
+CREATE TABLE IF NOT EXISTS storage (
+    storage_id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    start_epoch INTEGER NOT NULL,
+    end_epoch INTEGER NOT NULL,
+    size INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -135,6 +154,16 @@ class ChainConfig:
         data = {k: v for k, v in self.__dict__.items() if k != "nodes"}
         data["nodes"] = [{**n.__dict__, "public_key": n.public_key.hex()} for n in self.nodes]
         return json.dumps(data, indent=2)
+
+
+def _attributes_json(attributes: dict[str, str]) -> str:
+    """Attributes as stored: string keys and values, at most :data:`MAX_ATTRIBUTES_BYTES`."""
+    if not all(isinstance(k, str) and isinstance(v, str) and k for k, v in attributes.items()):
+        raise ApiError(400, "INVALID_ATTRIBUTES", "attributes are non-empty string keys with string values")
+    text = json.dumps(attributes, sort_keys=True, ensure_ascii=False)
+    if len(text.encode()) > MAX_ATTRIBUTES_BYTES:
+        raise ApiError(400, "INVALID_ATTRIBUTES", f"a blob's attributes take at most {MAX_ATTRIBUTES_BYTES} bytes")
+    return text
 
 
 def _object_id(blob_id: str, seq: int) -> str:
@@ -350,9 +379,13 @@ class ChainState:
 
     # ---- blobs
 
+    _BLOB_COLUMNS = (
+        "blob_id", "object_id", "size", "root_hash", "registered_epoch", "end_epoch", "storage_size", "deletable",
+        "certified_epoch", "status", "owner", "cost", "storage_id", "storage_start", "attributes", "shared_balance",
+    )
+
     def _blob_row(self, blob_id: str) -> dict[str, Any] | None:
-        cols = ["blob_id", "object_id", "size", "root_hash", "registered_epoch", "end_epoch", "storage_size",
-                "deletable", "certified_epoch", "status", "owner", "cost"]
+        cols = self._BLOB_COLUMNS
         row = self._db.execute(f"SELECT {', '.join(cols)} FROM blobs WHERE blob_id = ?", (blob_id,)).fetchone()
         return dict(zip(cols, row)) if row else None
 
@@ -367,22 +400,52 @@ class ChainState:
             "encodingType": "RS2",
             "certifiedEpoch": row["certified_epoch"],
             "storage": {
-                "id": "0x" + hashlib.blake2b(row["object_id"].encode(), digest_size=32).hexdigest(),
-                "startEpoch": row["registered_epoch"],
+                "id": row["storage_id"],
+                "startEpoch": row["storage_start"],
                 "endEpoch": row["end_epoch"],
                 "storageSize": row["storage_size"],
             },
             "deletable": bool(row["deletable"]),
         }
 
+    def _status(self, row: dict[str, Any]) -> str:
+        status = str(row["status"])
+        return "expired" if status in LIVE and row["end_epoch"] <= self.epoch else status
+
+    def _state(self, row: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "blob_object": self.blob_object(row),
+            "status": self._status(row),
+            "owner": row["owner"],
+            "attributes": json.loads(row["attributes"]),
+            "shared": row["shared_balance"] is not None,
+            "shared_balance": row["shared_balance"],
+        }
+
     def blob(self, blob_id: str) -> dict[str, Any]:
+        """The blob's object, status (``registered``, ``certified``, ``invalid``, ``expired``,
+        ``deleted``), owner, attributes and, for a shared blob, its funds; 404 when unknown."""
         row = self._blob_row(blob_id)
         if row is None:
             raise ApiError(404, "BLOB_NOT_FOUND", f"blob {blob_id} is not registered")
-        status = row["status"]
-        if status != "invalid" and row["end_epoch"] <= self.epoch:
-            status = "expired"
-        return {"blob_object": self.blob_object(row), "status": status}
+        return self._state(row)
+
+    def blobs(self, owner: str | None = None, include_gone: bool = False, limit: int = 1000) -> list[dict[str, Any]]:
+        """Blobs (of ``owner``), newest first; expired, deleted and invalid ones only with
+        ``include_gone``."""
+        cols = self._BLOB_COLUMNS
+        where, args = ("WHERE owner = ?", [owner]) if owner else ("", [])
+        rows = self._db.execute(
+            f"SELECT {', '.join(cols)} FROM blobs {where} ORDER BY registered_epoch DESC, rowid DESC", args
+        ).fetchall()
+        out = []
+        for r in rows:
+            state = self._state(dict(zip(cols, r)))
+            if include_gone or state["status"] in LIVE:
+                out.append({"blob_id": r[0], **state})
+            if len(out) >= limit:
+                break
+        return out
 
     def _use_nonce(self, db: sqlite3.Connection, address: str, nonce: str, now_ms: int) -> None:
         """Record a signed request's nonce; 401 when it was used before (a replay)."""
@@ -406,57 +469,207 @@ class ChainState:
         nonce: str,
         now_ms: int,
         force: bool = False,
+        attributes: dict[str, str] | None = None,
+        reuse_resources: bool = True,
     ) -> tuple[dict[str, Any], int, bool]:
         """Register a blob and charge its cost (REWARDS.md §1.3–§1.6) to ``account``, whose
-        signed request had ``nonce`` (used once). A blob registered before (and not invalid) is
-        returned uncharged, unless ``force``: then a new blob object replaces it, registered and
-        charged anew, to be certified again (Walrus's publisher ``force``). Returns
-        (Blob, cost, new)."""
+        signed request had ``nonce`` (used once). A blob registered before (live, not expired)
+        is returned uncharged, unless ``force``: then a new blob object replaces it, registered
+        and charged anew, to be certified again (Walrus's publisher ``force``). With
+        ``reuse_resources``, a storage resource the account holds (from a deleted blob) that is
+        large and long enough is used: only the write fee is charged, and the blob lasts as long
+        as the resource. ``attributes`` are set on the new blob. Returns (Blob, cost, new)."""
         max_ahead = self._net().max_epochs_ahead
         if not 1 <= epochs_ahead <= max_ahead:
             raise ApiError(400, "INVALID_EPOCHS", f"epochs_ahead must be between 1 and {max_ahead}")
         if len(root_hash) != 32 or morsa.derive_blob_id(root_hash, size) != blob_id:
             raise ApiError(400, "BLOB_ID_MISMATCH", "the blob ID is not derived from the root hash and size")
+        attributes_json = _attributes_json(attributes or {})
         with self._lock:
             existing = self._blob_row(blob_id)
-            if existing is not None and existing["status"] != "invalid" and not force:
+            if existing is not None and self._status(existing) in LIVE and not force:
                 with self._tx() as db:
                     self._use_nonce(db, account, nonce, now_ms)
                 return self.blob_object(existing), 0, False
             epoch = self.epoch
             with self._tx() as db:
                 self._use_nonce(db, account, nonce, now_ms)
+                seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM events").fetchone()[0]
+                object_id = _object_id(blob_id, seq)
+                resource = self._reusable(db, account, size, epoch + epochs_ahead) if reuse_resources else None
                 try:
-                    net, bought = self._change(db, lambda n: n.buy_storage(size, epochs_ahead))
+                    if resource is not None:
+                        net, cost = self._change(db, lambda n: n.pay_write_fee(size))
+                        storage_size = self._encoded_length(size)
+                        storage_id, storage_start, end_epoch = resource[0], resource[1], resource[2]
+                        db.execute("DELETE FROM storage WHERE storage_id = ?", (storage_id,))
+                    else:
+                        net, bought = self._change(db, lambda n: n.buy_storage(size, epochs_ahead))
+                        cost, storage_size = bought["total"], bought["encoded_length"]
+                        storage_id = "0x" + hashlib.blake2b(object_id.encode(), digest_size=32).hexdigest()
+                        storage_start, end_epoch = epoch, epoch + epochs_ahead
                 except ApiError as e:
                     if e.reason == "ENCODING":
                         raise ApiError(400, "BLOB_TOO_LARGE", e.message) from None
                     raise
-                cost = bought["total"]
                 self._debit(db, account, cost, "the blob")
-                seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM events").fetchone()[0]
                 row = {
                     "blob_id": blob_id,
-                    "object_id": _object_id(blob_id, seq),
+                    "object_id": object_id,
                     "size": size,
                     "root_hash": root_hash,
                     "registered_epoch": epoch,
-                    "end_epoch": epoch + epochs_ahead,
-                    "storage_size": bought["encoded_length"],
+                    "end_epoch": end_epoch,
+                    "storage_size": storage_size,
                     "deletable": int(deletable),
                     "certified_epoch": None,
                     "status": "registered",
                     "owner": account,
                     "cost": cost,
+                    "storage_id": storage_id,
+                    "storage_start": storage_start,
+                    "attributes": attributes_json,
+                    "shared_balance": None,
                 }
                 db.execute("DELETE FROM blobs WHERE blob_id = ?", (blob_id,))
                 db.execute(
                     f"INSERT INTO blobs ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
                     tuple(row.values()),
                 )
-                self._event(db, "registered", epoch, blob_id, object_id=row["object_id"], deletable=deletable)
+                self._event(
+                    db, "registered", epoch, blob_id, object_id=object_id, deletable=deletable, reused_storage=resource is not None
+                )
             self.network = net
         return self.blob_object(row), cost, True
+
+    def _encoded_length(self, size: int) -> int:
+        try:
+            return int(morsa.EncodingConfig(self.n_shards).encoded_blob_length(size))
+        except morsa.MorsaError as e:
+            raise ApiError(400, "BLOB_TOO_LARGE", str(e)) from None
+
+    def _reusable(self, db: sqlite3.Connection, owner: str, size: int, end_epoch: int) -> tuple[str, int, int] | None:
+        """The smallest storage resource ``owner`` holds that fits ``size`` bytes (encoded) from
+        now until at least ``end_epoch``; expired resources are dropped on the way."""
+        epoch = self.epoch
+        db.execute("DELETE FROM storage WHERE end_epoch <= ?", (epoch,))
+        row = db.execute(
+            "SELECT storage_id, start_epoch, end_epoch FROM storage WHERE owner = ? AND size >= ? AND end_epoch >= ? "
+            "AND start_epoch <= ? ORDER BY size, end_epoch LIMIT 1",
+            (owner, self._encoded_length(size), end_epoch, epoch),
+        ).fetchone()
+        return (str(row[0]), int(row[1]), int(row[2])) if row else None
+
+    def _owned_blob(self, blob_id: str, account: str) -> dict[str, Any]:
+        row = self._blob_row(blob_id)
+        if row is None:
+            raise ApiError(404, "BLOB_NOT_FOUND", f"blob {blob_id} is not registered")
+        if row["owner"] != account:
+            raise ApiError(403, "NOT_OWNER", f"blob {blob_id} belongs to {row['owner']}")
+        return row
+
+    def delete(self, blob_id: str, account: str, nonce: str, now_ms: int) -> dict[str, Any]:
+        """Delete a deletable blob (its owner only): nodes drop its data and reads answer 404;
+        its storage resource, if not expired, returns to the owner for reuse. Returns
+        ``{"blob_id", "storage_returned"}``."""
+        with self._lock:
+            row = self._owned_blob(blob_id, account)
+            if not row["deletable"]:
+                raise ApiError(400, "NOT_DELETABLE", f"blob {blob_id} is permanent: only deletable blobs can be deleted")
+            status = self._status(row)
+            if status not in LIVE:
+                raise ApiError(409, "BLOB_GONE", f"blob {blob_id} is already {status}")
+            epoch = self.epoch
+            with self._tx() as db:
+                self._use_nonce(db, account, nonce, now_ms)
+                db.execute("UPDATE blobs SET status = 'deleted' WHERE blob_id = ?", (blob_id,))
+                db.execute(
+                    "INSERT OR REPLACE INTO storage (storage_id, owner, start_epoch, end_epoch, size) VALUES (?,?,?,?,?)",
+                    (row["storage_id"], account, row["storage_start"], row["end_epoch"], row["storage_size"]),
+                )
+                self._event(db, "deleted", epoch, blob_id, object_id=row["object_id"])
+        return {"blob_id": blob_id, "storage_returned": {"id": row["storage_id"], "end_epoch": row["end_epoch"], "size": row["storage_size"]}}
+
+    def extend(self, blob_id: str, epochs: int, account: str, nonce: str, now_ms: int, *, shared_funds: bool = False) -> dict[str, Any]:
+        """Extend a certified blob's storage by ``epochs`` (REWARDS.md §1.7): anyone may pay;
+        with ``shared_funds``, a shared blob pays from its own funds. Returns ``{"blob_object",
+        "cost"}``."""
+        with self._lock:
+            row = self._blob_row(blob_id)
+            if row is None:
+                raise ApiError(404, "BLOB_NOT_FOUND", f"blob {blob_id} is not registered")
+            status = self._status(row)
+            if status != "certified":
+                raise ApiError(409, "NOT_CERTIFIED", f"only a certified blob can be extended; blob {blob_id} is {status}")
+            if shared_funds and row["shared_balance"] is None:
+                raise ApiError(400, "NOT_SHARED", f"blob {blob_id} is not shared")
+            if epochs < 1:
+                raise ApiError(400, "INVALID_EPOCHS", "extend by at least 1 epoch")
+            epoch = self.epoch
+            with self._tx() as db:
+                self._use_nonce(db, account, nonce, now_ms)
+                net, cost = self._change(db, lambda n: n.extend(row["storage_size"], row["end_epoch"], epochs))
+                if shared_funds:
+                    if row["shared_balance"] < cost:
+                        raise ApiError(402, "INSUFFICIENT_FUNDS", f"extending costs {cost} FROST; the shared blob holds {row['shared_balance']}")
+                    db.execute("UPDATE blobs SET shared_balance = shared_balance - ? WHERE blob_id = ?", (cost, blob_id))
+                else:
+                    self._debit(db, account, cost, "the extension")
+                db.execute("UPDATE blobs SET end_epoch = end_epoch + ? WHERE blob_id = ?", (epochs, blob_id))
+                self._event(db, "extended", epoch, blob_id, end_epoch=row["end_epoch"] + epochs, cost=cost, payer=account)
+            self.network = net
+            updated = self._blob_row(blob_id)
+            assert updated is not None
+            return {"blob_object": self.blob_object(updated), "cost": cost}
+
+    def share(self, blob_id: str, account: str, amount: int, nonce: str, now_ms: int) -> dict[str, Any]:
+        """Make a permanent certified blob shared (its owner only), with ``amount`` FROST of
+        initial funds: anyone may then fund it, and its funds pay its extensions."""
+        with self._lock:
+            row = self._owned_blob(blob_id, account)
+            if row["deletable"]:
+                raise ApiError(400, "NOT_PERMANENT", "only a permanent blob can be shared")
+            if self._status(row) != "certified":
+                raise ApiError(409, "NOT_CERTIFIED", f"blob {blob_id} is {self._status(row)}, not certified")
+            if row["shared_balance"] is not None:
+                raise ApiError(409, "ALREADY_SHARED", f"blob {blob_id} is already shared")
+            with self._tx() as db:
+                self._use_nonce(db, account, nonce, now_ms)
+                self._debit(db, account, amount, "the shared blob's funds")
+                db.execute("UPDATE blobs SET shared_balance = ? WHERE blob_id = ?", (amount, blob_id))
+                self._event(db, "shared", self.epoch, blob_id, amount=amount)
+        return self.blob(blob_id)
+
+    def fund_shared(self, blob_id: str, account: str, amount: int, nonce: str, now_ms: int) -> dict[str, Any]:
+        """Add ``amount`` FROST of ``account``'s to a shared blob's funds (anyone may)."""
+        with self._lock:
+            row = self._blob_row(blob_id)
+            if row is None:
+                raise ApiError(404, "BLOB_NOT_FOUND", f"blob {blob_id} is not registered")
+            if row["shared_balance"] is None:
+                raise ApiError(400, "NOT_SHARED", f"blob {blob_id} is not shared ('morsa share' makes it so)")
+            with self._tx() as db:
+                self._use_nonce(db, account, nonce, now_ms)
+                self._debit(db, account, amount, "funding")
+                db.execute("UPDATE blobs SET shared_balance = shared_balance + ? WHERE blob_id = ?", (amount, blob_id))
+                self._event(db, "funded", self.epoch, blob_id, amount=amount, payer=account)
+        return self.blob(blob_id)
+
+    def set_attributes(
+        self, blob_id: str, account: str, set_: dict[str, str], remove: list[str], nonce: str, now_ms: int
+    ) -> dict[str, Any]:
+        """Set and remove attributes of a blob (its owner only); returns the blob's state."""
+        with self._lock:
+            row = self._owned_blob(blob_id, account)
+            attributes = {**json.loads(row["attributes"]), **set_}
+            for key in remove:
+                attributes.pop(key, None)
+            text = _attributes_json(attributes)
+            with self._tx() as db:
+                self._use_nonce(db, account, nonce, now_ms)
+                db.execute("UPDATE blobs SET attributes = ? WHERE blob_id = ?", (text, blob_id))
+                self._event(db, "attributes", self.epoch, blob_id)
+        return self.blob(blob_id)
 
     def certify(self, blob_id: str, certificate: bytes) -> dict[str, Any]:
         """Certify a registered blob with a storage certificate (quorum `3w ≥ 2n+1`, SPEC §10.3)."""
@@ -466,6 +679,8 @@ class ChainState:
                 raise ApiError(404, "BLOB_NOT_FOUND", f"blob {blob_id} is not registered")
             if row["status"] == "invalid":
                 raise ApiError(400, "BLOB_INVALID", f"blob {blob_id} was marked invalid")
+            if self._status(row) in ("expired", "deleted"):
+                raise ApiError(409, "BLOB_GONE", f"blob {blob_id} is {self._status(row)}")
             verified = self._verify(certificate, "confirmation")
             if verified.blob_id != blob_id:
                 raise ApiError(400, "CERTIFICATE_MISMATCH", "the certificate is for another blob")
@@ -519,7 +734,12 @@ class ChainState:
             "rewards": {r["node"].removeprefix("0x"): r["reward"] for r in report["rewards"]},
         }
         self._event(db, "epoch", net.epoch, **summary)
-        return {"epoch": net.epoch, **summary}
+        expired = db.execute(
+            "SELECT blob_id FROM blobs WHERE end_epoch = ? AND status IN ('registered', 'certified')", (net.epoch,)
+        ).fetchall()
+        for (blob_id,) in expired:
+            self._event(db, "expired", net.epoch, blob_id)
+        return {"epoch": net.epoch, **summary, "expired": len(expired)}
 
     def advance_epoch(self, now_ms: int) -> dict[str, Any]:
         """End the current epoch now (REWARDS.md §2): select the next committee if that has not

@@ -3,6 +3,8 @@
 * :mod:`~morsa.cli.blobs`: ``blob-id``, ``verify``, ``encode``, ``decode``, ``info``;
 * :mod:`~morsa.cli.quilt`: ``quilt``, ``store-quilt``, ``read-quilt``, ``dataset``;
 * :mod:`~morsa.cli.network`: ``store``, ``read``, ``account``, ``daemon``, ``devnet``;
+* :mod:`~morsa.cli.lifecycle`: ``blob-status``, ``list-blobs``, ``extend``, ``delete``, ``share``,
+  ``fund-shared-blob``, ``set-blob-attribute``, ``remove-blob-attribute``;
 * :mod:`~morsa.cli.staking`: ``stake``, ``withdraw``, ``stakes``, ``nodes``, ``economy``;
 * :mod:`~morsa.cli.node`, :mod:`~morsa.cli.chain`: the storage node and the control plane;
 * :mod:`~morsa.cli.rewards`: ``rewards simulate``.
@@ -22,7 +24,7 @@ from typing import IO, Any
 
 import morsa
 
-from . import blobs, chain, network, node, quilt, rewards, staking
+from . import blobs, chain, lifecycle, network, node, quilt, rewards, staking
 from ._common import PROG, CliError, describe, error
 
 __all__ = ["CliError", "build_parser", "main"]
@@ -45,7 +47,7 @@ examples:
 
 exit status: 0 success, 1 blob ID mismatch (verify), 2 error."""
 
-GROUPS = (blobs, quilt, network, staking, node, chain, rewards)
+GROUPS = (blobs, quilt, network, lifecycle, staking, node, chain, rewards)
 
 
 class _Parser(argparse.ArgumentParser):

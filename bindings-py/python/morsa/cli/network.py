@@ -10,6 +10,7 @@ from typing import IO, Any
 import morsa
 
 from ._common import CliError, add_n_shards, add_network_args, client_from_args, progress_bar, size_arg
+from .lifecycle import attribute_arg
 
 
 def cmd_daemon_run(args: argparse.Namespace, out: IO[str]) -> int:
@@ -131,7 +132,14 @@ def cmd_store(args: argparse.Namespace, out: IO[str]) -> int:
     if not path.is_file():
         raise CliError(f"{path}: no such file")
     with progress_bar(args.progress, f"store {path.name}", path.stat().st_size) as progress:
-        result = client.store_file(path, chunk_size=args.chunk_size, epochs=args.epochs, deletable=args.deletable, progress=progress)
+        result = client.store_file(
+            path,
+            chunk_size=args.chunk_size,
+            epochs=args.epochs,
+            deletable=args.deletable,
+            progress=progress,
+            attributes=dict(args.attribute or []) or None,
+        )
     if args.json:
         record = {"path": str(path), "blob_id": result.blob_id, "cost": result.cost, "blob_object": result.blob_object}
         if result.chunks:
@@ -219,6 +227,13 @@ def register(sub: Any) -> None:
         metavar="SIZE",
         help="store a file larger than SIZE (bytes; K, M, G suffixes) as chunks plus a manifest blob; files past the "
         "largest blob of the shard count are always chunked",
+    )
+    p.add_argument(
+        "--attribute",
+        action="append",
+        type=attribute_arg,
+        metavar="KEY=VALUE",
+        help="an attribute of the blob (repeatable); aggregators serve content-type and a few more as headers",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     add_network_args(p)

@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -23,14 +23,40 @@ from .errors import RemoteError, TransportError, malformed_answer
 from .retry import RetryPolicy
 from .transport import Http
 
+SERVED_ATTRIBUTES = ("content-type", "content-disposition", "content-encoding", "content-language", "content-location", "link")
+"""Blob attributes an aggregator serves as response headers (Walrus's allowlist)."""
+
+GONE_STATUSES = frozenset({"invalid", "deleted", "expired"})
+"""Statuses of a blob that can no longer be read."""
+
 
 @dataclass(frozen=True)
 class BlobState:
     """A blob as the control plane records it: ``status`` (``registered``, ``certified``,
-    ``invalid`` or ``expired``) and its ``Blob`` object (SPEC §12.2 JSON)."""
+    ``invalid``, ``expired`` or ``deleted``), its ``Blob`` object (SPEC §12.2 JSON), its
+    ``attributes``, ``owner`` and, for a shared blob, its funds (``shared_balance``, FROST)."""
 
     status: str
     blob_object: dict[str, Any]
+    attributes: dict[str, str] = field(default_factory=dict)
+    owner: str | None = None
+    shared_balance: int | None = None
+
+    def served_headers(self) -> dict[str, str]:
+        """The attributes an aggregator serves as response headers (:data:`SERVED_ATTRIBUTES`)."""
+        lower = {k.lower(): v for k, v in self.attributes.items()}
+        return {k: lower[k] for k in SERVED_ATTRIBUTES if k in lower}
+
+    def to_json(self) -> dict[str, Any]:
+        """The state as ``GET /v1/blobs/{blob_id}`` answers it."""
+        return {
+            "status": self.status,
+            "blob_object": self.blob_object,
+            "attributes": self.attributes,
+            "owner": self.owner,
+            "shared": self.shared_balance is not None,
+            "shared_balance": self.shared_balance,
+        }
 
 
 @dataclass(frozen=True)
@@ -74,10 +100,18 @@ class ControlPlane(Protocol):
         ...
 
     async def register_blob(
-        self, metadata: _native.BlobMetadata, *, epochs_ahead: int, deletable: bool, account: Account, force: bool = False
+        self,
+        metadata: _native.BlobMetadata,
+        *,
+        epochs_ahead: int,
+        deletable: bool,
+        account: Account,
+        force: bool = False,
+        attributes: dict[str, str] | None = None,
     ) -> Registration:
-        """Register (and pay for, from ``account``) a blob; an already registered one is
-        returned uncharged, unless ``force``: then a new blob object is registered."""
+        """Register (and pay for, from ``account``) a blob with ``attributes``; an already
+        registered one is returned uncharged, unless ``force``: then a new blob object is
+        registered. Storage the account holds (from deleted blobs) is reused when it fits."""
         ...
 
     async def certify_blob(self, blob_id: str, certificate: bytes) -> dict[str, Any]:
@@ -196,13 +230,55 @@ class HttpControlPlane:
                 return None
             raise
         with malformed_answer(f"{self.url}/v1/blobs/{blob_id}", "a blob's state"):
-            return BlobState(str(data["status"]), dict(data.get("blob_object") or {}))
+            return _blob_state(data)
+
+    async def blobs(self, owner: str | None = None, *, include_gone: bool = False) -> list[tuple[str, BlobState]]:
+        """Blobs (of ``owner``), newest first, as ``(blob_id, state)``; expired, deleted and
+        invalid ones only with ``include_gone``."""
+        params: dict[str, str] = {"all": "true" if include_gone else "false"}
+        if owner is not None:
+            params["owner"] = owner
+        data = await self._get("/v1/blobs", params=params)
+        with malformed_answer(f"{self.url}/v1/blobs", "blobs"):
+            return [(str(b["blob_id"]), _blob_state(b)) for b in data["blobs"]]
+
+    async def delete_blob(self, account: Account, blob_id: str) -> dict[str, Any]:
+        """Delete a deletable blob of ``account``'s; its storage resource returns to the account."""
+        return dict(await self._signed(account, f"/v1/blobs/{blob_id}/delete", {}))
+
+    async def extend_blob(self, account: Account, blob_id: str, epochs: int, *, shared_funds: bool = False) -> dict[str, Any]:
+        """Extend a certified blob by ``epochs``, paid by ``account`` (or, ``shared_funds``, by
+        the shared blob's funds): ``{"blob_object", "cost", "balance"}`` (REWARDS.md §1.7)."""
+        return dict(await self._signed(account, f"/v1/blobs/{blob_id}/extend", {"epochs": epochs, "shared_funds": shared_funds}))
+
+    async def share_blob(self, account: Account, blob_id: str, amount: int = 0) -> BlobState:
+        """Make a permanent blob of ``account``'s shared, with ``amount`` FROST of funds."""
+        return _blob_state(await self._signed(account, f"/v1/blobs/{blob_id}/share", {"amount": amount}))
+
+    async def fund_shared_blob(self, account: Account, blob_id: str, amount: int) -> BlobState:
+        """Add ``amount`` FROST of ``account``'s to a shared blob's funds."""
+        return _blob_state(await self._signed(account, f"/v1/blobs/{blob_id}/fund", {"amount": amount}))
+
+    async def set_blob_attributes(
+        self, account: Account, blob_id: str, set_: dict[str, str] | None = None, remove: list[str] | None = None
+    ) -> BlobState:
+        """Set and remove attributes of a blob of ``account``'s."""
+        body = {"set": set_ or {}, "remove": remove or []}
+        return _blob_state(await self._signed(account, f"/v1/blobs/{blob_id}/attributes", body))
 
     async def register_blob(
-        self, metadata: _native.BlobMetadata, *, epochs_ahead: int, deletable: bool, account: Account, force: bool = False
+        self,
+        metadata: _native.BlobMetadata,
+        *,
+        epochs_ahead: int,
+        deletable: bool,
+        account: Account,
+        force: bool = False,
+        attributes: dict[str, str] | None = None,
     ) -> Registration:
         body = json.dumps({
             "force": force,
+            "attributes": attributes or {},
             "blob_id": metadata.blob_id,
             "root_hash": base64.b64encode(metadata.root_hash).decode(),
             "size": metadata.unencoded_length,
@@ -351,6 +427,17 @@ class HttpControlPlane:
         await self.http.close()
 
 
+def _blob_state(data: Any) -> BlobState:
+    balance = data.get("shared_balance")
+    return BlobState(
+        str(data["status"]),
+        dict(data.get("blob_object") or {}),
+        {str(k): str(v) for k, v in (data.get("attributes") or {}).items()},
+        None if data.get("owner") is None else str(data["owner"]),
+        None if balance is None else int(balance),
+    )
+
+
 def _unreachable(url: str, error: TransportError) -> TransportError:
     """The transport error, saying that it is the control plane that cannot be reached."""
     return TransportError(f"the control plane at {url} cannot be reached: {error}", url=error.url)
@@ -376,4 +463,4 @@ def _success_data(body: bytes) -> Any:
         return None
 
 
-__all__ = ["BlobState", "ControlPlane", "ChainEvent", "HttpControlPlane", "Registration", "default_cache_path"]
+__all__ = ["GONE_STATUSES", "SERVED_ATTRIBUTES", "BlobState", "ControlPlane", "ChainEvent", "HttpControlPlane", "Registration", "default_cache_path"]

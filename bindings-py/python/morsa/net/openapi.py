@@ -327,7 +327,7 @@ def control_plane() -> dict[str, Any]:
     }
     account = _json(success({"type": "object", "required": ["address", "balance"], "properties": {"address": ADDRESS, "balance": U64}}))
     certificate_body = _json({"type": "object", "required": ["certificate"], "properties": {"certificate": {"type": "string", "format": "byte"}}})
-    state = {"type": "object", "required": ["blob_object", "status"], "properties": {"blob_object": BLOB_OBJECT, "status": {"type": "string", "enum": ["registered", "certified", "invalid", "expired"]}}}
+    state = {"type": "object", "required": ["blob_object", "status"], "properties": {"blob_object": BLOB_OBJECT, "status": {"type": "string", "enum": ["registered", "certified", "invalid", "expired", "deleted"]}}}
     obj = _json(success({"type": "object"}))
     node_param = _param("node_id", "path", {"type": "string"})
     stake_param = _param("stake_id", "path", {"type": "integer", "minimum": 1})
@@ -353,6 +353,11 @@ def control_plane() -> dict[str, Any]:
                 )
             },
             "/v1/blobs": {
+                "get": _op(
+                    "blobs (of an owner), newest first",
+                    _answers({"200": _json(success({"type": "object", "required": ["blobs"]}))}),
+                    params=[_param("owner", "query", ADDRESS, required=False), _param("all", "query", {"type": "boolean"}, required=False)],
+                ),
                 "post": _op(
                     "register and pay for a blob (signed by the paying account)",
                     _answers({c: _json(success({"type": "object", "required": ["blob_object", "cost"], "properties": {"blob_object": BLOB_OBJECT, "cost": U64}})) for c in ("200", "409")}),
@@ -360,6 +365,39 @@ def control_plane() -> dict[str, Any]:
                 )
             },
             "/v1/blobs/{blob_id}": {"get": _op("a blob's registration", _answers({"200": _json(success(state))}), params=[BLOB_ID_PARAM])},
+            "/v1/blobs/{blob_id}/delete": {"post": _op("delete a deletable blob (signed by its owner)", _answers({"200": obj}), params=[BLOB_ID_PARAM])},
+            "/v1/blobs/{blob_id}/extend": {
+                "post": _op(
+                    "extend a certified blob (signed by the payer; shared_funds: paid by a shared blob's funds)",
+                    _answers({"200": obj}),
+                    params=[BLOB_ID_PARAM],
+                    body=_json({"type": "object", "required": ["epochs"], "properties": {"epochs": {"type": "integer", "minimum": 1}, "shared_funds": {"type": "boolean"}}}),
+                )
+            },
+            "/v1/blobs/{blob_id}/share": {
+                "post": _op(
+                    "make a permanent blob shared (signed by its owner)",
+                    _answers({"200": _json(success(state))}),
+                    params=[BLOB_ID_PARAM],
+                    body=_json({"type": "object", "properties": {"amount": U64}}),
+                )
+            },
+            "/v1/blobs/{blob_id}/fund": {
+                "post": _op(
+                    "fund a shared blob (signed by the payer)",
+                    _answers({"200": _json(success(state))}),
+                    params=[BLOB_ID_PARAM],
+                    body=_json({"type": "object", "required": ["amount"], "properties": {"amount": U64}}),
+                )
+            },
+            "/v1/blobs/{blob_id}/attributes": {
+                "post": _op(
+                    "set and remove a blob's attributes (signed by its owner)",
+                    _answers({"200": _json(success(state))}),
+                    params=[BLOB_ID_PARAM],
+                    body=_json({"type": "object", "properties": {"set": {"type": "object", "additionalProperties": {"type": "string"}}, "remove": {"type": "array", "items": {"type": "string"}}}}),
+                )
+            },
             "/v1/blobs/{blob_id}/certificate": {
                 "post": _op("certify a blob with a storage certificate", _answers({"200": _json(success({"type": "object", "required": ["blob_object"]}))}), params=[BLOB_ID_PARAM], body=certificate_body)
             },

@@ -2,8 +2,9 @@
 
 * The **event follower** long-polls ``/v1/events`` (docs/network.md) from a cursor persisted in
   the store: ``registered`` records the registration and stores buffered uploads,
-  ``certified`` queues the blob for sync, ``invalid`` deletes the blob's data, ``epoch``
-  re-reads the committee.
+  ``certified`` queues the blob for sync, ``invalid``, ``deleted`` (its owner deleted it) and
+  ``expired`` (its end epoch came) delete the blob's data, ``extended`` refreshes its end
+  epoch, ``epoch`` re-reads the committee.
 * The **syncer** takes queued certified blobs (the queue is durable, so recovery resumes
   after a restart) whose slivers this node lacks, fetches the metadata from other nodes
   (verified against the blob ID), then asks the other nodes for the recovery symbols of all
@@ -201,8 +202,11 @@ class Healer:
         elif kind == "invalid":
             await svc.record_blob(blob_id, "invalid")
             log.info("%s: blob %s is invalid; its data is deleted", svc.config.name, blob_id)
-        elif kind == "expired":
-            await svc.record_blob(blob_id, "expired")
+        elif kind in ("expired", "deleted"):
+            await svc.record_blob(blob_id, kind)
+            log.info("%s: blob %s is %s; its data is deleted", svc.config.name, blob_id, kind)
+        elif kind == "extended":
+            await svc.blob_state(blob_id, fresh=True)  # the new end epoch
 
     # ------------------------------------------------------------------ scrubbing
 

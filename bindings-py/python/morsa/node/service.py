@@ -35,7 +35,7 @@ from ..net.nodes import StorageNodeClient, signed_json
 from ..net.retry import RetryPolicy
 from ..net.transport import Http
 from .config import NodeConfig
-from .store import LIVE_STATUSES, NodeStore
+from .store import DROPPED_STATUSES, LIVE_STATUSES, NodeStore
 
 log = logging.getLogger("morsa.node")
 
@@ -179,11 +179,11 @@ class NodeService:
             self._blob_cache.popitem(last=False)
 
     async def record_blob(self, blob_id: str, status: str, info: dict[str, Any] | None = None) -> None:
-        """Record the blob's status durably (an invalid blob stays invalid, and its data is
-        deleted; ``info`` None keeps the recorded object)."""
+        """Record the blob's status durably (an invalid blob stays invalid; the data of an
+        invalid, deleted or expired blob is deleted; ``info`` None keeps the recorded object)."""
         await anyio.to_thread.run_sync(functools.partial(self.store.set_blob, blob_id, status, info))
         self._blob_cache.pop(blob_id, None)
-        if status == "invalid":
+        if status in DROPPED_STATUSES:
             self._metadata_cache.pop(blob_id, None)
             self.pending.pop(blob_id, None)
 

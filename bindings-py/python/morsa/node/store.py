@@ -48,6 +48,8 @@ log = logging.getLogger("morsa.node")
 AXES = ("primary", "secondary")
 
 LIVE_STATUSES = frozenset({"registered", "certified"})
+DROPPED_STATUSES = frozenset({"invalid", "deleted", "expired"})
+"""Statuses whose blob's data a node deletes: marked invalid, deleted by its owner, past its end epoch."""
 """Control-plane statuses of a blob (the ``blobs`` table) under which its slivers are accepted."""
 
 _SCHEMA = """
@@ -417,7 +419,8 @@ class NodeStore:
 
     def set_blob(self, blob_id: str, status: str, info: dict[str, Any] | None = None) -> None:
         """Record ``status`` (keeping the previous ``info`` when ``info`` is None). An ``invalid``
-        blob stays invalid: its metadata and slivers are deleted in the same transaction."""
+        blob stays invalid. For a dropped status (invalid, deleted, expired) the blob's metadata
+        and slivers are deleted in the same transaction."""
         statements: Statements = []
         if info is None:
             statements.append(
@@ -437,7 +440,7 @@ class NodeStore:
                 )
             )
         after = None
-        if status == "invalid":
+        if status in DROPPED_STATUSES:
             statements += [
                 ("DELETE FROM sliver_index WHERE blob_id = ?", (blob_id,)),
                 ("DELETE FROM metadata WHERE blob_id = ?", (blob_id,)),

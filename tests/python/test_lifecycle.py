@@ -1,0 +1,198 @@
+"""The blob lifecycle on a devnet of real processes: extension (anyone pays), deletion (owner
+only; nodes drop the data, reads answer 404, the storage is reused), expiry (nodes drop the
+data at the end epoch), shared blobs funded by anyone, attributes served as headers by the
+aggregator, and the commands that show all of it."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import running_devnet
+
+import morsa
+from morsa import rewards
+from morsa.client import Client
+from morsa.devnet import Devnet
+from morsa.net.accounts import new_key_file
+from morsa.net.errors import RemoteError
+
+N_NODES = 4
+N_SHARDS = 40
+
+
+@pytest.fixture(scope="module")
+def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Devnet]:
+    with running_devnet(tmp_path_factory.mktemp("devnet"), N_NODES, N_SHARDS) as devnet:
+        yield devnet
+
+
+def other_client(net: Devnet, tmp_path: Path) -> Client:
+    key = tmp_path / "other.key"
+    new_key_file(key)
+    client = Client(net.chain_url, account=key)
+    client.faucet(10**14, admin_token=net.admin_token)
+    return client
+
+
+def unreadable(client: Client, blob_id: str) -> bool:
+    try:
+        client.read(blob_id)
+    except (morsa.MorsaError, OSError):
+        return True
+    return False
+
+
+def wait_for(predicate, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+
+
+def test_delete_drops_the_data_and_the_storage_is_reused(net: Devnet, tmp_path: Path) -> None:
+    client = net.client()
+    data = os.urandom(30_000)
+    stored = client.store(data, epochs=4, deletable=True)
+    assert client.read(stored.blob_id) == data
+    with httpx.Client(base_url=net.daemon_url, timeout=30) as http:
+        assert http.get(f"/v1/blobs/{stored.blob_id}").content == data  # now in the aggregator's cache
+    other = other_client(net, tmp_path)
+    with pytest.raises(RemoteError) as e:
+        other.delete(stored.blob_id)
+    assert e.value.status == 403
+    deleted = client.delete(stored.blob_id)
+    assert deleted["storage_returned"]["end_epoch"] == stored.blob_object["storage"]["endEpoch"]
+    assert client.blob_status(stored.blob_id)["status"] == "deleted"
+    wait_for(lambda: unreadable(client, stored.blob_id))
+    time.sleep(5.5)  # the aggregator's view of the blob's state is at most 5 s old
+    with httpx.Client(base_url=net.daemon_url, timeout=30) as http:
+        r = http.get(f"/v1/blobs/{stored.blob_id}")
+        assert r.status_code == 404, r.text
+    with pytest.raises(RemoteError) as e:
+        client.delete(stored.blob_id)
+    assert e.value.status == 409
+    # A store that fits the returned storage reuses it: only the write fee is paid.
+    fee = rewards.write_fee(client.economy()["write_price"], 20_000, N_SHARDS)
+    again = client.store(os.urandom(20_000), epochs=2, deletable=True)
+    assert again.cost == fee
+    assert again.blob_object["storage"]["id"] == stored.blob_object["storage"]["id"]
+    assert again.blob_object["storage"]["endEpoch"] == stored.blob_object["storage"]["endEpoch"]
+    # A permanent blob cannot be deleted.
+    permanent = client.store(os.urandom(1000), epochs=1)
+    with pytest.raises(RemoteError) as e:
+        client.delete(permanent.blob_id)
+    assert e.value.reason == "NOT_DELETABLE"
+
+
+def test_extension_and_expiry(net: Devnet, tmp_path: Path) -> None:
+    client = net.client()
+    keep, drop = os.urandom(25_000), os.urandom(25_000)
+    kept = client.store(keep, epochs=1)
+    dropped = client.store(drop, epochs=1)
+    end = kept.blob_object["storage"]["endEpoch"]
+    # Anyone may pay for an extension.
+    other = other_client(net, tmp_path)
+    extended = other.extend(kept.blob_id, 2)
+    assert extended["blob_object"]["storage"]["endEpoch"] == end + 2 and extended["cost"] > 0
+    net.advance_epoch()
+    assert client.blob_status(dropped.blob_id)["status"] == "expired"
+    assert client.blob_status(kept.blob_id)["status"] == "certified"
+    wait_for(lambda: unreadable(client, dropped.blob_id))
+    assert client.read(kept.blob_id) == keep
+    # An expired blob can no longer be extended.
+    with pytest.raises(RemoteError) as e:
+        client.extend(dropped.blob_id, 1)
+    assert e.value.status == 409
+    net.advance_epoch()
+    assert client.read(kept.blob_id) == keep
+
+
+def test_shared_blobs_pay_their_extensions(net: Devnet, tmp_path: Path) -> None:
+    client = net.client()
+    stored = client.store(os.urandom(5_000), epochs=2)
+    with pytest.raises(RemoteError) as e:
+        client.extend(stored.blob_id, 1, shared_funds=True)
+    assert e.value.reason == "NOT_SHARED"
+    state = client.share(stored.blob_id, 10**6)
+    assert state["shared"] and state["shared_balance"] == 10**6
+    other = other_client(net, tmp_path)
+    assert other.fund_shared_blob(stored.blob_id, 5 * 10**6)["shared_balance"] == 6 * 10**6
+    balance = other.balance()
+    result = other.extend(stored.blob_id, 3, shared_funds=True)
+    assert other.balance() == balance, "the shared funds paid"
+    assert client.blob_status(stored.blob_id)["shared_balance"] == 6 * 10**6 - result["cost"]
+    with pytest.raises(RemoteError) as e:
+        other.extend(stored.blob_id, 60, shared_funds=True)
+    assert (e.value.status, e.value.reason) == (400, "OUT_OF_RANGE"), "past max_epochs_ahead"
+    poor = client.store(os.urandom(5_000), epochs=2)
+    client.share(poor.blob_id)
+    with pytest.raises(RemoteError) as e:
+        other.extend(poor.blob_id, 1, shared_funds=True)
+    assert e.value.status == 402
+    assert client.blob_status(poor.blob_id)["blob_object"]["storage"]["endEpoch"] == poor.blob_object["storage"]["endEpoch"]
+
+
+def test_attributes_are_served_as_headers(net: Devnet, tmp_path: Path) -> None:
+    client = net.client()
+    data = b"<h1>hello</h1>"
+    stored = client.store(data, attributes={"content-type": "text/html", "x-note": "kept, not served"})
+    client.set_blob_attributes(stored.blob_id, {"Content-Disposition": 'attachment; filename="a.html"'})
+    state = client.blob_status(stored.blob_id)
+    assert state["attributes"]["x-note"] == "kept, not served"
+    with httpx.Client(base_url=net.daemon_url, timeout=30) as http:
+        r = http.get(f"/v1/blobs/{stored.blob_id}")
+    assert r.status_code == 200 and r.content == data
+    assert r.headers["content-type"].startswith("text/html")
+    assert r.headers["content-disposition"] == 'attachment; filename="a.html"'
+    assert "x-note" not in r.headers
+    client.set_blob_attributes(stored.blob_id, remove=["x-note"])
+    assert "x-note" not in client.blob_status(stored.blob_id)["attributes"]
+    other = other_client(net, tmp_path)
+    with pytest.raises(RemoteError) as e:
+        other.set_blob_attributes(stored.blob_id, {"a": "b"})
+    assert e.value.status == 403
+    with pytest.raises(RemoteError) as e:
+        client.set_blob_attributes(stored.blob_id, {"big": "x" * 20_000})
+    assert e.value.reason == "INVALID_ATTRIBUTES"
+
+
+def test_lifecycle_commands(net: Devnet, run_cli, tmp_path: Path) -> None:
+    source = tmp_path / "page.html"
+    source.write_text("<p>hi</p>")
+    devnet = ("--devnet", net.directory)
+    r = run_cli("store", source, "--epochs", "3", "--deletable", "--attribute", "content-type=text/html", "--json", *devnet)
+    assert r.returncode == 0, r.stderr
+    blob_id = json.loads(r.stdout)["blob_id"]
+    r = run_cli("blob-status", blob_id, *devnet)
+    assert r.returncode == 0, r.stderr
+    assert "certified" in r.stdout and "content-type = text/html" in r.stdout and "deletable        yes" in r.stdout
+    r = run_cli("blob-status", blob_id, "--json", *devnet)
+    status = json.loads(r.stdout)
+    assert status["status"] == "certified" and status["attributes"] == {"content-type": "text/html"}
+    r = run_cli("set-blob-attribute", blob_id, "link", "<https://example.org>", *devnet)
+    assert r.returncode == 0, r.stderr
+    r = run_cli("extend", blob_id, "--epochs", "2", *devnet)
+    assert r.returncode == 0 and "until epoch" in r.stdout, r.stderr
+    r = run_cli("list-blobs", "--json", *devnet)
+    assert blob_id in {b["blob_id"] for b in json.loads(r.stdout)}
+    r = run_cli("delete", blob_id, *devnet)
+    assert r.returncode == 0 and "deleted" in r.stdout, r.stderr
+    r = run_cli("list-blobs", *devnet)
+    assert blob_id not in r.stdout
+    r = run_cli("list-blobs", "--include-expired", *devnet)
+    assert blob_id in r.stdout and "deleted" in r.stdout
+    for args, message in (
+        (("blob-status", "not-a-blob-id"), "not a blob ID"),
+        (("blob-status", "A" * 43), "not registered"),
+        (("delete", blob_id), "already deleted"),
+        (("extend", blob_id, "--epochs", "0"), "at least 1"),
+        (("fund-shared-blob", blob_id, "1"), "not shared"),
+    ):
+        r = run_cli(*args, *devnet)
+        assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr, (args, r.stderr)
