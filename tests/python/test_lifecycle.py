@@ -13,9 +13,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import running_devnet
 
 import morsa
+from conftest import running_devnet
 from morsa import rewards
 from morsa.client import Client
 from morsa.devnet import Devnet
