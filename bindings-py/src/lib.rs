@@ -8,8 +8,8 @@
 mod certificates;
 mod codec;
 mod common;
-mod quilt;
 mod network;
+mod quilt;
 mod rewards;
 
 use pyo3::prelude::*;

@@ -188,7 +188,8 @@ impl PyNetwork {
         write_price: Int<u64>,
         node_capacity: Int<u64>,
     ) -> PyResult<()> {
-        let votes = VotingParams { storage_price: storage_price.0, write_price: write_price.0, node_capacity: node_capacity.0 };
+        let votes =
+            VotingParams { storage_price: storage_price.0, write_price: write_price.0, node_capacity: node_capacity.0 };
         self.0.register_node(node.0, commission_rate.0, votes).map_err(err)
     }
 
@@ -238,7 +239,12 @@ impl PyNetwork {
         to_py(py, &outcome)
     }
 
-    fn buy_storage<'py>(&mut self, py: Python<'py>, size: Int<u64>, epochs_ahead: Int<u32>) -> PyResult<Bound<'py, PyAny>> {
+    fn buy_storage<'py>(
+        &mut self,
+        py: Python<'py>,
+        size: Int<u64>,
+        epochs_ahead: Int<u32>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let cost = self.0.buy_storage(size.0, epochs_ahead.0).map_err(err)?;
         to_py(py, &cost)
     }

@@ -70,7 +70,9 @@ impl<'a, 'py> FromPyObject<'a, 'py> for Id {
             obj.extract()?
         } else if let Ok(text) = obj.extract::<&str>() {
             return text.parse().map(Id).map_err(|_| {
-                crate::common::InvalidArgumentError::new_err(format!("{text:?} is not a node ID (64 hex digits, 0x optional)"))
+                crate::common::InvalidArgumentError::new_err(format!(
+                    "{text:?} is not a node ID (64 hex digits, 0x optional)"
+                ))
             });
         } else {
             return Err(pyo3::exceptions::PyTypeError::new_err("a node ID must be an int, 32 bytes or a hex string"));

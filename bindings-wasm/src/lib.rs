@@ -13,8 +13,10 @@
 mod certificates;
 mod codec;
 mod errors;
+mod network;
 mod rewards;
 
 pub use certificates::*;
 pub use codec::*;
+pub use network::Network;
 pub use rewards::*;

@@ -37,18 +37,18 @@ pub fn write_fee(write_price: u64, size: u64, n_shards: u16) -> Result<u64, JsVa
     pricing::write_fee(write_price, size, n_shards).map_err(js_err)
 }
 
-/// What storing a blob costs: `[encodedLength, storageUnits, storagePerEpoch, storageTotal,
-/// writeFee, total]` (§1.5–§1.6).
-#[wasm_bindgen(js_name = blobCost)]
+/// What storing a blob costs: `{encoded_length, storage_units, storage_per_epoch,
+/// storage_total, write_fee, total}` as bigints (§1.5–§1.6).
+#[wasm_bindgen(js_name = blobCost, unchecked_return_type = "BlobCost")]
 pub fn blob_cost(
     storage_price: u64,
     write_price: u64,
     size: u64,
     epochs: u32,
     n_shards: u16,
-) -> Result<Vec<u64>, JsValue> {
+) -> Result<JsValue, JsValue> {
     let c = pricing::blob_cost(storage_price, write_price, size, epochs, n_shards).map_err(js_err)?;
-    Ok(vec![c.encoded_length, c.storage_units, c.storage_per_epoch, c.storage_total, c.write_fee, c.total])
+    crate::network::to_js(&c)
 }
 
 /// Whether weight `w` of `n` is a quorum, `3w ≥ 2n + 1` (§1.1).
