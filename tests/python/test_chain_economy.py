@@ -327,3 +327,47 @@ def test_the_cli_stakes_and_votes(run_cli, tmp_path: Path) -> None:
         }))
         r = run_cli("node", "vote", "--config", node_config, "--storage-price", "5")
         assert r.returncode == 2 and "no storage node" in r.stderr
+
+
+CHROMIUM = os.environ.get("MORSA_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no Chromium")
+def test_the_explorer_page_in_headless_chromium(chain: Chain, tmp_path: Path) -> None:
+    """The explorer (served at /explorer) shows the epoch, the committee with stake and shards,
+    the rewards plot, blobs and events, from the live API; a screenshot is taken."""
+    import subprocess
+
+    payer = Account.generate()
+    chain.fund(payer)
+    run_sync(chain.control.stake(payer, chain.node_ids[3], 250_000 * WAL))
+    for size in (1000, 200_000, 3_000_000):
+        chain.register(payer, size, 3)
+        chain.advance()
+
+    def chromium(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=8000",
+             "--window-size=1400,1100", *args, f"{chain.url}/explorer"],
+            capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+        )
+
+    dom = chromium("--dump-dom")
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    html = dom.stdout
+    assert 'data-loaded="true"' in html, html[-3000:]
+    assert '<b id="epoch">4</b>' in html
+    for name in ("node-0", "node-1", "node-2", "node-3"):
+        assert f"<td>{name}</td>" in html
+    assert html.count('<polyline fill="none" stroke="#') == 4, "one line of rewards per node"
+    # The first blob (epochs 1..4) has expired at epoch 4; the two others are registered.
+    assert html.count('class="status registered"') == 2 and html.count('class="status expired"') == 1
+    assert "staked" in html and "registered" in html and "<b>epoch</b>" in html
+    shot = tmp_path / "explorer.png"
+    result = chromium(f"--screenshot={shot}")
+    assert result.returncode == 0 and shot.stat().st_size > 20_000
+    # The page and its data are plain GETs: the root redirects to it.
+    import httpx
+
+    r = httpx.get(chain.url + "/", follow_redirects=False)
+    assert r.status_code in (302, 307) and r.headers["location"].endswith("/explorer")

@@ -21,7 +21,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from ..net import openapi
@@ -31,6 +31,8 @@ from ..net.server import json_api, read_body, serve, success
 from .state import ChainConfig, ChainState, NodeSpec
 
 MAX_BODY_BYTES = 1 << 20
+EXPLORER = Path(__file__).with_name("explorer.html")
+"""The explorer page served at ``/explorer``: epoch, committee, rewards per epoch, blobs, events."""
 TICK_SECONDS = 0.5
 """How often the epoch timer looks at the clock."""
 
@@ -271,6 +273,21 @@ def create_app(config: ChainConfig) -> Starlette:
     async def economy(request: Request) -> JSONResponse:
         return success(state.economy())
 
+    async def history(request: Request) -> JSONResponse:
+        try:
+            epochs = int(request.query_params.get("epochs", "100"))
+        except ValueError:
+            raise ApiError(400, "INVALID_QUERY", "epochs must be an integer") from None
+        if not 1 <= epochs <= 10_000:
+            raise ApiError(400, "INVALID_QUERY", "epochs must be in 1..10000")
+        return success({"epochs": state.history(epochs)})
+
+    async def explorer(request: Request) -> Response:
+        return HTMLResponse(EXPLORER.read_text(encoding="utf-8"))
+
+    async def root(request: Request) -> Response:
+        return RedirectResponse("/explorer")
+
     async def vote(request: Request) -> JSONResponse:
         account, nonce, now, data = await signed(request)
         votes: dict[str, int] = {k: _field(data, k, int) for k in ("storage_price", "write_price", "node_capacity") if k in data}
@@ -332,6 +349,9 @@ def create_app(config: ChainConfig) -> Starlette:
         Route("/v1/admin/epoch", advance, methods=["POST"]),
         Route("/v1/admin/nodes", add_node, methods=["POST"]),
         Route("/v1/economy", economy),
+        Route("/v1/economy/history", history),
+        Route("/explorer", explorer),
+        Route("/", root),
         Route("/v1/nodes/{node_id}", node),
         Route("/v1/nodes/{node_id}/votes", vote, methods=["POST"]),
         Route("/v1/nodes/{node_id}/commission", commission, methods=["POST"]),

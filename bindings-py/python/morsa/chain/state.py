@@ -919,6 +919,19 @@ class ChainState:
         with self._lock:
             return [self.node_info(n["node_id"]) for n in self._nodes(self._db)]
 
+    def history(self, epochs: int = 100) -> list[dict[str, Any]]:
+        """The last ``epochs`` epoch changes, oldest first: the new ``epoch``, FROST
+        ``collected``, ``burned``, ``paid``, ``leftover`` and ``rewards`` per node ID."""
+        rows = self._db.execute(
+            "SELECT epoch, data FROM events WHERE kind = 'epoch' ORDER BY seq DESC LIMIT ?", (epochs,)
+        ).fetchall()
+        out = []
+        for epoch, data in reversed(rows):
+            summary = json.loads(data)
+            if "rewards" in summary:  # genesis has none
+                out.append({"epoch": epoch, **summary})
+        return out
+
     def economy(self) -> dict[str, Any]:
         """The network's economic state (``Network.summary``) with the future-accounting
         buckets that hold FROST or bytes."""

@@ -419,6 +419,13 @@ def control_plane() -> dict[str, Any]:
                     _answers({"200": _json(success({"type": "object", "required": ["epoch", "storage_price", "write_price", "total_capacity"]}))}),
                 )
             },
+            "/v1/economy/history": {
+                "get": _op(
+                    "the last epoch changes: FROST collected, burned, paid, rolled over, rewards per node",
+                    _answers({"200": _json(success({"type": "object", "required": ["epochs"]}))}),
+                    params=[_param("epochs", "query", {"type": "integer", "minimum": 1, "maximum": 10000}, required=False)],
+                )
+            },
             "/v1/nodes/{node_id}": {"get": _op("a storage node's stake, pool, commission, votes and shards", _answers({"200": obj}), params=[node_param])},
             "/v1/nodes/{node_id}/votes": {
                 "post": _op(

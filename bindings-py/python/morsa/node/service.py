@@ -181,9 +181,12 @@ class NodeService:
     async def record_blob(self, blob_id: str, status: str, info: dict[str, Any] | None = None) -> None:
         """Record the blob's status durably (an invalid blob stays invalid; the data of an
         invalid, deleted or expired blob is deleted; ``info`` None keeps the recorded object)."""
+        dropped = status in DROPPED_STATUSES
+        if dropped:  # before the store write too: no reader sees cached metadata of a dropped blob
+            self._metadata_cache.pop(blob_id, None)
         await anyio.to_thread.run_sync(functools.partial(self.store.set_blob, blob_id, status, info))
         self._blob_cache.pop(blob_id, None)
-        if status in DROPPED_STATUSES:
+        if dropped:
             self._metadata_cache.pop(blob_id, None)
             self.pending.pop(blob_id, None)
 
