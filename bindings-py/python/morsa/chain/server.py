@@ -137,7 +137,10 @@ def create_app(config: ChainConfig) -> Starlette:
         })
 
     async def committee(request: Request) -> JSONResponse:
-        return success(state.committee_info())
+        epoch = request.query_params.get("epoch")
+        if epoch is not None and (not epoch.isdigit() or len(epoch) > 10):
+            raise ApiError(400, "INVALID_QUERY", "epoch must be a non-negative integer")
+        return success(state.committee_info(None if epoch is None else int(epoch)))
 
     async def account(request: Request) -> JSONResponse:
         address = _address(request.path_params["address"])

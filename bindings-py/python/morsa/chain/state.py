@@ -49,6 +49,7 @@ LIVE = ("registered", "certified")
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS network (id INTEGER PRIMARY KEY CHECK (id = 0), state BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS committees (epoch INTEGER PRIMARY KEY, info TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS nodes (
     idx INTEGER PRIMARY KEY,
     node_id TEXT NOT NULL UNIQUE,
@@ -317,6 +318,7 @@ class ChainState:
             ],
         }
         self._set_meta(db, "committee", json.dumps(info))
+        db.execute("INSERT OR REPLACE INTO committees (epoch, info) VALUES (?, ?)", (net.epoch, json.dumps(info)))
 
     def _meta_in(self, db: sqlite3.Connection, key: str) -> str:
         row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -324,10 +326,17 @@ class ChainState:
             raise ApiError(503, "NOT_INITIALIZED", "the control plane has no genesis yet")
         return str(row[0])
 
-    def committee_info(self) -> dict[str, Any]:
-        """The current committee (docs/network.md `GET /v1/committee`)."""
-        committee: dict[str, Any] = json.loads(self._meta_in(self._db, "committee"))
-        return committee
+    def committee_info(self, epoch: int | None = None) -> dict[str, Any]:
+        """The current committee, or that of an earlier ``epoch`` (docs/network.md
+        `GET /v1/committee`); 404 for an epoch without one."""
+        if epoch is None:
+            committee: dict[str, Any] = json.loads(self._meta_in(self._db, "committee"))
+            return committee
+        row = self._db.execute("SELECT info FROM committees WHERE epoch = ?", (epoch,)).fetchone()
+        if row is None:
+            raise ApiError(404, "NO_COMMITTEE", f"there is no committee of epoch {epoch}")
+        past: dict[str, Any] = json.loads(row[0])
+        return past
 
     def committee(self) -> morsa.Committee:
         return morsa.Committee.from_bytes(base64.b64decode(self.committee_info()["committee"]))

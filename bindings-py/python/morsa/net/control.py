@@ -95,6 +95,10 @@ class ControlPlane(Protocol):
         """The current committee; a cached one unless ``fresh``."""
         ...
 
+    async def committee_at(self, epoch: int) -> CommitteeView:
+        """The committee of an earlier ``epoch`` (who held each shard then)."""
+        ...
+
     async def blob(self, blob_id: str) -> BlobState | None:
         """The blob's state, or None when it was never registered."""
         ...
@@ -200,6 +204,15 @@ class HttpControlPlane:
             self._cache_on_disk(data)
         self._committee, self._committee_at = view, now
         return view
+
+    async def committee_at(self, epoch: int) -> CommitteeView:
+        """The committee of ``epoch`` (for example the previous one, whose members held the
+        shards before an epoch change). Raises :class:`RemoteError` 404 for an unknown epoch."""
+        data = await self._get("/v1/committee", params={"epoch": epoch})
+        try:
+            return CommitteeView.from_json(data)
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError) as e:
+            raise RemoteError(200, "MALFORMED_ANSWER", f"not a committee: {e}", url=f"{self.url}/v1/committee") from e
 
     def _cached_on_disk(self) -> CommitteeView | None:
         if self.cache_path is None:

@@ -11,14 +11,18 @@ base64 (SPEC §10.2). Errors are :class:`~morsa.net.errors.TransportError` and
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from morsa import Axis
 
 from .. import _native
 from .errors import malformed_answer
 from .transport import OCTET_HEADERS, Http
+
+if TYPE_CHECKING:
+    from .accounts import Account
 
 
 def signed_json(message: bytes, signature: bytes) -> dict[str, Any]:
@@ -32,6 +36,42 @@ def parse_signed(data: Any, *, url: str = "") -> tuple[bytes, bytes]:
     with malformed_answer(url, "a signed message"):  # binascii.Error is a ValueError
         signed = data["signed"]
         return base64.b64decode(signed["serializedMessage"], validate=True), base64.b64decode(signed["signature"], validate=True)
+
+
+SYNC_SHARD_PATH = "/v1/migrate/sync_shard"
+"""Shard migration (a Morsa extension, after Walrus's ``sync_shard``): the new owner of a shard
+fetches that shard's slivers in bulk from its previous owner (docs/network.md)."""
+NEXT_BLOB_HEADER = "X-Morsa-Next-Blob"
+"""The cursor of a shard-migration page: the blob ID to continue after (absent on the last page)."""
+
+
+def encode_shard_frames(frames: Sequence[tuple[str, bytes]]) -> bytes:
+    """A shard-migration page: per blob, its ID (43 ASCII bytes), then the length (u32 LE) and
+    the BCS ``Vec<Sliver>`` of its slivers on the shard."""
+    out = bytearray()
+    for blob_id, body in frames:
+        out += blob_id.encode("ascii") + len(body).to_bytes(4, "little") + body
+    return bytes(out)
+
+
+def decode_shard_frames(data: bytes, *, url: str = "") -> list[tuple[str, bytes]]:
+    """The frames of :func:`encode_shard_frames`. Raises :class:`~morsa.net.errors.RemoteError`
+    for a page that does not parse."""
+    frames: list[tuple[str, bytes]] = []
+    view = memoryview(data)
+    i = 0
+    with malformed_answer(url, "a shard-migration page"):
+        while i < len(view):
+            if len(view) - i < 47:
+                raise ValueError("a frame is cut short")
+            blob_id = bytes(view[i : i + 43]).decode("ascii")
+            _native.parse_blob_id_bytes(blob_id)  # InvalidBlobIdError (a ValueError) if not a blob ID
+            length = int.from_bytes(view[i + 43 : i + 47], "little")
+            if len(view) - i - 47 < length:
+                raise ValueError("a frame is cut short")
+            frames.append((blob_id, bytes(view[i + 47 : i + 47 + length])))
+            i += 47 + length
+    return frames
 
 
 def object_id_text(object_id: bytes | str) -> str:
@@ -155,6 +195,21 @@ class StorageNodeClient:
         url = self.blob_url(blob_id, "inconsistencyProof", proof.target_axis)
         return parse_signed(await self.http.call("POST", url, data=proof.to_bytes(), headers=OCTET_HEADERS), url=url)
 
+    # ------------------------------------------------------------------ shard migration
+
+    async def sync_shard(
+        self, account: Account, shard: int, epoch: int, *, after: str | None = None, max_bytes: int = 8 << 20
+    ) -> tuple[list[tuple[str, bytes]], str | None]:
+        """One page of shard ``shard``'s slivers from this (previous) owner, for ``account``
+        (the key of the shard's owner in ``epoch``): ``[(blob_id, BCS Vec<Sliver>)]`` in blob-ID
+        order after ``after``, at most about ``max_bytes``, and the cursor of the next page (None
+        on the last). Slivers are unverified: the caller verifies them against the metadata."""
+        body = json.dumps({"shard": shard, "epoch": epoch, "after": after, "max_bytes": max_bytes}).encode()
+        headers = {"Content-Type": "application/json", **account.sign_request("POST", SYNC_SHARD_PATH, body)}
+        url = f"{self.url}{SYNC_SHARD_PATH}"
+        answer = (await self.http.request("POST", url, data=body, headers=headers)).raise_for_status()
+        return decode_shard_frames(answer.body, url=url), answer.headers.get(NEXT_BLOB_HEADER)
+
     # ------------------------------------------------------------------ status
 
     async def blob_status(self, blob_id: str) -> Any:
@@ -167,4 +222,14 @@ class StorageNodeClient:
         return data if isinstance(data, dict) else {}
 
 
-__all__ = ["Axis", "StorageNodeClient", "object_id_text", "parse_signed", "signed_json"]
+__all__ = [
+    "NEXT_BLOB_HEADER",
+    "SYNC_SHARD_PATH",
+    "Axis",
+    "StorageNodeClient",
+    "decode_shard_frames",
+    "encode_shard_frames",
+    "object_id_text",
+    "parse_signed",
+    "signed_json",
+]

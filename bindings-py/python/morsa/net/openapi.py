@@ -338,8 +338,9 @@ def control_plane() -> dict[str, Any]:
             "/v1/health": {"get": _op("epoch, shards and prices", _answers({"200": _json(success({"type": "object", "required": ["epoch", "n_shards"]}))}))},
             "/v1/committee": {
                 "get": _op(
-                    "the current committee",
+                    "the current committee, or that of an earlier epoch",
                     _answers({"200": _json(success({"type": "object", "required": ["epoch", "n_shards", "committee", "members"], "properties": {"members": {"type": "array", "items": member}}}))}),
+                    params=[_param("epoch", "query", {"type": "integer", "minimum": 0}, required=False)],
                 )
             },
             "/v1/nodes": {"get": _op("the storage nodes known", _answers({"200": _json(success({"type": "object"}))}))},

@@ -21,7 +21,9 @@ Errors are AIP-193 JSON with domain ``storage.walrus.space`` (:mod:`morsa.net.er
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -34,7 +36,9 @@ import morsa
 from morsa import Axis
 
 from ..net import openapi
+from ..net.accounts import public_key_of, verify_request
 from ..net.errors import STORAGE_DOMAIN, ApiError, invalid_argument, unavailable
+from ..net.nodes import NEXT_BLOB_HEADER, SYNC_SHARD_PATH
 from ..net.server import json_api, read_body, success
 from ..net.transport import OCTET_STREAM
 from .config import NodeConfig
@@ -248,6 +252,25 @@ def create_app(config: NodeConfig, service: NodeService | None = None) -> Starle
     async def blob_status(request: Request) -> Response:
         return success(await svc.blob_status_json(_blob_id(request)))
 
+    async def sync_shard(request: Request) -> Response:
+        body = await read_body(request, 4096)
+        now = time.time_ns() // 1_000_000
+        address, _ = verify_request(dict(request.headers), "POST", request.url.path, body, now)
+        try:
+            data = json.loads(body)
+            shard, epoch = int(data["shard"]), int(data["epoch"])
+            after = data.get("after")
+            max_bytes = int(data.get("max_bytes", 8 << 20))
+        except (ValueError, KeyError, TypeError):
+            raise invalid_argument("INVALID_BODY", "the body is {\"shard\", \"epoch\", \"after\", \"max_bytes\"} (JSON)") from None
+        if after is not None and not (isinstance(after, str) and morsa.is_blob_id(after)):
+            raise invalid_argument("INVALID_BODY", "after is a blob ID")
+        requester = public_key_of(address)
+        assert requester is not None  # verify_request checked the address
+        page, next_blob = await svc.shard_page(requester, shard, epoch, after, max(1, min(max_bytes, 64 << 20)))
+        headers = {NEXT_BLOB_HEADER: next_blob} if next_blob is not None else {}
+        return Response(page, media_type="application/octet-stream", headers=headers)
+
     async def health(request: Request) -> Response:
         healer: Healer | None = getattr(request.app.state, "healer", None)
         return success({**svc.health(), **(healer.status() if healer is not None else {})})
@@ -284,6 +307,7 @@ def create_app(config: NodeConfig, service: NodeService | None = None) -> Starle
         Route(f"{blob}/inconsistencyProof/{{axis}}", inconsistency_proof, methods=["POST"]),
         Route(f"{blob}/status", blob_status, methods=["GET"]),
         Route("/v1/health", health, methods=["GET"]),
+        Route(SYNC_SHARD_PATH, sync_shard, methods=["POST"]),
     ]
     app = json_api(routes, domain=STORAGE_DOMAIN, lifespan=lifespan, openapi=openapi.storage_node())
     app.state.service = svc

@@ -34,7 +34,7 @@ from morsa._types import other_axis
 
 from ..net.committee import CommitteeView, Member
 from ..net.control import ChainEvent, ControlPlane
-from ..net.errors import NetworkError
+from ..net.errors import ApiError, NetworkError
 from ..net.nodes import StorageNodeClient
 from .config import NodeConfig
 from .store import LIVE_STATUSES, NodeStore
@@ -75,6 +75,7 @@ class HealedService(Protocol):
     async def metadata(self, blob_id: str) -> morsa.BlobMetadata | None: ...
     async def fetch_metadata(self, blob_id: str) -> morsa.BlobMetadata | None: ...
     async def flush_pending(self, blob_id: str) -> None: ...
+    async def store_migrated(self, blob_id: str, body: bytes) -> int: ...
 
 
 class RecoveryIncomplete(Exception):
@@ -100,6 +101,14 @@ class Healer:
         """What the syncer is doing, for ``/v1/health``."""
         self.scrub: dict[str, Any] = {"passes": 0, "checked": 0, "bytes": 0, "corrupt": 0}
         """What the scrubber has done, for ``/v1/health``."""
+        self.migration: dict[str, Any] = {
+            "epoch": None, "shards": [], "migratedShards": 0, "fallbackShards": 0, "slivers": 0, "bytes": 0, "lastError": None,
+        }
+        """What shard migration did at the last epoch change, for ``/v1/health``."""
+        self.migrated = asyncio.Event()
+        """Set when no shard migration is running (the syncer waits for it)."""
+        self.migrated.set()
+        self._migration: asyncio.Task[None] | None = None
         from ..client import Client
 
         self.reader = Client(service.chain, timeout=service.config.peer_timeout_s * 3)
@@ -131,9 +140,11 @@ class Healer:
     def status(self) -> dict[str, Any]:
         """What the syncer and the scrubber are doing, for ``/v1/health``: ``recovery`` and
         ``scrub``."""
-        return {"recovery": dict(self.progress), "scrub": dict(self.scrub)}
+        return {"recovery": dict(self.progress), "scrub": dict(self.scrub), "migration": dict(self.migration)}
 
     async def stop(self) -> None:
+        if self._migration is not None:
+            self._tasks.append(self._migration)
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -177,10 +188,15 @@ class Healer:
         store = svc.store
         kind, blob_id = event.kind, event.blob_id
         if kind == "epoch":
-            before = sorted(svc.shards)
-            await svc.refresh_committee()
-            if sorted(svc.shards) != before:
-                # New shards: recover their slivers of every certified blob.
+            before = set(svc.shards)
+            view = await svc.refresh_committee()
+            gained = sorted(set(svc.shards) - before)
+            if sorted(svc.shards) != sorted(before):
+                if gained and self._migration is None:
+                    # New shards: fetch their slivers from the previous owners in bulk first;
+                    # the syncer recovers what that did not bring, once it is done.
+                    self.migrated.clear()
+                    self._migration = asyncio.create_task(self._migrate(view, gained), name="morsa-node-migrate")
                 for certified in await anyio.to_thread.run_sync(store.blobs_with_status, "certified"):
                     await anyio.to_thread.run_sync(store.enqueue_sync, certified)
             self.wake.set()
@@ -234,6 +250,61 @@ class Healer:
                 log.exception("scrub: unexpected error")
                 await asyncio.sleep(svc.config.scrub_interval_s)
 
+    # ------------------------------------------------------------------ shard migration
+
+    async def _migrate(self, view: CommitteeView, shards: list[int]) -> None:
+        """Fetch the slivers of ``shards`` (gained at ``view``'s epoch) from their owners in the
+        previous epoch, page by page over ``POST /v1/migrate/sync_shard`` signed with this node's
+        key; every sliver is verified against its blob's metadata before it is stored. A shard
+        whose previous owner cannot serve it is left to the syncer (recovery symbols)."""
+        from ..net.accounts import Account
+
+        svc = self.service
+        account = Account(svc.key)
+        self.migration.update(epoch=view.epoch, shards=list(shards), migratedShards=0, fallbackShards=0, slivers=0, bytes=0, lastError=None)
+        try:
+            try:
+                previous = await svc.chain.committee_at(view.epoch - 1)
+            except NetworkError as e:
+                self.migration.update(fallbackShards=len(shards), lastError=f"previous committee: {e}")
+                return
+            for shard in shards:
+                owner = previous.member_for_shard(shard) if shard < previous.n_shards else None
+                if owner is None or owner.public_key == svc.key.public_key or not owner.url:
+                    continue
+                try:
+                    await self._migrate_shard(svc.peer(owner), account, shard, view.epoch)
+                    self.migration["migratedShards"] += 1
+                except (NetworkError, morsa.MorsaError, OSError) as e:
+                    self.migration["fallbackShards"] += 1
+                    self.migration["lastError"] = f"shard {shard} from {owner.label}: {e}"
+                    log.info("%s: shard %d cannot be migrated from %s (%s); recovering it instead", svc.config.name, shard, owner.label, e)
+            log.info(
+                "%s: epoch %d, migrated %d shards (%d slivers), %d left to recovery",
+                svc.config.name, view.epoch, self.migration["migratedShards"], self.migration["slivers"], self.migration["fallbackShards"],
+            )
+        finally:
+            self._migration = None
+            self.migrated.set()
+            self.wake.set()
+
+    async def _migrate_shard(self, peer: StorageNodeClient, account: Any, shard: int, epoch: int) -> None:
+        svc = self.service
+        after: str | None = None
+        while True:
+            frames, after = await peer.sync_shard(account, shard, epoch, after=after)
+            for blob_id, body in frames:
+                try:
+                    stored = await svc.store_migrated(blob_id, body)
+                except ApiError as e:
+                    # One bad blob does not stop the shard: the syncer recovers that blob.
+                    self.migration["lastError"] = f"{blob_id}: {e.message}"
+                    continue
+                self.migration["slivers"] += stored
+                self.migration["bytes"] += len(body)
+            if after is None:
+                return
+
     # ------------------------------------------------------------------ sync
 
     async def _sync_loop(self) -> None:
@@ -248,6 +319,7 @@ class Healer:
             log.exception("sync: scanning stored blobs")
         while True:
             try:
+                await self.migrated.wait()
                 self.wake.clear()
                 queue = await anyio.to_thread.run_sync(svc.store.sync_queue)
                 self.progress["queued"] = len(queue)

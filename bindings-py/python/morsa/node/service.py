@@ -31,7 +31,7 @@ from ..net.committee import CommitteeView, Member
 from ..net.control import ControlPlane, HttpControlPlane
 from ..net.errors import ApiError, NetworkError, bad_bcs, invalid_argument, not_found, precondition, unavailable
 from ..net.flow import first_success
-from ..net.nodes import StorageNodeClient, signed_json
+from ..net.nodes import StorageNodeClient, encode_shard_frames, signed_json
 from ..net.retry import RetryPolicy
 from ..net.transport import Http
 from .config import NodeConfig
@@ -389,6 +389,70 @@ class NodeService:
         rows = [(pair, axis, sliver.to_bytes()) for (pair, axis, _), sliver in zip(rows, slivers)]
         stored = await self.store.aput_slivers(blob_id, rows)
         return (201 if stored else 200), {"stored": stored, "alreadyStored": len(rows) - stored}
+
+    # ------------------------------------------------------------------ shard migration
+
+    async def shard_page(
+        self, requester: bytes, shard: int, epoch: int, after: str | None, max_bytes: int
+    ) -> tuple[bytes, str | None]:
+        """A page of ``shard``'s slivers for its owner in ``epoch`` (``POST
+        /v1/migrate/sync_shard``): the stored slivers of the shard's pair of every live blob,
+        by blob ID after ``after``, about ``max_bytes`` at most. Slivers of shards this node
+        no longer holds stay stored after an epoch change, so the previous owner serves them.
+
+        Raises :class:`ApiError`: 403 ``NOT_SHARD_OWNER`` unless ``requester`` (the signer's
+        public key) holds ``shard`` in ``epoch``; 409 ``EPOCH_MISMATCH`` when ``epoch`` is not
+        the current one (after a fresh look at the committee); 400 ``INDEX_OUT_OF_RANGE``.
+        """
+        view = await self.require_view()
+        if epoch != view.epoch:
+            view = await self.refresh_committee()
+        if epoch != view.epoch:
+            raise ApiError(409, "EPOCH_MISMATCH", f"this node is at epoch {view.epoch}, not {epoch}")
+        if not 0 <= shard < view.n_shards:
+            raise invalid_argument("INDEX_OUT_OF_RANGE", f"requires 0 <= shard ({shard}) < {view.n_shards}")
+        owner = view.member_for_shard(shard)
+        if owner.public_key != requester:
+            raise ApiError(403, "NOT_SHARD_OWNER", f"shard {shard} belongs to {owner.label} in epoch {epoch}")
+
+        def collect() -> tuple[bytes, str | None]:
+            frames: list[tuple[str, bytes]] = []
+            size = 0
+            for blob_id in sorted(self.store.blobs_with_slivers()):
+                if after is not None and blob_id <= after:
+                    continue
+                state = self.store.get_blob(blob_id)
+                if state is None or state[0] not in LIVE_STATUSES:
+                    continue
+                pair = morsa.pair_index_for_shard(blob_id, view.n_shards, shard)
+                slivers = []
+                for axis in ("primary", "secondary"):
+                    data = self.store.get_sliver(blob_id, pair, axis)
+                    if data is not None:
+                        slivers.append(morsa.Sliver.from_bytes(data, axis))
+                if not slivers:
+                    continue
+                body = morsa._native.encode_slivers(slivers)
+                if frames and size + len(body) > max_bytes:
+                    return encode_shard_frames(frames), frames[-1][0]
+                frames.append((blob_id, body))
+                size += len(body)
+            return encode_shard_frames(frames), None
+
+        return await anyio.to_thread.run_sync(collect)
+
+    async def store_migrated(self, blob_id: str, body: bytes) -> int:
+        """Store the slivers of one blob received from a shard's previous owner: parsed,
+        checked against this node's shards and the blob's metadata (fetched from peers when
+        missing), all or nothing. Returns the slivers newly stored; 0 for a blob that is not
+        live any more. Raises :class:`ApiError` or the core's errors for bad slivers."""
+        state = await self.blob_state(blob_id)
+        if state is None or state[0] not in LIVE_STATUSES:
+            return 0
+        if await self.metadata(blob_id) is None and await self.fetch_metadata(blob_id) is None:
+            raise precondition("METADATA_NOT_FOUND", f"no node has the metadata of blob {blob_id}")
+        _, counts = await self.put_slivers(blob_id, body)
+        return int(counts["stored"])
 
     async def get_sliver(self, blob_id: str, pair: int, axis: Axis) -> bytes:
         """BCS ``SliverData``; raises :class:`ApiError` (404 ``SLIVER_NOT_FOUND``, …)."""
