@@ -25,7 +25,8 @@ fn err(e: CoreError) -> PyErr {
     exc
 }
 
-fn to_py<'py, T: Serialize>(py: Python<'py>, value: &T) -> PyResult<Bound<'py, PyAny>> {
+/// A core value as Python objects (dicts, lists, ints) through serde (pythonize).
+pub(crate) fn to_py<'py, T: Serialize>(py: Python<'py>, value: &T) -> PyResult<Bound<'py, PyAny>> {
     pythonize(py, value).map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))
 }
 

@@ -14,7 +14,7 @@ use morsa_core::rewards::subsidies;
 use morsa_core::rewards::{RewardsError as CoreError, Rules};
 use pyo3::exceptions::PyOverflowError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyInt};
+use pyo3::types::{PyBytes, PyInt};
 
 use crate::common::{parse, RewardsError};
 
@@ -178,16 +178,9 @@ fn blob_cost<'py>(
     size: Int<u64>,
     epochs: Int<u32>,
     n_shards: Int<u16>,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyResult<Bound<'py, PyAny>> {
     let c = pricing::blob_cost(storage_price.0, write_price.0, size.0, epochs.0, n_shards.0).map_err(err)?;
-    let d = PyDict::new(py);
-    d.set_item("encoded_length", c.encoded_length)?;
-    d.set_item("storage_units", c.storage_units)?;
-    d.set_item("storage_per_epoch", c.storage_per_epoch)?;
-    d.set_item("storage_total", c.storage_total)?;
-    d.set_item("write_fee", c.write_fee)?;
-    d.set_item("total", c.total)?;
-    Ok(d)
+    crate::network::to_py(py, &c)
 }
 
 #[pyfunction]
@@ -245,17 +238,18 @@ fn epoch_rewards<'py>(
     bucket_value: Int<u64>,
     used_capacity: Int<u64>,
     nodes: Vec<(Int<u16>, Int<u64>)>,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyResult<Bound<'py, PyAny>> {
+    /// The distribution with the reward of each node, in the order given.
+    #[derive(serde::Serialize)]
+    struct WithRewards {
+        #[serde(flatten)]
+        totals: distribution::EpochRewards,
+        rewards: Vec<u64>,
+    }
     let nodes = services(nodes);
-    let mut out = vec![0; nodes.len()];
-    let e = distribution::epoch_rewards(bucket_value.0, used_capacity.0, &nodes, &mut out).map_err(err)?;
-    let d = PyDict::new(py);
-    d.set_item("collected", e.collected)?;
-    d.set_item("burned", e.burned)?;
-    d.set_item("paid", e.paid)?;
-    d.set_item("leftover", e.leftover)?;
-    d.set_item("rewards", out)?;
-    Ok(d)
+    let mut rewards = vec![0; nodes.len()];
+    let totals = distribution::epoch_rewards(bucket_value.0, used_capacity.0, &nodes, &mut rewards).map_err(err)?;
+    crate::network::to_py(py, &WithRewards { totals, rewards })
 }
 
 #[pyfunction]
@@ -681,14 +675,9 @@ fn legacy_purchase<'py>(
     pool: Int<u64>,
     buyer_rate_bp: Int<u16>,
     system_rate_bp: Int<u16>,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyResult<Bound<'py, PyAny>> {
     let s = subsidies::legacy_purchase(cost.0, pay.0, pool.0, buyer_rate_bp.0, system_rate_bp.0).map_err(err)?;
-    let d = PyDict::new(py);
-    d.set_item("buyer_coin", s.buyer_coin)?;
-    d.set_item("pool", s.pool)?;
-    d.set_item("buyer_subsidy", s.buyer_subsidy)?;
-    d.set_item("system_subsidy", s.system_subsidy)?;
-    Ok(d)
+    crate::network::to_py(py, &s)
 }
 
 #[pyfunction]

@@ -170,3 +170,20 @@ def test_sync_shard_is_for_the_new_owner_only(net: Devnet) -> None:
     body = json.dumps({"shard": "x"}).encode()
     r = httpx.post(f"{node.url}/v1/migrate/sync_shard", content=body, headers=owner.sign_request("POST", "/v1/migrate/sync_shard", body))
     assert r.status_code == 400
+
+
+def test_stores_right_after_a_committee_change_succeed(net: Devnet) -> None:
+    """A store that starts the moment the epoch changes uses the new committee while nodes may
+    not have seen the change yet: a node asked about a shard it does not know, or to confirm
+    with slivers its old view requires, re-reads the committee first (regression: the store
+    failed with SHARD_NOT_ASSIGNED and MISSING_SLIVERS)."""
+    client = net.client()
+    fund(net)
+    for node in ("node-2", "node-3"):  # each gains shards (up to the cap of 20 of 40)
+        client.stake(node, 1_400_000 * WAL)
+        shards_before = node_shards(net)
+        net.advance_epoch()
+        data = os.urandom(400_000)
+        stored = client.store(data)  # at once: no wait for the nodes to follow
+        assert node_shards(net) != shards_before
+        assert client.read(stored.blob_id) == data

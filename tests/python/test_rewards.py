@@ -599,3 +599,27 @@ def test_random_networks_conserve_rewards(nodes, purchases, n_shards, rules, wit
         withdrawn = sum(x["withdrawn"] for x in sim.records if x["node"] == name)
         principal = next(n.stake for n in sim.config.nodes if n.name == name)
         assert pool["rewards_pool"] + max(0, withdrawn - principal) == staker
+
+
+def test_simulated_extensions_pay_the_epochs_after_the_end() -> None:
+    """An extension (REWARDS.md §1.7) pays the storage of its blob's encoded size into the
+    buckets after its end epoch: the epochs it covers collect it, earlier ones do not."""
+    base = {
+        "n_shards": 100,
+        "max_epochs_ahead": 10,
+        "nodes": [{"stake_wal": 1000}, {"stake_wal": 2000}],
+        "purchases": [{"size": 5_000_000, "epochs": 2, "start_epoch": 1, "end_epoch": 1}],
+    }
+    plain = rewards.simulate(base, 6)
+    extended = rewards.simulate({**base, "extensions": [{"epoch": 2, "size": 5_000_000, "end_epoch": 3, "epochs": 2}]}, 6)
+    collected = {r["epoch"]: r["epoch_collected"] for r in plain}
+    more = {r["epoch"]: r["epoch_collected"] for r in extended}
+    per_epoch = rewards.storage_cost_per_epoch(100_000, rewards.encoded_blob_length(5_000_000, 100, 1))
+    # Epochs 3 and 4 collect the extension (and whatever leftover it changed rolls over).
+    assert more[3] - collected[3] >= per_epoch and more[4] - collected[4] >= per_epoch
+    assert more[1] == collected[1] and more[2] == collected[2]
+    assert sum(r["epoch_payments"] for r in extended if r["node"] == "node-0") == sum(
+        r["epoch_payments"] for r in plain if r["node"] == "node-0"
+    ) + 2 * per_epoch
+    with pytest.raises(rewards.RewardsError, match="extension in epoch 4"):
+        rewards.simulate({**base, "extensions": [{"epoch": 4, "size": 5_000_000, "end_epoch": 3, "epochs": 2}]}, 6)

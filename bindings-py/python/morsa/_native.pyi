@@ -510,7 +510,7 @@ def storage_cost_per_epoch(storage_price: int, size: int) -> int: ...
 def storage_cost(storage_price: int, size: int, epochs: int) -> int: ...
 def write_fee(write_price: int, size: int, n_shards: int) -> int:
     """``write_price * storage_units(encoded_blob_length(size))`` (REWARDS.md §1.6)."""
-def blob_cost(storage_price: int, write_price: int, size: int, epochs: int, n_shards: int) -> dict[str, int]:
+def blob_cost(storage_price: int, write_price: int, size: int, epochs: int, n_shards: int) -> _BlobCost:
     """encoded_length, storage_units, storage_per_epoch, storage_total, write_fee, total."""
 def reservation_offsets(current_epoch: int, start_epoch: int, end_epoch: int, max_epochs_ahead: int) -> tuple[int, int]:
     """The bucket offsets ``[start, end)`` reserve_space_for_epochs pays into (REWARDS.md §1.5)."""

@@ -94,6 +94,7 @@ __all__ = [
     "ActiveSet",
     "EpochClock",
     "Event",
+    "Extension",
     "FutureAccounting",
     "Network",
     "NodeConfig",
@@ -225,6 +226,22 @@ class Purchase:
 
 
 @dataclass
+class Extension:
+    """In ``epoch``, a certified blob of ``size`` unencoded bytes stored until ``end_epoch`` is
+    extended by ``epochs`` epochs (``extend_blob``, REWARDS.md §1.7: the storage size is the
+    encoded length)."""
+
+    epoch: int
+    size: int
+    end_epoch: int
+    epochs: int
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Extension:
+        return cls(epoch=_int(d, "epoch"), size=_int(d, "size"), end_epoch=_int(d, "end_epoch"), epochs=_int(d, "epochs"))
+
+
+@dataclass
 class Event:
     """A change in ``epoch`` (before that epoch's committee selection) to node ``node``: more
     stake, withdrawing all stake, a new commission rate (applies 2 epochs later), new votes
@@ -259,12 +276,13 @@ class Event:
 @dataclass
 class SimulationConfig:
     """A simulated network: ``n_shards``, ``max_epochs_ahead`` (the ring length), the contract
-    ``rules``, the nodes, blob purchases and events. :meth:`from_dict` reads the JSON form of
+    ``rules``, the nodes, blob purchases, extensions and events. :meth:`from_dict` reads the JSON form of
     ``morsa rewards simulate --config``."""
 
     nodes: list[NodeConfig]
     purchases: list[Purchase] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
+    extensions: list[Extension] = field(default_factory=list)
     n_shards: int = 1000
     max_epochs_ahead: int = MAINNET_MAX_EPOCHS_AHEAD
     rules: Rules = "mainnet"
@@ -284,6 +302,7 @@ class SimulationConfig:
             nodes=[NodeConfig.from_dict(n, i) for i, n in enumerate(nodes)],
             purchases=[Purchase.from_dict(p) for p in d.get("purchases", [])],
             events=[Event.from_dict(e) for e in d.get("events", [])],
+            extensions=[Extension.from_dict(x) for x in d.get("extensions", [])],
             n_shards=_int(d, "n_shards", 1000),
             max_epochs_ahead=_int(d, "max_epochs_ahead", MAINNET_MAX_EPOCHS_AHEAD),
             rules=rules,
@@ -313,7 +332,8 @@ class Simulator:
     first committee is selected by D'Hondt over the active set and takes over at epoch 1. Then,
     in each epoch ``E``: due withdrawals complete; events apply (stake, withdrawals, commission
     rates, votes, deny lists); purchases pay storage into buckets ``0..epochs`` and the write fee
-    into bucket 0 (rejected when the capacity is exceeded); ``voting_end`` unblocks the previous
+    into bucket 0 (rejected when the capacity is exceeded); extensions pay into the buckets after
+    their blobs' end epochs; ``voting_end`` unblocks the previous
     committee's commission and selects the next committee and capacity; the epoch change burns
     3% of bucket 0, pays the rest by shards and deny lists, rolls the leftover over, advances
     the pools (commission split) and updates prices from the new committee.
@@ -433,6 +453,12 @@ class Simulator:
                 b, r = self._purchase(p)
                 bought += b
                 rejected += r
+        for x in self.config.extensions:
+            if x.epoch == epoch:
+                try:
+                    self.payments += self.network.extend(encoded_blob_length(x.size, self.n_shards, 1), x.end_epoch, x.epochs)
+                except RewardsError as e:
+                    raise RewardsError(f"extension in epoch {epoch}: {e}") from None
         before = {name: self.node_summary(name) for name in self.nodes}
         prices = self.network.prices
         total_capacity = self.network.total_capacity

@@ -60,7 +60,7 @@ pub fn distribute(
 }
 
 /// The outcome of an epoch's reward distribution (REWARDS.md §2 steps 1–2, §3.1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct EpochRewards {
     /// The closing bucket's value before the burn, FROST.
     pub collected: u64,

@@ -35,7 +35,7 @@ pub fn legacy_allocate(
 }
 
 /// The outcome of a purchase through the legacy `subsidies` package (REWARDS.md §6.2).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct LegacySubsidy {
     /// What the buyer's coin holds afterwards: `pay0 + b - cost`, FROST.
     pub buyer_coin: u64,

@@ -109,6 +109,8 @@ class Healer:
         """Set when no shard migration is running (the syncer waits for it)."""
         self.migrated.set()
         self._migration: asyncio.Task[None] | None = None
+        self.known_shards: set[int] | None = None
+        """This node's shards at the last epoch event handled (None before the first)."""
         from ..client import Client
 
         self.reader = Client(service.chain, timeout=service.config.peer_timeout_s * 3)
@@ -164,6 +166,8 @@ class Healer:
             try:
                 if svc.view is None:
                     await svc.refresh_committee()
+                if self.known_shards is None:
+                    self.known_shards = set(svc.shards)
                 events, new_cursor = await svc.chain.events(cursor, svc.config.events_wait_ms)
                 for event in events:
                     await self.handle_event(event)
@@ -188,8 +192,11 @@ class Healer:
         store = svc.store
         kind, blob_id = event.kind, event.blob_id
         if kind == "epoch":
-            before = set(svc.shards)
+            # The shards of the last epoch handled here: a request may have made the service
+            # catch up with this epoch before its event arrived.
+            before = self.known_shards if self.known_shards is not None else set(svc.shards)
             view = await svc.refresh_committee()
+            self.known_shards = set(svc.shards)
             gained = sorted(set(svc.shards) - before)
             if sorted(svc.shards) != sorted(before):
                 if gained and self._migration is None:

@@ -43,6 +43,11 @@ log = logging.getLogger("morsa.node")
 # thread hop costs more than verifying a small sliver); larger ones in a worker thread.
 _INLINE_VERIFY_BYTES = 16 * 1024
 
+CATCH_UP_S = 0.05
+"""How often at most requests that assume another shard assignment make the node re-read the
+committee (it follows the control plane's events, which may lag an epoch change): a bound on
+what such requests cost the control plane, short enough for any epoch change."""
+
 class NodeService:
     """A storage node: see the module docstring. Create it, ``await start()``, ``await stop()``.
 
@@ -73,6 +78,7 @@ class NodeService:
         self.pending: dict[str, dict[str, Any]] = {}
         self.pending_bytes = 0
         self._committee_lock = asyncio.Lock()
+        self._refreshed = 0.0
         self.on_missing: Callable[[], None] | None = None
 
     # ------------------------------------------------------------------ lifecycle
@@ -109,12 +115,26 @@ class NodeService:
         :class:`~morsa.net.errors.NetworkError`."""
         async with self._committee_lock:
             view = await self.chain.committee(fresh=True)
+            self._refreshed = time.monotonic()
             if not view.same_as(self.view):
                 me = view.member_by_key(self.public_key)
                 shards = list(me.shards) if me is not None else []
                 log.info("%s: epoch %d, %d shards of %d: %s", self.config.name, view.epoch, len(shards), view.n_shards, shards)
             self.view = view
             return view
+
+    async def catch_up(self) -> bool:
+        """Re-read the committee when a request assumes a shard assignment this node does not
+        know: the epoch may have changed before this node saw the event. At most every
+        ``CATCH_UP_S``; whether the epoch changed."""
+        if time.monotonic() - self._refreshed < CATCH_UP_S:
+            return False
+        before = None if self.view is None else self.view.epoch
+        try:
+            view = await self.refresh_committee()
+        except NetworkError:
+            return False
+        return view.epoch != before
 
     async def require_view(self) -> CommitteeView:
         """The committee, reading it first if needed; 503 while the control plane is unknown."""
@@ -295,6 +315,15 @@ class NodeService:
 
     # ------------------------------------------------------------------ slivers
 
+    async def check_pair_current(self, blob_id: str, pair: int) -> None:
+        """:meth:`check_pair`, after catching up with an epoch change this node has not seen."""
+        try:
+            self.check_pair(blob_id, pair)
+        except ApiError as e:
+            if e.reason != "SHARD_NOT_ASSIGNED" or not await self.catch_up():
+                raise
+            self.check_pair(blob_id, pair)
+
     def check_pair(self, blob_id: str, pair: int) -> None:
         """400 ``INDEX_OUT_OF_RANGE`` / ``SHARD_NOT_ASSIGNED`` (SPEC §4.2)."""
         assert self.view is not None
@@ -314,9 +343,10 @@ class NodeService:
         ``SHARD_NOT_ASSIGNED``, ``SLIVER_INDEX_MISMATCH``, ``NOT_REGISTERED``, ``INVALID_BLOB``,
         ``METADATA_NOT_FOUND``, ``INVALID_SLIVER``.
         """
+        await self.require_view()
+        await self.check_pair_current(blob_id, pair)
         view = await self.require_view()
         n = view.n_shards
-        self.check_pair(blob_id, pair)
         try:
             sliver = morsa.Sliver.from_bytes(body, axis)
         except morsa.WireFormatError as e:
@@ -365,6 +395,10 @@ class NodeService:
             raise bad_bcs("Vec<Sliver>", e) from None
         if not slivers:
             raise invalid_argument("EMPTY_BATCH", "the batch holds no sliver")
+        if any(
+            not self.holds_pair(blob_id, view.config.pair_index(s.axis, s.index)) for s in slivers if s.index < view.n_shards
+        ) and await self.catch_up():
+            view = await self.require_view()
         config = view.config
         rows: list[tuple[int, str, bytes]] = []
         for sliver in slivers:
@@ -457,7 +491,7 @@ class NodeService:
     async def get_sliver(self, blob_id: str, pair: int, axis: Axis) -> bytes:
         """BCS ``SliverData``; raises :class:`ApiError` (404 ``SLIVER_NOT_FOUND``, …)."""
         await self.require_view()
-        self.check_pair(blob_id, pair)
+        await self.check_pair_current(blob_id, pair)
         if await self.is_invalid(blob_id):
             raise not_found("SLIVER_NOT_FOUND", f"blob {blob_id} is invalid; its slivers are not served")
         data = await anyio.to_thread.run_sync(self.store.get_sliver, blob_id, pair, axis)
@@ -467,7 +501,7 @@ class NodeService:
 
     async def sliver_status(self, blob_id: str, pair: int, axis: Axis) -> str:
         await self.require_view()
-        self.check_pair(blob_id, pair)
+        await self.check_pair_current(blob_id, pair)
         if await self.is_invalid(blob_id):
             return "nonexistent"
         if await anyio.to_thread.run_sync(self.store.get_sliver, blob_id, pair, axis) is not None:
@@ -542,6 +576,9 @@ class NodeService:
                 "NOT_REGISTERED", f"blob {blob_id} has no registered deletable blob object 0x{object_id.hex()}"
             )
         missing = await anyio.to_thread.run_sync(self.missing_slivers, blob_id)
+        if missing and await self.catch_up():  # the shards may have changed with the epoch
+            view = await self.require_view()
+            missing = await anyio.to_thread.run_sync(self.missing_slivers, blob_id)
         if missing:
             raise precondition(
                 "MISSING_SLIVERS", f"the required slivers are not all stored ({len(missing)} missing)"
