@@ -623,3 +623,31 @@ def test_simulated_extensions_pay_the_epochs_after_the_end() -> None:
     ) + 2 * per_epoch
     with pytest.raises(rewards.RewardsError, match="extension in epoch 4"):
         rewards.simulate({**base, "extensions": [{"epoch": 4, "size": 5_000_000, "end_epoch": 3, "epochs": 2}]}, 6)
+
+
+def test_cli_prints_each_delegators_rewards(run_cli, tmp_path: Path) -> None:
+    """``--stakes`` lists every stake object with its staker and rewards; the numbers are the
+    simulator's (the same state machine as the devnet's control plane)."""
+    config = {
+        "n_shards": 100,
+        "nodes": [{"name": "a", "stake_wal": 1000}, {"name": "b", "stake_wal": 3000}],
+        "purchases": [{"size": 10**8, "epochs": 5}],
+        "events": [
+            {"epoch": 1, "node": "a", "staker": "dana", "stake_wal": 500},
+            {"epoch": 2, "node": "b", "staker": "eve", "stake_wal": 100},
+        ],
+        "epochs": 4,
+    }
+    path = tmp_path / "delegators.json"
+    path.write_text(json.dumps(config), encoding="utf-8")
+    result = run_cli("rewards", "simulate", "--config", path, "--stakes")
+    assert result.returncode == 0, result.stderr
+    sim = rewards.Simulator(rewards.SimulationConfig.from_dict(config))
+    sim.run(4)
+    dana = next(s for s in sim.stake_summaries() if s["staker"] == "dana")
+    assert dana["rewards"] > 0
+    line = next(line for line in result.stdout.splitlines() if " dana " in line)
+    assert f"{dana['rewards']:,}" in line and "500.000" in line
+    result = run_cli("rewards", "simulate", "--config", path, "--stakes", "--json")
+    stakes = [json.loads(line)["stake"] for line in result.stdout.splitlines() if line.startswith('{"stake"')]
+    assert {s["staker"] for s in stakes} == {"a", "b", "dana", "eve"}

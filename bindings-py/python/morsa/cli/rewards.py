@@ -49,6 +49,20 @@ def _summary(records: list[dict[str, Any]], out: IO[str]) -> None:
         )
 
 
+def _stakes(stakes: list[dict[str, Any]], out: IO[str]) -> None:
+    from morsa import rewards
+
+    wal = rewards.FROST_PER_WAL
+    out.write(f"\n{'stake':>5}  {'staker':<12} {'node':<12} {'principal WAL':>16}  {'active from':>11}  {'rewards FROST':>16}  withdrawing\n")
+    for s in stakes:
+        staked = s["staked"]
+        withdrawing = "" if staked["withdraw_epoch"] is None else f"from epoch {staked['withdraw_epoch']}"
+        out.write(
+            f"{s['id']:>5}  {s['staker']:<12} {s['node']:<12} {staked['principal'] / wal:>16,.3f}  "
+            f"{staked['activation_epoch']:>11}  {s['rewards']:>16,}  {withdrawing}\n"
+        )
+
+
 def cmd_simulate(args: argparse.Namespace, out: IO[str]) -> int:
     from morsa import rewards  # the simulator loads only for this command
 
@@ -61,7 +75,8 @@ def cmd_simulate(args: argparse.Namespace, out: IO[str]) -> int:
     except (rewards.RewardsError, KeyError, TypeError) as e:
         raise CliError(f"{args.config}: not a valid simulation config: {e}") from None
     epochs = config.epochs if args.epochs is None else args.epochs
-    records = rewards.Simulator(config).run(epochs)
+    simulator = rewards.Simulator(config)
+    records = simulator.run(epochs)
     if args.plot is not None:
         try:
             rewards.plot(records, args.plot)
@@ -74,8 +89,13 @@ def cmd_simulate(args: argparse.Namespace, out: IO[str]) -> int:
     if args.json:
         for record in records:
             out.write(json.dumps(record) + "\n")
+        if args.stakes:
+            for stake in simulator.stake_summaries():
+                out.write(json.dumps({"stake": stake}) + "\n")
         return 0
     _summary(records, out)
+    if args.stakes:
+        _stakes(simulator.stake_summaries(), out)
     written = [p for p in (args.plot, args.out) if p is not None]
     if written:
         out.write(f"wrote {' and '.join(written)}\n")
@@ -94,8 +114,9 @@ def register(sub: Any) -> None:
         "simulate",
         help="run nodes and blob purchases through epochs",
         description=(
-            "Simulate nodes (stake, commission, votes, deny lists) and blob purchases through "
-            "epochs with the contracts' rules. Prints a per-epoch summary; --out writes the "
+            "Simulate nodes (stake, commission, votes, deny lists), delegators, blob purchases and "
+            "extensions through epochs with the contracts' rules, on the state machine the devnet's "
+            "control plane runs. Prints a per-epoch summary; --out writes the "
             "per-node, per-epoch records (JSON, or CSV if FILE ends in .csv); --plot draws rewards, "
             "stake and prices per epoch (needs matplotlib: pip install 'morsa[plot]')."
         ),
@@ -105,4 +126,9 @@ def register(sub: Any) -> None:
     q.add_argument("--plot", metavar="PNG", help="draw rewards, stake and prices per epoch into this image")
     q.add_argument("--out", metavar="FILE", help="write the records as JSON, or CSV if FILE ends in .csv")
     q.add_argument("--json", action="store_true", help="print the records as JSON lines instead of the summary")
+    q.add_argument(
+        "--stakes",
+        action="store_true",
+        help="also print every stake object at the end (staker, node, principal, rewards so far): per-delegator rewards",
+    )
     q.set_defaults(func=cmd_simulate)
