@@ -98,6 +98,7 @@ __all__ = [
     "FutureAccounting",
     "Network",
     "NodeConfig",
+    "SimulatedNode",
     "Purchase",
     "RewardsError",
     "Rules",
@@ -169,7 +170,7 @@ def _int(d: Mapping[str, Any], key: str, default: int | None = None) -> int:
 
 
 @dataclass
-class NodeConfig:
+class SimulatedNode:
     """A storage node at genesis: its stake (FROST, staked in epoch 0), commission rate and
     votes. ``node_id`` orders nodes as on chain (ascending ID, REWARDS.md §5.3)."""
 
@@ -183,7 +184,7 @@ class NodeConfig:
     node_id: int | None = None
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any], index: int) -> NodeConfig:
+    def from_dict(cls, d: Mapping[str, Any], index: int) -> SimulatedNode:
         stake = _amount(d, "stake")
         if stake is None:
             raise RewardsError(f"node {index}: 'stake' (FROST) or 'stake_wal' is required")
@@ -197,6 +198,11 @@ class NodeConfig:
             deny_list_size=_int(d, "deny_list_size", 0),
             node_id=d.get("node_id"),
         )
+
+
+NodeConfig = SimulatedNode
+"""The former name of :class:`SimulatedNode` (kept for existing code; the storage node's
+configuration is :class:`morsa.node.NodeConfig`)."""
 
 
 @dataclass
@@ -279,7 +285,7 @@ class SimulationConfig:
     ``rules``, the nodes, blob purchases, extensions and events. :meth:`from_dict` reads the JSON form of
     ``morsa rewards simulate --config``."""
 
-    nodes: list[NodeConfig]
+    nodes: list[SimulatedNode]
     purchases: list[Purchase] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     extensions: list[Extension] = field(default_factory=list)
@@ -299,7 +305,7 @@ class SimulationConfig:
         if rules not in ("mainnet", "development"):
             raise RewardsError(f"rules must be 'mainnet' or 'development', not {rules!r}")
         return cls(
-            nodes=[NodeConfig.from_dict(n, i) for i, n in enumerate(nodes)],
+            nodes=[SimulatedNode.from_dict(n, i) for i, n in enumerate(nodes)],
             purchases=[Purchase.from_dict(p) for p in d.get("purchases", [])],
             events=[Event.from_dict(e) for e in d.get("events", [])],
             extensions=[Extension.from_dict(x) for x in d.get("extensions", [])],
