@@ -267,6 +267,103 @@ pub fn check_rewards(data: &[u8]) {
     let _ = rewards::pricing::blob_cost(input.u64(), input.u64(), input.u64(), u32::from(input.u16()), n_shards);
 }
 
+/// `network`: the economy's state machine (`rewards::network::Network`). Arbitrary bytes never
+/// panic when decoded as a saved network, and a decoded one survives operations; a random
+/// sequence of operations on a small network keeps its invariants: a refused operation changes
+/// nothing, every epoch change conserves FROST (`burned + paid + leftover = collected`, the paid
+/// sum is the members' rewards), every committee holds all shards, and a saved network decodes
+/// to itself.
+pub fn check_network(data: &[u8]) {
+    use rewards::committee::NodeId;
+    use rewards::network::{Address, Network, NetworkParams, VoteUpdate, Withdrawal};
+    use rewards::pricing::VotingParams;
+    use rewards::{Rules, FROST_PER_WAL};
+
+    let mut input = Input(data);
+    if input.u8() % 4 == 0 {
+        if let Ok(mut decoded) = postcard::from_bytes::<Network>(input.rest()) {
+            let again: Network =
+                postcard::from_bytes(&postcard::to_allocvec(&decoded).expect("encodes")).expect("decodes");
+            assert_eq!(again, decoded);
+            let _ = decoded.summary();
+            let _ = decoded.buy_storage(1000, 1);
+            let _ = decoded.advance_epoch(0);
+        }
+        return;
+    }
+    let n_shards = 10 + u16::from(input.u8() % 60);
+    let rules = if input.u8() & 1 == 0 { Rules::Mainnet } else { Rules::Development };
+    let params =
+        NetworkParams { n_shards, max_epochs_ahead: 1 + u32::from(input.u8() % 20), rules, epoch_duration_ms: 1000 };
+    let mut net = Network::new(params, 0).expect("valid parameters");
+    let n_nodes = 1 + input.u8() % 6;
+    let owners = [Address([1; 32]), Address([2; 32]), Address([3; 32])];
+    for i in 0..n_nodes {
+        let votes = VotingParams {
+            storage_price: input.u64() % 1_000_000,
+            write_price: input.u64() % 100_000,
+            node_capacity: input.u64(),
+        };
+        net.register_node(NodeId::from(u64::from(i) + 1), input.u16() % 10_001, votes).expect("a new node");
+        net.stake(owners[0], &NodeId::from(u64::from(i) + 1), FROST_PER_WAL * (1 + input.u64() % 1_000_000))
+            .expect("a stake");
+    }
+    if net.advance_epoch(0).is_err() {
+        return; // e.g. more nodes than the shard cap allows: the contracts abort too
+    }
+    let mut now = 0u64;
+    while !input.rest().is_empty() {
+        let before = net.clone();
+        let node = NodeId::from(1 + u64::from(input.u8() % (n_nodes + 1)));
+        let owner = owners[usize::from(input.u8() % 3)];
+        let result: Result<(), rewards::RewardsError> = match input.u8() % 10 {
+            0 => net.stake(owner, &node, input.u64() % (FROST_PER_WAL * 1_000_000)).map(|_| ()),
+            1 => net.withdraw(&owner, 1 + input.u64() % 16).map(|w| match w {
+                Withdrawal::Withdrawn { .. } | Withdrawal::Requested { .. } => (),
+            }),
+            2 => net.buy_storage(input.u64() % (1 << 30), u32::from(input.u8() % 24)).map(|c| {
+                assert_eq!(c.total, c.storage_total + c.write_fee);
+            }),
+            3 => net.extend(input.u64() % (1 << 30), u32::from(input.u8()), u32::from(input.u8() % 24)).map(|_| ()),
+            4 => net.vote(
+                &node,
+                VoteUpdate {
+                    storage_price: Some(input.u64() % 1_000_000),
+                    write_price: None,
+                    node_capacity: Some(input.u64()),
+                },
+            ),
+            5 => net.set_commission_rate(&node, input.u16() % 12_000),
+            6 => net.collect_commission(&node).map(|_| ()),
+            7 => net.set_deny_list_size(&node, input.u64() % (1 << 32)),
+            8 => {
+                now += u64::from(input.u16());
+                net.tick(now).map(|done| {
+                    for t in done {
+                        if let rewards::network::Transition::EpochChange(r) = t {
+                            assert_eq!(r.burned + r.paid + r.leftover, r.collected);
+                        }
+                    }
+                })
+            }
+            _ => net.advance_epoch(now).map(|r| {
+                assert_eq!(r.burned + r.paid + r.leftover, r.collected, "FROST must be conserved");
+                assert_eq!(r.rewards.iter().map(|x| x.reward).sum::<u64>(), r.paid);
+                for x in &r.rewards {
+                    assert_eq!(x.commission + x.pool_part, x.reward);
+                }
+            }),
+        };
+        if result.is_err() {
+            assert_eq!(net, before, "a refused operation changes nothing");
+        }
+        let shards: usize = net.committee().iter().map(|(_, s)| s.len()).sum();
+        assert_eq!(shards, usize::from(n_shards), "the committee holds every shard");
+    }
+    let saved = postcard::to_allocvec(&net).expect("encodes");
+    assert_eq!(postcard::from_bytes::<Network>(&saved).expect("decodes"), net);
+}
+
 /// `differential_rs`: the core's Reed-Solomon encoder and decoder against the novelpoly-based
 /// reference, for every code RedStuff uses up to 64 shards and arbitrary symbols.
 pub fn check_differential_rs(data: &[u8]) {

@@ -19,6 +19,7 @@ const TARGETS: &[(&str, Check)] = &[
     ("rewards", check_rewards),
     ("differential_rs", check_differential_rs),
     ("quilt", check_quilt),
+    ("network", check_network),
 ];
 
 #[test]
