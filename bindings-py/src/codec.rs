@@ -864,6 +864,24 @@ fn parse_blob_id_bytes<'py>(py: Python<'py>, blob_id: &str) -> PyResult<Bound<'p
     Ok(PyBytes::new(py, parse_blob_id(blob_id)?.as_bytes()))
 }
 
+/// The blob ID whose Move `u256` value is `value` (an int, decimal digits or `0x` hex; SPEC
+/// §5.4: the bytes are the u256 little-endian).
+#[pyfunction]
+fn blob_id_from_u256(value: &Bound<'_, PyAny>) -> PyResult<String> {
+    let text: String =
+        if value.is_instance_of::<pyo3::types::PyInt>() { value.str()?.to_string() } else { value.extract()? };
+    BlobId::from_u256_text(&text)
+        .map(|id| id.to_string())
+        .map_err(|e| crate::common::py_err_in(&format!("{text:?}"), e))
+}
+
+/// The Move `u256` value of a blob ID (its bytes little-endian, SPEC §5.4), as an int.
+#[pyfunction]
+fn blob_id_to_u256<'py>(py: Python<'py>, blob_id: &str) -> PyResult<Bound<'py, PyAny>> {
+    let decimal = parse_blob_id(blob_id)?.u256_decimal().to_string();
+    py.get_type::<pyo3::types::PyInt>().call1((decimal,))
+}
+
 /// The text form of a 32-byte blob ID.
 #[pyfunction]
 fn blob_id_from_bytes(data: &[u8]) -> PyResult<String> {
@@ -918,6 +936,8 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(encode_decoding_symbols, m)?)?;
     m.add_function(wrap_pyfunction!(decode_decoding_symbols, m)?)?;
     m.add_function(wrap_pyfunction!(blob_id_from_bytes, m)?)?;
+    m.add_function(wrap_pyfunction!(blob_id_from_u256, m)?)?;
+    m.add_function(wrap_pyfunction!(blob_id_to_u256, m)?)?;
     m.add_function(wrap_pyfunction!(shard_index_for_pair, m)?)?;
     m.add_function(wrap_pyfunction!(pair_index_for_shard, m)?)?;
     m.add("MAINNET_N_SHARDS", encoding::MAINNET_N_SHARDS)?;

@@ -482,6 +482,25 @@ pub fn blob_id_from_bytes(bytes: &[u8]) -> Result<String, JsValue> {
     Ok(BlobId(id).to_string())
 }
 
+/// The blob ID whose Move `u256` value is `value` (a bigint, decimal digits or `0x` hex; SPEC
+/// §5.4: the bytes are the u256 little-endian, as Sui shows blob IDs). Throws `INVALID_BLOB_ID`.
+#[wasm_bindgen(js_name = blobIdFromU256)]
+pub fn blob_id_from_u256(value: JsValue) -> Result<String, JsValue> {
+    let text = if value.is_bigint() {
+        String::from(js_sys::BigInt::from(value).to_string(10).map_err(|_| invalid("not a base-10 bigint"))?)
+    } else {
+        value.as_string().ok_or_else(|| invalid("a u256 is a bigint or a string"))?
+    };
+    BlobId::from_u256_text(&text).map(|id| id.to_string()).map_err(|e| error(e.kind(), format!("{text:?}: {e}")))
+}
+
+/// The Move `u256` value of a blob ID (SPEC §5.4), as a bigint. Throws `INVALID_BLOB_ID`.
+#[wasm_bindgen(js_name = blobIdToU256)]
+pub fn blob_id_to_u256(blob_id: &str) -> Result<js_sys::BigInt, JsValue> {
+    let decimal = parse_blob_id(blob_id)?.u256_decimal().to_string();
+    js_sys::BigInt::new(&JsValue::from_str(&decimal)).map_err(|_| invalid("not a decimal number"))
+}
+
 /// The shard that stores sliver pair `pairIndex` of `blobId` (SPEC §4.2).
 #[wasm_bindgen(js_name = shardIndexForPair)]
 pub fn shard_index_for_pair(blob_id: &str, n_shards: u32, pair_index: u32) -> Result<u16, JsValue> {

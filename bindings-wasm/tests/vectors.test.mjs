@@ -233,3 +233,20 @@ print(json.dumps({"committee": base64.b64encode(committee.to_bytes()).decode(),
     message: /'confirmation' or 'invalid_blob'/,
   });
 });
+
+test('blob IDs as Move u256 values (SPEC §5.4, little-endian)', () => {
+  // The walrus-docs example (num_to_blob_id).
+  const decimal = 46269954626831698189342469164469112511517843773769981308926739591706762839432n;
+  const blobId = 'iIWkkUTzPZx-d1E_A7LqUynnYFD-ztk39_tP8MLdS2Y';
+  assert.equal(morsa.blobIdFromU256(decimal), blobId);
+  assert.equal(morsa.blobIdFromU256(decimal.toString()), blobId);
+  assert.equal(morsa.blobIdFromU256('0x' + decimal.toString(16)), blobId);
+  assert.equal(morsa.blobIdToU256(blobId), decimal);
+  const bytes = morsa.parseBlobId(blobId);
+  let le = 0n;
+  for (let i = 31; i >= 0; i--) le = (le << 8n) | BigInt(bytes[i]);
+  assert.equal(le, decimal);
+  for (const bad of [-1n, 1n << 256n, '12a', '', '0x']) {
+    assert.throws(() => morsa.blobIdFromU256(bad), (e) => e.code === 'INVALID_BLOB_ID');
+  }
+});

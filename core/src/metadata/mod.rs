@@ -59,6 +59,46 @@ impl BlobId {
         &self.0
     }
 
+    /// The blob ID whose Move `u256` value is written in `text` (SPEC §5.4: the 32 bytes are the
+    /// u256 in little-endian order; Sui explorers and events show it in decimal, and walrus
+    /// `convert-blob-id` reads that): decimal digits, or `0x` and 1 to 64 hex digits (the
+    /// number, most significant digit first). Surrounding whitespace is ignored.
+    ///
+    /// # Errors
+    ///
+    /// [`BlobIdParseError::InvalidU256`] for anything else or a value of 2^256 or more.
+    pub fn from_u256_text(text: &str) -> Result<Self, BlobIdParseError> {
+        let text = text.trim();
+        let (digits, radix) = match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+            Some(hex) => (hex, 16u32),
+            None => (text, 10u32),
+        };
+        if digits.is_empty() || digits.len() > 80 {
+            return Err(BlobIdParseError::InvalidU256);
+        }
+        let mut value = [0u8; BLOB_ID_LEN]; // little-endian
+        for c in digits.chars() {
+            let digit = c.to_digit(radix).ok_or(BlobIdParseError::InvalidU256)?;
+            // value = value * radix + digit, checked.
+            let mut carry = digit;
+            for byte in value.iter_mut() {
+                let x = u32::from(*byte) * radix + carry;
+                *byte = (x & 0xFF) as u8;
+                carry = x >> 8;
+            }
+            if carry != 0 {
+                return Err(BlobIdParseError::InvalidU256);
+            }
+        }
+        Ok(BlobId(value))
+    }
+
+    /// The Move `u256` value of this blob ID (its bytes little-endian, SPEC §5.4) in decimal, as
+    /// a `Display` (no allocation): what Sui shows for a blob's `blob_id`.
+    pub fn u256_decimal(&self) -> U256Decimal {
+        U256Decimal(self.0)
+    }
+
     /// Writes the text form (base64url, no padding) into a stack buffer.
     pub fn encode_text(&self) -> [u8; BLOB_ID_TEXT_LEN] {
         let mut out = [0u8; BLOB_ID_TEXT_LEN];
@@ -79,6 +119,47 @@ impl fmt::Display for BlobId {
 impl fmt::Debug for BlobId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "BlobId({self})")
+    }
+}
+
+/// A blob ID's `u256` value in decimal ([`BlobId::u256_decimal`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct U256Decimal([u8; BLOB_ID_LEN]);
+
+impl fmt::Display for U256Decimal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Repeated division by 10 of the little-endian number; at most 78 digits.
+        let mut value = self.0;
+        let mut digits = [0u8; 78];
+        let mut n = 0;
+        loop {
+            let mut remainder = 0u32;
+            for byte in value.iter_mut().rev() {
+                let x = (remainder << 8) | u32::from(*byte);
+                *byte = (x / 10) as u8;
+                remainder = x % 10;
+            }
+            digits[n] = b'0' + remainder as u8;
+            n += 1;
+            if value.iter().all(|b| *b == 0) {
+                break;
+            }
+        }
+        for d in digits[..n].iter().rev() {
+            f.write_str(match d {
+                b'0' => "0",
+                b'1' => "1",
+                b'2' => "2",
+                b'3' => "3",
+                b'4' => "4",
+                b'5' => "5",
+                b'6' => "6",
+                b'7' => "7",
+                b'8' => "8",
+                _ => "9",
+            })?;
+        }
+        Ok(())
     }
 }
 
@@ -103,6 +184,8 @@ pub enum BlobIdParseError {
         /// Characters in the text.
         got_chars: usize,
     },
+    /// Not a `u256` in decimal or `0x` hex ([`BlobId::from_u256_text`]).
+    InvalidU256,
 }
 
 impl fmt::Display for BlobIdParseError {
@@ -111,6 +194,9 @@ impl fmt::Display for BlobIdParseError {
             BlobIdParseError::InvalidBase64 => f.write_str("a blob ID is 43 characters of base64url without padding"),
             BlobIdParseError::WrongLength { got_chars } => {
                 write!(f, "a blob ID is 43 characters of base64url without padding, got {got_chars} characters")
+            }
+            BlobIdParseError::InvalidU256 => {
+                f.write_str("a blob ID's u256 value is decimal digits or 0x and up to 64 hex digits, below 2^256")
             }
         }
     }
@@ -475,6 +561,43 @@ mod tests {
         let text = id.encode_text();
         buf[..43].copy_from_slice(&text);
         assert_eq!(&buf[..43], b"RcU82Mwf-CFkv1LaI_2qcpANwpGUuG3TMwnVzZxD2kY");
+    }
+
+    #[test]
+    fn u256_forms() {
+        use alloc::format;
+        use alloc::string::{String, ToString};
+        // The walrus-docs example (their num_to_blob_id) and SPEC §5.4 ("256" is [0, 1, 0, …]).
+        let decimal = "46269954626831698189342469164469112511517843773769981308926739591706762839432";
+        let id = BlobId::from_u256_text(decimal).unwrap();
+        assert_eq!(id.to_string(), "iIWkkUTzPZx-d1E_A7LqUynnYFD-ztk39_tP8MLdS2Y");
+        assert_eq!(id.u256_decimal().to_string(), decimal);
+        let mut hex = String::from("0x");
+        for b in id.0.iter().rev() {
+            hex += &format!("{b:02x}");
+        }
+        assert_eq!(BlobId::from_u256_text(&hex), Ok(id));
+        let mut expected = [0u8; 32];
+        expected[1] = 1;
+        assert_eq!(BlobId::from_u256_text(" 256 ").unwrap().0, expected);
+        assert_eq!(BlobId::from_u256_text("0").unwrap().u256_decimal().to_string(), "0");
+        let max = BlobId([0xFF; 32]);
+        let text = max.u256_decimal().to_string();
+        assert_eq!(BlobId::from_u256_text(&text), Ok(max));
+        // 2^256, signs, other digits, empty: refused.
+        for bad in [
+            "115792089237316195423570985008687907853269984665640564039457584007913129639936",
+            "-1",
+            "+1",
+            "12a",
+            "",
+            "0x",
+            "0xg",
+            "1e5",
+        ] {
+            assert_eq!(BlobId::from_u256_text(bad), Err(BlobIdParseError::InvalidU256), "{bad}");
+        }
+        assert!(BlobId::from_u256_text(&format!("0x1{}", "0".repeat(64))).is_err());
     }
 
     #[test]

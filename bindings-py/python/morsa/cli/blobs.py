@@ -222,8 +222,26 @@ def cmd_info(args: argparse.Namespace, out: IO[str]) -> int:
 # Parser
 
 
+def cmd_convert_blob_id(args: argparse.Namespace, out: IO[str]) -> int:
+    """A blob ID in its three forms: base64url (what Walrus prints), the Move ``u256`` in
+    decimal (what Sui shows) and in hex (SPEC §5.4: the bytes little-endian)."""
+    value = args.value.strip()
+    try:
+        blob_id = value if morsa.is_blob_id(value) else morsa.blob_id_from_u256(value)
+    except morsa.InvalidBlobIdError:
+        raise CliError(f"{args.value!r} is neither a blob ID (43 characters of base64url) nor a u256 (decimal, or 0x and hex)") from None
+    number = morsa.blob_id_to_u256(blob_id)
+    if args.json:
+        out.write(json.dumps({"blob_id": blob_id, "u256_decimal": str(number), "u256_hex": f"0x{number:064x}"}) + "\n")
+    elif value == blob_id:
+        out.write(f"{number}\n")
+    else:
+        out.write(f"{blob_id}\n")
+    return 0
+
+
 def register(sub: Any) -> None:
-    """Add ``blob-id``, ``verify``, ``encode``, ``decode`` and ``info`` to the parser."""
+    """Add ``blob-id``, ``verify``, ``convert-blob-id``, ``encode``, ``decode`` and ``info`` to the parser."""
 
     def common(p: argparse.ArgumentParser) -> None:
         add_n_shards(p)
@@ -244,6 +262,20 @@ def register(sub: Any) -> None:
     p.add_argument("--quilt", action="store_true", help="the quilt of all FILEs (directories too) and every patch ID (SPEC §13)")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.set_defaults(func=cmd_blob_id)
+
+    p = sub.add_parser(
+        "convert-blob-id",
+        help="convert a blob ID between base64url and its u256 value (decimal or hex)",
+        description=(
+            "Sui shows a blob's ID as a u256 in decimal; Walrus and Morsa print it as 43 characters of "
+            "base64url. The 32 bytes are the u256 little-endian (SPEC §5.4). Given a u256 (decimal, or 0x "
+            "and hex), prints the blob ID, like 'walrus convert-blob-id'; given a blob ID, prints its u256 "
+            "in decimal; --json prints all three forms."
+        ),
+    )
+    p.add_argument("value", metavar="BLOB_ID_OR_U256")
+    p.add_argument("--json", action="store_true", help="one JSON object: blob_id, u256_decimal, u256_hex")
+    p.set_defaults(func=cmd_convert_blob_id)
 
     p = sub.add_parser(
         "verify",
