@@ -196,3 +196,27 @@ def test_lifecycle_commands(net: Devnet, run_cli, tmp_path: Path) -> None:
     ):
         r = run_cli(*args, *devnet)
         assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr, (args, r.stderr)
+
+
+def test_health_of_every_node(net: Devnet, run_cli) -> None:
+    """``morsa health`` (like ``walrus health``) asks every committee member at once; a node
+    that does not answer is DOWN and the exit status is 1."""
+    devnet = ("--devnet", net.directory)
+    r = run_cli("health", "--json", *devnet)
+    assert r.returncode == 0, r.stderr
+    nodes = json.loads(r.stdout)
+    assert sorted(n["name"] for n in nodes) == [f"node-{i}" for i in range(N_NODES)]
+    assert all(n["ok"] and n["health"]["nodeStatus"] == "Active" for n in nodes)
+    assert sum(n["health"]["shardSummary"]["owned"] for n in nodes) == N_SHARDS
+    assert len({n["health"]["epoch"] for n in nodes}) == 1
+    net.stop(net.node("node-2"))
+    try:
+        r = run_cli("health", *devnet)
+        assert r.returncode == 1
+        line = next(line for line in r.stdout.splitlines() if line.startswith("node-2"))
+        assert "DOWN" in line
+        assert sum("Active" in line for line in r.stdout.splitlines()) == N_NODES - 1
+        r = run_cli("health", "--node", "node-1", "--json", *devnet)
+        assert r.returncode == 0 and [n["name"] for n in json.loads(r.stdout)] == ["node-1"]
+    finally:
+        net.start(net.node("node-2"))

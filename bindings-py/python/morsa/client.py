@@ -216,6 +216,28 @@ class Client:
         """This client's balance (FROST)."""
         return self._sync(self.control.balance(self._payer().address))
 
+    def health(self, *, timeout: float = 5.0) -> list[dict[str, Any]]:
+        """Every committee member's health, asked at once (``walrus health``): ``{"name",
+        "url", "node_id", "shards", "ok", "health"}`` with the node's ``/v1/health`` data
+        (epoch, status, uptime, shard summary, event progress, recovery, migration) when it
+        answers within ``timeout`` seconds, else ``"error"``."""
+
+        async def one(member: Member) -> dict[str, Any]:
+            entry: dict[str, Any] = {"name": member.name, "url": member.url, "node_id": member.node_id, "shards": member.weight}
+            try:
+                entry["health"] = await self.node(member).health(timeout=timeout)
+                entry["ok"] = True
+            except (NetworkError, OSError) as e:
+                entry["ok"] = False
+                entry["error"] = str(e)
+            return entry
+
+        async def all_members() -> list[dict[str, Any]]:
+            view = await self.acommittee(fresh=True)
+            return list(await asyncio.gather(*(one(m) for m in view.members)))
+
+        return self._sync(all_members())
+
     # ---- the economy: staking, nodes (a devnet's control plane)
 
     def _economy(self) -> HttpControlPlane:

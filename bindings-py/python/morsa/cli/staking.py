@@ -1,5 +1,5 @@
 """Delegated staking and node economics: ``stake``, ``withdraw``, ``stakes``, ``nodes``,
-``economy`` (REWARDS.md §1–§5), on a devnet's control plane."""
+``economy`` (REWARDS.md §1–§5), on a devnet's control plane; ``health``, every node's health."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import time
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
-from ._common import add_network_args, client_from_args
+from ._common import CliError, add_network_args, client_from_args
 
 FROST_PER_WAL = 10**9
 
@@ -128,8 +128,34 @@ def cmd_economy(args: argparse.Namespace, out: IO[str]) -> int:
     return 0
 
 
+def cmd_health(args: argparse.Namespace, out: IO[str]) -> int:
+    client = client_from_args(args)
+    nodes = client.health(timeout=args.timeout)
+    if args.node:
+        nodes = [n for n in nodes if args.node in (n["name"], n["node_id"])]
+        if not nodes:
+            raise CliError(f"no committee member {args.node!r}")
+    if args.json:
+        out.write(json.dumps(nodes) + "\n")
+    else:
+        out.write(f"{'node':<10} {'status':<10} {'epoch':>5} {'shards':>6} {'uptime':>9} {'events':>7} {'to sync':>7}  url\n")
+        for n in nodes:
+            if not n["ok"]:
+                out.write(f"{n['name']:<10} {'DOWN':<10} {'':>5} {n['shards']:>6} {'':>9} {'':>7} {'':>7}  {n['url']}  ({n['error'][:60]})\n")
+                continue
+            h = n["health"]
+            uptime = h.get("uptime", {}).get("secs", 0)
+            progress = h.get("eventProgress", {})
+            out.write(
+                f"{n['name']:<10} {h.get('nodeStatus', '?'):<10} {h.get('epoch') if h.get('epoch') is not None else '?':>5} "
+                f"{h.get('shardSummary', {}).get('owned', n['shards']):>6} {uptime // 3600:>3}h{uptime // 60 % 60:02d}m{uptime % 60:02d}s "
+                f"{progress.get('persisted', 0):>7} {progress.get('pending', 0):>7}  {n['url']}\n"
+            )
+    return 0 if all(n["ok"] for n in nodes) else 1
+
+
 def register(sub: Any) -> None:
-    """Add ``stake``, ``withdraw``, ``stakes``, ``nodes`` and ``economy`` to the parser."""
+    """Add ``stake``, ``withdraw``, ``stakes``, ``nodes``, ``economy`` and ``health`` to the parser."""
     p = sub.add_parser(
         "stake",
         help="stake WAL with a storage node (delegated staking)",
@@ -171,6 +197,18 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print a JSON list")
     add_network_args(p)
     p.set_defaults(func=cmd_nodes)
+
+    p = sub.add_parser(
+        "health",
+        help="every storage node's health (like 'walrus health')",
+        description="Ask every committee member for its /v1/health at once: status, epoch, shards, uptime, events "
+        "followed and blobs waiting to sync. Exit 1 when any node does not answer.",
+    )
+    p.add_argument("--node", metavar="NAME_OR_ID", help="only this node")
+    p.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS", help="per node (default 5)")
+    p.add_argument("--json", action="store_true", help="print a JSON list with each node's full health")
+    add_network_args(p)
+    p.set_defaults(func=cmd_health)
 
     p = sub.add_parser("economy", help="epoch, prices, capacity, rewards burned and paid")
     p.add_argument("--json", action="store_true", help="print one JSON object")
