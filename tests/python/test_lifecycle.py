@@ -162,6 +162,28 @@ def test_attributes_are_served_as_headers(net: Devnet, tmp_path: Path) -> None:
     assert e.value.reason == "INVALID_ATTRIBUTES"
 
 
+def test_the_aggregator_reads_by_object_id(net: Devnet) -> None:
+    """``GET /v1/blobs/by-object-id/{object_id}`` (Walrus's aggregator): the blob of a blob
+    object, verified, with its served attributes; 404 for an unknown object, 400 for a
+    malformed ID; a deleted object is gone."""
+    client = net.client()
+    data = b"%PDF-1.7 not really"
+    stored = client.store(data, deletable=True, attributes={"content-type": "application/pdf"})
+    object_id = stored.blob_object["id"]
+    with httpx.Client(base_url=net.daemon_url, timeout=30) as http:
+        r = http.get(f"/v1/blobs/by-object-id/{object_id}")
+        assert r.status_code == 200 and r.content == data
+        assert r.headers["content-type"].startswith("application/pdf")
+        assert r.headers["etag"] == stored.blob_id
+        r = http.get(f"/v1/blobs/by-object-id/{object_id}", headers={"Range": "bytes=1-3"})
+        assert r.status_code == 206 and r.content == data[1:4]
+        assert http.get(f"/v1/blobs/by-object-id/0x{'ab' * 32}").status_code == 404
+        assert http.get("/v1/blobs/by-object-id/0x12").status_code == 400
+        client.delete(stored.blob_id)
+        time.sleep(5.5)  # the aggregator's view of a blob's state is at most 5 s old
+        assert http.get(f"/v1/blobs/by-object-id/{object_id}").status_code == 404
+
+
 def test_lifecycle_commands(net: Devnet, run_cli, tmp_path: Path) -> None:
     source = tmp_path / "page.html"
     source.write_text("<p>hi</p>")

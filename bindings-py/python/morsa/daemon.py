@@ -93,6 +93,8 @@ def _flag(request: Request, name: str) -> bool:
     return value == "true"
 
 
+_OBJECT_ID = re.compile(r"0x[0-9a-f]{64}")
+
 STATE_TTL_S = 5.0
 """How long the aggregator reuses a blob's state (status and attributes) from the control plane."""
 STATE_ENTRIES = 10_000
@@ -152,7 +154,25 @@ def create_app(config: DaemonConfig, client: Client | None = None, cache: BlobCa
         blob_id = request.path_params["blob_id"]
         if not morsa.is_blob_id(blob_id):
             raise ApiError(400, "INVALID_BLOB_ID", f"{blob_id!r} is not a blob ID")
-        state = await blob_state(blob_id)
+        return await serve(request, blob_id, await blob_state(blob_id))
+
+    async def read_by_object_id(request: Request) -> Response:
+        """``GET /v1/blobs/by-object-id/{object_id}``: the blob of a blob object, with its
+        attributes as headers (Walrus's aggregator)."""
+        object_id = request.path_params["object_id"].lower()
+        if not _OBJECT_ID.fullmatch(object_id):
+            raise ApiError(400, "INVALID_OBJECT_ID", f"{object_id!r} is not an object ID (0x and 64 hex digits)")
+        try:
+            found = await client.control.blob_by_object_id(object_id)
+        except NetworkError as e:
+            raise unavailable("CONTROL_PLANE_UNAVAILABLE", f"the blob object cannot be looked up now: {e}", retry_after=5) from None
+        if found is None:
+            raise ApiError(404, "BLOB_NOT_FOUND", f"no blob object {object_id}")
+        blob_id, state = found
+        return await serve(request, blob_id, state)
+
+    async def serve(request: Request, blob_id: str, state: BlobState | None) -> Response:
+        """The blob's bytes (or a ``Range`` of them), verified, with its served attributes."""
         if state is not None and state.status in GONE_STATUSES:
             cache.discard(blob_id)
             raise ApiError(404, "BLOB_NOT_FOUND", f"blob {blob_id} is {state.status}")
@@ -464,6 +484,7 @@ def create_app(config: DaemonConfig, client: Client | None = None, cache: BlobCa
         Route("/v1/blobs/by-quilt-id/{quilt_id}/{identifier:path}", read_by_identifier),
         Route("/v1/quilts/{quilt_id}/patches", list_patches),
         Route("/v1/quilts", publish_quilt, methods=["PUT"]),
+        Route("/v1/blobs/by-object-id/{object_id}", read_by_object_id),
         Route("/v1/blobs/{blob_id}/byte-range", byte_range),
         Route("/v1alpha/blobs/concat", concat, methods=["GET", "POST"]),
         Route("/v1/blobs/{blob_id}", read),

@@ -181,6 +181,9 @@ def create_app(config: ChainConfig) -> Starlette:
     async def blob(request: Request) -> JSONResponse:
         return success(state.blob(request.path_params["blob_id"]))
 
+    async def blob_by_object_id(request: Request) -> JSONResponse:
+        return success(state.blob_by_object_id(request.path_params["object_id"]))
+
     async def list_blobs(request: Request) -> JSONResponse:
         owner = request.query_params.get("owner")
         include_gone = request.query_params.get("all", "false").lower() in ("1", "true", "yes")
@@ -340,6 +343,7 @@ def create_app(config: ChainConfig) -> Starlette:
         Route("/v1/accounts/{address}/faucet", faucet, methods=["POST"]),
         Route("/v1/blobs", register, methods=["POST"]),
         Route("/v1/blobs", list_blobs),
+        Route("/v1/blobs/by-object-id/{object_id}", blob_by_object_id),
         Route("/v1/blobs/{blob_id}", blob),
         Route("/v1/blobs/{blob_id}/delete", delete, methods=["POST"]),
         Route("/v1/blobs/{blob_id}/extend", extend, methods=["POST"]),

@@ -439,6 +439,14 @@ class ChainState:
             raise ApiError(404, "BLOB_NOT_FOUND", f"blob {blob_id} is not registered")
         return self._state(row)
 
+    def blob_by_object_id(self, object_id: str) -> dict[str, Any]:
+        """``{"blob_id", …}`` and the state of the blob whose object is ``object_id``; 404 when
+        there is none (a deleted or replaced object included: its blob ID now names another)."""
+        row = self._db.execute("SELECT blob_id FROM blobs WHERE object_id = ?", (object_id.lower(),)).fetchone()
+        if row is None:
+            raise ApiError(404, "BLOB_NOT_FOUND", f"no blob object {object_id}")
+        return {"blob_id": row[0], **self.blob(row[0])}
+
     def blobs(self, owner: str | None = None, include_gone: bool = False, limit: int = 1000) -> list[dict[str, Any]]:
         """Blobs (of ``owner``), newest first; expired, deleted and invalid ones only with
         ``include_gone``."""

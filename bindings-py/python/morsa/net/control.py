@@ -99,6 +99,10 @@ class ControlPlane(Protocol):
         """The committee of an earlier ``epoch`` (who held each shard then)."""
         ...
 
+    async def blob_by_object_id(self, object_id: str) -> tuple[str, BlobState] | None:
+        """``(blob_id, state)`` of a blob object, or None."""
+        ...
+
     async def blob(self, blob_id: str) -> BlobState | None:
         """The blob's state, or None when it was never registered."""
         ...
@@ -244,6 +248,18 @@ class HttpControlPlane:
             raise
         with malformed_answer(f"{self.url}/v1/blobs/{blob_id}", "a blob's state"):
             return _blob_state(data)
+
+    async def blob_by_object_id(self, object_id: str) -> tuple[str, BlobState] | None:
+        """``(blob_id, state)`` of the blob object ``object_id`` (``0x`` and 64 hex digits), or
+        None when there is none."""
+        try:
+            data = await self._get(f"/v1/blobs/by-object-id/{object_id}")
+        except RemoteError as e:
+            if e.status == 404:
+                return None
+            raise
+        with malformed_answer(f"{self.url}/v1/blobs/by-object-id/{object_id}", "a blob's state"):
+            return str(data["blob_id"]), _blob_state(data)
 
     async def blobs(self, owner: str | None = None, *, include_gone: bool = False) -> list[tuple[str, BlobState]]:
         """Blobs (of ``owner``), newest first, as ``(blob_id, state)``; expired, deleted and

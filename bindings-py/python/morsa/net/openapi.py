@@ -256,6 +256,13 @@ def daemon() -> dict[str, Any]:
             "/v1/blobs/{blob_id}": {
                 "get": _op("a blob, verified (a single Range: bytes=a-b gives 206)", _answers({"200": bytes_out, "206": bytes_out}), params=[BLOB_ID_PARAM, *checks])
             },
+            "/v1/blobs/by-object-id/{object_id}": {
+                "get": _op(
+                    "the blob of a blob object, verified, with its content-type and other served attributes as headers",
+                    _answers({"200": bytes_out, "206": bytes_out}),
+                    params=[_param("object_id", "path", {"type": "string", "pattern": "^0x[0-9a-fA-F]{64}$"}), *checks],
+                )
+            },
             "/v1/blobs/{blob_id}/byte-range": {
                 "get": _op(
                     "bytes start..start+length of a blob, from the primary slivers that hold them, each verified",
@@ -366,6 +373,13 @@ def control_plane() -> dict[str, Any]:
                 )
             },
             "/v1/blobs/{blob_id}": {"get": _op("a blob's registration", _answers({"200": _json(success(state))}), params=[BLOB_ID_PARAM])},
+            "/v1/blobs/by-object-id/{object_id}": {
+                "get": _op(
+                    "the blob ID and state of a blob object",
+                    _answers({"200": _json(success({"type": "object", "required": ["blob_id", "blob_object", "status"]}))}),
+                    params=[_param("object_id", "path", {"type": "string"})],
+                )
+            },
             "/v1/blobs/{blob_id}/delete": {"post": _op("delete a deletable blob (signed by its owner)", _answers({"200": obj}), params=[BLOB_ID_PARAM])},
             "/v1/blobs/{blob_id}/extend": {
                 "post": _op(
