@@ -184,6 +184,37 @@ def test_the_aggregator_reads_by_object_id(net: Devnet) -> None:
         assert http.get(f"/v1/blobs/by-object-id/{object_id}").status_code == 404
 
 
+def test_publisher_parameters(net: Devnet, tmp_path: Path) -> None:
+    """``send_object_to``, ``share`` and ``reuse_resources`` of Walrus's publisher (SPEC §12.2);
+    blobs are deletable unless ``permanent=true``."""
+    client = net.client()
+    receiver = "0x" + "5e" * 32
+    with httpx.Client(base_url=net.daemon_url, timeout=60) as http:
+        r = http.put("/v1/blobs", params={"send_object_to": receiver}, content=os.urandom(3000))
+        assert r.status_code == 200, r.text
+        blob = r.json()["newlyCreated"]["blobObject"]
+        assert blob["deletable"] is True, "deletable by default since Walrus 1.33"
+        assert client.blob_status(blob["blobId"])["owner"] == receiver
+        r = http.put("/v1/blobs", params={"share": "true"}, content=os.urandom(3000))
+        assert r.status_code == 200, r.text
+        created = r.json()["newlyCreated"]
+        assert created["sharedBlobObject"] == created["blobObject"]["id"] and created["blobObject"]["deletable"] is False
+        state = client.blob_status(created["blobObject"]["blobId"])
+        assert state["shared"] and state["status"] == "certified"
+        for params in ({"share": "true", "send_object_to": receiver}, {"send_object_to": "0x12"}, {"reuse_resources": "maybe"}):
+            r = http.put("/v1/blobs", params=params, content=b"x")
+            assert r.status_code == 400, (params, r.text)
+        # The publisher's account holds storage from a deleted blob: reused unless told not to.
+        first = http.put("/v1/blobs", content=os.urandom(20_000)).json()["newlyCreated"]["blobObject"]
+        publisher = Client(net.chain_url, account=net.publisher_key)
+        publisher.delete(first["blobId"])
+        kept = http.put("/v1/blobs", params={"reuse_resources": "false"}, content=os.urandom(10_000)).json()["newlyCreated"]
+        assert kept["blobObject"]["storage"]["id"] != first["storage"]["id"]
+        reused = http.put("/v1/blobs", content=os.urandom(10_000)).json()["newlyCreated"]
+        assert reused["blobObject"]["storage"]["id"] == first["storage"]["id"]
+        assert reused["cost"] < kept["cost"]
+
+
 def test_lifecycle_commands(net: Devnet, run_cli, tmp_path: Path) -> None:
     source = tmp_path / "page.html"
     source.write_text("<p>hi</p>")

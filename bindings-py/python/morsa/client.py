@@ -80,6 +80,8 @@ class StoreResult:
     chunks: list[str] = field(default_factory=list)
     """For a file stored in chunks (:meth:`Client.store_file`): the chunks' blob IDs, in order;
     ``blob_id`` is then the manifest's."""
+    shared: bool = False
+    """Whether the blob was made shared after it was certified (``share=True``)."""
 
 
 class _SliverCache:
@@ -343,10 +345,16 @@ class Client:
         force: bool = False,
         progress: ProgressCallback | None = None,
         attributes: dict[str, str] | None = None,
+        owner: str | None = None,
+        reuse_resources: bool = True,
+        share: bool = False,
     ) -> StoreResult:
         """Store a blob for ``epochs`` epochs; returns once it is certified. ``attributes``
         (string keys and values; an aggregator serves ``content-type`` and a few more as
-        response headers) are set when the blob is registered.
+        response headers) are set when the blob is registered. ``owner`` receives the blob
+        object (default: this client's account, which pays either way); ``reuse_resources``
+        uses storage the account holds when it fits; ``share`` makes the (permanent) blob shared
+        once certified, so that anyone may fund its extensions.
 
         ``progress(done, total)`` counts the bytes encoded and then uploaded: ``total`` is the
         blob size plus the size of every sliver. Raises :class:`ClientError` when fewer than a
@@ -355,7 +363,17 @@ class Client:
         :func:`morsa.encode`.
         """
         return self._sync(
-            self.astore(data_or_path, epochs=epochs, deletable=deletable, force=force, progress=progress, attributes=attributes)
+            self.astore(
+                data_or_path,
+                epochs=epochs,
+                deletable=deletable,
+                force=force,
+                progress=progress,
+                attributes=attributes,
+                owner=owner,
+                reuse_resources=reuse_resources,
+                share=share,
+            )
         )
 
     async def astore(
@@ -367,9 +385,14 @@ class Client:
         force: bool = False,
         progress: ProgressCallback | None = None,
         attributes: dict[str, str] | None = None,
+        owner: str | None = None,
+        reuse_resources: bool = True,
+        share: bool = False,
     ) -> StoreResult:
         """:meth:`store`, asynchronously."""
         payer = self._payer()
+        if share and (deletable or (owner is not None and owner != payer.address)):
+            raise ClientError("a shared blob is permanent and shared by its owner: share excludes deletable and another owner")
         view = await self.acommittee(fresh=True)  # confirmations are signed for the current epoch
         size = _data_size(data_or_path)
         config = morsa.EncodingConfig(view.n_shards)
@@ -387,7 +410,14 @@ class Client:
                 source = _SliverFiles(Path(staging))
             report.set(size)
             registration = await self.control.register_blob(
-                metadata, epochs_ahead=epochs, deletable=deletable, account=payer, force=force, attributes=attributes
+                metadata,
+                epochs_ahead=epochs,
+                deletable=deletable,
+                account=payer,
+                force=force,
+                attributes=attributes,
+                owner=owner,
+                reuse_resources=reuse_resources,
             )
             blob_object = registration.blob_object
             if blob_object.get("certifiedEpoch") is not None and not force:
@@ -403,10 +433,12 @@ class Client:
                 f"{builder.required_weight} are needed ({details})"
             )
         certified = await self.control.certify_blob(metadata.blob_id, builder.finish().to_bytes())
+        result = StoreResult(metadata.blob_id, certified, registration.cost, registration.newly_registered, builder.weight, failed)
+        if share:
+            await self._economy().share_blob(payer, metadata.blob_id)
+            result.shared = True
         report.finish()
-        return StoreResult(
-            metadata.blob_id, certified, registration.cost, registration.newly_registered, builder.weight, failed
-        )
+        return result
 
     @staticmethod
     def _encoded_bytes(config: morsa.EncodingConfig, size: int) -> int:
@@ -656,11 +688,13 @@ class Client:
         epochs: int = 1,
         deletable: bool = False,
         force: bool = False,
+        **options: Any,
     ) -> QuiltStoreResult:
-        """:meth:`store_quilt`, asynchronously."""
+        """:meth:`store_quilt`, asynchronously; ``options`` as :meth:`store` (``owner``,
+        ``reuse_resources``, ``share``, ``attributes``)."""
         n_shards = (await self.acommittee()).n_shards
         quilt = await asyncio.to_thread(morsa.build_quilt, entries, n_shards)
-        result = await self.astore(quilt.blob, epochs=epochs, deletable=deletable, force=force)
+        result = await self.astore(quilt.blob, epochs=epochs, deletable=deletable, force=force, **options)
         return QuiltStoreResult(result, quilt.patches, quilt.patch_ids())
 
     def read_quilt_index(self, quilt_id: str) -> list[morsa.QuiltPatch]:

@@ -59,7 +59,8 @@ log = logging.getLogger("morsa.daemon")
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_QUILT_BODY_BYTES = 100 * 1024 * 1024
 _RANGE = re.compile(r"^bytes=(\d+)-(\d+)$")
-_PUBLISHER_PARAMS = {"epochs", "permanent", "deletable", "force", "encoding_type"}
+_PUBLISHER_PARAMS = {"epochs", "permanent", "deletable", "force", "encoding_type", "reuse_resources", "send_object_to", "share"}
+_ADDRESS = re.compile(r"0x[0-9a-f]{64}")
 _STREAM_CHUNK = 1 << 20
 T = TypeVar("T")
 
@@ -309,6 +310,22 @@ def create_app(config: DaemonConfig, client: Client | None = None, cache: BlobCa
 
         return StreamingResponse(chunks(), media_type="application/octet-stream", headers=dict(_HEADERS))
 
+    def _store_options(request: Request) -> dict[str, Any]:
+        """``send_object_to``, ``share`` and ``reuse_resources`` of a publisher query (SPEC §12.2):
+        the keyword arguments of :meth:`Client.astore`; 400 for a malformed address or for
+        ``share`` with ``send_object_to``."""
+        options: dict[str, Any] = {"share": _flag(request, "share")}
+        if "reuse_resources" in request.query_params:
+            options["reuse_resources"] = _flag(request, "reuse_resources")
+        owner = request.query_params.get("send_object_to")
+        if owner is not None:
+            if not _ADDRESS.fullmatch(owner.lower()):
+                raise ApiError(400, "INVALID_QUERY", f"send_object_to must be an address (0x and 64 hex digits), not {owner!r}")
+            if options["share"]:
+                raise ApiError(400, "INVALID_QUERY", "send_object_to and share exclude each other")
+            options["owner"] = owner.lower()
+        return options
+
     def _publisher_query(request: Request, extra: frozenset[str] = frozenset()) -> tuple[int, bool, bool]:
         unknown = set(request.query_params) - _PUBLISHER_PARAMS - extra
         if unknown:
@@ -367,6 +384,9 @@ def create_app(config: DaemonConfig, client: Client | None = None, cache: BlobCa
 
     async def publish(request: Request) -> Response:
         epochs, deletable, force = _publisher_query(request)
+        options = _store_options(request)
+        if options["share"]:
+            deletable = False  # a shared blob is permanent
         require_account()
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > config.max_body_bytes:
@@ -383,7 +403,7 @@ def create_app(config: DaemonConfig, client: Client | None = None, cache: BlobCa
                 spool.flush()
                 try:
                     result = await store_unless_abandoned(
-                        request, client.astore(spool.name, epochs=epochs, deletable=deletable, force=force)
+                        request, client.astore(spool.name, epochs=epochs, deletable=deletable, force=force, **options)
                     )
                 except morsa.MorsaError as e:
                     raise _store_error(e) from None
@@ -391,6 +411,9 @@ def create_app(config: DaemonConfig, client: Client | None = None, cache: BlobCa
 
     async def publish_quilt(request: Request) -> JSONResponse:
         epochs, deletable, force = _publisher_query(request, frozenset({"quilt_version"}))
+        options = _store_options(request)
+        if options["share"]:
+            deletable = False  # a shared blob is permanent
         require_account()
         length = request.headers.get("content-length") or "0"
         if length.isdigit() and int(length) > config.max_quilt_body_bytes:
@@ -421,7 +444,7 @@ def create_app(config: DaemonConfig, client: Client | None = None, cache: BlobCa
         async with store_slot():
             try:
                 stored = await store_unless_abandoned(
-                    request, client.astore_quilt(entries, epochs=epochs, deletable=deletable, force=force)
+                    request, client.astore_quilt(entries, epochs=epochs, deletable=deletable, force=force, **options)
                 )
             except morsa.QuiltError as e:
                 raise ApiError(400, "INVALID_QUILT", str(e)) from None
@@ -538,6 +561,8 @@ def _store_result(result: StoreResult, epochs: int) -> dict[str, Any]:
                 "cost": result.cost,
             }
         }
+        if result.shared:
+            payload["newlyCreated"]["sharedBlobObject"] = result.blob_object["id"]
     return payload
 
 

@@ -169,12 +169,14 @@ def create_app(config: ChainConfig) -> Starlette:
         force = _field(data, "force", bool, False)
         attributes = _field(data, "attributes", dict, {})
         reuse = _field(data, "reuse_resources", bool, True)
+        owner = _field(data, "owner", str, None) if data.get("owner") is not None else None
+        owner = None if owner is None else _address(owner)
         if data.get("account", account) != account:
             raise ApiError(400, "INVALID_FIELD", "the field 'account' differs from the account that signed the request")
         if size < 0:
             raise ApiError(400, "INVALID_FIELD", "size must not be negative")
         blob, cost, new = await run_in_threadpool(
-            state.register, blob_id, root_hash, size, epochs, deletable, account, nonce, now, force, attributes, reuse
+            state.register, blob_id, root_hash, size, epochs, deletable, account, nonce, now, force, attributes, reuse, owner
         )
         return success({"blob_object": blob, "cost": cost, "newly_registered": new}, 200 if new else 409)
 

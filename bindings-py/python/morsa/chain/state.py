@@ -488,6 +488,7 @@ class ChainState:
         force: bool = False,
         attributes: dict[str, str] | None = None,
         reuse_resources: bool = True,
+        owner: str | None = None,
     ) -> tuple[dict[str, Any], int, bool]:
         """Register a blob and charge its cost (REWARDS.md §1.3–§1.6) to ``account``, whose
         signed request had ``nonce`` (used once). A blob registered before (live, not expired)
@@ -495,7 +496,8 @@ class ChainState:
         and charged anew, to be certified again (Walrus's publisher ``force``). With
         ``reuse_resources``, a storage resource the account holds (from a deleted blob) that is
         large and long enough is used: only the write fee is charged, and the blob lasts as long
-        as the resource. ``attributes`` are set on the new blob. Returns (Blob, cost, new)."""
+        as the resource. ``attributes`` are set on the new blob; ``owner`` (default: the payer)
+        receives the blob object (Walrus's ``send_object_to``). Returns (Blob, cost, new)."""
         max_ahead = self._net().max_epochs_ahead
         if not 1 <= epochs_ahead <= max_ahead:
             raise ApiError(400, "INVALID_EPOCHS", f"epochs_ahead must be between 1 and {max_ahead}")
@@ -541,7 +543,7 @@ class ChainState:
                     "deletable": int(deletable),
                     "certified_epoch": None,
                     "status": "registered",
-                    "owner": account,
+                    "owner": owner or account,
                     "cost": cost,
                     "storage_id": storage_id,
                     "storage_start": storage_start,

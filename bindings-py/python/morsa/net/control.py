@@ -116,10 +116,13 @@ class ControlPlane(Protocol):
         account: Account,
         force: bool = False,
         attributes: dict[str, str] | None = None,
+        owner: str | None = None,
+        reuse_resources: bool = True,
     ) -> Registration:
-        """Register (and pay for, from ``account``) a blob with ``attributes``; an already
-        registered one is returned uncharged, unless ``force``: then a new blob object is
-        registered. Storage the account holds (from deleted blobs) is reused when it fits."""
+        """Register (and pay for, from ``account``) a blob with ``attributes``, its object owned
+        by ``owner`` (default: the account); an already registered one is returned uncharged,
+        unless ``force``: then a new blob object is registered. With ``reuse_resources``, storage
+        the account holds (from deleted blobs) is reused when it fits."""
         ...
 
     async def certify_blob(self, blob_id: str, certificate: bytes) -> dict[str, Any]:
@@ -304,10 +307,14 @@ class HttpControlPlane:
         account: Account,
         force: bool = False,
         attributes: dict[str, str] | None = None,
+        owner: str | None = None,
+        reuse_resources: bool = True,
     ) -> Registration:
         body = json.dumps({
             "force": force,
             "attributes": attributes or {},
+            "owner": owner,
+            "reuse_resources": reuse_resources,
             "blob_id": metadata.blob_id,
             "root_hash": base64.b64encode(metadata.root_hash).decode(),
             "size": metadata.unencoded_length,

@@ -229,6 +229,9 @@ def daemon() -> dict[str, Any]:
         _param("deletable", "query", {"type": "boolean"}, required=False),
         _param("force", "query", {"type": "boolean"}, required=False),
         _param("encoding_type", "query", {"type": "string", "enum": ["RS2"]}, required=False),
+        _param("reuse_resources", "query", {"type": "boolean"}, required=False),
+        _param("send_object_to", "query", {"type": "string", "pattern": "^0x[0-9a-fA-F]{64}$"}, required=False),
+        _param("share", "query", {"type": "boolean"}, required=False),
     ]
     store_result: Schema = {
         "type": "object",
