@@ -96,6 +96,9 @@ def _flag(request: Request, name: str) -> bool:
 
 _OBJECT_ID = re.compile(r"0x[0-9a-f]{64}")
 
+STREAM_STEP = 4 << 20
+"""Bytes of a blob ``/v1alpha/blobs/{blob_id}/stream`` reads (and verifies) at a time."""
+
 STATE_TTL_S = 5.0
 """How long the aggregator reuses a blob's state (status and attributes) from the control plane."""
 STATE_ENTRIES = 10_000
@@ -310,6 +313,43 @@ def create_app(config: DaemonConfig, client: Client | None = None, cache: BlobCa
 
         return StreamingResponse(chunks(), media_type="application/octet-stream", headers=dict(_HEADERS))
 
+    async def stream(request: Request) -> Response:
+        """``GET /v1alpha/blobs/{blob_id}/stream``: the blob streamed in order as its primary
+        slivers arrive, each verified against the metadata (the first bytes leave before the
+        blob is decoded; a blob in the cache streams from it). A failure before the first bytes
+        is a clean error; a failure after them ends the stream short."""
+        blob_id = request.path_params["blob_id"]
+        if not morsa.is_blob_id(blob_id):
+            raise ApiError(400, "INVALID_BLOB_ID", f"{blob_id!r} is not a blob ID")
+        state = await blob_state(blob_id)
+        if state is not None and state.status in GONE_STATUSES:
+            raise ApiError(404, "BLOB_NOT_FOUND", f"blob {blob_id} is {state.status}")
+        headers = {"ETag": blob_id, **_HEADERS}
+        served = state.served_headers() if state is not None else {}
+        media_type = served.pop("content-type", "application/octet-stream")
+        headers.update(served)
+        cached = cache.get(blob_id)
+        if cached is not None:
+            if isinstance(cached, Path):
+                return _file_response(cached, media_type, headers)
+            return Response(cached, media_type=media_type, headers=headers)
+        try:
+            metadata = await client.ametadata(blob_id)
+            size = metadata.unencoded_length
+            first = await client.aread_range(blob_id, 0, min(STREAM_STEP, size), metadata=metadata) if size else b""
+        except (ClientError, NetworkError) as e:
+            raise await unreadable(blob_id, e) from None
+
+        async def pieces() -> AsyncIterator[bytes]:
+            yield first
+            offset = len(first)
+            while offset < size:
+                piece = await client.aread_range(blob_id, offset, min(STREAM_STEP, size - offset), metadata=metadata)
+                offset += len(piece)
+                yield piece
+
+        return StreamingResponse(pieces(), media_type=media_type, headers={**headers, "Content-Length": str(size)})
+
     def _store_options(request: Request) -> dict[str, Any]:
         """``send_object_to``, ``share`` and ``reuse_resources`` of a publisher query (SPEC §12.2):
         the keyword arguments of :meth:`Client.astore`; 400 for a malformed address or for
@@ -510,6 +550,7 @@ def create_app(config: DaemonConfig, client: Client | None = None, cache: BlobCa
         Route("/v1/blobs/by-object-id/{object_id}", read_by_object_id),
         Route("/v1/blobs/{blob_id}/byte-range", byte_range),
         Route("/v1alpha/blobs/concat", concat, methods=["GET", "POST"]),
+        Route("/v1alpha/blobs/{blob_id}/stream", stream),
         Route("/v1/blobs/{blob_id}", read),
         Route("/v1/blobs", publish, methods=["PUT"]),
     ]

@@ -259,6 +259,13 @@ def daemon() -> dict[str, Any]:
             "/v1/blobs/{blob_id}": {
                 "get": _op("a blob, verified (a single Range: bytes=a-b gives 206)", _answers({"200": bytes_out, "206": bytes_out}), params=[BLOB_ID_PARAM, *checks])
             },
+            "/v1alpha/blobs/{blob_id}/stream": {
+                "get": _op(
+                    "a blob streamed in order as its primary slivers arrive, each verified against the metadata",
+                    _answers({"200": bytes_out}),
+                    params=[BLOB_ID_PARAM],
+                )
+            },
             "/v1/blobs/by-object-id/{object_id}": {
                 "get": _op(
                     "the blob of a blob object, verified, with its content-type and other served attributes as headers",
