@@ -235,6 +235,67 @@ def test_the_aggregator_streams_blobs(net: Devnet) -> None:
         assert http.get(f"/v1alpha/blobs/{'A' * 43}/stream").status_code == 404
 
 
+def test_store_through_a_publisher_and_read_by_object_id(net: Devnet, run_cli, tmp_path: Path) -> None:
+    """``morsa store --publisher`` (any Walrus publisher: the reported blob ID must be the
+    file's) and ``morsa read --object-id --aggregator``."""
+    source = tmp_path / "data.bin"
+    source.write_bytes(os.urandom(50_000))
+    common = ("--n-shards", str(N_SHARDS))
+    r = run_cli("store", source, "--publisher", net.daemon_url, "--epochs", "2", "--json", *common)
+    assert r.returncode == 0, r.stderr
+    stored = json.loads(r.stdout)
+    assert stored["blob_id"] == morsa.blob_id(source.read_bytes(), N_SHARDS)
+    created = stored["publisher"]["newlyCreated"]
+    assert created["blobObject"]["deletable"] is False  # morsa store stores permanent blobs unless --deletable
+    r = run_cli("store", source, "--publisher", net.daemon_url, *common)
+    assert r.returncode == 0 and "already certified" in r.stdout, r.stderr
+    copy = tmp_path / "copy.bin"
+    object_id = created["blobObject"]["id"]
+    r = run_cli("read", "--object-id", object_id, "--aggregator", net.daemon_url, "--out", copy, "--devnet", net.directory, *common)
+    assert r.returncode == 0, r.stderr
+    assert copy.read_bytes() == source.read_bytes() and "verified against the control plane" in r.stdout
+    r = run_cli("read", "--object-id", "0x" + "77" * 32, "--aggregator", net.daemon_url, "--out", copy, "--devnet", net.directory)
+    assert r.returncode == 2 and "knows no blob object" in r.stderr
+    r = run_cli("store", source, "--share", *("--devnet", net.directory))
+    assert r.returncode == 2 and "--publisher" in r.stderr
+
+
+def test_a_publisher_that_stores_something_else_is_caught(run_cli, tmp_path: Path) -> None:
+    """A publisher answering with another blob ID (SPEC §12.2 shapes, as Walrus's publisher
+    answers them) is rejected; ``alreadyCertified`` with an ``event`` is understood."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from morsa.net.server import serve_in_thread
+
+    source = tmp_path / "data.bin"
+    source.write_bytes(b"hello walrus")
+    real = morsa.blob_id(source.read_bytes())
+    other = morsa.blob_id(b"something else")
+
+    async def put(request: Request) -> JSONResponse:
+        await request.body()
+        if request.query_params.get("epochs") == "7":
+            event = {"txDigest": "4nMHkdGSRUnQhWgDmtvHzY9Wm3ZqHcR7H35Xm3b7Yh4T", "eventSeq": "0"}
+            return JSONResponse({"alreadyCertified": {"blobId": real, "event": event, "endEpoch": 42}})
+        obj = {
+            "id": "0x" + "ab" * 32, "registeredEpoch": 3, "blobId": other, "size": 14, "encodingType": "RS2",
+            "certifiedEpoch": 3, "storage": {"id": "0x" + "cd" * 32, "startEpoch": 3, "endEpoch": 4, "storageSize": 66_034_000},
+            "deletable": True,
+        }
+        op = {"registerFromScratch": {"encodedLength": 66_034_000, "epochsAhead": 1}}
+        return JSONResponse({"newlyCreated": {"blobObject": obj, "resourceOperation": op, "cost": 132_300}})
+
+    app = Starlette(routes=[Route("/v1/blobs", put, methods=["PUT"])])
+    with serve_in_thread(app) as url:
+        r = run_cli("store", source, "--publisher", url)
+        assert r.returncode == 2 and "rejected" in r.stderr and other in r.stderr, r.stderr
+        r = run_cli("store", source, "--publisher", url, "--epochs", "7")
+        assert r.returncode == 0 and "already certified" in r.stdout and "until epoch 42" in r.stdout, r.stderr
+
+
 def test_lifecycle_commands(net: Devnet, run_cli, tmp_path: Path) -> None:
     source = tmp_path / "page.html"
     source.write_text("<p>hi</p>")

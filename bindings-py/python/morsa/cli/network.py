@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from pathlib import Path
 from typing import IO, Any
 
@@ -126,11 +127,40 @@ def cmd_devnet_node(args: argparse.Namespace, out: IO[str]) -> int:
     return 0
 
 
+def _store_via_publisher(args: argparse.Namespace, path: Path, out: IO[str]) -> int:
+    """``morsa store FILE --publisher URL``: any Walrus publisher; the blob ID it reports must
+    be the file's."""
+    from morsa.net.publisher import PublisherClient
+    from morsa.net.sync import run_sync
+    from morsa.net.transport import Http
+
+    if args.attribute or args.chunk_size:
+        raise CliError("--attribute and --chunk-size need the network itself, not a publisher")
+    publisher = PublisherClient(Http(timeout=600), args.publisher, args.n_shards)
+    result = run_sync(
+        publisher.store_file(
+            path, epochs=args.epochs, permanent=not args.deletable, send_object_to=args.send_object_to, share=args.share
+        )
+    )
+    if args.json:
+        out.write(json.dumps({"path": str(path), "blob_id": result.blob_id, "publisher": result.answer}) + "\n")
+    else:
+        state = "stored" if result.newly_created else "already certified"
+        until = f", until epoch {result.end_epoch}" if result.end_epoch is not None else ""
+        cost = f", cost {result.cost} FROST" if result.newly_created else ""
+        out.write(f"{result.blob_id}  {path}  ({state} by {args.publisher}{cost}{until}; blob ID checked)\n")
+    return 0
+
+
 def cmd_store(args: argparse.Namespace, out: IO[str]) -> int:
-    client = client_from_args(args)
     path = Path(args.file)
     if not path.is_file():
         raise CliError(f"{path}: no such file")
+    if args.publisher:
+        return _store_via_publisher(args, path, out)
+    if args.send_object_to or args.share:
+        raise CliError("--send-object-to and --share are publisher options here (give --publisher URL)")
+    client = client_from_args(args)
     with progress_bar(args.progress, f"store {path.name}", path.stat().st_size) as progress:
         result = client.store_file(
             path,
@@ -153,10 +183,41 @@ def cmd_store(args: argparse.Namespace, out: IO[str]) -> int:
     return 0
 
 
+def _read_object(args: argparse.Namespace, target: Path, out: IO[str]) -> int:
+    """``morsa read --object-id ID --aggregator URL``: the blob of a blob object, its blob ID
+    computed from the bytes; checked against the control plane's record when it can be asked
+    (``--chain``/``--devnet``)."""
+    from morsa.net.aggregator import AggregatorClient
+    from morsa.net.sync import run_sync
+    from morsa.net.transport import Http
+
+    object_id = args.object_id.lower()
+    if not re.fullmatch(r"0x[0-9a-f]{64}", object_id):
+        raise CliError(f"{args.object_id!r} is not an object ID (0x and 64 hex digits)")
+    if not args.aggregator:
+        raise CliError("--object-id reads through an aggregator: give --aggregator URL")
+    expected = None
+    if args.chain or args.devnet:
+        found = run_sync(client_from_args(args).control.blob_by_object_id(object_id))
+        if found is None:
+            raise CliError(f"the control plane knows no blob object {object_id}")
+        expected = found[0]
+    aggregator = AggregatorClient(Http(timeout=300), args.aggregator, args.n_shards)
+    blob_id = run_sync(aggregator.read_object_to(object_id, target, expected))
+    how = "verified against the control plane's record" if expected else "blob ID computed from the bytes"
+    out.write(f"{blob_id}  {target} ({target.stat().st_size} bytes, {how})\n")
+    return 0
+
+
 def cmd_read(args: argparse.Namespace, out: IO[str]) -> int:
-    if not morsa.is_blob_id(args.blob_id):
-        raise CliError(f"{args.blob_id!r} is not a blob ID (43 characters of base64url without padding)")
     target = Path(args.out)
+    if args.object_id:
+        if args.blob_id:
+            raise CliError("give a BLOB_ID or --object-id, not both")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return _read_object(args, target, out)
+    if not args.blob_id or not morsa.is_blob_id(args.blob_id):
+        raise CliError(f"{args.blob_id!r} is not a blob ID (43 characters of base64url without padding)")
     target.parent.mkdir(parents=True, exist_ok=True)
     if args.aggregator:
         from morsa.net.aggregator import AggregatorClient
@@ -235,6 +296,14 @@ def register(sub: Any) -> None:
         metavar="KEY=VALUE",
         help="an attribute of the blob (repeatable); aggregators serve content-type and a few more as headers",
     )
+    p.add_argument(
+        "--publisher",
+        metavar="URL",
+        help="store through any Walrus publisher instead (PUT /v1/blobs); the blob ID it reports must be the file's",
+    )
+    p.add_argument("--send-object-to", metavar="ADDRESS", help="with --publisher: the blob object goes to this address")
+    p.add_argument("--share", action="store_true", help="with --publisher: a shared (permanent) blob anyone may fund")
+    add_n_shards(p, help="with --publisher: shards of its network, for the blob ID check (default: 1000)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     add_network_args(p)
     p.set_defaults(func=cmd_store)
@@ -242,9 +311,15 @@ def register(sub: Any) -> None:
     p = sub.add_parser("read", help="read a blob, verified, from a Morsa network or any Walrus aggregator",
                        description="With --aggregator, download from any Walrus aggregator and accept the bytes only "
                        "if their blob ID matches; otherwise read from the storage nodes and decode.")
-    p.add_argument("blob_id", metavar="BLOB_ID")
+    p.add_argument("blob_id", metavar="BLOB_ID", nargs="?")
     p.add_argument("--out", required=True, metavar="FILE", help="output file (written atomically)")
     p.add_argument("--aggregator", metavar="URL", help="a Walrus aggregator URL")
+    p.add_argument(
+        "--object-id",
+        metavar="ID",
+        help="read the blob of this blob object through --aggregator (GET /v1/blobs/by-object-id/ID); with --chain or "
+        "--devnet, checked against the object's blob ID there",
+    )
     p.add_argument("--raw", action="store_true", help="write the blob itself, not the file a chunked-file manifest names")
     add_n_shards(p, help="shards of the aggregator's network (default: 1000)")
     add_network_args(p)

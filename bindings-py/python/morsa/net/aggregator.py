@@ -56,6 +56,29 @@ class AggregatorClient:
             self._check(blob_id, actual)
         return size
 
+    async def read_object_to(self, object_id: str, path: str | os.PathLike[str], expected_blob_id: str | None = None) -> str:
+        """Stream the blob of blob object ``object_id`` (``GET /v1/blobs/by-object-id/…``) into
+        ``path`` atomically and return its blob ID, computed from the bytes. With
+        ``expected_blob_id`` (the object's blob ID as the chain records it), other bytes are
+        rejected (:class:`morsa.VerificationError`); without it, the result is only what the
+        bytes are. Raises as :meth:`read`."""
+        url = f"{self.url}/v1/blobs/by-object-id/{object_id}"
+        with atomic_file(path) as (f, tmp):
+            async with self.http.stream("GET", url) as answer:
+                if answer.status >= 400:
+                    from .transport import Response
+
+                    Response(answer.status, answer.headers, await answer.read(), url).raise_for_status()
+                async for chunk in answer.content.iter_chunked(1 << 20):
+                    f.write(chunk)
+            f.flush()
+            from .. import compute_metadata
+
+            actual = (await asyncio.to_thread(compute_metadata, tmp, self.n_shards)).blob_id
+            if expected_blob_id is not None:
+                self._check(expected_blob_id, actual)
+        return actual
+
     def _check(self, expected: str, actual: str) -> None:
         if actual != expected:
             raise _native.VerificationError(
