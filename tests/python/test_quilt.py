@@ -248,6 +248,12 @@ def test_cli_store_quilt_and_read_quilt(net: Devnet, tmp_path: Path):
     tagged = tmp_path / "tagged"
     assert run_cli("read-quilt", record["quilt_id"], "--tag", "set=demo", "--out", str(tagged), "--devnet", net.directory)[0] == 0
     assert len(list(tagged.rglob("*.*"))) == 2
+    status, text = run_cli("list-patches-in-quilt", record["quilt_id"], "--json", "--devnet", net.directory)
+    assert status == 0, text
+    listed = json.loads(text)
+    assert sorted(p["identifier"] for p in listed) == sorted(identifier for identifier, _, _ in ENTRIES)
+    assert all(p["tags"].get("set") == "demo" for p in listed)
+    assert {p["patch_id"] for p in listed} == {p["patch_id"] for p in record["patches"]}
 
 
 def test_dataset_publish_pull_verify_and_pandas(net: Devnet, tmp_path: Path):

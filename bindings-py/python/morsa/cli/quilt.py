@@ -88,6 +88,23 @@ def cmd_store_quilt(args: argparse.Namespace, out: IO[str]) -> int:
     return 0
 
 
+def cmd_list_patches(args: argparse.Namespace, out: IO[str]) -> int:
+    """``list-patches-in-quilt``: the patches of a stored quilt, from its index only."""
+    if not morsa.is_blob_id(args.quilt_id):
+        raise CliError(f"{args.quilt_id!r} is not a quilt ID (a blob ID: 43 characters of base64url)")
+    patches = client_from_args(args).read_quilt_index(args.quilt_id)
+    rows: list[dict[str, Any]] = [
+        {"identifier": p.identifier, "patch_id": p.patch_id(args.quilt_id), "tags": dict(p.tags)} for p in patches
+    ]
+    if args.json:
+        out.write(json.dumps(rows) + "\n")
+        return 0
+    for row in rows:
+        tags = " ".join(f"{k}={v}" for k, v in sorted(row["tags"].items()))
+        out.write(f"{row['patch_id']}  {row['identifier']}{'  ' + tags if tags else ''}\n")
+    return 0
+
+
 def cmd_read_quilt(args: argparse.Namespace, out: IO[str]) -> int:
 
     client = client_from_args(args)
@@ -217,6 +234,16 @@ def register(sub: Any) -> None:
     p.add_argument("--out", required=True, metavar="DIR")
     add_network_args(p)
     p.set_defaults(func=cmd_read_quilt)
+
+    p = sub.add_parser(
+        "list-patches-in-quilt",
+        help="the files of a stored quilt: identifiers, quilt patch IDs and tags",
+        description="Read a quilt's index (only the columns that hold it, each sliver verified) and list its patches.",
+    )
+    p.add_argument("quilt_id", metavar="QUILT_ID")
+    p.add_argument("--json", action="store_true", help="a JSON list of {identifier, patch_id, tags}")
+    add_network_args(p)
+    p.set_defaults(func=cmd_list_patches)
 
     p = sub.add_parser("dataset", help="publish, verify and pull directories (quilts for small files)")
     d = p.add_subparsers(dest="dataset_command", metavar="COMMAND", required=True)
