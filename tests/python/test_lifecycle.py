@@ -296,6 +296,45 @@ def test_a_publisher_that_stores_something_else_is_caught(run_cli, tmp_path: Pat
         assert r.returncode == 0 and "already certified" in r.stdout and "until epoch 42" in r.stdout, r.stderr
 
 
+def test_the_upload_relay(net: Devnet, run_cli, tmp_path: Path) -> None:
+    """``POST /v1/blob-upload-relay`` and ``GET /v1/tip-config`` (Walrus's upload relay): the
+    client registers and pays, the relay uploads and answers with a certificate the client checks
+    and certifies with; ``morsa store --upload-relay``."""
+    client = net.client()
+    with httpx.Client(base_url=net.daemon_url, timeout=120) as http:
+        assert http.get("/v1/tip-config").json() == "no_tip"
+        data = os.urandom(70_000)
+        blob_id = morsa.blob_id(data, N_SHARDS)
+        # Not registered yet: refused.
+        r = http.post("/v1/blob-upload-relay", params={"blob_id": blob_id}, content=data)
+        assert r.status_code == 409, r.text
+        # Bytes of another blob: refused.
+        r = http.post("/v1/blob-upload-relay", params={"blob_id": blob_id}, content=data[:-1])
+        assert r.status_code == 400 and "BLOB_ID_MISMATCH" in r.text
+        for params in ({"blob_id": "x"}, {"blob_id": blob_id, "tip": "1"}, {"blob_id": blob_id, "deletable_blob_object": "0x1"}):
+            assert http.post("/v1/blob-upload-relay", params=params, content=data).status_code == 400, params
+    source = tmp_path / "relayed.bin"
+    source.write_bytes(os.urandom(120_000))
+    r = run_cli("store", source, "--upload-relay", net.daemon_url, "--deletable", "--json", "--devnet", net.directory)
+    assert r.returncode == 0, r.stderr
+    stored = json.loads(r.stdout)
+    assert stored["blob_object"]["certifiedEpoch"] is not None and stored["blob_object"]["deletable"] is True
+    assert client.read(stored["blob_id"]) == source.read_bytes()
+    # The relay's answer carries the certificate: signers and the signed message.
+    relayed = os.urandom(9_000)
+    metadata = morsa.compute_metadata(relayed, N_SHARDS)
+    from morsa.net.sync import run_sync
+
+    run_sync(client.control.register_blob(metadata, epochs_ahead=1, deletable=False, account=client.account))  # type: ignore[arg-type]
+    with httpx.Client(base_url=net.daemon_url, timeout=120) as http:
+        answer = http.post("/v1/blob-upload-relay", params={"blob_id": metadata.blob_id, "tx_id": "x", "nonce": "y"}, content=relayed).json()
+    assert answer["blob_id"] == metadata.blob_id
+    certificate = morsa.Certificate.from_bytes(__import__("base64").b64decode(answer["confirmation_certificate"]["certificate"]))
+    assert certificate.signer_indices == answer["confirmation_certificate"]["signers"]
+    verified = certificate.verify(client.committee().committee)
+    assert verified.blob_id == metadata.blob_id and verified.kind == "confirmation"
+
+
 def test_lifecycle_commands(net: Devnet, run_cli, tmp_path: Path) -> None:
     source = tmp_path / "page.html"
     source.write_text("<p>hi</p>")

@@ -46,6 +46,7 @@ from .net.control import ControlPlane, HttpControlPlane, default_cache_path
 from .net.errors import NetworkError, RemoteError, TransportError
 from .net.flow import ByteBudget, Latencies, first_success
 from .net.nodes import Axis, StorageNodeClient
+from .net.relay import UploadRelayClient
 from .net.retry import RetryPolicy
 from .net.sync import run_sync
 from .net.transport import Http
@@ -439,6 +440,69 @@ class Client:
             result.shared = True
         report.finish()
         return result
+
+    async def arelay(self, data: bytes, blob_id: str, object_id: bytes | None = None) -> tuple[bytes, int]:
+        """What an upload relay does for a blob its client registered (and paid for) itself:
+        encode ``data``, check that it is ``blob_id``, that the blob is registered (as the
+        deletable blob object ``object_id``, or as a permanent blob), upload every sliver to its
+        shard's node, and collect a quorum of confirmations. Returns the storage certificate
+        (postcard bytes, for the client to certify with) and its weight in shards. Raises
+        :class:`morsa.VerificationError` (another blob), :class:`ClientError` (not registered,
+        too few confirmations) and the codec's errors."""
+        view = await self.acommittee(fresh=True)
+        encoded = await asyncio.to_thread(morsa.encode, data, view.n_shards)
+        metadata = encoded.metadata
+        if metadata.blob_id != blob_id:
+            raise morsa.VerificationError(f"the body is blob {metadata.blob_id}, not {blob_id}")
+        state = await self.control.blob(blob_id)
+        if state is None or state.status not in ("registered", "certified"):
+            raise ClientError(f"blob {blob_id} is not registered{'' if state is None else ' (it is ' + state.status + ')'}")
+        registered_object = state.blob_object.get("id")
+        if bool(state.blob_object.get("deletable")) != (object_id is not None) or (
+            object_id is not None and registered_object != "0x" + object_id.hex()
+        ):
+            raise ClientError(f"blob {blob_id} is registered as {registered_object} (deletable: {state.blob_object.get('deletable')})")
+        builder = morsa.CertificateBuilder(view.committee, morsa.StorageConfirmation(view.epoch, blob_id, object_id))
+        failed = await _Upload(self, view, metadata, _EncodedSlivers(encoded), object_id, builder, _Progress(None, 1)).run()
+        if not builder.is_complete:
+            details = "; ".join(f"{k}: {v}" for k, v in sorted(failed.items()))
+            raise ClientError(
+                f"only {builder.weight} of {view.n_shards} shards confirmed blob {blob_id}, {builder.required_weight} are needed ({details})"
+            )
+        return builder.finish().to_bytes(), builder.weight
+
+    def store_via_relay(
+        self, path: str | os.PathLike[str], relay_url: str, *, epochs: int = 1, deletable: bool = False
+    ) -> StoreResult:
+        """Store the file at ``path`` through the upload relay at ``relay_url``: this client
+        registers and pays, the relay uploads the slivers, this client checks the certificate and
+        certifies. Raises as :meth:`astore_via_relay`."""
+        return self._sync(self.astore_via_relay(path, relay_url, epochs=epochs, deletable=deletable))
+
+    async def astore_via_relay(
+        self, path: str | os.PathLike[str], relay_url: str, *, epochs: int = 1, deletable: bool = False
+    ) -> StoreResult:
+        """Store through an upload relay (SPEC §12.2): compute the metadata locally, register and
+        pay from this client's account, send the bytes to ``relay_url``, check the certificate
+        it returns (it verifies against the committee for this blob and object), and certify.
+        Raises as :meth:`store`, and :class:`morsa.VerificationError` for a certificate of
+        anything else."""
+        payer = self._payer()
+        view = await self.acommittee(fresh=True)
+        data = await asyncio.to_thread(Path(path).read_bytes)
+        metadata = await asyncio.to_thread(morsa.compute_metadata, data, view.n_shards)
+        registration = await self.control.register_blob(metadata, epochs_ahead=epochs, deletable=deletable, account=payer)
+        blob_object = registration.blob_object
+        if blob_object.get("certifiedEpoch") is not None:
+            return StoreResult(metadata.blob_id, blob_object, registration.cost, False)
+        object_id = bytes.fromhex(blob_object["id"][2:]) if deletable else None
+        relay = UploadRelayClient(self.http, relay_url)
+        certificate = await relay.upload(data, metadata.blob_id, object_id)
+        verified = morsa.Certificate.from_bytes(certificate).verify(view.committee, kind="confirmation")
+        if verified.blob_id != metadata.blob_id or verified.object_id != object_id:
+            raise morsa.VerificationError("the relay's certificate is for another blob or object: rejected")
+        certified = await self.control.certify_blob(metadata.blob_id, certificate)
+        return StoreResult(metadata.blob_id, certified, registration.cost, registration.newly_registered, verified.signer_weight)
 
     @staticmethod
     def _encoded_bytes(config: morsa.EncodingConfig, size: int) -> int:

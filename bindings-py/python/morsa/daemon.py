@@ -52,6 +52,7 @@ from .client import Client, ClientError, QuiltPatchContents, StoreResult
 from .net import openapi
 from .net.control import GONE_STATUSES, BlobState
 from .net.errors import DAEMON_DOMAIN, ApiError, NetworkError, RemoteError, unavailable
+from .net.relay import RELAY_PATH, TIP_CONFIG_PATH, certificate_json
 from .net.server import json_api, serve
 
 log = logging.getLogger("morsa.daemon")
@@ -350,6 +351,52 @@ def create_app(config: DaemonConfig, client: Client | None = None, cache: BlobCa
 
         return StreamingResponse(pieces(), media_type=media_type, headers={**headers, "Content-Length": str(size)})
 
+    async def relay(request: Request) -> JSONResponse:
+        """``POST /v1/blob-upload-relay`` (Walrus's upload relay, SPEC §12.2): the client
+        registered and paid; the relay encodes the body, checks it is ``blob_id``, uploads every
+        sliver and answers with the storage certificate. This relay takes no tip: ``tx_id`` and
+        ``nonce`` are accepted and not needed."""
+        params = request.query_params
+        unknown = set(params) - {"blob_id", "deletable_blob_object", "tx_id", "nonce", "encoding_type"}
+        if unknown:
+            raise ApiError(400, "INVALID_QUERY", f"unknown query parameters: {', '.join(sorted(unknown))}")
+        blob_id = params.get("blob_id", "")
+        if not morsa.is_blob_id(blob_id):
+            raise ApiError(400, "INVALID_QUERY", "blob_id must be a blob ID")
+        if params.get("encoding_type", "RS2") != "RS2":
+            raise ApiError(400, "INVALID_QUERY", "only the RS2 encoding is supported")
+        object_text = params.get("deletable_blob_object")
+        object_id = None
+        if object_text is not None:
+            if not _OBJECT_ID.fullmatch(object_text.lower()):
+                raise ApiError(400, "INVALID_QUERY", "deletable_blob_object must be an object ID (0x and 64 hex digits)")
+            object_id = bytes.fromhex(object_text[2:])
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > config.max_body_bytes:
+            raise ApiError(413, "BODY_TOO_LARGE", f"the body exceeds {config.max_body_bytes} bytes")
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > config.max_body_bytes:
+                raise ApiError(413, "BODY_TOO_LARGE", f"the body exceeds {config.max_body_bytes} bytes")
+        async with store_slot():
+            try:
+                certificate, _ = await store_unless_abandoned(request, client.arelay(bytes(body), blob_id, object_id))
+            except morsa.VerificationError as e:
+                raise ApiError(400, "BLOB_ID_MISMATCH", str(e)) from None
+            except ClientError as e:
+                if "not registered" in str(e) or "registered as" in str(e):
+                    raise ApiError(409, "NOT_REGISTERED", str(e)) from None
+                raise unavailable("RELAY_FAILED", str(e), retry_after=5) from None
+            except NetworkError as e:
+                raise unavailable("RELAY_FAILED", str(e), retry_after=5) from None
+        parsed = morsa.Certificate.from_bytes(certificate)
+        return JSONResponse(certificate_json(blob_id, parsed.signer_indices, parsed.serialized_message, certificate))
+
+    async def tip_config(request: Request) -> JSONResponse:
+        """``GET /v1/tip-config``: this relay relays for free."""
+        return JSONResponse("no_tip")
+
     def _store_options(request: Request) -> dict[str, Any]:
         """``send_object_to``, ``share`` and ``reuse_resources`` of a publisher query (SPEC §12.2):
         the keyword arguments of :meth:`Client.astore`; 400 for a malformed address or for
@@ -551,6 +598,8 @@ def create_app(config: DaemonConfig, client: Client | None = None, cache: BlobCa
         Route("/v1/blobs/{blob_id}/byte-range", byte_range),
         Route("/v1alpha/blobs/concat", concat, methods=["GET", "POST"]),
         Route("/v1alpha/blobs/{blob_id}/stream", stream),
+        Route(RELAY_PATH, relay, methods=["POST"]),
+        Route(TIP_CONFIG_PATH, tip_config),
         Route("/v1/blobs/{blob_id}", read),
         Route("/v1/blobs", publish, methods=["PUT"]),
     ]

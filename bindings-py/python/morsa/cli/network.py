@@ -161,6 +161,16 @@ def cmd_store(args: argparse.Namespace, out: IO[str]) -> int:
     if args.send_object_to or args.share:
         raise CliError("--send-object-to and --share are publisher options here (give --publisher URL)")
     client = client_from_args(args)
+    if args.upload_relay:
+        if args.attribute or args.chunk_size:
+            raise CliError("--attribute and --chunk-size are not available through an upload relay")
+        result = client.store_via_relay(path, args.upload_relay, epochs=args.epochs, deletable=args.deletable)
+        if args.json:
+            out.write(json.dumps({"path": str(path), "blob_id": result.blob_id, "cost": result.cost, "blob_object": result.blob_object}) + "\n")
+        else:
+            state = "stored through the relay" if result.newly_created else "already certified"
+            out.write(f"{result.blob_id}  {path}  ({state}, cost {result.cost} FROST, certificate checked)\n")
+        return 0
     with progress_bar(args.progress, f"store {path.name}", path.stat().st_size) as progress:
         result = client.store_file(
             path,
@@ -300,6 +310,11 @@ def register(sub: Any) -> None:
         "--publisher",
         metavar="URL",
         help="store through any Walrus publisher instead (PUT /v1/blobs); the blob ID it reports must be the file's",
+    )
+    p.add_argument(
+        "--upload-relay",
+        metavar="URL",
+        help="register and pay here, let this upload relay send the slivers, check its certificate, certify",
     )
     p.add_argument("--send-object-to", metavar="ADDRESS", help="with --publisher: the blob object goes to this address")
     p.add_argument("--share", action="store_true", help="with --publisher: a shared (permanent) blob anyone may fund")

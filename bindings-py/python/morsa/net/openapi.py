@@ -259,6 +259,21 @@ def daemon() -> dict[str, Any]:
             "/v1/blobs/{blob_id}": {
                 "get": _op("a blob, verified (a single Range: bytes=a-b gives 206)", _answers({"200": bytes_out, "206": bytes_out}), params=[BLOB_ID_PARAM, *checks])
             },
+            "/v1/blob-upload-relay": {
+                "post": _op(
+                    "upload relay: encode the body of a registered blob, upload every sliver, answer with the storage certificate",
+                    _answers({"200": _json({"type": "object", "required": ["blob_id", "confirmation_certificate"]})}),
+                    params=[
+                        _param("blob_id", "query", {"type": "string"}),
+                        _param("deletable_blob_object", "query", {"type": "string", "pattern": "^0x[0-9a-fA-F]{64}$"}, required=False),
+                        _param("tx_id", "query", {"type": "string"}, required=False),
+                        _param("nonce", "query", {"type": "string"}, required=False),
+                        _param("encoding_type", "query", {"type": "string", "enum": ["RS2"]}, required=False),
+                    ],
+                    body={"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+                )
+            },
+            "/v1/tip-config": {"get": _op("the relay's tip configuration (no_tip: free)", _answers({"200": _json({})}))},
             "/v1alpha/blobs/{blob_id}/stream": {
                 "get": _op(
                     "a blob streamed in order as its primary slivers arrive, each verified against the metadata",
