@@ -928,6 +928,22 @@ class _Upload:
         return self.failed
 
     async def member(self, member: Member) -> None:
+        """Upload ``member``'s slivers and collect its confirmation. A node that has not seen an
+        epoch change yet (it refuses shards it will hold, or asks for slivers of shards it no
+        longer holds) is asked again for up to ``EPOCH_CATCH_UP_S``."""
+        deadline = time.monotonic() + EPOCH_CATCH_UP_S
+        while True:
+            before = len(self.failed)
+            await self._member_once(member)
+            error = self.failed.get(member.label)
+            if len(self.failed) == before or error is None or time.monotonic() >= deadline:
+                return
+            if not any(reason in error for reason in ("SHARD_NOT_ASSIGNED", "MISSING_SLIVERS")):
+                return
+            del self.failed[member.label]
+            await asyncio.sleep(0.25)
+
+    async def _member_once(self, member: Member) -> None:
         node = self.client.node(member)
         blob_id = self.metadata.blob_id
         retry = self.client.retry

@@ -123,18 +123,21 @@ class NodeService:
             self.view = view
             return view
 
-    async def catch_up(self) -> bool:
-        """Re-read the committee when a request assumes a shard assignment this node does not
-        know: the epoch may have changed before this node saw the event. At most every
-        ``CATCH_UP_S``; whether the epoch changed."""
+    async def catch_up(self, seen_epoch: int | None) -> bool:
+        """Whether the committee is newer than ``seen_epoch`` (the epoch a request's check was
+        made with), re-reading it first when a request assumes a shard assignment this node
+        does not know: the epoch may have changed before this node saw the event. Another
+        request or the event follower may already have caught up (then no read is needed);
+        otherwise the committee is read at most every ``CATCH_UP_S``."""
+        if self.view is not None and self.view.epoch != seen_epoch:
+            return True
         if time.monotonic() - self._refreshed < CATCH_UP_S:
             return False
-        before = None if self.view is None else self.view.epoch
         try:
             view = await self.refresh_committee()
         except NetworkError:
             return False
-        return view.epoch != before
+        return view.epoch != seen_epoch
 
     async def require_view(self) -> CommitteeView:
         """The committee, reading it first if needed; 503 while the control plane is unknown."""
@@ -317,10 +320,11 @@ class NodeService:
 
     async def check_pair_current(self, blob_id: str, pair: int) -> None:
         """:meth:`check_pair`, after catching up with an epoch change this node has not seen."""
+        seen = None if self.view is None else self.view.epoch
         try:
             self.check_pair(blob_id, pair)
         except ApiError as e:
-            if e.reason != "SHARD_NOT_ASSIGNED" or not await self.catch_up():
+            if e.reason != "SHARD_NOT_ASSIGNED" or not await self.catch_up(seen):
                 raise
             self.check_pair(blob_id, pair)
 
@@ -397,7 +401,7 @@ class NodeService:
             raise invalid_argument("EMPTY_BATCH", "the batch holds no sliver")
         if any(
             not self.holds_pair(blob_id, view.config.pair_index(s.axis, s.index)) for s in slivers if s.index < view.n_shards
-        ) and await self.catch_up():
+        ) and await self.catch_up(view.epoch):
             view = await self.require_view()
         config = view.config
         rows: list[tuple[int, str, bytes]] = []
@@ -576,7 +580,7 @@ class NodeService:
                 "NOT_REGISTERED", f"blob {blob_id} has no registered deletable blob object 0x{object_id.hex()}"
             )
         missing = await anyio.to_thread.run_sync(self.missing_slivers, blob_id)
-        if missing and await self.catch_up():  # the shards may have changed with the epoch
+        if missing and await self.catch_up(view.epoch):  # the shards may have changed with the epoch
             view = await self.require_view()
             missing = await anyio.to_thread.run_sync(self.missing_slivers, blob_id)
         if missing:
