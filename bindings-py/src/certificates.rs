@@ -55,6 +55,13 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The bytes an account signs for a control-plane request (`morsa_core::auth`): domain tag,
+/// method, path, nonce and the hex SHA-256 of `body`, one per line.
+#[pyfunction]
+fn request_message<'py>(py: Python<'py>, method: &str, path: &str, nonce: &str, body: &[u8]) -> Bound<'py, PyBytes> {
+    PyBytes::new(py, &morsa_core::auth::request_message(method, path, nonce, body))
+}
+
 /// Whether `signature` is a valid Ed25519 signature of `message` by `public_key`.
 #[pyfunction]
 fn verify_signature(public_key: &[u8], message: &[u8], signature: &[u8]) -> PyResult<bool> {
@@ -414,5 +421,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyVerifiedCertificate>()?;
     m.add_class::<PyCertificateBuilder>()?;
     m.add_function(wrap_pyfunction!(verify_signature, m)?)?;
+    m.add_function(wrap_pyfunction!(request_message, m)?)?;
+    m.add("NONCE_WINDOW_MS", morsa_core::auth::NONCE_WINDOW_MS)?;
     Ok(())
 }

@@ -4,6 +4,9 @@ import type { Progress } from './index.js';
 /** What the client reports about verified metadata. */
 export interface MetadataInfo {
   blobId: string;
+  /** The Merkle root of the sliver pairs' hashes, standard base64. */
+  rootHash: string;
+  encodingType: string;
   unencodedLength: number;
   nShards: number;
   symbolSize: number;
@@ -45,7 +48,7 @@ export interface ReadResult {
 export function fetchCommittee(
   chainUrl: string,
   options?: { signal?: AbortSignal },
-): Promise<{ epoch: number; nShards: number; nodes: StorageNode[] }>;
+): Promise<{ epoch: number; nShards: number; committee: string; nodes: StorageNode[] }>;
 
 export function readFromNodes(
   blobId: string,

@@ -94,13 +94,15 @@ function unwrap(json) {
 
 /**
  * The committee of a Morsa control plane (`GET {chainUrl}/v1/committee`, docs/network.md):
- * `{ epoch, nShards, nodes: [{ name, url, shards }] }`.
+ * `{ epoch, nShards, committee, nodes: [{ name, url, shards }] }` (`committee`: the postcard
+ * committee, base64, for `Committee.fromBytes`; `nodes` in the committee's member order).
  */
 export async function fetchCommittee(chainUrl, { signal } = {}) {
   const data = unwrap(await (await fetchOk(paths.committee(chainUrl), signal, 'committee')).json());
   return {
     epoch: data.epoch,
     nShards: data.n_shards,
+    committee: data.committee,
     nodes: data.members.map((m) => ({ name: m.name, url: m.url.replace(/\/+$/, ''), shards: m.shards })),
   };
 }
@@ -112,7 +114,8 @@ function makeEngine(worker) {
   return new LocalEngine();
 }
 
-async function withEngine(options, fn) {
+/** Runs `fn(engine)` with a new engine (see `worker`), stopped at the end or on abort. */
+export async function withEngine(options, fn) {
   const { signal } = options;
   if (signal?.aborted) throw abortError(signal);
   const engine = makeEngine(options.worker);

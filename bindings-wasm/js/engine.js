@@ -2,13 +2,21 @@
 // `LocalEngine` calls the WebAssembly module in the current thread; `WorkerEngine` runs a
 // LocalEngine in a module Web Worker (worker.js) and talks to it with postMessage, so that
 // decoding never blocks the page. Both have the same async interface.
-import { init, blobIdOfFile, BlobMetadata, BlobDecoder, computeMetadata, abortError, morsaError } from './index.js';
+import { init, blobIdOfFile, BlobMetadata, BlobDecoder, computeMetadata, encode, wasmMemory, abortError, morsaError } from './index.js';
+
+function base64(bytes) {
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(text);
+}
 
 function metadataInfo(m) {
   const c = m.config;
   try {
     return {
       blobId: m.blobId,
+      rootHash: base64(m.rootHash),
+      encodingType: m.encodingType,
       unencodedLength: m.unencodedLength,
       nShards: m.nShards,
       symbolSize: m.symbolSize,
@@ -27,6 +35,8 @@ export class LocalEngine {
   constructor() {
     this.metadata = null;
     this.decoders = new Map();
+    this.encoded = null;
+    this.encodedMetadata = null;
   }
 
   async ready() {
@@ -85,7 +95,52 @@ export class LocalEngine {
     }
   }
 
+  /**
+   * Encodes a File/Blob (read whole: FileReaderSync in a worker) into its metadata and all `2n`
+   * slivers, kept here for `sliverPair` (memory: about 4.5× the file plus the file).
+   * Resolves to the metadata info with `metadataBytes` (BCS, what nodes take).
+   */
+  async encodeFile(file, nShards, onProgress) {
+    await init();
+    const bytes =
+      typeof FileReaderSync !== 'undefined' ? new Uint8Array(new FileReaderSync().readAsArrayBuffer(file)) : new Uint8Array(await file.arrayBuffer());
+    this.closeEncoded();
+    const total = bytes.length;
+    this.encoded = encode(bytes, nShards, onProgress ? (done, steps) => onProgress({ phase: 'encode', loaded: Math.round((total * done) / steps), total }) : undefined);
+    this.encodedMetadata = this.encoded.metadata;
+    return { ...metadataInfo(this.encodedMetadata), metadataBytes: this.encodedMetadata.metadataBytes() };
+  }
+
+  /** The BCS slivers of pair `pair` of the encoded file: `{ primary, secondary }`. */
+  async sliverPair(pair) {
+    if (!this.encoded) throw morsaError('INVALID_ARGUMENT', 'nothing encoded: call encodeFile first');
+    const out = {};
+    for (const axis of ['primary', 'secondary']) {
+      const sliver = this.encoded.sliver(axis, this.encodedMetadata.sliverIndex(axis, pair));
+      try {
+        out[axis] = sliver.toBytes();
+      } finally {
+        sliver.free();
+      }
+    }
+    return out;
+  }
+
+  /** The size of this engine's WebAssembly memory, in bytes (it only grows). */
+  async memoryBytes() {
+    await init();
+    return wasmMemory().buffer.byteLength;
+  }
+
+  closeEncoded() {
+    this.encoded?.free();
+    this.encodedMetadata?.free();
+    this.encoded = null;
+    this.encodedMetadata = null;
+  }
+
   close() {
+    this.closeEncoded();
     for (const d of this.decoders.values()) d.free();
     this.decoders.clear();
     this.metadata?.free();
@@ -167,6 +222,18 @@ export class WorkerEngine {
 
   blobIdOfFile(file, nShards, budgetBytes, onProgress) {
     return this.call('blobIdOfFile', [file, nShards, budgetBytes], [], onProgress);
+  }
+
+  encodeFile(file, nShards, onProgress) {
+    return this.call('encodeFile', [file, nShards], [], onProgress);
+  }
+
+  sliverPair(pair) {
+    return this.call('sliverPair', [pair]);
+  }
+
+  memoryBytes() {
+    return this.call('memoryBytes', []);
   }
 
   /** Stops the worker at once, even in the middle of decoding; pending calls reject. */

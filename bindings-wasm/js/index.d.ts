@@ -36,6 +36,7 @@ export type MorsaErrorCode =
   | 'HTTP'
   | 'NOT_FOUND'
   | 'WORKER'
+  | 'INSUFFICIENT_FUNDS'
   | 'ABORTED';
 
 /** Every error Morsa throws: `name === "MorsaError"` (or `"AbortError"`) and a stable `code`. */
@@ -45,7 +46,7 @@ export interface MorsaError extends Error {
 
 /** Progress in bytes. */
 export interface Progress {
-  phase: 'read' | 'hash' | 'slivers' | 'decode' | 'download' | 'verify' | 'done';
+  phase: 'read' | 'hash' | 'encode' | 'slivers' | 'decode' | 'download' | 'verify' | 'register' | 'upload' | 'certify' | 'done';
   loaded: number;
   total: number;
 }

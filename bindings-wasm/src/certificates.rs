@@ -1,6 +1,14 @@
-//! Committees and certificates (SPEC §10): verification only; signing stays with the nodes.
+//! Committees and certificates (SPEC §10): verification, collecting storage confirmations into
+//! a certificate (a client storing a blob), and the Ed25519 keys of accounts signing
+//! control-plane requests (`morsa_core::auth`). Nodes' signing stays with the nodes.
 
-use morsa_core::certificate::{Certificate, CertificateKind, Committee as CoreCommittee};
+use morsa_core::certificate::{
+    Certificate, CertificateBuilder as CoreBuilder, CertificateKind, Committee as CoreCommittee, Signature,
+    SigningKey as CoreSigningKey,
+};
+use morsa_core::messages::{BlobPersistenceType, StorageConfirmation, StorageConfirmationBody};
+use morsa_core::metadata::BlobId;
+use morsa_core::wire::BcsDecode;
 use wasm_bindgen::prelude::*;
 
 use crate::errors::*;
@@ -131,4 +139,105 @@ pub fn verify_certificate(
         signer_weight: v.signer_weight,
         n_signers: v.n_signers,
     })
+}
+
+/// An Ed25519 signing key (an account's) from a 32-byte seed (RFC 8032 private key).
+#[wasm_bindgen]
+pub struct SigningKey(CoreSigningKey);
+
+#[wasm_bindgen]
+impl SigningKey {
+    /// The key of a 32-byte seed. Throws `INVALID_ARGUMENT` for another length and
+    /// `CERTIFICATE` for a seed the core refuses.
+    #[wasm_bindgen(constructor)]
+    pub fn new(seed: &[u8]) -> Result<SigningKey, JsValue> {
+        let seed: [u8; 32] = seed.try_into().map_err(|_| invalid(format!("a seed is 32 bytes, not {}", seed.len())))?;
+        CoreSigningKey::from_seed(seed).map(Self).map_err(js_err)
+    }
+
+    /// The 32-byte public key.
+    #[wasm_bindgen(getter, js_name = publicKey)]
+    pub fn public_key(&self) -> Vec<u8> {
+        self.0.public_key().0.to_vec()
+    }
+
+    /// The 64-byte Ed25519 signature of `message`.
+    pub fn sign(&self, message: &[u8]) -> Vec<u8> {
+        self.0.sign(message).0.to_vec()
+    }
+}
+
+/// The bytes an account signs for a control-plane request (`morsa_core::auth`): domain tag,
+/// method, path, nonce and the hex SHA-256 of `body`, one per line.
+#[wasm_bindgen(js_name = requestMessage)]
+pub fn request_message(method: &str, path: &str, nonce: &str, body: &[u8]) -> Vec<u8> {
+    morsa_core::auth::request_message(method, path, nonce, body)
+}
+
+/// The epoch of a BCS storage confirmation a node signed (SPEC §10.1). Throws `WIRE_FORMAT`.
+#[wasm_bindgen(js_name = storageConfirmationEpoch)]
+pub fn storage_confirmation_epoch(serialized_message: &[u8]) -> Result<u32, JsValue> {
+    StorageConfirmation::from_bcs(serialized_message).map(|m| m.epoch).map_err(js_err)
+}
+
+/// Collects storage confirmations signed by committee members into a storage certificate
+/// (SPEC §10.3), dropping invalid and duplicate ones: what a client storing a blob does.
+#[wasm_bindgen]
+pub struct CertificateBuilder(CoreBuilder<CoreCommittee, StorageConfirmationBody>);
+
+#[wasm_bindgen]
+impl CertificateBuilder {
+    /// A builder of the storage certificate of blob `blobId` in `committee`'s epoch: permanent,
+    /// or for the deletable blob object `objectId` (32 bytes). Throws `INVALID_BLOB_ID`,
+    /// `INVALID_ARGUMENT`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        committee: &Committee,
+        blob_id: &str,
+        object_id: Option<Vec<u8>>,
+    ) -> Result<CertificateBuilder, JsValue> {
+        let blob_id: BlobId = blob_id.parse().map_err(js_err)?;
+        let blob_type = match object_id {
+            None => BlobPersistenceType::Permanent,
+            Some(id) => BlobPersistenceType::Deletable {
+                object_id: id
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| invalid(format!("an object ID is 32 bytes, not {}", id.len())))?,
+            },
+        };
+        let message = StorageConfirmation::new(committee.0.epoch(), blob_id, blob_type);
+        CoreBuilder::new(committee.0.clone(), &message).map(Self).map_err(js_err)
+    }
+
+    /// Adds member `member`'s signed confirmation; `true` if it counted (a new, valid one).
+    /// Throws `CERTIFICATE` for an unknown member, another message or a bad signature.
+    pub fn add(&mut self, member: usize, serialized_message: &[u8], signature: &[u8]) -> Result<bool, JsValue> {
+        let signature: [u8; 64] =
+            signature.try_into().map_err(|_| invalid(format!("a signature is 64 bytes, not {}", signature.len())))?;
+        self.0.add(member, serialized_message, &Signature(signature)).map_err(js_err)
+    }
+
+    /// The shards of the members whose confirmations counted.
+    #[wasm_bindgen(getter)]
+    pub fn weight(&self) -> u32 {
+        self.0.weight()
+    }
+
+    /// The weight a certificate needs (a quorum: `3w ≥ 2n + 1`).
+    #[wasm_bindgen(getter, js_name = requiredWeight)]
+    pub fn required_weight(&self) -> u32 {
+        self.0.required_weight()
+    }
+
+    /// Whether the confirmations reach a quorum.
+    #[wasm_bindgen(getter, js_name = isComplete)]
+    pub fn is_complete(&self) -> bool {
+        self.0.is_complete()
+    }
+
+    /// The postcard certificate. Throws `CERTIFICATE` before a quorum.
+    pub fn finish(&self) -> Result<Vec<u8>, JsValue> {
+        self.0.finish().map(|c| c.to_bytes()).map_err(js_err)
+    }
 }

@@ -1,6 +1,8 @@
-// The demo page: blob IDs of dropped files and verified downloads, all in a Web Worker.
+// The demo page: blob IDs of dropped files, verified downloads and stores, the codec always in a
+// Web Worker. `?chain=URL&relay=URL&aggregator=URL` prefill the network's addresses.
 import { init, geometry } from '../js/index.js';
 import { readFromAggregator, readFromNodes, blobIdOfFileOffThread } from '../js/client.js';
+import { Account, storeFile } from '../js/store.js';
 
 const $ = (id) => document.getElementById(id);
 const fmt = (n) => Number(n).toLocaleString('en-US');
@@ -10,6 +12,19 @@ function showError(box, err) {
   box.hidden = false;
   box.textContent = err?.name === 'AbortError' || err?.code === 'ABORTED' ? 'Cancelled.' : `${err?.code ?? err?.name ?? 'Error'}: ${err?.message ?? err}`;
   box.dataset.code = err?.code ?? err?.name ?? '';
+}
+
+/** Fills `table` with two-column `rows` ([label, value]), as text. */
+function fillTable(table, rows) {
+  table.replaceChildren(
+    ...rows.map(([k, v]) => {
+      const tr = document.createElement('tr');
+      tr.innerHTML = '<td></td><td></td>';
+      tr.children[0].textContent = k;
+      tr.children[1].textContent = v;
+      return tr;
+    }),
+  );
 }
 
 function progress(bar, status) {
@@ -46,15 +61,7 @@ async function blobIdOf(file) {
       ['encoded length (charged)', `${fmt(g.encodedLength)} bytes`],
       ['computed in', `${((performance.now() - started) / 1000).toFixed(2)} s`],
     ];
-    $('file-geometry').replaceChildren(
-      ...rows.map(([k, v]) => {
-        const tr = document.createElement('tr');
-        tr.innerHTML = '<td></td><td></td>';
-        tr.children[0].textContent = k;
-        tr.children[1].textContent = v;
-        return tr;
-      }),
-    );
+    fillTable($('file-geometry'), rows);
     $('file-result').hidden = false;
     $('file-status').textContent = 'done';
   } catch (err) {
@@ -130,6 +137,107 @@ $('read-go').addEventListener('click', async () => {
   }
 });
 $('read-cancel').addEventListener('click', () => readAbort?.abort());
+
+// ---- 3. Store a file
+
+let storeAbort = null;
+const params = new URLSearchParams(location.search);
+if (params.get('chain')) $('store-chain').value = params.get('chain');
+if (params.get('relay')) $('store-relay').value = params.get('relay');
+if (params.get('aggregator')) $('read-url').value = params.get('aggregator');
+
+function modeChanged() {
+  const relay = $('store-mode').value === 'relay';
+  $('store-relay').disabled = !relay;
+  $('store-relay-label').style.opacity = relay ? 1 : 0.5;
+}
+$('store-mode').addEventListener('change', modeChanged);
+modeChanged();
+
+async function accountOfSeed() {
+  const seed = $('store-seed').value.trim();
+  if (!/^(0x)?[0-9a-fA-F]{64}$/.test(seed)) {
+    const err = new Error('the account seed is 64 hex digits (a key file of morsa account new, or New account)');
+    err.code = 'INVALID_ARGUMENT';
+    throw err;
+  }
+  const account = await Account.fromSeed(seed);
+  $('store-address').textContent = `account ${account.address}`;
+  return account;
+}
+
+$('store-new-account').addEventListener('click', async () => {
+  const account = await Account.generate();
+  $('store-seed').value = account.seedHex;
+  $('store-address').textContent = `account ${account.address}: fund it with  morsa devnet fund ${account.address}`;
+});
+$('store-seed').addEventListener('change', () => accountOfSeed().catch(() => ($('store-address').textContent = '')));
+
+const PHASES = { hash: 'blob ID', encode: 'encoding', register: 'registering and paying', upload: 'uploading', certify: 'certifying', read: 'reading', done: 'done' };
+
+$('store-go').addEventListener('click', async () => {
+  storeAbort?.abort();
+  const abort = (storeAbort = new AbortController());
+  for (const id of ['store-ok', 'store-error']) $(id).hidden = true;
+  delete $('store-status').dataset.phase;
+  $('store-go').disabled = true;
+  $('store-cancel').disabled = false;
+  const started = performance.now();
+  try {
+    const file = $('store-file').files[0];
+    if (!file) {
+      const err = new Error('choose a file to store');
+      err.code = 'INVALID_ARGUMENT';
+      throw err;
+    }
+    const account = await accountOfSeed();
+    const relay = $('store-mode').value === 'relay';
+    const bar = $('store-progress');
+    const result = await storeFile(file, {
+      chainUrl: $('store-chain').value.trim(),
+      relayUrl: relay ? $('store-relay').value.trim() : undefined,
+      account,
+      epochs: Number($('store-epochs').value),
+      deletable: $('store-deletable').checked,
+      signal: abort.signal,
+      onProgress: ({ phase, loaded, total }) => {
+        bar.hidden = false;
+        bar.value = total ? loaded / total : 0;
+        $('store-status').dataset.phase = phase;
+        $('store-status').textContent = total > 1 ? `${PHASES[phase] ?? phase}: ${bytes(loaded)} of ${bytes(total)}` : `${PHASES[phase] ?? phase}…`;
+      },
+    });
+    $('store-blob-id').textContent = result.blobId;
+    const rows = [
+      ['file', `${file.name} (${fmt(file.size)} bytes)`],
+      ['sent', result.mode === 'relay' ? 'through the upload relay (certificate verified here)' : 'directly to the storage nodes'],
+      ['blob object', `${result.blobObject.id}${result.blobObject.deletable ? ' (deletable)' : ''}`],
+      ['certified', result.certified ? `epoch ${result.blobObject.certifiedEpoch}, ${result.weight} of ${result.metadata.nShards} shards signed` : 'already certified: nothing uploaded'],
+      ['paid', `${fmt(result.cost)} FROST`],
+      ['WebAssembly memory', bytes(result.wasmMemoryBytes)],
+      ['took', `${((performance.now() - started) / 1000).toFixed(2)} s`],
+    ];
+    fillTable($('store-details'), rows);
+    $('store-ok').hidden = false;
+    $('store-ok').dataset.wasmMemory = String(result.wasmMemoryBytes);
+    $('store-status').textContent = 'done';
+  } catch (err) {
+    showError($('store-error'), err);
+    $('store-status').textContent = '';
+  } finally {
+    $('store-go').disabled = false;
+    $('store-cancel').disabled = true;
+    $('store-progress').hidden = true;
+  }
+});
+$('store-cancel').addEventListener('click', () => storeAbort?.abort());
+$('store-read').addEventListener('click', () => {
+  $('read-blob-id').value = $('store-blob-id').textContent;
+  $('read-source').value = 'nodes';
+  sourceChanged();
+  $('read-url').value = $('store-chain').value;
+  $('read-section').scrollIntoView();
+});
 
 await init();
 document.body.dataset.ready = 'true';

@@ -66,6 +66,8 @@ extern crate std;
 #[macro_use]
 extern crate std;
 
+#[cfg(feature = "alloc")]
+pub mod auth;
 pub mod bft;
 pub mod certificate;
 pub mod encoding;

@@ -352,6 +352,13 @@ class SigningKey:
     def sign(self, message: bytes) -> bytes:
         """The deterministic 64-byte RFC 8032 signature of ``message``."""
 
+NONCE_WINDOW_MS: int
+"""How far a control-plane request's nonce time may be from the control plane's clock (ms)."""
+
+def request_message(method: str, path: str, nonce: str, body: bytes) -> bytes:
+    """The bytes an account signs for a control-plane request: domain tag, method, path, nonce
+    and the hex SHA-256 of ``body``, one per line (core ``auth``)."""
+
 def verify_signature(public_key: bytes, message: bytes, signature: bytes) -> bool:
     """Whether ``signature`` (64 bytes) is ``public_key``'s (32 bytes) signature of ``message``."""
 

@@ -371,8 +371,9 @@ def create_app(config: ChainConfig) -> Starlette:
         Route("/v1/stakes/{stake_id}/withdraw", withdraw, methods=["POST"]),
     ]
 
-    # Browsers on any origin may read the committee (GET only; admin calls stay same-origin).
-    app = json_api(routes, domain=CHAIN_DOMAIN, lifespan=lifespan, cors_methods=["GET"], openapi=openapi.control_plane())
+    # Browsers on any origin may read the committee and register and certify blobs (signed by
+    # accounts; admin calls need the bearer token, which no other origin has).
+    app = json_api(routes, domain=CHAIN_DOMAIN, lifespan=lifespan, cors_methods=["GET", "POST"], openapi=openapi.control_plane())
     app.state.chain = state
     return app
 

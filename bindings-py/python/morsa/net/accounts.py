@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import os
 import secrets
 import time
@@ -30,13 +29,12 @@ from pathlib import Path
 from .. import _native
 from .errors import ApiError
 
-NONCE_WINDOW_MS = 5 * 60 * 1000
+NONCE_WINDOW_MS: int = _native.NONCE_WINDOW_MS
 """How far a request's nonce time may be from the control plane's clock (5 minutes)."""
 
 HEADER_ACCOUNT = "X-Morsa-Account"
 HEADER_NONCE = "X-Morsa-Nonce"
 HEADER_SIGNATURE = "X-Morsa-Signature"
-_DOMAIN = b"morsa/request/v1\n"
 
 
 def address_of(public_key: bytes) -> str:
@@ -56,10 +54,8 @@ def public_key_of(address: str) -> bytes | None:
 
 def request_message(method: str, path: str, nonce: str, body: bytes) -> bytes:
     """The bytes an account signs for a request: domain tag, method, path, nonce, SHA-256 of
-    the body, one per line."""
-    return b"".join(
-        [_DOMAIN, method.upper().encode(), b"\n", path.encode(), b"\n", nonce.encode(), b"\n", hashlib.sha256(body).hexdigest().encode()]
-    )
+    the body, one per line (the rule is the core's ``auth::request_message``)."""
+    return _native.request_message(method, path, nonce, body)
 
 
 @dataclass(frozen=True)
