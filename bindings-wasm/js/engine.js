@@ -126,6 +126,12 @@ export class LocalEngine {
     return out;
   }
 
+  /** Both slivers of each of `pairs`, as the BCS `Vec<Sliver>` of a batched upload. */
+  async sliverBatch(pairs) {
+    if (!this.encoded) throw morsaError('INVALID_ARGUMENT', 'nothing encoded: call encodeFile first');
+    return this.encoded.sliverPairsBcs(Uint32Array.from(pairs));
+  }
+
   /** The size of this engine's WebAssembly memory, in bytes (it only grows). */
   async memoryBytes() {
     await init();
@@ -230,6 +236,10 @@ export class WorkerEngine {
 
   sliverPair(pair) {
     return this.call('sliverPair', [pair]);
+  }
+
+  sliverBatch(pairs) {
+    return this.call('sliverBatch', [pairs]);
   }
 
   memoryBytes() {

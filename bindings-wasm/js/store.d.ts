@@ -3,7 +3,7 @@ import type { SigningKey } from '../pkg/morsa_wasm.js';
 import type { Progress } from './index.js';
 import type { CommonOptions, MetadataInfo } from './client.js';
 
-/** The largest file stored directly to the nodes by default (64 MiB). */
+/** The largest file stored directly to the nodes by default (32 MiB). */
 export const DEFAULT_DIRECT_LIMIT: number;
 
 /** An account of a Morsa control plane: an Ed25519 key pair; address `0x` + public key hex. */
@@ -33,9 +33,9 @@ export interface StoreOptions extends CommonOptions {
   deletable?: boolean;
   /** Working memory of the relay path's blob ID, bytes (default 128 MiB). */
   budgetBytes?: number;
-  /** The largest file stored directly (default 64 MiB): it is encoded whole in memory. */
+  /** The largest file stored directly (default 32 MiB): it is encoded whole in memory. */
   directLimitBytes?: number;
-  /** Parallel sliver uploads per node (default 4). */
+  /** Parallel uploads (batches of about 2 MiB) per node (default 2). */
   concurrency?: number;
   onProgress?: (p: Progress) => void;
 }

@@ -21,8 +21,11 @@ const HEADER_NONCE = 'X-Morsa-Nonce';
 const HEADER_SIGNATURE = 'X-Morsa-Signature';
 /** How long a node that has not seen the current epoch yet is asked again (ms). */
 const EPOCH_CATCH_UP_MS = 5000;
-/** The largest file stored directly to the nodes by default: it is encoded whole in memory. */
-export const DEFAULT_DIRECT_LIMIT = 64 << 20;
+/** The largest file stored directly to the nodes by default: it is encoded whole in memory
+ * (about 4.5× the file, plus the file: 394 MiB of WebAssembly memory for 32 MiB). */
+export const DEFAULT_DIRECT_LIMIT = 32 << 20;
+/** The size of a batch of slivers uploaded in one request. */
+const BATCH_BYTES = 2 << 20;
 
 const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 
@@ -199,15 +202,35 @@ async function uploadToNodes(engine, view, committee, info, objectId, builder, {
       try {
         await put(`${base}/metadata`, info.metadataBytes);
         const pairs = committee.memberShards(index).map((shard) => view.pairOf(shard));
+        // Batches of about BATCH_BYTES (PUT /v1/blobs/{id}/slivers, a Morsa extension); one
+        // sliver per request for nodes without it (404 or 405), as on Walrus.
+        const perBatch = Math.max(1, Math.floor(BATCH_BYTES / (info.primarySliverSize + info.secondarySliverSize)));
+        const batches = [];
+        for (let i = 0; i < pairs.length; i += perBatch) batches.push(pairs.slice(i, i + perBatch));
         let next = 0;
+        let unbatched = false;
         const worker = async () => {
-          while (next < pairs.length) {
-            const pair = pairs[next++];
-            const slivers = await engine.sliverPair(pair);
-            for (const axis of ['primary', 'secondary']) {
-              await put(`${base}/slivers/${pair}/${axis}`, slivers[axis]);
-              sent += slivers[axis].length;
-              onSent(sent);
+          while (next < batches.length) {
+            const batch = batches[next++];
+            if (!unbatched) {
+              const body = await engine.sliverBatch(batch);
+              const url = `${base}/slivers`;
+              const answer = await call(url, { method: 'PUT', body, headers: { 'content-type': 'application/octet-stream' } }, signal, 'upload');
+              if (answer.ok) {
+                sent += body.length;
+                onSent(sent);
+                continue;
+              }
+              if (answer.status !== 404 && answer.status !== 405) throw morsaError('HTTP', `${url} answered ${reasonOf(answer)}`);
+              unbatched = true;
+            }
+            for (const pair of batch) {
+              const slivers = await engine.sliverPair(pair);
+              for (const axis of ['primary', 'secondary']) {
+                await put(`${base}/slivers/${pair}/${axis}`, slivers[axis]);
+                sent += slivers[axis].length;
+                onSent(sent);
+              }
             }
           }
         };
@@ -253,7 +276,7 @@ async function uploadToNodes(engine, view, committee, info, objectId, builder, {
  *  - `signal` (AbortSignal): stops everything at once (rejects with `AbortError`, code
  *    `ABORTED`); a blob registered before the abort stays registered, uncertified;
  *  - `budgetBytes` (relay: the blob ID's working memory, default 128 MiB), `directLimitBytes`
- *    (default 64 MiB: larger files need a relay), `concurrency` (requests per node, default 4),
+ *    (default 32 MiB: larger files need a relay), `concurrency` (requests per node, default 2),
  *    `worker` (as the readers').
  *
  * Resolves to `{ blobId, blobObject, cost, newlyRegistered, certified, mode, weight,
@@ -264,7 +287,7 @@ async function uploadToNodes(engine, view, committee, info, objectId, builder, {
  */
 export async function storeFile(file, options = {}) {
   await init();
-  const { account, relayUrl, epochs = 1, deletable = false, onProgress, signal, concurrency = 4 } = options;
+  const { account, relayUrl, epochs = 1, deletable = false, onProgress, signal, concurrency = 2 } = options;
   const directLimit = options.directLimitBytes ?? DEFAULT_DIRECT_LIMIT;
   if (!(account instanceof Account)) throw morsaError('INVALID_ARGUMENT', 'give `account` (an Account: Account.generate() or new Account(seed))');
   if (!options.chainUrl) throw morsaError('INVALID_ARGUMENT', 'give `chainUrl`, the control plane of the network');

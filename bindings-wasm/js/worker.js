@@ -4,7 +4,7 @@
 import { LocalEngine } from './engine.js';
 
 const engine = new LocalEngine();
-const OPS = new Set(['ready', 'setMetadata', 'addSliver', 'decode', 'blobIdOfBytes', 'blobIdOfFile', 'encodeFile', 'sliverPair', 'memoryBytes']);
+const OPS = new Set(['ready', 'setMetadata', 'addSliver', 'decode', 'blobIdOfBytes', 'blobIdOfFile', 'encodeFile', 'sliverPair', 'sliverBatch', 'memoryBytes']);
 const WITH_PROGRESS = new Set(['blobIdOfBytes', 'blobIdOfFile', 'encodeFile']);
 
 self.onmessage = async (e) => {

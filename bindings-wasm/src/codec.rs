@@ -631,6 +631,26 @@ impl EncodedBlob {
             .map(|s| Sliver(s.to_owned_sliver()))
             .ok_or_else(|| invalid(format!("sliver index {index} is out of range")))
     }
+
+    /// Both slivers of each pair of `pairs` (primary, then secondary), as BCS `Vec<Sliver>`:
+    /// the body of a batched upload (`PUT /v1/blobs/{blobId}/slivers`, docs/network.md).
+    #[wasm_bindgen(js_name = sliverPairsBcs)]
+    pub fn sliver_pairs_bcs(&self, pairs: &[u32]) -> Result<Vec<u8>, JsValue> {
+        let config = self.0.metadata().config();
+        let mut slivers = Vec::with_capacity(2 * pairs.len());
+        for &pair in pairs {
+            let pair = index_u16(pair, "pair index")?;
+            for axis in [Axis::Primary, Axis::Secondary] {
+                let sliver = config
+                    .sliver_index(axis, pair)
+                    .and_then(|index| self.0.sliver(axis, index))
+                    .ok_or_else(|| invalid(format!("pair index {pair} is out of range")))?;
+                slivers.push(sliver);
+            }
+        }
+        let refs: Vec<_> = slivers.iter().collect();
+        Ok(wire::slivers_to_bcs(&refs))
+    }
 }
 
 /// Encodes `data` into its metadata and all `2n` slivers (SPEC §3), reporting
