@@ -37,6 +37,7 @@ export type MorsaErrorCode =
   | 'NOT_FOUND'
   | 'WORKER'
   | 'INSUFFICIENT_FUNDS'
+  | 'TIP_REQUIRED'
   | 'ABORTED';
 
 /** Every error Morsa throws: `name === "MorsaError"` (or `"AbortError"`) and a stable `code`. */

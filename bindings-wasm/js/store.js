@@ -13,7 +13,7 @@
 //
 // Progress is reported in bytes per phase; an AbortSignal cancels requests and stops the worker
 // at once. Nothing is certified unless the certificate verifies.
-import { init, wasmMemory, Committee, CertificateBuilder, SigningKey, pairIndexForShard, requestMessage, storageConfirmationEpoch, verifyCertificate, abortError, morsaError } from './index.js';
+import { init, wasmMemory, Committee, CertificateBuilder, SigningKey, blobIdFromBytes, pairIndexForShard, requestMessage, storageConfirmationEpoch, verifyCertificate, abortError, morsaError } from './index.js';
 import { fetchCommittee, withEngine } from './client.js';
 
 const HEADER_ACCOUNT = 'X-Morsa-Account';
@@ -282,7 +282,7 @@ async function uploadToNodes(engine, view, committee, info, objectId, builder, {
  * Resolves to `{ blobId, blobObject, cost, newlyRegistered, certified, mode, weight,
  * metadata, wasmMemoryBytes, failed }` (`wasmMemoryBytes`: the worker's WebAssembly memory
  * at its largest, in bytes). Rejects with a `MorsaError`: `BLOB_TOO_LARGE`,
- * `INSUFFICIENT_FUNDS`, `VERIFICATION` (a relay's certificate of anything else), `CERTIFICATE`
+ * `INSUFFICIENT_FUNDS`, `TIP_REQUIRED` (a relay that asks a tip; checked before paying), `VERIFICATION` (a relay's certificate of anything else), `CERTIFICATE`
  * (too few confirmations), `HTTP`, `NETWORK`.
  */
 export async function storeFile(file, options = {}) {
@@ -306,7 +306,12 @@ export async function storeFile(file, options = {}) {
         ? await engine.blobIdOfFile(file, committeeInfo.nShards, options.budgetBytes, onProgress)
         : await engine.encodeFile(file, committeeInfo.nShards, onProgress);
       const wasmMemoryBytes = await engine.memoryBytes();
-      // 2. Register and pay.
+      // 2. Register and pay (not before a relay said it relays for free: Morsa pays no tips).
+      if (relayUrl) {
+        const url = `${relayUrl.replace(/\/+$/, '')}/v1/tip-config`;
+        const tip = data(await call(url, {}, signal, 'upload relay'), url, 'upload relay');
+        if (tip !== 'no_tip') throw morsaError('TIP_REQUIRED', `the upload relay asks a tip (${JSON.stringify(tip)}); Morsa pays no relay tips`);
+      }
       onProgress?.({ phase: 'register', loaded: 0, total: 1 });
       const registration = await register(chainUrl, account, info, { epochs, deletable, signal });
       const { metadataBytes: _sent, ...metadata } = info;
@@ -324,8 +329,13 @@ export async function storeFile(file, options = {}) {
         if (objectId) params.set('deletable_blob_object', registration.blobObject.id);
         const url = `${relayUrl.replace(/\/+$/, '')}/v1/blob-upload-relay?${params}`;
         const answer = await postFile(url, file, signal, (n) => onProgress?.({ phase: 'upload', loaded: n, total }));
+        // Walrus's ResponseType (blob_id as 32 numbers), with Morsa's certificate beside.
         const body = data(answer, url, 'upload relay');
-        if (body?.blob_id !== info.blobId) throw morsaError('VERIFICATION', `the upload relay answered for blob ${body?.blob_id}, not ${info.blobId}: rejected`);
+        const answered = Array.isArray(body?.blob_id) ? blobIdFromBytes(Uint8Array.from(body.blob_id)) : body?.blob_id;
+        if (answered !== info.blobId) throw morsaError('VERIFICATION', `the upload relay answered for blob ${answered}, not ${info.blobId}: rejected`);
+        if (typeof body.confirmation_certificate?.certificate !== 'string') {
+          throw morsaError('CERTIFICATE', 'the upload relay answered with a Walrus BLS12-381 certificate: Morsa verifies its own networks\' certificates only');
+        }
         certificate = fromBase64(body.confirmation_certificate.certificate);
         let verified;
         try {

@@ -5,6 +5,7 @@ aggregator, and the commands that show all of it."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import time
@@ -328,11 +329,55 @@ def test_the_upload_relay(net: Devnet, run_cli, tmp_path: Path) -> None:
     run_sync(client.control.register_blob(metadata, epochs_ahead=1, deletable=False, account=client.account))  # type: ignore[arg-type]
     with httpx.Client(base_url=net.daemon_url, timeout=120) as http:
         answer = http.post("/v1/blob-upload-relay", params={"blob_id": metadata.blob_id, "tx_id": "x", "nonce": "y"}, content=relayed).json()
-    assert answer["blob_id"] == metadata.blob_id
-    certificate = morsa.Certificate.from_bytes(__import__("base64").b64decode(answer["confirmation_certificate"]["certificate"]))
-    assert certificate.signer_indices == answer["confirmation_certificate"]["signers"]
+    # Walrus's ResponseType, as the official upload-relay client reads it: the blob ID and the
+    # signed message as byte arrays, the signature as URL-safe base64.
+    assert morsa._native.blob_id_from_bytes(bytes(answer["blob_id"])) == metadata.blob_id
+    walrus = answer["confirmation_certificate"]
+    certificate = morsa.Certificate.from_bytes(base64.b64decode(walrus["certificate"]))
+    assert certificate.signer_indices == walrus["signers"]
+    assert bytes(walrus["serialized_message"]) == certificate.serialized_message
+    assert base64.urlsafe_b64decode(walrus["signature"] + "=" * (-len(walrus["signature"]) % 4)) == b"".join(certificate.signatures)
     verified = certificate.verify(client.committee().committee)
     assert verified.blob_id == metadata.blob_id and verified.kind == "confirmation"
+
+
+def test_walrus_upload_relays_recorded_answers(net: Devnet, run_cli, tmp_path: Path) -> None:
+    """``morsa store --upload-relay`` against Walrus relays' recorded answers
+    (tests/vectors/walrus-http.json): a relay asking a tip is refused before anything is paid; a
+    relay answering with a Walrus BLS12-381 certificate is refused with a clear error."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from morsa.net.server import serve_in_thread
+
+    recorded = json.loads((Path(__file__).parents[1] / "vectors" / "walrus-http.json").read_text())["uploadRelay"]
+    source = tmp_path / "walrus-relay.bin"
+    source.write_bytes(os.urandom(5_000))
+    blob_id = morsa.blob_id(source.read_bytes(), N_SHARDS)
+    tip = {"config": recorded["tipConfig"]["const"]}
+
+    async def tip_config(request: Request) -> JSONResponse:
+        return JSONResponse(tip["config"])
+
+    async def relay(request: Request) -> JSONResponse:
+        await request.body()
+        answer = json.loads(json.dumps(recorded["response"]).replace('"blob_id_bytes"', json.dumps(list(morsa._native.parse_blob_id_bytes(blob_id)))))
+        return JSONResponse(answer)
+
+    app = Starlette(routes=[Route("/v1/tip-config", tip_config), Route("/v1/blob-upload-relay", relay, methods=["POST"])])
+    devnet = ("--devnet", net.directory)
+    balance = json.loads(run_cli("account", "show", "--json", *devnet).stdout)["balance"]
+    with serve_in_thread(app) as url:
+        r = run_cli("store", source, "--upload-relay", url, *devnet)
+        assert r.returncode == 2 and "asks a tip of 105 FROST" in r.stderr and "Traceback" not in r.stderr, r.stderr
+        assert json.loads(run_cli("account", "show", "--json", *devnet).stdout)["balance"] == balance
+        tip["config"] = recorded["tipConfig"]["noTip"]
+        r = run_cli("store", source, "--upload-relay", url, *devnet)
+        assert r.returncode == 2 and "BLS12-381" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    status = json.loads(run_cli("blob-status", blob_id, "--json", *devnet).stdout)
+    assert status["status"] == "registered"  # paid, never certified with an unverified certificate
 
 
 def test_lifecycle_commands(net: Devnet, run_cli, tmp_path: Path) -> None:

@@ -485,9 +485,12 @@ class Client:
         """Store through an upload relay (SPEC §12.2): compute the metadata locally, register and
         pay from this client's account, send the bytes to ``relay_url``, check the certificate
         it returns (it verifies against the committee for this blob and object), and certify.
-        Raises as :meth:`store`, and :class:`morsa.VerificationError` for a certificate of
-        anything else."""
+        Raises as :meth:`store`, :class:`morsa.VerificationError` for a certificate of anything
+        else, and :class:`~morsa.net.errors.RemoteError` ``TIP_REQUIRED`` (before paying) for a
+        relay that asks a tip."""
         payer = self._payer()
+        relay = UploadRelayClient(self.http, relay_url)
+        await relay.require_free()
         view = await self.acommittee(fresh=True)
         data = await asyncio.to_thread(Path(path).read_bytes)
         metadata = await asyncio.to_thread(morsa.compute_metadata, data, view.n_shards)
@@ -496,7 +499,6 @@ class Client:
         if blob_object.get("certifiedEpoch") is not None:
             return StoreResult(metadata.blob_id, blob_object, registration.cost, False)
         object_id = bytes.fromhex(blob_object["id"][2:]) if deletable else None
-        relay = UploadRelayClient(self.http, relay_url)
         certificate = await relay.upload(data, metadata.blob_id, object_id)
         verified = morsa.Certificate.from_bytes(certificate).verify(view.committee, kind="confirmation")
         if verified.blob_id != metadata.blob_id or verified.object_id != object_id:

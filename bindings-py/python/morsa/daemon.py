@@ -390,8 +390,7 @@ def create_app(config: DaemonConfig, client: Client | None = None, cache: BlobCa
                 raise unavailable("RELAY_FAILED", str(e), retry_after=5) from None
             except NetworkError as e:
                 raise unavailable("RELAY_FAILED", str(e), retry_after=5) from None
-        parsed = morsa.Certificate.from_bytes(certificate)
-        return JSONResponse(certificate_json(blob_id, parsed.signer_indices, parsed.serialized_message, certificate))
+        return JSONResponse(certificate_json(blob_id, certificate))
 
     async def tip_config(request: Request) -> JSONResponse:
         """``GET /v1/tip-config``: this relay relays for free."""

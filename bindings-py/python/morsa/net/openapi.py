@@ -262,7 +262,23 @@ def daemon() -> dict[str, Any]:
             "/v1/blob-upload-relay": {
                 "post": _op(
                     "upload relay: encode the body of a registered blob, upload every sliver, answer with the storage certificate",
-                    _answers({"200": _json({"type": "object", "required": ["blob_id", "confirmation_certificate"]})}),
+                    _answers({"200": _json({
+                        "type": "object",
+                        "required": ["blob_id", "confirmation_certificate"],
+                        "properties": {
+                            "blob_id": {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 255}, "minItems": 32, "maxItems": 32},
+                            "confirmation_certificate": {
+                                "type": "object",
+                                "required": ["signers", "serialized_message", "signature"],
+                                "properties": {
+                                    "signers": {"type": "array", "items": {"type": "integer", "minimum": 0}},
+                                    "serialized_message": {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 255}},
+                                    "signature": {"type": "string", "description": "URL-safe base64 (Walrus: BLS12-381 aggregate; Morsa: the signers' Ed25519 signatures)"},
+                                    "certificate": {"type": "string", "format": "byte", "description": "Morsa: the postcard certificate"},
+                                },
+                            },
+                        },
+                    })}),
                     params=[
                         _param("blob_id", "query", {"type": "string"}),
                         _param("deletable_blob_object", "query", {"type": "string", "pattern": "^0x[0-9a-fA-F]{64}$"}, required=False),
