@@ -339,6 +339,18 @@ def test_the_upload_relay(net: Devnet, run_cli, tmp_path: Path) -> None:
     assert base64.urlsafe_b64decode(walrus["signature"] + "=" * (-len(walrus["signature"]) % 4)) == b"".join(certificate.signatures)
     verified = certificate.verify(client.committee().committee)
     assert verified.blob_id == metadata.blob_id and verified.kind == "confirmation"
+    # A body above the in-memory limit is encoded from its file through a staging directory
+    # (what the relay does with large uploads), which is removed afterwards.
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    spooled = tmp_path / "spooled.bin"
+    spooled.write_bytes(os.urandom(60_000))
+    large = morsa.compute_metadata(spooled, N_SHARDS)
+    run_sync(client.control.register_blob(large, epochs_ahead=1, deletable=False, account=client.account))  # type: ignore[arg-type]
+    relay_side = net.client(memory_encode_limit=10_000, staging_dir=staging)
+    certificate_bytes, weight = run_sync(relay_side.arelay(spooled, large.blob_id))
+    assert morsa.Certificate.from_bytes(certificate_bytes).verify(client.committee().committee).blob_id == large.blob_id
+    assert 3 * weight >= 2 * N_SHARDS + 1 and list(staging.iterdir()) == []
 
 
 def test_walrus_upload_relays_recorded_answers(net: Devnet, run_cli, tmp_path: Path) -> None:

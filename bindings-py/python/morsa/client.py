@@ -399,16 +399,7 @@ class Client:
         config = morsa.EncodingConfig(view.n_shards)
         report = _Progress(progress, size + self._encoded_bytes(config, size))
         with contextlib.ExitStack() as stack:
-            source: _SliverSource
-            if size <= self.memory_encode_limit:
-                encoded = await asyncio.to_thread(morsa.encode, data_or_path, view.n_shards)
-                metadata, source = encoded.metadata, _EncodedSlivers(encoded)
-            else:
-                staging = stack.enter_context(tempfile.TemporaryDirectory(prefix="morsa-store-", dir=self.staging_dir))
-                metadata = await asyncio.to_thread(
-                    morsa.encode_to_directory, data_or_path, staging, view.n_shards, progress=lambda done, _: report.set(done)
-                )
-                source = _SliverFiles(Path(staging))
+            metadata, source = await self._encode(stack, data_or_path, view.n_shards, lambda done, _: report.set(done))
             report.set(size)
             registration = await self.control.register_blob(
                 metadata,
@@ -441,29 +432,42 @@ class Client:
         report.finish()
         return result
 
-    async def arelay(self, data: bytes, blob_id: str, object_id: bytes | None = None) -> tuple[bytes, int]:
+    async def _encode(
+        self, stack: contextlib.ExitStack, data_or_path: morsa.DataOrPath, n_shards: int, progress: ProgressCallback | None = None
+    ) -> tuple[morsa.BlobMetadata, _SliverSource]:
+        """Encode a blob for upload: in memory up to ``memory_encode_limit`` bytes, else into a
+        staging directory (removed when ``stack`` closes), in memory independent of its size."""
+        if _data_size(data_or_path) <= self.memory_encode_limit:
+            encoded = await asyncio.to_thread(morsa.encode, data_or_path, n_shards)
+            return encoded.metadata, _EncodedSlivers(encoded)
+        staging = stack.enter_context(tempfile.TemporaryDirectory(prefix="morsa-store-", dir=self.staging_dir))
+        metadata = await asyncio.to_thread(morsa.encode_to_directory, data_or_path, staging, n_shards, progress=progress)
+        return metadata, _SliverFiles(Path(staging))
+
+    async def arelay(self, data_or_path: morsa.DataOrPath, blob_id: str, object_id: bytes | None = None) -> tuple[bytes, int]:
         """What an upload relay does for a blob its client registered (and paid for) itself:
-        encode ``data``, check that it is ``blob_id``, that the blob is registered (as the
-        deletable blob object ``object_id``, or as a permanent blob), upload every sliver to its
-        shard's node, and collect a quorum of confirmations. Returns the storage certificate
-        (postcard bytes, for the client to certify with) and its weight in shards. Raises
-        :class:`morsa.VerificationError` (another blob), :class:`ClientError` (not registered,
-        too few confirmations) and the codec's errors."""
+        encode ``data_or_path`` (bytes, or a file: a large one is encoded through a staging
+        directory, in bounded memory), check that it is ``blob_id``, that the blob is registered
+        (as the deletable blob object ``object_id``, or as a permanent blob), upload every sliver
+        to its shard's node, and collect a quorum of confirmations. Returns the storage
+        certificate (postcard bytes, for the client to certify with) and its weight in shards.
+        Raises :class:`morsa.VerificationError` (another blob), :class:`ClientError` (not
+        registered, too few confirmations) and the codec's errors."""
         view = await self.acommittee(fresh=True)
-        encoded = await asyncio.to_thread(morsa.encode, data, view.n_shards)
-        metadata = encoded.metadata
-        if metadata.blob_id != blob_id:
-            raise morsa.VerificationError(f"the body is blob {metadata.blob_id}, not {blob_id}")
-        state = await self.control.blob(blob_id)
-        if state is None or state.status not in ("registered", "certified"):
-            raise ClientError(f"blob {blob_id} is not registered{'' if state is None else ' (it is ' + state.status + ')'}")
-        registered_object = state.blob_object.get("id")
-        if bool(state.blob_object.get("deletable")) != (object_id is not None) or (
-            object_id is not None and registered_object != "0x" + object_id.hex()
-        ):
-            raise ClientError(f"blob {blob_id} is registered as {registered_object} (deletable: {state.blob_object.get('deletable')})")
-        builder = morsa.CertificateBuilder(view.committee, morsa.StorageConfirmation(view.epoch, blob_id, object_id))
-        failed = await _Upload(self, view, metadata, _EncodedSlivers(encoded), object_id, builder, _Progress(None, 1)).run()
+        with contextlib.ExitStack() as stack:
+            metadata, source = await self._encode(stack, data_or_path, view.n_shards)
+            if metadata.blob_id != blob_id:
+                raise morsa.VerificationError(f"the body is blob {metadata.blob_id}, not {blob_id}")
+            state = await self.control.blob(blob_id)
+            if state is None or state.status not in ("registered", "certified"):
+                raise ClientError(f"blob {blob_id} is not registered{'' if state is None else ' (it is ' + state.status + ')'}")
+            registered_object = state.blob_object.get("id")
+            if bool(state.blob_object.get("deletable")) != (object_id is not None) or (
+                object_id is not None and registered_object != "0x" + object_id.hex()
+            ):
+                raise ClientError(f"blob {blob_id} is registered as {registered_object} (deletable: {state.blob_object.get('deletable')})")
+            builder = morsa.CertificateBuilder(view.committee, morsa.StorageConfirmation(view.epoch, blob_id, object_id))
+            failed = await _Upload(self, view, metadata, source, object_id, builder, _Progress(None, 1)).run()
         if not builder.is_complete:
             details = "; ".join(f"{k}: {v}" for k, v in sorted(failed.items()))
             raise ClientError(
@@ -492,14 +496,14 @@ class Client:
         relay = UploadRelayClient(self.http, relay_url)
         await relay.require_free()
         view = await self.acommittee(fresh=True)
-        data = await asyncio.to_thread(Path(path).read_bytes)
-        metadata = await asyncio.to_thread(morsa.compute_metadata, data, view.n_shards)
+        # Streamed from the file (memory independent of its size), and sent from it below.
+        metadata = await asyncio.to_thread(morsa.compute_metadata, path, view.n_shards)
         registration = await self.control.register_blob(metadata, epochs_ahead=epochs, deletable=deletable, account=payer)
         blob_object = registration.blob_object
         if blob_object.get("certifiedEpoch") is not None:
             return StoreResult(metadata.blob_id, blob_object, registration.cost, False)
         object_id = bytes.fromhex(blob_object["id"][2:]) if deletable else None
-        certificate = await relay.upload(data, metadata.blob_id, object_id)
+        certificate = await relay.upload(Path(path), metadata.blob_id, object_id)
         verified = morsa.Certificate.from_bytes(certificate).verify(view.committee, kind="confirmation")
         if verified.blob_id != metadata.blob_id or verified.object_id != object_id:
             raise morsa.VerificationError("the relay's certificate is for another blob or object: rejected")

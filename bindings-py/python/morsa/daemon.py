@@ -374,14 +374,11 @@ def create_app(config: DaemonConfig, client: Client | None = None, cache: BlobCa
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > config.max_body_bytes:
             raise ApiError(413, "BODY_TOO_LARGE", f"the body exceeds {config.max_body_bytes} bytes")
-        body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > config.max_body_bytes:
-                raise ApiError(413, "BODY_TOO_LARGE", f"the body exceeds {config.max_body_bytes} bytes")
-        async with store_slot():
+        # The body goes to a spool file, and a large one is encoded from it through a staging
+        # directory: the relay's memory does not grow with the blob (SPEC §12.2 relays hold it).
+        async with store_slot(), spooled_body(request, "morsa-relay-") as path:
             try:
-                certificate, _ = await store_unless_abandoned(request, client.arelay(bytes(body), blob_id, object_id))
+                certificate, _ = await store_unless_abandoned(request, client.arelay(path, blob_id, object_id))
             except morsa.VerificationError as e:
                 raise ApiError(400, "BLOB_ID_MISMATCH", str(e)) from None
             except ClientError as e:
@@ -449,6 +446,20 @@ def create_app(config: DaemonConfig, client: Client | None = None, cache: BlobCa
         while (await request.receive())["type"] != "http.disconnect":
             pass
 
+    @contextlib.asynccontextmanager
+    async def spooled_body(request: Request, prefix: str) -> AsyncIterator[str]:
+        """The request's body written to a temporary file in the staging directory (removed
+        afterwards), its path; 413 ``BODY_TOO_LARGE`` past ``max_body_bytes``."""
+        with tempfile.NamedTemporaryFile(prefix=prefix, dir=client.staging_dir) as spool:
+            size = 0
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > config.max_body_bytes:
+                    raise ApiError(413, "BODY_TOO_LARGE", f"the body exceeds {config.max_body_bytes} bytes")
+                spool.write(chunk)
+            spool.flush()
+            yield spool.name
+
     async def store_unless_abandoned(request: Request, store: Coroutine[Any, Any, T]) -> T:
         """``await store``, cancelled if the client disconnects first (its work is not wanted)."""
         work = asyncio.ensure_future(store)
@@ -478,21 +489,11 @@ def create_app(config: DaemonConfig, client: Client | None = None, cache: BlobCa
         if declared is not None and declared.isdigit() and int(declared) > config.max_body_bytes:
             # Refused from the header alone: the server does not wait for such a body.
             raise ApiError(413, "BODY_TOO_LARGE", f"the body exceeds {config.max_body_bytes} bytes")
-        async with store_slot():
-            with tempfile.NamedTemporaryFile(prefix="morsa-publish-", dir=client.staging_dir) as spool:
-                size = 0
-                async for chunk in request.stream():
-                    size += len(chunk)
-                    if size > config.max_body_bytes:
-                        raise ApiError(413, "BODY_TOO_LARGE", f"the body exceeds {config.max_body_bytes} bytes")
-                    spool.write(chunk)
-                spool.flush()
-                try:
-                    result = await store_unless_abandoned(
-                        request, client.astore(spool.name, epochs=epochs, deletable=deletable, force=force, **options)
-                    )
-                except morsa.MorsaError as e:
-                    raise _store_error(e) from None
+        async with store_slot(), spooled_body(request, "morsa-publish-") as path:
+            try:
+                result = await store_unless_abandoned(request, client.astore(path, epochs=epochs, deletable=deletable, force=force, **options))
+            except morsa.MorsaError as e:
+                raise _store_error(e) from None
         return JSONResponse(_store_result(result, epochs))
 
     async def publish_quilt(request: Request) -> JSONResponse:

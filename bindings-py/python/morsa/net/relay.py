@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .. import _native
@@ -121,8 +122,8 @@ class UploadRelayClient:
             what = f"{tip.constant} FROST" if tip.constant is not None else f"{tip.base} FROST + {tip.per_encoded_kib} FROST per encoded KiB"
             raise RemoteError(402, "TIP_REQUIRED", f"this relay asks a tip of {what} to {tip.address}; Morsa does not pay relay tips", url=self.url)
 
-    async def upload(self, data: bytes, blob_id: str, object_id: bytes | None = None) -> bytes:
-        """Send a registered blob's bytes; returns the Morsa certificate (postcard bytes,
+    async def upload(self, data: bytes | Path, blob_id: str, object_id: bytes | None = None) -> bytes:
+        """Send a registered blob's bytes (or a file's, streamed from it); returns the Morsa certificate (postcard bytes,
         unverified: the caller verifies it). Raises :class:`~morsa.net.errors.RemoteError`
         (``BLS_CERTIFICATE`` for a Walrus relay's BLS12-381 certificate, which Morsa cannot
         verify yet) or :class:`~morsa.net.errors.TransportError`."""
@@ -130,7 +131,12 @@ class UploadRelayClient:
         if object_id is not None:
             params["deletable_blob_object"] = "0x" + object_id.hex()
         url = self.url + RELAY_PATH
-        answer = (await self.http.request("POST", url, params=params, data=data, headers=OCTET_HEADERS)).raise_for_status()
+        if isinstance(data, Path):
+            with data.open("rb") as body:
+                answer = await self.http.request("POST", url, params=params, data=body, headers=OCTET_HEADERS)
+        else:
+            answer = await self.http.request("POST", url, params=params, data=data, headers=OCTET_HEADERS)
+        answer.raise_for_status()
         try:
             decoded = json.loads(answer.body)
         except ValueError:

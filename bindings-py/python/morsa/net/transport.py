@@ -14,7 +14,7 @@ import asyncio
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 import aiohttp
 
@@ -93,12 +93,13 @@ class Http:
         url: str,
         *,
         params: Mapping[str, Any] | list[tuple[str, Any]] | None = None,
-        data: bytes | None = None,
+        data: bytes | BinaryIO | None = None,
         json: Any = None,
         headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> Response:
-        """Send one request and read the whole answer. Raises :class:`TransportError`."""
+        """Send one request (``data``: bytes, or a binary file streamed from its position) and
+        read the whole answer. Raises :class:`TransportError`."""
         session = _pool()
         limit = aiohttp.ClientTimeout(total=self.timeout if timeout is None else timeout)
         try:
