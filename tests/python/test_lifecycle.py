@@ -450,3 +450,22 @@ def test_health_of_every_node(net: Devnet, run_cli) -> None:
         assert r.returncode == 0 and [n["name"] for n in json.loads(r.stdout)] == ["node-1"]
     finally:
         net.start(net.node("node-2"))
+
+
+def test_range_reads_from_the_nodes_and_through_an_aggregator(net: Devnet, run_cli, tmp_path: Path) -> None:
+    """``morsa read BLOB_ID --start --length``: verified from the storage nodes; through any
+    aggregator's byte-range route, marked unverified; bad ranges are clear errors."""
+    data = os.urandom(300_000)
+    blob_id = net.client().store(data).blob_id
+    devnet = ("--devnet", net.directory)
+    out = tmp_path / "part.bin"
+    r = run_cli("read", blob_id, "--start", "1234", "--length", "70000", "--out", out, *devnet)
+    assert r.returncode == 0 and "verified" in r.stdout and "UNVERIFIED" not in r.stdout, r.stderr
+    assert out.read_bytes() == data[1234 : 1234 + 70_000]
+    r = run_cli("read", blob_id, "--start", "299990", "--length", "10", "--aggregator", net.daemon_url, "--n-shards", N_SHARDS, "--out", out)
+    assert r.returncode == 0 and "UNVERIFIED" in r.stdout, r.stderr
+    assert out.read_bytes() == data[-10:]
+    r = run_cli("read", blob_id, "--start", "5", "--out", tmp_path / "x", *devnet)
+    assert r.returncode == 2 and "--start and --length go together" in r.stderr
+    r = run_cli("read", blob_id, "--start", "400000", "--length", "5", "--aggregator", net.daemon_url, "--out", tmp_path / "y")
+    assert r.returncode == 2 and "Traceback" not in r.stderr and not (tmp_path / "y").exists(), r.stderr

@@ -35,6 +35,16 @@ class AggregatorClient:
         self._check(blob_id, actual)
         return data
 
+    async def read_range(self, blob_id: str, start: int, length: int) -> bytes:
+        """``length`` bytes of the blob from byte ``start`` (``GET /v1/blobs/{blob_id}/byte-range``,
+        SPEC §12.1). **Unverified**: a part of a blob cannot be checked against its blob ID
+        (read it from the storage nodes for a verified range). Raises
+        :class:`~morsa.net.errors.RemoteError` (404, 416 outside the blob, …) or
+        :class:`~morsa.net.errors.TransportError`."""
+        url = f"{self.blob_url(blob_id)}/byte-range"
+        answer = await self.http.request("GET", url, params={"start": start, "length": length})
+        return answer.raise_for_status().body
+
     async def read_to(self, blob_id: str, path: str | os.PathLike[str]) -> int:
         """Stream the blob into ``path`` atomically (in memory independent of its size) and
         verify it; nothing is left at ``path`` when it fails. Returns the size. Raises as
