@@ -174,22 +174,29 @@ test("a relay's tampered certificate is refused and nothing is certified", { ski
 });
 
 test('Cancel stops a store and certifies nothing', { skip: missing }, async () => {
-  const file = randomFile('cancelled.bin', 24 * 1024 * 1024);
+  // The registration is held (never answered) until Cancel is clicked: no race with the store.
+  const file = randomFile('cancelled.bin', 200_000);
   const blobId = morsaCli('blob-id', file.path, '--n-shards', String(N_SHARDS), '--no-progress').split(/\s+/)[0];
-  await page.setInputFiles('#store-file', file.path);
-  await page.selectOption('#store-mode', 'direct');
-  await page.fill('#store-seed', devnet.seed);
-  await page.click('#store-go');
-  await page.waitForSelector('#store-status[data-phase]', { timeout: 30_000 });
-  await page.click('#store-cancel');
-  await page.waitForSelector('#store-error:not([hidden])', { timeout: 30_000 });
-  assert.equal(await page.textContent('#store-error'), 'Cancelled.');
-  assert.equal(await page.isEnabled('#store-go'), true);
-  let status;
+  let held = null;
+  await page.route(`${devnet.chain}/v1/blobs`, (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    held = route;
+    return undefined;
+  });
   try {
-    status = blobStatus(blobId).status;
-  } catch {
-    status = 'unknown'; // never registered: cancelled while encoding
+    await page.setInputFiles('#store-file', file.path);
+    await page.selectOption('#store-mode', 'direct');
+    await page.fill('#store-seed', devnet.seed);
+    await page.click('#store-go');
+    await page.waitForSelector('#store-status[data-phase="register"]', { timeout: 60_000 });
+    await page.click('#store-cancel');
+    await page.waitForSelector('#store-error:not([hidden])', { timeout: 30_000 });
+    assert.equal(await page.textContent('#store-error'), 'Cancelled.');
+    assert.equal(await page.isEnabled('#store-go'), true);
+    assert.ok(held, 'the registration request was made and held');
+  } finally {
+    await page.unroute(`${devnet.chain}/v1/blobs`);
+    await held?.abort().catch(() => {});
   }
-  assert.notEqual(status, 'certified');
+  assert.throws(() => blobStatus(blobId), 'never registered, so never certified');
 });
