@@ -250,7 +250,7 @@ struct PyCertificate(CoreCertificate<Vec<u8>>);
 
 /// What a verified certificate attests.
 #[pyclass(frozen, module = "morsa._native", name = "VerifiedCertificate", get_all)]
-struct PyVerifiedCertificate {
+pub(crate) struct PyVerifiedCertificate {
     /// "confirmation" or "invalid_blob".
     kind: &'static str,
     epoch: u32,
@@ -258,6 +258,19 @@ struct PyVerifiedCertificate {
     object_id: Option<Vec<u8>>,
     signer_weight: u32,
     n_signers: usize,
+}
+
+impl From<morsa_core::certificate::CertifiedBlob> for PyVerifiedCertificate {
+    fn from(verified: morsa_core::certificate::CertifiedBlob) -> Self {
+        Self {
+            kind: verified.kind.as_str(),
+            epoch: verified.epoch,
+            blob_id: verified.blob_id.to_string(),
+            object_id: verified.object_id.map(|id| id.to_vec()),
+            signer_weight: verified.signer_weight,
+            n_signers: verified.n_signers,
+        }
+    }
 }
 
 #[pymethods]
@@ -320,14 +333,7 @@ impl PyCertificate {
     fn verify(&self, py: Python<'_>, committee: &PyCommittee, kind: Option<&str>) -> PyResult<PyVerifiedCertificate> {
         let kind = kind.map(parse::<CertificateKind>).transpose()?;
         let verified = py.detach(|| self.0.verify_kind(&committee.0, kind)).map_err(py_err)?;
-        Ok(PyVerifiedCertificate {
-            kind: verified.kind.as_str(),
-            epoch: verified.epoch,
-            blob_id: verified.blob_id.to_string(),
-            object_id: verified.object_id.map(|id| id.to_vec()),
-            signer_weight: verified.signer_weight,
-            n_signers: verified.n_signers,
-        })
+        Ok(verified.into())
     }
 
     fn __eq__(&self, other: &Self) -> bool {

@@ -5,6 +5,7 @@
 //! read-only memory maps, memoryviews of them) are read in place; writable ones are copied first
 //! so that no other thread can change them while the GIL is released.
 
+mod bls;
 mod certificates;
 mod codec;
 mod common;
@@ -19,6 +20,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     common::register(m)?;
     codec::register(m)?;
     certificates::register(m)?;
+    bls::register(m)?;
     rewards::register(m)?;
     network::register(m)?;
     quilt::register(m)?;

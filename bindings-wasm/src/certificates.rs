@@ -78,6 +78,19 @@ pub struct VerifiedCertificate {
     n_signers: usize,
 }
 
+impl From<morsa_core::certificate::CertifiedBlob> for VerifiedCertificate {
+    fn from(v: morsa_core::certificate::CertifiedBlob) -> Self {
+        Self {
+            kind: v.kind.as_str(),
+            epoch: v.epoch,
+            blob_id: v.blob_id.to_string(),
+            object_id: v.object_id.map(|id| id.to_vec()),
+            signer_weight: v.signer_weight,
+            n_signers: v.n_signers,
+        }
+    }
+}
+
 #[wasm_bindgen]
 impl VerifiedCertificate {
     /// `"confirmation"` or `"invalid_blob"`.
@@ -130,15 +143,7 @@ pub fn verify_certificate(
 ) -> Result<VerifiedCertificate, JsValue> {
     let kind = kind.as_deref().map(parse::<CertificateKind>).transpose()?;
     let cert = Certificate::from_bytes(bytes).map_err(js_err)?;
-    let v = cert.verify_kind(&committee.0, kind).map_err(js_err)?;
-    Ok(VerifiedCertificate {
-        kind: v.kind.as_str(),
-        epoch: v.epoch,
-        blob_id: v.blob_id.to_string(),
-        object_id: v.object_id.map(|id| id.to_vec()),
-        signer_weight: v.signer_weight,
-        n_signers: v.n_signers,
-    })
+    cert.verify_kind(&committee.0, kind).map(Into::into).map_err(js_err)
 }
 
 /// An Ed25519 signing key (an account's) from a 32-byte seed (RFC 8032 private key).
@@ -172,6 +177,24 @@ impl SigningKey {
 #[wasm_bindgen(js_name = requestMessage)]
 pub fn request_message(method: &str, path: &str, nonce: &str, body: &[u8]) -> Vec<u8> {
     morsa_core::auth::request_message(method, path, nonce, body)
+}
+
+/// The BCS bytes of a storage confirmation (SPEC §10.1: `01 00 03 ‖ epoch ‖ blob ID ‖ blob
+/// type`): what nodes sign for blob `blobId` in `epoch`, permanent or for the deletable blob
+/// object `objectId` (32 bytes). Throws `INVALID_BLOB_ID`, `INVALID_ARGUMENT`.
+#[wasm_bindgen(js_name = storageConfirmationBytes)]
+pub fn storage_confirmation_bytes(epoch: u32, blob_id: &str, object_id: Option<Vec<u8>>) -> Result<Vec<u8>, JsValue> {
+    let blob_id: BlobId = blob_id.parse().map_err(js_err)?;
+    let blob_type = match object_id {
+        None => BlobPersistenceType::Permanent,
+        Some(id) => BlobPersistenceType::Deletable {
+            object_id: id
+                .as_slice()
+                .try_into()
+                .map_err(|_| invalid(format!("an object ID is 32 bytes, not {}", id.len())))?,
+        },
+    };
+    Ok(StorageConfirmation::new(epoch, blob_id, blob_type).to_message_bytes().as_slice().to_vec())
 }
 
 /// The epoch of a BCS storage confirmation a node signed (SPEC §10.1). Throws `WIRE_FORMAT`.
@@ -240,4 +263,109 @@ impl CertificateBuilder {
     pub fn finish(&self) -> Result<Vec<u8>, JsValue> {
         self.0.finish().map(|c| c.to_bytes()).map_err(js_err)
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// BLS12-381 (min_pk), as Walrus's storage nodes sign (`morsa_core::certificate::bls`)
+
+use morsa_core::certificate::bls::{self, BlsPublicKey, BlsSignature, BlsSigningKey as CoreBlsKey};
+
+fn bls_key(bytes: &[u8]) -> Result<BlsPublicKey, JsValue> {
+    bytes
+        .try_into()
+        .map(BlsPublicKey)
+        .map_err(|_| invalid(format!("a BLS12-381 public key is 48 bytes, not {}", bytes.len())))
+}
+
+fn bls_signature(bytes: &[u8]) -> Result<BlsSignature, JsValue> {
+    bytes
+        .try_into()
+        .map(BlsSignature)
+        .map_err(|_| invalid(format!("a BLS12-381 signature is 96 bytes, not {}", bytes.len())))
+}
+
+fn byte_arrays(items: &js_sys::Array) -> Vec<Vec<u8>> {
+    items.iter().map(|v| js_sys::Uint8Array::new(&v).to_vec()).collect()
+}
+
+/// A BLS12-381 secret key: from input keying material (`fromIkm`, IETF KeyGen) or 32 big-endian
+/// bytes (`fromBytes`, fastcrypto's encoding).
+#[wasm_bindgen]
+pub struct BlsSigningKey(CoreBlsKey);
+
+#[wasm_bindgen]
+impl BlsSigningKey {
+    /// The key derived from at least 32 bytes of input keying material. Throws `SIGNATURE`.
+    #[wasm_bindgen(js_name = fromIkm)]
+    pub fn from_ikm(ikm: &[u8]) -> Result<BlsSigningKey, JsValue> {
+        CoreBlsKey::from_ikm(ikm).map(Self).map_err(js_err)
+    }
+
+    /// The key of a 32-byte big-endian scalar. Throws `INVALID_ARGUMENT`, `SIGNATURE`.
+    #[wasm_bindgen(js_name = fromBytes)]
+    pub fn from_bytes(bytes: &[u8]) -> Result<BlsSigningKey, JsValue> {
+        let bytes: &[u8; 32] = bytes
+            .try_into()
+            .map_err(|_| invalid(format!("a BLS12-381 secret key is 32 bytes, not {}", bytes.len())))?;
+        CoreBlsKey::from_bytes(bytes).map(Self).map_err(js_err)
+    }
+
+    /// The 48-byte compressed public key.
+    #[wasm_bindgen(getter, js_name = publicKey)]
+    pub fn public_key(&self) -> Vec<u8> {
+        self.0.public_key().0.to_vec()
+    }
+
+    /// The 96-byte signature of `message` (DST `BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_NUL_`).
+    pub fn sign(&self, message: &[u8]) -> Vec<u8> {
+        self.0.sign(message).0.to_vec()
+    }
+}
+
+/// Whether `signature` (96 bytes) of `message` verifies under `publicKey` (48 bytes); the
+/// arguments of the official `bls12381_min_pk_verify`. Throws `INVALID_ARGUMENT` for lengths.
+#[wasm_bindgen(js_name = blsVerify)]
+pub fn bls_verify(signature: &[u8], public_key: &[u8], message: &[u8]) -> Result<bool, JsValue> {
+    Ok(bls_key(public_key)?.verify(message, &bls_signature(signature)?).is_ok())
+}
+
+/// The aggregate of signatures (an array of 96-byte arrays). Throws `SIGNATURE` for an invalid
+/// one, `INVALID_ARGUMENT` for none or a wrong length.
+#[wasm_bindgen(js_name = blsAggregate)]
+pub fn bls_aggregate(signatures: &js_sys::Array) -> Result<Vec<u8>, JsValue> {
+    let sigs = byte_arrays(signatures).iter().map(|b| bls_signature(b)).collect::<Result<Vec<_>, _>>()?;
+    bls::aggregate_signatures(&sigs).map(|s| s.0.to_vec()).map_err(js_err)
+}
+
+/// Whether `signature` is the aggregate of signatures of `message` by every key of `publicKeys`
+/// (an array of 48-byte arrays); the official `bls12381_min_pk_verify_aggregate`.
+#[wasm_bindgen(js_name = blsVerifyAggregate)]
+pub fn bls_verify_aggregate(public_keys: &js_sys::Array, message: &[u8], signature: &[u8]) -> Result<bool, JsValue> {
+    let keys = byte_arrays(public_keys).iter().map(|b| bls_key(b)).collect::<Result<Vec<_>, _>>()?;
+    Ok(bls::verify_aggregate(&keys, message, &bls_signature(signature)?).is_ok())
+}
+
+/// Verifies a Walrus certificate (the arguments of `certify_blob`: the aggregate `signature`,
+/// the `signers` bitmap, the signed `message`) for the committee of `epoch` whose members, in
+/// committee order, are `publicKeys[i]` (48 bytes each) holding `weights[i]` shards; as a `kind`
+/// certificate or as its message declares (SPEC §10.3). Throws `CERTIFICATE` (with the reason),
+/// `WIRE_FORMAT` or `INVALID_ARGUMENT`.
+#[wasm_bindgen(js_name = verifyWalrusCertificate)]
+pub fn verify_walrus_certificate(
+    signature: &[u8],
+    signers: &[u8],
+    message: &[u8],
+    epoch: u32,
+    public_keys: &js_sys::Array,
+    weights: &[u16],
+    kind: Option<String>,
+) -> Result<VerifiedCertificate, JsValue> {
+    let kind = kind.as_deref().map(parse::<CertificateKind>).transpose()?;
+    let keys = byte_arrays(public_keys).iter().map(|b| bls_key(b)).collect::<Result<Vec<_>, _>>()?;
+    if keys.len() != weights.len() {
+        return Err(invalid(format!("{} public keys but {} weights", keys.len(), weights.len())));
+    }
+    let members: Vec<(BlsPublicKey, u16)> = keys.into_iter().zip(weights.iter().copied()).collect();
+    let cert = bls::WalrusCertificate { signature: bls_signature(signature)?, signers, serialized_message: message };
+    cert.verify_kind(&bls::BlsMembers { epoch, members: &members }, kind).map(Into::into).map_err(js_err)
 }

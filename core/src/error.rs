@@ -227,6 +227,16 @@ impl Kind for AddSignatureError {
     }
 }
 
+#[cfg(feature = "bls")]
+impl Kind for crate::certificate::bls::BlsError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            crate::certificate::bls::BlsError::Empty => ErrorKind::InvalidArgument,
+            _ => ErrorKind::Signature,
+        }
+    }
+}
+
 impl Kind for KeyError {
     fn kind(&self) -> ErrorKind {
         ErrorKind::InvalidArgument

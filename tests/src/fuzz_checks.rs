@@ -452,3 +452,62 @@ pub fn check_quilt(data: &[u8]) {
         }
     }
 }
+
+/// `bls_certificate`: Walrus's BLS12-381 certificates (`certificate::bls`). Arbitrary keys,
+/// signatures, bitmaps and messages never panic, and whatever verifies is re-checked against its
+/// claim; with the first byte odd, a genuine certificate of a storage confirmation is made for
+/// the signers the input picks, and it verifies exactly when they hold a quorum (3 of the 4
+/// one-shard members), and never once a byte of its signature or message changes.
+pub fn check_bls_certificate(data: &[u8]) {
+    use morsa_core::certificate::bls::{
+        aggregate_signatures, verify_aggregate, BlsMembers, BlsPublicKey, BlsSignature, BlsSigningKey, WalrusCertificate,
+    };
+    use morsa_core::certificate::CertificateKind;
+    use morsa_core::messages::BlobPersistenceType;
+    use morsa_core::BlobId;
+
+    let keys: Vec<BlsSigningKey> = (1..=4u8).map(|i| BlsSigningKey::from_ikm(&[i; 32]).expect("32 bytes")).collect();
+    let members: Vec<(BlsPublicKey, u16)> = keys.iter().map(|k| (k.public_key(), 1)).collect();
+    let committee = BlsMembers { epoch: 1, members: &members };
+    let mut input = Input(data);
+    let mode = input.u8();
+    let bitmap = [input.u8()];
+    if mode & 1 == 0 {
+        let mut signature = [0u8; 96];
+        signature.iter_mut().for_each(|b| *b = input.u8());
+        let mut key = [0u8; 48];
+        key.iter_mut().for_each(|b| *b = input.u8());
+        let message = input.rest();
+        let _ = BlsPublicKey(key).verify(message, &BlsSignature(signature));
+        let _ = aggregate_signatures(&[BlsSignature(signature)]);
+        let cert = WalrusCertificate { signature: BlsSignature(signature), signers: &bitmap, serialized_message: message };
+        if let Ok(v) = cert.verify_kind(&committee, None) {
+            let signers: Vec<BlsPublicKey> = (0..8).filter(|i| bitmap[0] >> i & 1 == 1).map(|i| members[i].0).collect();
+            assert!(signers.len() == v.n_signers && verify_aggregate(&signers, message, &cert.signature).is_ok());
+        }
+        return;
+    }
+    let chosen: Vec<usize> = (0..4).filter(|i| bitmap[0] >> i & 1 == 1).collect();
+    let mut blob_id = [0u8; 32];
+    blob_id.iter_mut().for_each(|b| *b = input.u8());
+    let message = StorageConfirmation::new(1, BlobId(blob_id), BlobPersistenceType::Permanent).to_message_bytes();
+    let message = message.as_slice();
+    let sigs: Vec<BlsSignature> = chosen.iter().map(|&i| keys[i].sign(message)).collect();
+    let Ok(signature) = aggregate_signatures(&sigs) else {
+        assert!(chosen.is_empty());
+        return;
+    };
+    let signers = [bitmap[0] & 0x0f];
+    let cert = WalrusCertificate { signature, signers: &signers, serialized_message: message };
+    let verified = cert.verify_kind(&committee, Some(CertificateKind::Confirmation));
+    assert_eq!(verified.is_ok(), chosen.len() >= 3, "a genuine certificate verifies iff its signers hold a quorum");
+    let flip = usize::from(input.u8());
+    let mut tampered = signature;
+    tampered.0[flip % 96] ^= 1 << (flip % 8);
+    let bad = WalrusCertificate { signature: tampered, signers: &signers, serialized_message: message };
+    assert!(bad.verify_kind(&committee, None).is_err(), "a changed signature never verifies");
+    let mut other = message.to_vec();
+    other[7 + flip % 32] ^= 1;
+    let moved = WalrusCertificate { signature, signers: &signers, serialized_message: &other };
+    assert!(moved.verify_kind(&committee, None).is_err(), "a changed message never verifies");
+}

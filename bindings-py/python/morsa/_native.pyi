@@ -808,3 +808,42 @@ def quilt_patch_id(quilt_id: str, start_index: int, end_index: int) -> str: ...
 def validate_quilt_identifier(identifier: str) -> None:
     """Raise :class:`QuiltError` unless the identifier is valid (non-empty, ≤ 65535 bytes, no
     control characters, no trailing whitespace)."""
+
+# ---- BLS12-381 (min_pk), Walrus's certificates (core certificate::bls)
+
+@final
+class BlsSigningKey:
+    """A BLS12-381 secret key (fastcrypto ``min_pk``: keys in G1, signatures in G2)."""
+
+    @staticmethod
+    def from_ikm(ikm: bytes) -> BlsSigningKey:
+        """Derived from at least 32 bytes of input keying material (IETF KeyGen). Raises
+        :class:`SignatureError` for less."""
+    @staticmethod
+    def from_bytes(secret: bytes) -> BlsSigningKey:
+        """A 32-byte big-endian scalar. Raises :class:`SignatureError` (zero, too large) or
+        :class:`InvalidArgumentError` (length)."""
+    def to_bytes(self) -> bytes: ...
+    @property
+    def public_key(self) -> bytes:
+        """48 bytes, compressed G1."""
+    def sign(self, message: bytes) -> bytes:
+        """96 bytes, compressed G2 (DST ``BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_NUL_``)."""
+
+def bls_verify(signature: bytes, public_key: bytes, message: bytes) -> bool: ...
+def bls_aggregate(signatures: list[bytes]) -> bytes:
+    """Raises :class:`SignatureError` for an invalid signature, :class:`InvalidArgumentError` for none."""
+def bls_verify_aggregate(public_keys: list[bytes], message: bytes, signature: bytes) -> bool: ...
+def verify_walrus_certificate(
+    signature: bytes,
+    signers: bytes,
+    message: bytes,
+    epoch: int,
+    members: list[tuple[bytes, int]],
+    kind: _CertificateKind | None = None,
+) -> VerifiedCertificate:
+    """Verify Walrus's ``certify_blob`` arguments for the committee of ``epoch`` (members in
+    committee order: BLS public key, shards). Raises :class:`CertificateError`,
+    :class:`SignatureError` or :class:`WireFormatError` saying why not (SPEC §10.3)."""
+def signer_bitmap(signers: list[int], n_members: int) -> bytes:
+    """Member ``i`` is bit ``i % 8`` of byte ``i // 8``; ``ceil(n_members / 8)`` bytes."""

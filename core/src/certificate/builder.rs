@@ -155,14 +155,9 @@ impl<C: core::borrow::Borrow<Committee>, T: CertifiedBody> CertificateBuilder<C,
                 n_shards,
             });
         }
-        let mut signers = vec![0u8; self.signatures.len().div_ceil(8)];
-        let mut signatures = Vec::new();
-        for (i, signature) in self.signatures.iter().enumerate() {
-            if let Some(signature) = signature {
-                signers[i / 8] |= 1 << (i % 8);
-                signatures.extend_from_slice(&signature.0);
-            }
-        }
+        let signed = || self.signatures.iter().enumerate().filter_map(|(i, s)| s.map(|s| (i, s)));
+        let signers = super::verify::signer_bitmap(signed().map(|(i, _)| i), self.signatures.len()).unwrap_or_default();
+        let signatures = signed().flat_map(|(_, s)| s.0).collect();
         Ok(Certificate { signers, serialized_message: self.message.clone(), signatures })
     }
 }

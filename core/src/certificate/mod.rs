@@ -15,6 +15,8 @@
 //! a signature that does not verify is reported as one opaque
 //! [`CertificateError::InvalidSignature`], whatever the reason.
 
+#[cfg(feature = "bls")]
+pub mod bls;
 mod builder;
 mod committee;
 mod keys;
@@ -35,6 +37,8 @@ pub use committee::{Committee, Member};
 pub use committee::{CommitteeError, CommitteeWeights, WeightedMembers};
 pub use keys::{KeyError, PublicKey, Signature, SignatureError, SigningKey};
 pub use threshold::{CertifiedBody, Threshold};
+#[cfg(feature = "alloc")]
+pub use verify::signer_bitmap;
 pub use verify::{Certificate, CertificateError, CertificateKind, CertifiedBlob, VerifiedCertificate};
 
 #[cfg(test)]

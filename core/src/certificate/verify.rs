@@ -188,11 +188,7 @@ impl<B: AsRef<[u8]>> Certificate<B> {
     /// The indices of the signers in member order, as the bitmap names them (bits past
     /// `n_members` included, so that callers can reject them).
     pub fn signer_indices(&self) -> impl Iterator<Item = usize> + '_ {
-        self.signers
-            .as_ref()
-            .iter()
-            .enumerate()
-            .flat_map(|(byte, bits)| (0..8).filter(move |bit| bits >> bit & 1 == 1).map(move |bit| byte * 8 + bit))
+        bitmap_indices(self.signers.as_ref())
     }
 
     /// Verifies the certificate for `committee` and message type `T`, with `T`'s threshold
@@ -206,39 +202,24 @@ impl<B: AsRef<[u8]>> Certificate<B> {
         &self,
         committee: &impl CommitteeWeights,
     ) -> Result<VerifiedCertificate<T>, CertificateError> {
-        let message =
-            ProtocolMessage::<T>::from_bcs(self.serialized_message.as_ref()).map_err(CertificateError::Message)?;
-        if message.epoch != committee.epoch() {
-            return Err(CertificateError::EpochMismatch {
-                message_epoch: message.epoch,
-                committee_epoch: committee.epoch(),
-            });
-        }
-        let n_members = committee.n_members();
-        let max_bytes = n_members.div_ceil(8);
-        let bitmap_bytes = self.signers.as_ref().len();
-        if bitmap_bytes > max_bytes {
-            return Err(CertificateError::BitmapTooLong { bitmap_bytes, max_bytes });
-        }
-        let mut signers = 0usize;
-        let mut weight = 0u32;
-        for signer in self.signer_indices() {
-            let (_, w) = committee.member(signer).ok_or(CertificateError::SignerOutOfRange { signer, n_members })?;
-            signers += 1;
-            weight += u32::from(w);
-        }
-        let signature_bytes = self.signatures.as_ref().len();
-        if signature_bytes != signers * SIGNATURE_LEN {
-            return Err(CertificateError::SignatureCountMismatch { signers, signature_bytes });
-        }
-        let n_shards = committee.n_shards();
-        if !T::THRESHOLD.is_met(weight, n_shards) {
-            return Err(CertificateError::NotEnoughWeight {
-                weight,
-                required: T::THRESHOLD.required_weight(n_shards),
-                n_shards,
-            });
-        }
+        let (message, signers, weight) = check_signed::<T>(
+            self.serialized_message.as_ref(),
+            self.signers.as_ref(),
+            CommitteeShape {
+                epoch: committee.epoch(),
+                n_members: committee.n_members(),
+                n_shards: committee.n_shards(),
+            },
+            |i| committee.member(i).map(|(_, w)| w),
+            |signers| {
+                let signature_bytes = self.signatures.as_ref().len();
+                if signature_bytes == signers * SIGNATURE_LEN {
+                    Ok(())
+                } else {
+                    Err(CertificateError::SignatureCountMismatch { signers, signature_bytes })
+                }
+            },
+        )?;
         let signatures = self.signatures.as_ref().chunks_exact(SIGNATURE_LEN);
         for (signer, signature) in self.signer_indices().zip(signatures) {
             let (public_key, _) = committee.member(signer).ok_or(CertificateError::InvalidSignature)?;
@@ -274,6 +255,76 @@ impl<B: AsRef<[u8]>> Certificate<B> {
     ) -> Result<VerifiedCertificate<InvalidBlobIdBody>, CertificateError> {
         self.verify(committee)
     }
+}
+
+/// What the rules of SPEC §10.3 need to know of a committee, whatever its signature scheme.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct CommitteeShape {
+    pub(super) epoch: u32,
+    pub(super) n_members: usize,
+    pub(super) n_shards: u32,
+}
+
+/// The checks of SPEC §10.3 that do not depend on the signature scheme, in this order: the
+/// message parses as a `T` message, it is for the committee's epoch, the bitmap is no longer
+/// than the committee needs and names members only, `signatures_fit(signers)` (the scheme's
+/// signature count), and the signers' weight meets `T`'s threshold. Returns the message, the
+/// number of signers and their weight.
+pub(super) fn check_signed<T: CertifiedBody>(
+    serialized_message: &[u8],
+    bitmap: &[u8],
+    committee: CommitteeShape,
+    weight_of: impl Fn(usize) -> Option<u16>,
+    signatures_fit: impl FnOnce(usize) -> Result<(), CertificateError>,
+) -> Result<(ProtocolMessage<T>, usize, u32), CertificateError> {
+    let message = ProtocolMessage::<T>::from_bcs(serialized_message).map_err(CertificateError::Message)?;
+    if message.epoch != committee.epoch {
+        return Err(CertificateError::EpochMismatch { message_epoch: message.epoch, committee_epoch: committee.epoch });
+    }
+    let n_members = committee.n_members;
+    let max_bytes = n_members.div_ceil(8);
+    if bitmap.len() > max_bytes {
+        return Err(CertificateError::BitmapTooLong { bitmap_bytes: bitmap.len(), max_bytes });
+    }
+    let mut signers = 0usize;
+    let mut weight = 0u32;
+    for signer in bitmap_indices(bitmap) {
+        let w = weight_of(signer).ok_or(CertificateError::SignerOutOfRange { signer, n_members })?;
+        signers += 1;
+        weight += u32::from(w);
+    }
+    signatures_fit(signers)?;
+    let n_shards = committee.n_shards;
+    if !T::THRESHOLD.is_met(weight, n_shards) {
+        return Err(CertificateError::NotEnoughWeight {
+            weight,
+            required: T::THRESHOLD.required_weight(n_shards),
+            n_shards,
+        });
+    }
+    Ok((message, signers, weight))
+}
+
+/// The signer bitmap of member indices `signers` (member `i` is bit `i % 8` of byte `i / 8`),
+/// `ceil(n_members / 8)` bytes long; `None` if an index is not below `n_members`.
+#[cfg(feature = "alloc")]
+pub fn signer_bitmap(signers: impl IntoIterator<Item = usize>, n_members: usize) -> Option<Vec<u8>> {
+    let mut bitmap = vec![0u8; n_members.div_ceil(8)];
+    for i in signers {
+        if i >= n_members {
+            return None;
+        }
+        bitmap[i / 8] |= 1 << (i % 8);
+    }
+    Some(bitmap)
+}
+
+/// The member indices a signer bitmap names: member `i` is bit `i % 8` of byte `i / 8`.
+pub(super) fn bitmap_indices(bitmap: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    bitmap
+        .iter()
+        .enumerate()
+        .flat_map(|(byte, bits)| (0..8).filter(move |bit| bits >> bit & 1 == 1).map(move |bit| byte * 8 + bit))
 }
 
 /// What a certificate attests: the intent of its message (SPEC §10.1) and so its threshold
@@ -368,38 +419,54 @@ impl<B: AsRef<[u8]>> Certificate<B> {
         committee: &impl CommitteeWeights,
         kind: Option<CertificateKind>,
     ) -> Result<CertifiedBlob, CertificateError> {
-        let kind = kind
-            .or_else(|| CertificateKind::of_message(self.serialized_message.as_ref()))
-            .unwrap_or(CertificateKind::Confirmation);
-        Ok(match kind {
-            CertificateKind::Confirmation => {
-                let v = self.verify_confirmation(committee)?;
-                let body = &v.message().body;
-                CertifiedBlob {
-                    kind,
-                    epoch: v.message().epoch,
-                    blob_id: body.blob_id,
-                    object_id: match body.blob_type {
-                        BlobPersistenceType::Permanent => None,
-                        BlobPersistenceType::Deletable { object_id } => Some(object_id),
-                    },
-                    signer_weight: v.signer_weight(),
-                    n_signers: v.n_signers(),
-                }
-            }
-            CertificateKind::InvalidBlob => {
-                let v = self.verify_invalid_blob(committee)?;
-                CertifiedBlob {
-                    kind,
-                    epoch: v.message().epoch,
-                    blob_id: v.message().body.blob_id,
-                    object_id: None,
-                    signer_weight: v.signer_weight(),
-                    n_signers: v.n_signers(),
-                }
-            }
-        })
+        certified_blob(
+            self.serialized_message.as_ref(),
+            kind,
+            || self.verify_confirmation(committee),
+            || self.verify_invalid_blob(committee),
+        )
     }
+}
+
+/// What a certificate of `kind` (or, with `None`, of the kind its message declares; an unknown
+/// intent is verified as a confirmation and so fails on its message) attests, verified by the
+/// scheme's `confirmation` or `invalid_blob` verification.
+pub(super) fn certified_blob(
+    serialized_message: &[u8],
+    kind: Option<CertificateKind>,
+    confirmation: impl FnOnce() -> Result<VerifiedCertificate<StorageConfirmationBody>, CertificateError>,
+    invalid_blob: impl FnOnce() -> Result<VerifiedCertificate<InvalidBlobIdBody>, CertificateError>,
+) -> Result<CertifiedBlob, CertificateError> {
+    let kind =
+        kind.or_else(|| CertificateKind::of_message(serialized_message)).unwrap_or(CertificateKind::Confirmation);
+    Ok(match kind {
+        CertificateKind::Confirmation => {
+            let v = confirmation()?;
+            let body = &v.message().body;
+            CertifiedBlob {
+                kind,
+                epoch: v.message().epoch,
+                blob_id: body.blob_id,
+                object_id: match body.blob_type {
+                    BlobPersistenceType::Permanent => None,
+                    BlobPersistenceType::Deletable { object_id } => Some(object_id),
+                },
+                signer_weight: v.signer_weight(),
+                n_signers: v.n_signers(),
+            }
+        }
+        CertificateKind::InvalidBlob => {
+            let v = invalid_blob()?;
+            CertifiedBlob {
+                kind,
+                epoch: v.message().epoch,
+                blob_id: v.message().body.blob_id,
+                object_id: None,
+                signer_weight: v.signer_weight(),
+                n_signers: v.n_signers(),
+            }
+        }
+    })
 }
 
 /// A certificate known to verify for a committee: its parsed message and the signers' weight.
@@ -412,6 +479,11 @@ pub struct VerifiedCertificate<T> {
 }
 
 impl<T> VerifiedCertificate<T> {
+    /// Made by a scheme's verification, once every check passed.
+    pub(super) fn new(message: ProtocolMessage<T>, signer_weight: u32, n_signers: usize) -> Self {
+        Self { message, signer_weight, n_signers }
+    }
+
     /// The certified message.
     pub fn message(&self) -> &ProtocolMessage<T> {
         &self.message

@@ -7,7 +7,9 @@
   ``fund-shared-blob``, ``set-blob-attribute``, ``remove-blob-attribute``;
 * :mod:`~morsa.cli.staking`: ``stake``, ``withdraw``, ``stakes``, ``nodes``, ``economy``;
 * :mod:`~morsa.cli.node`, :mod:`~morsa.cli.chain`: the storage node and the control plane;
-* :mod:`~morsa.cli.rewards`: ``rewards simulate``.
+* :mod:`~morsa.cli.rewards`: ``rewards simulate``;
+* :mod:`~morsa.cli.certificates`: ``certificate verify``, ``certificate committee`` (Walrus's BLS
+  certificates, offline).
 
 Each group has ``register(subparsers)``; handlers take ``(args, out)`` and return the exit
 status; heavy dependencies are imported inside the handlers, so every command starts fast.
@@ -24,7 +26,7 @@ from typing import IO, Any
 
 import morsa
 
-from . import blobs, chain, lifecycle, network, node, quilt, rewards, staking
+from . import blobs, certificates, chain, lifecycle, network, node, quilt, rewards, staking
 from ._common import PROG, CliError, describe, error
 
 __all__ = ["CliError", "build_parser", "main"]
@@ -47,7 +49,7 @@ examples:
 
 exit status: 0 success, 1 blob ID mismatch (verify), 2 error."""
 
-GROUPS = (blobs, quilt, network, lifecycle, staking, node, chain, rewards)
+GROUPS = (blobs, quilt, network, lifecycle, staking, node, chain, rewards, certificates)
 
 
 class _Parser(argparse.ArgumentParser):
