@@ -369,3 +369,11 @@ pub fn verify_walrus_certificate(
     let cert = bls::WalrusCertificate { signature: bls_signature(signature)?, signers, serialized_message: message };
     cert.verify_kind(&bls::BlsMembers { epoch, members: &members }, kind).map(Into::into).map_err(js_err)
 }
+
+/// The signer bitmap of member indices `signers` in a committee of `nMembers` (member `i` is bit
+/// `i % 8` of byte `i / 8`). Throws `INVALID_ARGUMENT` for an index past the last member.
+#[wasm_bindgen(js_name = signerBitmap)]
+pub fn signer_bitmap(signers: &[u32], n_members: u32) -> Result<Vec<u8>, JsValue> {
+    morsa_core::certificate::signer_bitmap(signers.iter().map(|&i| i as usize), n_members as usize)
+        .ok_or_else(|| invalid(format!("a signer index is not below the {n_members} members")))
+}

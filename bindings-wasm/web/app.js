@@ -3,6 +3,7 @@
 import { init, geometry } from '../js/index.js';
 import { readFromAggregator, readFromNodes, blobIdOfFileOffThread } from '../js/client.js';
 import { Account, storeFile } from '../js/store.js';
+import { checkWalrusCertificate } from '../js/walrus.js';
 
 const $ = (id) => document.getElementById(id);
 const fmt = (n) => Number(n).toLocaleString('en-US');
@@ -237,6 +238,33 @@ $('store-read').addEventListener('click', () => {
   sourceChanged();
   $('read-url').value = $('store-chain').value;
   $('read-section').scrollIntoView();
+});
+
+// ---- 4. Verify a Walrus certificate
+
+$('cert-go').addEventListener('click', async () => {
+  for (const id of ['cert-ok', 'cert-error']) $(id).hidden = true;
+  try {
+    let committee, certificate;
+    try {
+      committee = JSON.parse($('cert-committee').value);
+      certificate = JSON.parse($('cert-json').value);
+    } catch (e) {
+      const err = new Error(`not JSON: ${e.message}`);
+      err.code = 'INVALID_ARGUMENT';
+      throw err;
+    }
+    const verdict = await checkWalrusCertificate(certificate, committee);
+    if (verdict.accepted) {
+      const what = verdict.kind === 'confirmation' ? 'certifies' : 'declares invalid';
+      $('cert-ok').textContent = `Accepted by Walrus's rules: ${what} blob ${verdict.blobId} in epoch ${verdict.epoch}; ${verdict.nSigners} signers hold ${verdict.signerWeight} of ${verdict.nShards} shards.`;
+      $('cert-ok').hidden = false;
+    } else {
+      showError($('cert-error'), { code: verdict.code, message: `refused: ${verdict.reason}` });
+    }
+  } catch (err) {
+    showError($('cert-error'), err);
+  }
 });
 
 await init();
