@@ -460,7 +460,8 @@ pub fn check_quilt(data: &[u8]) {
 /// one-shard members), and never once a byte of its signature or message changes.
 pub fn check_bls_certificate(data: &[u8]) {
     use morsa_core::certificate::bls::{
-        aggregate_signatures, verify_aggregate, BlsMembers, BlsPublicKey, BlsSignature, BlsSigningKey, WalrusCertificate,
+        aggregate_signatures, verify_aggregate, BlsMembers, BlsPublicKey, BlsSignature, BlsSigningKey,
+        WalrusCertificate,
     };
     use morsa_core::certificate::CertificateKind;
     use morsa_core::messages::BlobPersistenceType;
@@ -480,7 +481,8 @@ pub fn check_bls_certificate(data: &[u8]) {
         let message = input.rest();
         let _ = BlsPublicKey(key).verify(message, &BlsSignature(signature));
         let _ = aggregate_signatures(&[BlsSignature(signature)]);
-        let cert = WalrusCertificate { signature: BlsSignature(signature), signers: &bitmap, serialized_message: message };
+        let cert =
+            WalrusCertificate { signature: BlsSignature(signature), signers: &bitmap, serialized_message: message };
         if let Ok(v) = cert.verify_kind(&committee, None) {
             let signers: Vec<BlsPublicKey> = (0..8).filter(|i| bitmap[0] >> i & 1 == 1).map(|i| members[i].0).collect();
             assert!(signers.len() == v.n_signers && verify_aggregate(&signers, message, &cert.signature).is_ok());
