@@ -26,7 +26,8 @@ def walrus_shape_committee(epoch: int = EPOCH) -> dict:
     """The committee as Walrus's types have it: members with public_key and shard_ids."""
     members, first = [], 0
     for i, (key, weight) in enumerate(zip(KEYS, WEIGHTS, strict=True)):
-        members.append({"name": f"node-{i}", "public_key": base64.b64encode(key.public_key).decode(), "shard_ids": list(range(first, first + weight))})
+        key_text = base64.b64encode(key.public_key).decode()
+        members.append({"name": f"node-{i}", "public_key": key_text, "shard_ids": list(range(first, first + weight))})
         first += weight
     return {"epoch": epoch, "n_shards": first, "members": members}
 
@@ -86,7 +87,8 @@ def test_the_cli_verifies_and_converts(run_cli, tmp_path: Path) -> None:
     assert [m["weight"] for m in json.loads(r.stdout)["members"]] == WEIGHTS
     # Walrus's ConfirmationCertificate shape: signer indices, the message as numbers.
     cert = tmp_path / "certificate.json"
-    cert.write_text(json.dumps({"signers": [0, 1, 2], "serialized_message": list(message()), "signature": base64.b64encode(aggregate([0, 1, 2])).decode()}))
+    signature = base64.b64encode(aggregate([0, 1, 2])).decode()
+    cert.write_text(json.dumps({"signers": [0, 1, 2], "serialized_message": list(message()), "signature": signature}))
     r = run_cli("certificate", "verify", "--committee", snapshot, "--certificate", cert, "--json")
     assert r.returncode == 0, r.stderr
     answer = json.loads(r.stdout)
