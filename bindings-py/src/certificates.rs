@@ -74,7 +74,7 @@ fn verify_signature(public_key: &[u8], message: &[u8], signature: &[u8]) -> PyRe
 /// A storage confirmation message (SPEC §10.1): `01 00 03 ‖ epoch ‖ blob_id ‖ blob type`.
 #[pyclass(frozen, module = "morsa._native", name = "StorageConfirmation")]
 #[derive(Clone)]
-struct PyStorageConfirmation(CoreConfirmation);
+pub(crate) struct PyStorageConfirmation(pub(crate) CoreConfirmation);
 
 #[pymethods]
 impl PyStorageConfirmation {
@@ -137,7 +137,7 @@ impl PyStorageConfirmation {
 /// An invalid-blob-ID attestation message (SPEC §10.1): `02 00 03 ‖ epoch ‖ blob_id`.
 #[pyclass(frozen, module = "morsa._native", name = "InvalidBlobIdMessage")]
 #[derive(Clone)]
-struct PyInvalidBlobIdMessage(InvalidBlobIdMsg);
+pub(crate) struct PyInvalidBlobIdMessage(pub(crate) InvalidBlobIdMsg);
 
 #[pymethods]
 impl PyInvalidBlobIdMessage {

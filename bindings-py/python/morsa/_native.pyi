@@ -13,6 +13,7 @@ from morsa._types import EpochReport as _EpochReport
 from morsa._types import NetworkSummary as _NetworkSummary
 from morsa._types import NodeSummary as _NodeSummary
 from morsa._types import Rules as _Rules
+from morsa._types import SignatureScheme as _SignatureScheme
 from morsa._types import StakeInfo as _StakeInfo
 from morsa._types import StakeSummary as _StakeSummary
 from morsa._types import Withdrawal as _Withdrawal
@@ -829,8 +830,13 @@ class BlsSigningKey:
         """48 bytes, compressed G1."""
     def sign(self, message: bytes) -> bytes:
         """96 bytes, compressed G2 (DST ``BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_NUL_``)."""
+    def proof_of_possession(self, epoch: int, address: bytes) -> bytes:
+        """The signature of Walrus's ``ProofOfPossessionMessage`` (``00 00 03 ‖ epoch ‖ address ‖
+        key``, contracts/walrus/sources/system/messages.move) for a node's 32-byte address."""
 
 def bls_verify(signature: bytes, public_key: bytes, message: bytes) -> bool: ...
+def bls_verify_proof_of_possession(public_key: bytes, epoch: int, address: bytes, signature: bytes) -> bool:
+    """Whether ``signature`` proves possession of ``public_key`` for ``epoch`` and ``address``."""
 def bls_aggregate(signatures: list[bytes]) -> bytes:
     """Raises :class:`SignatureError` for an invalid signature, :class:`InvalidArgumentError` for none."""
 def bls_verify_aggregate(public_keys: list[bytes], message: bytes, signature: bytes) -> bool: ...
@@ -845,5 +851,58 @@ def verify_walrus_certificate(
     """Verify Walrus's ``certify_blob`` arguments for the committee of ``epoch`` (members in
     committee order: BLS public key, shards). Raises :class:`CertificateError`,
     :class:`SignatureError` or :class:`WireFormatError` saying why not (SPEC §10.3)."""
+@final
+class BlsCertificate:
+    """A Walrus certificate (``ProtocolMessageCertificate``, crates/walrus-core/src/messages/certificate.rs):
+    the 96-byte aggregate BLS signature, the signer bitmap (member i is bit i % 8 of byte i // 8)
+    and the signed message. Its bytes are Walrus's BCS form: the signer indices (ascending u16),
+    the message, the signature."""
+
+    def __new__(cls, signature: bytes, signers: bytes, serialized_message: bytes) -> Self: ...
+    @staticmethod
+    def from_bytes(data: bytes) -> BlsCertificate:
+        """Raises :class:`CertificateError` for malformed or non-canonical bytes."""
+    def to_bytes(self) -> bytes: ...
+    @property
+    def signature(self) -> bytes: ...
+    @property
+    def signers(self) -> bytes: ...
+    @property
+    def serialized_message(self) -> bytes: ...
+    @property
+    def signer_indices(self) -> list[int]: ...
+    def verify(self, epoch: int, members: list[tuple[bytes, int]], kind: _CertificateKind | None = None) -> VerifiedCertificate:
+        """Verify for the committee of ``epoch`` (members in order: BLS public key, shards) by
+        Walrus's rules (SPEC §10.3). Raises :class:`CertificateError`, :class:`SignatureError` or
+        :class:`WireFormatError`."""
+
+@final
+class BlsCertificateBuilder:
+    """Collects members' BLS signatures of one message, verifying each under its member's key
+    and adding it to a running aggregate; invalid and duplicate ones are dropped."""
+
+    def __new__(
+        cls, epoch: int, members: list[tuple[bytes, int]], message: StorageConfirmation | InvalidBlobIdMessage
+    ) -> Self: ...
+    def add(self, member: int, serialized_message: bytes, signature: bytes) -> bool:
+        """False for a member that already signed; raises :class:`CertificateError` (unknown
+        member, other message) or :class:`SignatureError`."""
+    def add_by_key(self, public_key: bytes, serialized_message: bytes, signature: bytes) -> bool: ...
+    @property
+    def message_bytes(self) -> bytes: ...
+    @property
+    def weight(self) -> int: ...
+    @property
+    def required_weight(self) -> int: ...
+    @property
+    def missing_weight(self) -> int: ...
+    @property
+    def is_complete(self) -> bool: ...
+    def finish(self) -> BlsCertificate:
+        """Raises :class:`CertificateError` while the weight is below the threshold."""
+
+def signature_scheme(name: str) -> _SignatureScheme:
+    """The canonical name of a signature scheme (``"bls"`` is ``"bls12381"``). Raises
+    :class:`InvalidArgumentError`."""
 def signer_bitmap(signers: list[int], n_members: int) -> bytes:
     """Member ``i`` is bit ``i % 8`` of byte ``i // 8``; ``ceil(n_members / 8)`` bytes."""

@@ -17,6 +17,10 @@ ConsistencyCheck = Literal["default", "strict", "skip"]
 CertificateKind = Literal["confirmation", "invalid_blob"]
 """What a certificate attests (SPEC §10.3): the names of every binding."""
 
+SignatureScheme = Literal["ed25519", "bls12381"]
+"""How a committee signs and certifies (``morsa_core::certificate::SignatureScheme``): Morsa's
+Ed25519 certificates or Walrus's BLS12-381 aggregates (SPEC §10.2–§10.3)."""
+
 Rules = Literal["mainnet", "development"]
 """``mainnet``: ``mainnet-contracts/`` (deployed); ``development``: ``contracts/`` (REWARDS.md §0.1)."""
 

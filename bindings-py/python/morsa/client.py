@@ -41,7 +41,7 @@ import morsa
 from . import _native, chunked
 from ._fs import atomic_file
 from .net.accounts import Account
-from .net.committee import CommitteeView, Member
+from .net.committee import CertificateBuilder, CommitteeView, Member
 from .net.control import ControlPlane, HttpControlPlane, default_cache_path
 from .net.errors import NetworkError, RemoteError, TransportError
 from .net.flow import ByteBudget, Latencies, first_success
@@ -416,7 +416,7 @@ class Client:
                 report.finish()
                 return StoreResult(metadata.blob_id, blob_object, registration.cost, False)
             object_id = bytes.fromhex(blob_object["id"][2:]) if deletable else None
-            builder = morsa.CertificateBuilder(view.committee, morsa.StorageConfirmation(view.epoch, metadata.blob_id, object_id))
+            builder = view.certificate_builder(morsa.StorageConfirmation(view.epoch, metadata.blob_id, object_id))
             failed = await _Upload(self, view, metadata, source, object_id, builder, report).run()
         if not builder.is_complete:
             details = "; ".join(f"{k}: {v}" for k, v in sorted(failed.items()))
@@ -450,7 +450,7 @@ class Client:
         directory, in bounded memory), check that it is ``blob_id``, that the blob is registered
         (as the deletable blob object ``object_id``, or as a permanent blob), upload every sliver
         to its shard's node, and collect a quorum of confirmations. Returns the storage
-        certificate (postcard bytes, for the client to certify with) and its weight in shards.
+        certificate (bytes of the committee's scheme, for the client to certify with) and its weight in shards.
         Raises :class:`morsa.VerificationError` (another blob), :class:`ClientError` (not
         registered, too few confirmations) and the codec's errors."""
         view = await self.acommittee(fresh=True)
@@ -466,7 +466,7 @@ class Client:
                 object_id is not None and registered_object != "0x" + object_id.hex()
             ):
                 raise ClientError(f"blob {blob_id} is registered as {registered_object} (deletable: {state.blob_object.get('deletable')})")
-            builder = morsa.CertificateBuilder(view.committee, morsa.StorageConfirmation(view.epoch, blob_id, object_id))
+            builder = view.certificate_builder(morsa.StorageConfirmation(view.epoch, blob_id, object_id))
             failed = await _Upload(self, view, metadata, source, object_id, builder, _Progress(None, 1)).run()
         if not builder.is_complete:
             details = "; ".join(f"{k}: {v}" for k, v in sorted(failed.items()))
@@ -503,8 +503,8 @@ class Client:
         if blob_object.get("certifiedEpoch") is not None:
             return StoreResult(metadata.blob_id, blob_object, registration.cost, False)
         object_id = bytes.fromhex(blob_object["id"][2:]) if deletable else None
-        certificate = await relay.upload(Path(path), metadata.blob_id, object_id)
-        verified = morsa.Certificate.from_bytes(certificate).verify(view.committee, kind="confirmation")
+        certificate = await relay.upload(Path(path), metadata.blob_id, object_id, scheme=view.scheme)
+        verified = view.verify_certificate(certificate, kind="confirmation")
         if verified.blob_id != metadata.blob_id or verified.object_id != object_id:
             raise morsa.VerificationError("the relay's certificate is for another blob or object: rejected")
         certified = await self.control.certify_blob(metadata.blob_id, certificate)
@@ -904,7 +904,7 @@ class _Upload:
         metadata: morsa.BlobMetadata,
         source: _SliverSource,
         object_id: bytes | None,
-        builder: morsa.CertificateBuilder,
+        builder: CertificateBuilder,
         progress: _Progress,
     ) -> None:
         self.client, self.view, self.metadata, self.source = client, view, metadata, source
@@ -969,7 +969,10 @@ class _Upload:
                     await asyncio.sleep(0.25)
                     continue
                 break
-            self.builder.add(member.index, message, signature)
+            if self.view.scheme == "bls12381":  # a pairing check: off the event loop
+                await asyncio.to_thread(self.builder.add, member.index, message, signature)
+            else:
+                self.builder.add(member.index, message, signature)
         except (NetworkError, morsa.MorsaError, OSError) as e:
             self.failed[member.label] = _short(e)
 

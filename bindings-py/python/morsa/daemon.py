@@ -387,7 +387,8 @@ def create_app(config: DaemonConfig, client: Client | None = None, cache: BlobCa
                 raise unavailable("RELAY_FAILED", str(e), retry_after=5) from None
             except NetworkError as e:
                 raise unavailable("RELAY_FAILED", str(e), retry_after=5) from None
-        return JSONResponse(certificate_json(blob_id, certificate))
+        scheme = (await client.acommittee()).scheme  # a network's scheme never changes
+        return JSONResponse(certificate_json(blob_id, certificate, scheme))
 
     async def tip_config(request: Request) -> JSONResponse:
         """``GET /v1/tip-config``: this relay relays for free."""

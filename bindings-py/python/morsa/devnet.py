@@ -24,12 +24,15 @@ from typing import Any
 
 import morsa
 
+from . import _native
+from ._types import SignatureScheme
 from .client import Client
 from .net.accounts import new_key_file
 from .net.control import HttpControlPlane
 from .net.server import free_port
 from .net.sync import run_sync
 from .net.transport import Http
+from .node.config import bls_key_of_seed
 
 STATE_FILE = "devnet.json"
 _PROBES = Http(timeout=5.0)
@@ -129,10 +132,16 @@ class Devnet:
         n_nodes: int = DEFAULT_NODES,
         n_shards: int = morsa.MAINNET_N_SHARDS,
         epoch_duration_ms: int = 0,
+        signatures: str = "ed25519",
     ) -> Devnet:
         """Write the configs of a new devnet (nothing is started). With ``epoch_duration_ms``,
         epochs change on that timer (fixed at creation, as a network's epoch duration is);
-        with 0, only on demand (:meth:`advance_epoch`, ``morsa devnet epoch``)."""
+        with 0, only on demand (:meth:`advance_epoch`, ``morsa devnet epoch``). ``signatures``
+        (``"ed25519"``, or ``"bls"`` as Walrus): how nodes sign confirmations and invalid-blob
+        attestations and how the control plane verifies certificates; each node registers its
+        BLS key with a proof of possession (SPEC §10.2). Raises :class:`DevnetError` and
+        :class:`morsa.InvalidArgumentError` (an unknown scheme)."""
+        scheme = _native.signature_scheme(signatures)
         if epoch_duration_ms < 0:
             raise DevnetError("the epoch duration cannot be negative")
         if n_nodes < 1:
@@ -164,9 +173,13 @@ class Devnet:
             config_path.write_text(json.dumps(config, indent=2))
             config_path.chmod(0o600)
             url = f"http://127.0.0.1:{port}"
-            node_specs.append(
-                {"name": name, "url": url, "public_key": morsa.SigningKey(seed).public_key.hex(), "stake": DEFAULT_STAKE}
-            )
+            public_key = morsa.SigningKey(seed).public_key
+            spec = {"name": name, "url": url, "public_key": public_key.hex(), "stake": DEFAULT_STAKE}
+            if scheme == "bls12381":
+                bls_key = bls_key_of_seed(seed)
+                spec["bls_public_key"] = bls_key.public_key.hex()
+                spec["bls_proof_of_possession"] = bls_key.proof_of_possession(0, public_key).hex()
+            node_specs.append(spec)
             nodes.append(
                 Process(name, url, [*python, "node", "run", "--config", str(config_path)], str(root / "logs" / f"{name}.log"))
             )
@@ -178,6 +191,7 @@ class Devnet:
             "port": chain_port,
             "epoch_duration_ms": epoch_duration_ms,
             "faucet": True,
+            "signature_scheme": scheme,
             "nodes": node_specs,
         }
         chain_config_path = root / "chain.json"
@@ -345,13 +359,22 @@ class Devnet:
         control = HttpControlPlane(self.chain_url)
         return run_sync(control.advance_epoch(self.admin_token))
 
+    def _chain_config(self) -> dict[str, Any]:
+        try:
+            config: dict[str, Any] = json.loads((Path(self.directory) / "chain.json").read_text())
+            return config
+        except (OSError, ValueError) as e:
+            raise DevnetError(f"{self.directory}: cannot read chain.json: {e}") from None
+
     @property
     def epoch_duration_ms(self) -> int:
         """The epoch timer's period (0: epochs change only on demand)."""
-        try:
-            return int(json.loads((Path(self.directory) / "chain.json").read_text()).get("epoch_duration_ms", 0))
-        except (OSError, ValueError) as e:
-            raise DevnetError(f"{self.directory}: cannot read chain.json: {e}") from None
+        return int(self._chain_config().get("epoch_duration_ms", 0))
+
+    @property
+    def signature_scheme(self) -> SignatureScheme:
+        """How the committee signs: ``"ed25519"`` or ``"bls12381"`` (fixed at creation)."""
+        return "bls12381" if self._chain_config().get("signature_scheme") == "bls12381" else "ed25519"
 
     def node_config(self, name: str) -> Path:
         """The config file of the storage node ``name`` (its key: the operator's account)."""
@@ -369,10 +392,11 @@ def up(
     n_nodes: int = DEFAULT_NODES,
     n_shards: int = morsa.MAINNET_N_SHARDS,
     epoch_duration_ms: int | None = None,
+    signatures: str | None = None,
 ) -> Devnet:
     """Start a devnet in ``directory``, creating it if needed (``epoch_duration_ms``: the
-    epoch timer of a new devnet, default 0, on demand only; an existing devnet keeps its own
-    and refuses another)."""
+    epoch timer of a new devnet, default 0, on demand only; ``signatures``: ``"ed25519"``
+    (default) or ``"bls"``; an existing devnet keeps its own and refuses others)."""
     directory = Path(directory) if directory else default_directory()
     if (directory / STATE_FILE).exists():
         devnet = Devnet.load(directory)
@@ -381,8 +405,12 @@ def up(
                 f"the devnet in {directory} changes epochs every {devnet.epoch_duration_ms / 1000:g} s (0: on demand); "
                 "the epoch duration is fixed when a devnet is created"
             )
+        if signatures is not None and _native.signature_scheme(signatures) != devnet.signature_scheme:
+            raise DevnetError(
+                f"the devnet in {directory} signs with {devnet.signature_scheme}; the signature scheme is fixed when a devnet is created"
+            )
     else:
-        devnet = Devnet.create(directory, n_nodes, n_shards, epoch_duration_ms or 0)
+        devnet = Devnet.create(directory, n_nodes, n_shards, epoch_duration_ms or 0, signatures or "ed25519")
     try:
         devnet.up()
     except BaseException:

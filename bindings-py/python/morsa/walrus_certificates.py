@@ -33,7 +33,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import _native
-from ._native import VerifiedCertificate
+from ._native import (
+    BlsCertificate,
+    BlsCertificateBuilder,
+    BlsSigningKey,
+    VerifiedCertificate,
+    bls_aggregate,
+    bls_verify,
+    bls_verify_aggregate,
+    bls_verify_proof_of_possession,
+)
 
 BLS_PUBLIC_KEY_LEN = 48
 BLS_SIGNATURE_LEN = 96
@@ -164,6 +173,13 @@ def load_committee(path: str) -> WalrusCommittee:
 
 
 __all__ = [
+    "BlsCertificate",
+    "BlsCertificateBuilder",
+    "BlsSigningKey",
+    "bls_aggregate",
+    "bls_verify",
+    "bls_verify_aggregate",
+    "bls_verify_proof_of_possession",
     "WalrusCommittee",
     "WalrusMember",
     "decode_bytes",

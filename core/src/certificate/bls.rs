@@ -18,9 +18,16 @@ use bls12_381::hash_to_curve::{ExpandMsgXmd, HashToCurve};
 use bls12_381::{pairing, G1Affine, G1Projective, G2Affine, G2Projective, Scalar};
 use sha2::{Digest, Sha256};
 
+#[cfg(feature = "alloc")]
+use alloc::vec::Vec;
+
 use super::verify::{bitmap_indices, certified_blob, check_signed, CommitteeShape};
+#[cfg(feature = "alloc")]
+use super::AddSignatureError;
 use super::{CertificateError, CertificateKind, CertifiedBlob, CertifiedBody, SignatureError, VerifiedCertificate};
 use crate::messages::{InvalidBlobIdBody, StorageConfirmationBody};
+#[cfg(feature = "alloc")]
+use crate::wire::{write_byte_vec, write_uleb128, Reader};
 
 /// The domain separation tag of Walrus's (fastcrypto's) BLS signatures: the basic scheme.
 pub const DST: &[u8] = b"BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_NUL_";
@@ -204,6 +211,45 @@ pub fn verify_aggregate<'a>(
     key.verify(message, signature)
 }
 
+/// Length of a [`proof_of_possession_message`]: intent (3), epoch (4), address (32), key (48).
+pub const PROOF_OF_POSSESSION_MESSAGE_LEN: usize = 87;
+
+/// The message a node's BLS key signs to prove possession when it registers
+/// (`contracts/walrus/sources/system/messages.move`, `ProofOfPossessionMessage::to_bcs`): intent
+/// `00 00 03` (type 0, version 0, app 3) ‖ `epoch` (u32 LE) ‖ the node's Sui `address` (32
+/// bytes) ‖ the 48 key bytes without a length prefix. A committee that aggregates keys must
+/// accept only keys with such a proof: without it, a member could register a key made from the
+/// others' to forge their aggregate signatures (a rogue-key attack).
+pub fn proof_of_possession_message(
+    epoch: u32,
+    address: &[u8; 32],
+    public_key: &BlsPublicKey,
+) -> [u8; PROOF_OF_POSSESSION_MESSAGE_LEN] {
+    let mut m = [0u8; PROOF_OF_POSSESSION_MESSAGE_LEN];
+    m[..3].copy_from_slice(&[0, 0, 3]);
+    m[3..7].copy_from_slice(&epoch.to_le_bytes());
+    m[7..39].copy_from_slice(address);
+    m[39..].copy_from_slice(&public_key.0);
+    m
+}
+
+impl BlsPublicKey {
+    /// Verifies this key's proof of possession for `epoch` and `address`
+    /// ([`proof_of_possession_message`]).
+    ///
+    /// # Errors
+    ///
+    /// [`SignatureError`] when it does not verify.
+    pub fn verify_proof_of_possession(
+        &self,
+        epoch: u32,
+        address: &[u8; 32],
+        signature: &BlsSignature,
+    ) -> Result<(), SignatureError> {
+        self.verify(&proof_of_possession_message(epoch, address, self), signature)
+    }
+}
+
 /// What verifying a Walrus certificate needs to know of a committee: its epoch and, in member
 /// order, each member's BLS public key and weight (shards).
 pub trait BlsCommittee {
@@ -316,6 +362,274 @@ impl WalrusCertificate<'_> {
     }
 }
 
+/// A Walrus certificate that owns its parts: Walrus's `ProtocolMessageCertificate`
+/// (`crates/walrus-core/src/messages/certificate.rs`), whose BCS form is the signers' member
+/// indices (`Vec<u16>`, ascending), the serialized message (`Vec<u8>`) and the 96-byte aggregate
+/// signature (fastcrypto serializes it as a fixed-size array, without a length). The signers are
+/// kept here as the bitmap `certify_blob` takes.
+#[cfg(feature = "alloc")]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlsCertificate {
+    /// The aggregate of the signers' signatures.
+    pub signature: BlsSignature,
+    /// The signer bitmap (member `i` is bit `i % 8` of byte `i / 8`).
+    pub signers: Vec<u8>,
+    /// The signed message (BCS `ProtocolMessage`, SPEC §10.1).
+    pub serialized_message: Vec<u8>,
+}
+
+#[cfg(feature = "alloc")]
+impl BlsCertificate {
+    /// A borrowed view, to verify.
+    pub fn as_view(&self) -> WalrusCertificate<'_> {
+        WalrusCertificate {
+            signature: self.signature,
+            signers: &self.signers,
+            serialized_message: &self.serialized_message,
+        }
+    }
+
+    /// The signers' member indices, ascending.
+    pub fn signer_indices(&self) -> impl Iterator<Item = usize> + '_ {
+        bitmap_indices(&self.signers)
+    }
+
+    /// The BCS bytes of Walrus's `ProtocolMessageCertificate`.
+    ///
+    /// # Panics
+    ///
+    /// Never for a bitmap shorter than 8 KiB (no committee has more than 65 535 members).
+    pub fn to_bcs(&self) -> Vec<u8> {
+        let signers: Vec<usize> = self.signer_indices().collect();
+        let mut out = Vec::with_capacity(5 + 2 * signers.len() + 5 + self.serialized_message.len() + BLS_SIGNATURE_LEN);
+        write_uleb128(&mut out, u32::try_from(signers.len()).expect("at most 65 536 signers"));
+        for signer in signers {
+            out.extend_from_slice(&u16::try_from(signer).expect("a member index fits a u16").to_le_bytes());
+        }
+        write_byte_vec(&mut out, &self.serialized_message);
+        out.extend_from_slice(&self.signature.0);
+        out
+    }
+
+    /// Parses the BCS bytes of Walrus's `ProtocolMessageCertificate`: the signer indices must
+    /// be strictly ascending (the canonical form Walrus writes), and nothing may follow.
+    ///
+    /// # Errors
+    ///
+    /// [`CertificateError::Malformed`].
+    pub fn from_bcs(bytes: &[u8]) -> Result<Self, CertificateError> {
+        let mut r = Reader::new(bytes);
+        let n = r.seq_len("signers", 2).map_err(|_| CertificateError::Malformed)?;
+        let mut signers = Vec::new();
+        let mut last: Option<u16> = None;
+        for _ in 0..n {
+            let index = r.u16("signer").map_err(|_| CertificateError::Malformed)?;
+            if last.is_some_and(|l| l >= index) {
+                return Err(CertificateError::Malformed);
+            }
+            last = Some(index);
+            let (byte, bit) = (usize::from(index / 8), index % 8);
+            if signers.len() <= byte {
+                signers.resize(byte + 1, 0);
+            }
+            signers[byte] |= 1 << bit;
+        }
+        let serialized_message = r.byte_vec("serialized_message").map_err(|_| CertificateError::Malformed)?.to_vec();
+        let signature = BlsSignature(r.array("signature").map_err(|_| CertificateError::Malformed)?);
+        r.finish().map_err(|_| CertificateError::Malformed)?;
+        Ok(Self { signature, signers, serialized_message })
+    }
+}
+
+/// A member's signature that [`BlsCertificateBuilder::verify`] checked: the member, its key,
+/// the message and the signature's point, ready for [`BlsCertificateBuilder::insert`].
+#[cfg(feature = "alloc")]
+#[derive(Clone, Debug)]
+pub struct VerifiedBlsSignature {
+    member: usize,
+    public_key: BlsPublicKey,
+    message: Vec<u8>,
+    point: G2Affine,
+}
+
+/// Collects members' BLS signatures of one message into a [`BlsCertificate`], aggregating as it
+/// goes (one running sum in G2, no list of signatures): each signature is verified under its
+/// member's key before it counts; invalid and duplicate ones are dropped (SPEC §10.3).
+#[cfg(feature = "alloc")]
+#[derive(Clone, Debug)]
+pub struct BlsCertificateBuilder<T> {
+    epoch: u32,
+    members: Vec<(BlsPublicKey, u16)>,
+    message: Vec<u8>,
+    signers: Vec<u8>,
+    aggregate: G2Projective,
+    weight: u32,
+    _body: core::marker::PhantomData<T>,
+}
+
+#[cfg(feature = "alloc")]
+impl<T: CertifiedBody> BlsCertificateBuilder<T> {
+    /// A builder of a certificate of `message` for the committee of `epoch` whose members, in
+    /// committee order, have these BLS keys and weights.
+    ///
+    /// # Errors
+    ///
+    /// [`CertificateError::EpochMismatch`] if the message is for another epoch.
+    pub fn new(
+        epoch: u32,
+        members: Vec<(BlsPublicKey, u16)>,
+        message: &crate::messages::ProtocolMessage<T>,
+    ) -> Result<Self, CertificateError> {
+        if message.epoch != epoch {
+            return Err(CertificateError::EpochMismatch { message_epoch: message.epoch, committee_epoch: epoch });
+        }
+        let signers = alloc::vec![0; members.len().div_ceil(8)];
+        Ok(Self {
+            epoch,
+            members,
+            message: message.to_message_bytes().to_vec(),
+            signers,
+            aggregate: G2Projective::identity(),
+            weight: 0,
+            _body: core::marker::PhantomData,
+        })
+    }
+
+    /// The message bytes every signer must sign.
+    pub fn message_bytes(&self) -> &[u8] {
+        &self.message
+    }
+
+    /// Adds member `member`'s signature of `serialized_message` to the aggregate. Returns
+    /// `Ok(false)` for a member that already signed (the first signature is kept).
+    ///
+    /// # Errors
+    ///
+    /// [`AddSignatureError`] when the member is unknown, the message differs, or the signature
+    /// does not verify under the member's key; the builder is unchanged.
+    pub fn add(
+        &mut self,
+        member: usize,
+        serialized_message: &[u8],
+        signature: &BlsSignature,
+    ) -> Result<bool, AddSignatureError> {
+        if self.has_signed(member)? {
+            return Ok(false);
+        }
+        let verified = self.verify(member, serialized_message, signature)?;
+        self.insert(verified)
+    }
+
+    /// Whether member `member` has signed already.
+    ///
+    /// # Errors
+    ///
+    /// [`AddSignatureError::UnknownMember`].
+    pub fn has_signed(&self, member: usize) -> Result<bool, AddSignatureError> {
+        if member >= self.members.len() {
+            return Err(AddSignatureError::UnknownMember);
+        }
+        Ok(self.signers[member / 8] >> (member % 8) & 1 == 1)
+    }
+
+    /// The costly half of [`BlsCertificateBuilder::add`], without changing the builder (so that
+    /// signatures can be verified in parallel): checks member `member`'s signature of
+    /// `serialized_message` (this builder's message) under its key.
+    ///
+    /// # Errors
+    ///
+    /// As [`BlsCertificateBuilder::add`].
+    pub fn verify(
+        &self,
+        member: usize,
+        serialized_message: &[u8],
+        signature: &BlsSignature,
+    ) -> Result<VerifiedBlsSignature, AddSignatureError> {
+        let (public_key, _) = *self.members.get(member).ok_or(AddSignatureError::UnknownMember)?;
+        if serialized_message != self.message.as_slice() {
+            return Err(AddSignatureError::MessageMismatch);
+        }
+        public_key.verify(&self.message, signature).map_err(|_| AddSignatureError::InvalidSignature)?;
+        let point = signature.point().map_err(|_| AddSignatureError::InvalidSignature)?;
+        Ok(VerifiedBlsSignature { member, public_key, message: self.message.clone(), point })
+    }
+
+    /// Adds a signature [`BlsCertificateBuilder::verify`] accepted to the aggregate; `Ok(false)`
+    /// for a member that already signed.
+    ///
+    /// # Errors
+    ///
+    /// [`AddSignatureError::MessageMismatch`] or [`AddSignatureError::UnknownMember`] for a
+    /// signature verified by a builder of another message or committee.
+    pub fn insert(&mut self, verified: VerifiedBlsSignature) -> Result<bool, AddSignatureError> {
+        let member = verified.member;
+        let (public_key, weight) = *self.members.get(member).ok_or(AddSignatureError::UnknownMember)?;
+        if public_key != verified.public_key {
+            return Err(AddSignatureError::UnknownMember);
+        }
+        if verified.message != self.message {
+            return Err(AddSignatureError::MessageMismatch);
+        }
+        if self.has_signed(member)? {
+            return Ok(false);
+        }
+        self.aggregate += G2Projective::from(verified.point);
+        self.signers[member / 8] |= 1 << (member % 8);
+        self.weight += u32::from(weight);
+        Ok(true)
+    }
+
+    /// The index of the member with `public_key`.
+    pub fn member_index(&self, public_key: &BlsPublicKey) -> Option<usize> {
+        self.members.iter().position(|(k, _)| k == public_key)
+    }
+
+    /// The weight of the signatures collected.
+    pub fn weight(&self) -> u32 {
+        self.weight
+    }
+
+    /// The weight the certificate needs.
+    pub fn required_weight(&self) -> u32 {
+        T::THRESHOLD.required_weight(self.members.iter().map(|(_, w)| u32::from(*w)).sum())
+    }
+
+    /// The weight still missing (0 once complete).
+    pub fn missing_weight(&self) -> u32 {
+        self.required_weight().saturating_sub(self.weight)
+    }
+
+    /// Whether the collected weight meets the threshold.
+    pub fn is_complete(&self) -> bool {
+        self.missing_weight() == 0
+    }
+
+    /// The committee's epoch.
+    pub fn epoch(&self) -> u32 {
+        self.epoch
+    }
+
+    /// The certificate: the aggregate signature, the signer bitmap and the message.
+    ///
+    /// # Errors
+    ///
+    /// [`CertificateError::NotEnoughWeight`] while the weight is below the threshold.
+    pub fn finish(&self) -> Result<BlsCertificate, CertificateError> {
+        if !self.is_complete() {
+            return Err(CertificateError::NotEnoughWeight {
+                weight: self.weight,
+                required: self.required_weight(),
+                n_shards: self.members.iter().map(|(_, w)| u32::from(*w)).sum(),
+            });
+        }
+        Ok(BlsCertificate {
+            signature: BlsSignature(G2Affine::from(self.aggregate).to_compressed()),
+            signers: self.signers.clone(),
+            serialized_message: self.message.clone(),
+        })
+    }
+}
+
 /// A BLS12-381 secret key. `Debug` does not print the secret.
 #[derive(Clone)]
 pub struct BlsSigningKey {
@@ -387,6 +701,12 @@ impl BlsSigningKey {
     /// The public key: the secret times the G1 generator.
     pub fn public_key(&self) -> BlsPublicKey {
         BlsPublicKey(G1Affine::from(G1Affine::generator() * self.scalar).to_compressed())
+    }
+
+    /// The proof of possession of this key for `epoch` and `address`
+    /// ([`proof_of_possession_message`]).
+    pub fn proof_of_possession(&self, epoch: u32, address: &[u8; 32]) -> BlsSignature {
+        self.sign(&proof_of_possession_message(epoch, address, &self.public_key()))
     }
 
     /// The signature of `message`: the secret times `H(message)` ([`DST`]).
@@ -511,5 +831,90 @@ mod tests {
         ));
         let later = BlsMembers { epoch: 8, members: &members };
         assert!(matches!(cert.verify_kind(&later, None), Err(CertificateError::EpochMismatch { .. })));
+    }
+
+    #[test]
+    fn the_builder_aggregates_as_it_collects_and_the_bcs_form_round_trips() {
+        use crate::messages::{BlobPersistenceType, StorageConfirmation, StorageConfirmationBody};
+        use crate::metadata::BlobId;
+
+        let keys: [BlsSigningKey; 4] = core::array::from_fn(|i| BlsSigningKey::from_ikm(&[i as u8 + 1; 32]).unwrap());
+        let members: alloc::vec::Vec<(BlsPublicKey, u16)> =
+            keys.iter().zip([4u16, 3, 2, 1]).map(|(k, w)| (k.public_key(), w)).collect();
+        let confirmation = StorageConfirmation::new(3, BlobId([7; 32]), BlobPersistenceType::Permanent);
+        let message = confirmation.to_message_bytes().to_vec();
+        assert!(matches!(
+            BlsCertificateBuilder::new(4, members.clone(), &confirmation),
+            Err(CertificateError::EpochMismatch { .. })
+        ));
+        let mut builder: BlsCertificateBuilder<StorageConfirmationBody> =
+            BlsCertificateBuilder::new(3, members.clone(), &confirmation).unwrap();
+        assert_eq!(builder.required_weight(), 7);
+        // A signature by another key, of another message, by an unknown member: refused, nothing counted.
+        assert_eq!(builder.add(0, &message, &keys[1].sign(&message)), Err(AddSignatureError::InvalidSignature));
+        assert_eq!(builder.add(0, b"other", &keys[0].sign(b"other")), Err(AddSignatureError::MessageMismatch));
+        assert_eq!(builder.add(4, &message, &keys[0].sign(&message)), Err(AddSignatureError::UnknownMember));
+        assert!(matches!(builder.finish(), Err(CertificateError::NotEnoughWeight { weight: 0, required: 7, .. })));
+        assert_eq!(builder.add(0, &message, &keys[0].sign(&message)), Ok(true));
+        assert_eq!(builder.add(0, &message, &keys[0].sign(&message)), Ok(false));
+        assert_eq!(builder.add(2, &message, &keys[2].sign(&message)), Ok(true));
+        assert_eq!((builder.weight(), builder.missing_weight(), builder.is_complete()), (6, 1, false));
+        assert_eq!(builder.add(3, &message, &keys[3].sign(&message)), Ok(true));
+        let cert = builder.finish().unwrap();
+        // The running sum equals the aggregate of the three signatures, and the certificate verifies.
+        let expected = aggregate_signatures(&[keys[0].sign(&message), keys[2].sign(&message), keys[3].sign(&message)]);
+        assert_eq!(cert.signature, expected.unwrap());
+        assert_eq!(cert.signers, [0b1101]);
+        let committee = BlsMembers { epoch: 3, members: &members };
+        assert_eq!(cert.as_view().verify_kind(&committee, None).unwrap().signer_weight, 7);
+        // BCS: indices 0, 2, 3 as u16, the message, the 96 signature bytes.
+        let bcs = cert.to_bcs();
+        assert_eq!(&bcs[..7], &[3, 0, 0, 2, 0, 3, 0]);
+        assert_eq!(bcs.len(), 7 + 1 + message.len() + BLS_SIGNATURE_LEN);
+        assert_eq!(BlsCertificate::from_bcs(&bcs).unwrap(), cert);
+        // Unsorted or repeated indices, trailing or missing bytes: malformed.
+        let mut unsorted = bcs.clone();
+        unsorted[1..5].copy_from_slice(&[2, 0, 0, 0]);
+        assert_eq!(BlsCertificate::from_bcs(&unsorted), Err(CertificateError::Malformed));
+        let mut repeated = bcs.clone();
+        repeated[3..5].copy_from_slice(&[0, 0]);
+        assert_eq!(BlsCertificate::from_bcs(&repeated), Err(CertificateError::Malformed));
+        assert_eq!(BlsCertificate::from_bcs(&[bcs.as_slice(), &[0]].concat()), Err(CertificateError::Malformed));
+        assert_eq!(BlsCertificate::from_bcs(&bcs[..bcs.len() - 1]), Err(CertificateError::Malformed));
+    }
+
+    #[test]
+    fn scheme_names() {
+        use super::super::SignatureScheme;
+        for (name, scheme) in [
+            ("ed25519", SignatureScheme::Ed25519),
+            ("bls", SignatureScheme::Bls12381),
+            ("bls12381", SignatureScheme::Bls12381),
+        ] {
+            assert_eq!(name.parse::<SignatureScheme>(), Ok(scheme));
+        }
+        assert_eq!(SignatureScheme::Bls12381.as_str(), "bls12381");
+        assert_eq!(
+            (SignatureScheme::Bls12381.public_key_len(), SignatureScheme::Bls12381.signature_len()),
+            (BLS_PUBLIC_KEY_LEN, BLS_SIGNATURE_LEN)
+        );
+        assert!("rsa".parse::<SignatureScheme>().is_err());
+    }
+
+    #[test]
+    fn proofs_of_possession() {
+        let key = BlsSigningKey::from_ikm(&[5; 32]).unwrap();
+        let other = BlsSigningKey::from_ikm(&[6; 32]).unwrap();
+        let address = [0xab; 32];
+        let message = proof_of_possession_message(9, &address, &key.public_key());
+        assert_eq!(
+            (&message[..7], &message[7..39], &message[39..]),
+            (&[0, 0, 3, 9, 0, 0, 0][..], &address[..], &key.public_key().0[..])
+        );
+        let pop = key.proof_of_possession(9, &address);
+        assert_eq!(key.public_key().verify_proof_of_possession(9, &address, &pop), Ok(()));
+        assert!(key.public_key().verify_proof_of_possession(10, &address, &pop).is_err());
+        assert!(key.public_key().verify_proof_of_possession(9, &[0xac; 32], &pop).is_err());
+        assert!(other.public_key().verify_proof_of_possession(9, &address, &pop).is_err());
     }
 }

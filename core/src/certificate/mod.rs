@@ -29,6 +29,66 @@ pub const PUBLIC_KEY_LEN: usize = 32;
 /// Length of an Ed25519 signature in bytes.
 pub const SIGNATURE_LEN: usize = 64;
 
+/// The signature scheme a committee certifies with: Morsa's Ed25519 certificates (one
+/// 64-byte signature per signer, [`Certificate`]) or Walrus's BLS12-381 ones (one 96-byte
+/// aggregate, `bls::WalrusCertificate`). Both sign the same message bytes and obey the same
+/// rules of SPEC §10.3; the name is how a committee, a devnet and the bindings spell it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum SignatureScheme {
+    /// Ed25519 (RFC 8032): Morsa's default, and what embedded users get without feature `bls`.
+    #[default]
+    Ed25519,
+    /// BLS12-381 `min_pk`, as Walrus's storage nodes sign (feature `bls` to sign and verify).
+    Bls12381,
+}
+
+impl SignatureScheme {
+    /// The name: `"ed25519"` or `"bls12381"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            SignatureScheme::Ed25519 => "ed25519",
+            SignatureScheme::Bls12381 => "bls12381",
+        }
+    }
+
+    /// The length of a member's public key: 32 or 48 bytes.
+    pub const fn public_key_len(self) -> usize {
+        match self {
+            SignatureScheme::Ed25519 => PUBLIC_KEY_LEN,
+            SignatureScheme::Bls12381 => 48,
+        }
+    }
+
+    /// The length of one signature: 64 or 96 bytes.
+    pub const fn signature_len(self) -> usize {
+        match self {
+            SignatureScheme::Ed25519 => SIGNATURE_LEN,
+            SignatureScheme::Bls12381 => 96,
+        }
+    }
+}
+
+impl core::fmt::Display for SignatureScheme {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl core::str::FromStr for SignatureScheme {
+    type Err = crate::error::UnknownName;
+
+    /// `"ed25519"`, or `"bls"` / `"bls12381"`.
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        match name {
+            "ed25519" => Ok(SignatureScheme::Ed25519),
+            "bls" | "bls12381" => Ok(SignatureScheme::Bls12381),
+            _ => {
+                Err(crate::error::UnknownName { what: "signature scheme", expected: "'ed25519' or 'bls' ('bls12381')" })
+            }
+        }
+    }
+}
+
 pub use builder::AddSignatureError;
 #[cfg(feature = "alloc")]
 pub use builder::CertificateBuilder;

@@ -267,6 +267,9 @@ def create_app(config: ChainConfig) -> Starlette:
             stake=_field(data, "stake", int, 0),
             commission_bps=_field(data, "commission_bps", int, 0),
         )
+        if "bls_public_key" in data or "bls_proof_of_possession" in data:
+            spec.bls_public_key = _b64(_field(data, "bls_public_key", str), "bls_public_key")
+            spec.bls_proof_of_possession = _b64(_field(data, "bls_proof_of_possession", str), "bls_proof_of_possession")
         if len(spec.public_key) != 32 or spec.stake < 0:
             raise ApiError(400, "INVALID_FIELD", "public_key must be 32 bytes and stake non-negative")
         await run_in_threadpool(state.add_node, spec)

@@ -24,8 +24,10 @@ from typing import Any
 
 import morsa
 
-from .._types import Rules
+from .. import _native
+from .._types import Rules, SignatureScheme
 from ..net.accounts import NONCE_WINDOW_MS
+from ..net.committee import CommitteeView
 from ..net.errors import ApiError
 from ..rewards import FROST_PER_WAL, Network, RewardsError
 
@@ -55,7 +57,8 @@ CREATE TABLE IF NOT EXISTS nodes (
     node_id TEXT NOT NULL UNIQUE,
     name TEXT NOT NULL,
     url TEXT NOT NULL,
-    public_key BLOB NOT NULL
+    public_key BLOB NOT NULL,
+    bls_public_key BLOB
 );
 CREATE TABLE IF NOT EXISTS accounts (address TEXT PRIMARY KEY, balance INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS nonces (
@@ -105,7 +108,10 @@ CREATE TABLE IF NOT EXISTS events (
 class NodeSpec:
     """A storage node at genesis: its name, URL and public key (its node ID, and its operator's
     account address ``0x`` + the key in hex), the stake its operator puts in (FROST), its
-    commission rate (basis points) and votes (0: the defaults)."""
+    commission rate (basis points) and votes (0: the defaults). In a BLS network also its BLS
+    public key (48 bytes, the key that signs confirmations) and the key's proof of possession
+    (96 bytes: Walrus's ``ProofOfPossessionMessage`` for epoch 0 at genesis, the current epoch
+    when added later, and the node's public key as address)."""
 
     name: str
     url: str
@@ -115,6 +121,8 @@ class NodeSpec:
     storage_price_vote: int = 0
     write_price_vote: int = 0
     capacity_vote: int = 0
+    bls_public_key: bytes | None = None
+    bls_proof_of_possession: bytes | None = None
 
     @property
     def node_id(self) -> str:
@@ -141,20 +149,33 @@ class ChainConfig:
     rules: Rules = "mainnet"
     faucet: bool = False
     faucet_max: int = 10**15
+    signature_scheme: SignatureScheme = "ed25519"
+    """How the committee certifies: Morsa's Ed25519 certificates, or ``bls12381`` as Walrus does."""
     nodes: list[NodeSpec] = field(default_factory=list)
 
     @staticmethod
     def load(path: str | Path) -> ChainConfig:
         raw = json.loads(Path(path).read_text())
-        nodes = [
-            NodeSpec(**{**n, "public_key": bytes.fromhex(n["public_key"])}) for n in raw.pop("nodes", [])
-        ]
+        keys = ("public_key", "bls_public_key", "bls_proof_of_possession")
+        nodes = [NodeSpec(**{**n, **{k: bytes.fromhex(n[k]) for k in keys if n.get(k)}}) for n in raw.pop("nodes", [])]
         return ChainConfig(**raw, nodes=nodes)
 
     def to_json(self) -> str:
         data = {k: v for k, v in self.__dict__.items() if k != "nodes"}
-        data["nodes"] = [{**n.__dict__, "public_key": n.public_key.hex()} for n in self.nodes]
+        keys = ("public_key", "bls_public_key", "bls_proof_of_possession")
+        data["nodes"] = [{**n.__dict__, **{k: getattr(n, k).hex() for k in keys if getattr(n, k)}} for n in self.nodes]
         return json.dumps(data, indent=2)
+
+
+def check_bls_key(spec: NodeSpec, epoch: int) -> None:
+    """A node of a BLS network must bring a BLS public key with its proof of possession for
+    ``epoch`` (the address is the node's public key): without it, a node could register a key
+    made of the others' and forge their aggregate signatures. Raises :class:`ApiError` 400."""
+    key, proof, name = spec.bls_public_key, spec.bls_proof_of_possession, spec.name or spec.node_id[:16]
+    if key is None or proof is None or len(key) != 48 or len(proof) != 96:
+        raise ApiError(400, "BLS_KEY_REQUIRED", f"node {name} needs a 48-byte BLS public key and its 96-byte proof of possession")
+    if not _native.bls_verify_proof_of_possession(key, epoch, spec.public_key, proof):
+        raise ApiError(400, "INVALID_PROOF_OF_POSSESSION", f"the BLS key of node {name} has no valid proof of possession for epoch {epoch}")
 
 
 def _attributes_json(attributes: dict[str, str]) -> str:
@@ -194,7 +215,10 @@ class ChainState:
                 500, "OLD_STATE", f"{path} holds the state of an older control plane; start a new devnet (morsa devnet down --purge)"
             )
         self._db.executescript(SCHEMA)
+        if "bls_public_key" not in {r[1] for r in self._db.execute("PRAGMA table_info(nodes)")}:
+            self._db.execute("ALTER TABLE nodes ADD COLUMN bls_public_key BLOB")  # a state from before BLS networks
         self._lock = threading.Lock()
+        self._views: dict[int, CommitteeView] = {}
         row = self._db.execute("SELECT state FROM network WHERE id = 0").fetchone()
         self.network: Network | None = Network.from_bytes(row[0]) if row else None
 
@@ -258,6 +282,10 @@ class ChainState:
                 return
             if not config.nodes:
                 raise ApiError(400, "NO_NODES", "the chain config lists no storage nodes")
+            scheme = _native.signature_scheme(config.signature_scheme)
+            if scheme == "bls12381":
+                for n in config.nodes:
+                    check_bls_key(n, 0)
             try:
                 net = Network(config.n_shards, config.max_epochs_ahead, config.rules, config.epoch_duration_ms, now_ms)
                 for n in config.nodes:
@@ -276,10 +304,11 @@ class ChainState:
             with self._tx() as db:
                 for i, n in enumerate(config.nodes):
                     db.execute(
-                        "INSERT INTO nodes (idx, node_id, name, url, public_key) VALUES (?,?,?,?,?)",
-                        (i, n.node_id, n.name, n.url, n.public_key),
+                        "INSERT INTO nodes (idx, node_id, name, url, public_key, bls_public_key) VALUES (?,?,?,?,?,?)",
+                        (i, n.node_id, n.name, n.url, n.public_key, n.bls_public_key if scheme == "bls12381" else None),
                     )
                 self._set_meta(db, "schema", SCHEMA_VERSION)
+                self._set_meta(db, "signature_scheme", scheme)
                 self._set_meta(db, "n_shards", config.n_shards)
                 self._set_meta(db, "max_epochs_ahead", config.max_epochs_ahead)
                 db.execute("INSERT OR REPLACE INTO network (id, state) VALUES (0, ?)", (net.to_bytes(),))
@@ -289,7 +318,7 @@ class ChainState:
             self.network = net
 
     def _nodes(self, db: sqlite3.Connection) -> list[dict[str, Any]]:
-        cols = ["idx", "node_id", "name", "url", "public_key"]
+        cols = ["idx", "node_id", "name", "url", "public_key", "bls_public_key"]
         rows = db.execute(f"SELECT {', '.join(cols)} FROM nodes ORDER BY idx").fetchall()
         return [dict(zip(cols, r)) for r in rows]
 
@@ -302,10 +331,12 @@ class ChainState:
             n = by_id[node.removeprefix("0x")]
             members.append((n, shards))
         committee = morsa.Committee(net.epoch, [(n["public_key"], shards) for n, shards in members])
+        bls = self.signature_scheme_in(db) == "bls12381"
         info = {
             "epoch": net.epoch,
             "n_shards": net.n_shards,
             "committee": base64.b64encode(committee.to_bytes()).decode(),
+            "signature_scheme": "bls12381" if bls else "ed25519",
             "members": [
                 {
                     "node_id": n["node_id"],
@@ -313,6 +344,7 @@ class ChainState:
                     "url": n["url"],
                     "public_key": base64.b64encode(n["public_key"]).decode(),
                     "shards": shards,
+                    **({"bls_public_key": base64.b64encode(n["bls_public_key"]).decode()} if bls else {}),
                 }
                 for n, shards in members
             ],
@@ -339,7 +371,21 @@ class ChainState:
         return past
 
     def committee(self) -> morsa.Committee:
-        return morsa.Committee.from_bytes(base64.b64decode(self.committee_info()["committee"]))
+        return self.committee_view().committee
+
+    def committee_view(self) -> CommitteeView:
+        """The current committee with its scheme and keys (cached per epoch)."""
+        info = self.committee_info()
+        view = self._views.get(int(info["epoch"]))
+        if view is None:
+            view = CommitteeView.from_json(info)
+            self._views = {view.epoch: view}
+        return view
+
+    def signature_scheme_in(self, db: sqlite3.Connection) -> SignatureScheme:
+        """The network's signature scheme (Ed25519 for a state from before BLS networks)."""
+        row = db.execute("SELECT value FROM meta WHERE key = 'signature_scheme'").fetchone()
+        return "bls12381" if row and row[0] == "bls12381" else "ed25519"
 
     @property
     def epoch(self) -> int:
@@ -731,8 +777,10 @@ class ChainState:
                 self._event(db, "invalid", epoch, blob_id)
 
     def _verify(self, certificate: bytes, kind: str) -> morsa.VerifiedCertificate:
+        """Verify in the committee's scheme (Morsa's Ed25519 certificate, or Walrus's BLS
+        ``ProtocolMessageCertificate`` in BCS in a BLS network)."""
         try:
-            verified = morsa.Certificate.from_bytes(certificate).verify(self.committee())
+            verified = self.committee_view().verify_certificate(certificate)
         except morsa.MorsaError as e:
             raise ApiError(400, "INVALID_CERTIFICATE", str(e)) from None
         if verified.kind != kind:
@@ -815,11 +863,14 @@ class ChainState:
                 if spec.stake:
                     n.stake(spec.operator, spec.node_id, spec.stake)
 
+            bls = self.signature_scheme_in(db) == "bls12381"
+            if bls:
+                check_bls_key(spec, self.epoch)
             net, _ = self._change(db, register)
             idx = db.execute("SELECT COALESCE(MAX(idx), -1) + 1 FROM nodes").fetchone()[0]
             db.execute(
-                "INSERT INTO nodes (idx, node_id, name, url, public_key) VALUES (?,?,?,?,?)",
-                (idx, spec.node_id, spec.name, spec.url, spec.public_key),
+                "INSERT INTO nodes (idx, node_id, name, url, public_key, bls_public_key) VALUES (?,?,?,?,?,?)",
+                (idx, spec.node_id, spec.name, spec.url, spec.public_key, spec.bls_public_key if bls else None),
             )
             self._event(db, "node_registered", net.epoch, node_id=spec.node_id, name=spec.name)
         self.network = net

@@ -44,10 +44,11 @@ def cmd_devnet_up(args: argparse.Namespace, out: IO[str]) -> int:
     directory = Path(args.dir) if args.dir else devnet.default_directory()
     if duration is None and not (directory / devnet.STATE_FILE).exists():
         duration = DEFAULT_EPOCH_DURATION_MS
-    net = devnet.up(directory, args.nodes, args.n_shards, duration)
+    net = devnet.up(directory, args.nodes, args.n_shards, duration, args.signatures)
     period = net.epoch_duration_ms
     epochs = f"epochs every {period / 1000:g} s" if period else "epochs on demand ('morsa devnet epoch')"
-    out.write(f"devnet running in {net.directory} ({len(net.nodes)} storage nodes, {net.n_shards} shards, {epochs})\n")
+    signatures = "BLS12-381 certificates, as Walrus" if net.signature_scheme == "bls12381" else "Ed25519 certificates"
+    out.write(f"devnet running in {net.directory} ({len(net.nodes)} storage nodes, {net.n_shards} shards, {epochs}, {signatures})\n")
     out.write(f"  control plane  {net.chain_url}\n  aggregator and publisher  {net.daemon_url}\n")
     for node in net.nodes:
         out.write(f"  {node.name:<8} {node.url}\n")
@@ -409,6 +410,13 @@ def register(sub: Any) -> None:
         metavar="DURATION",
         help="epochs change on this timer (90s, 5m, 1h; 0: only with 'morsa devnet epoch'); a new devnet's default: 5m; "
         "fixed when the devnet is created",
+    )
+    upp.add_argument(
+        "--signatures",
+        choices=["ed25519", "bls"],
+        help="how storage nodes sign confirmations and invalid-blob attestations and the control plane verifies "
+        "certificates: ed25519 (Morsa's default) or bls (BLS12-381 aggregates, as Walrus; the official SDK verifies "
+        "the nodes' confirmations); fixed when the devnet is created",
     )
     upp.set_defaults(func=cmd_devnet_up)
     ep = dv.add_parser("epoch", help="end the current epoch now: distribute rewards, start the next committee")

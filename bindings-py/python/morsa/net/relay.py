@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import _native
+from .._types import SignatureScheme
 from .errors import RemoteError, malformed_answer
 from .transport import OCTET_HEADERS, Http
 
@@ -34,29 +35,50 @@ RELAY_PATH = "/v1/blob-upload-relay"
 TIP_CONFIG_PATH = "/v1/tip-config"
 
 
-def certificate_json(blob_id: str, certificate: bytes) -> dict[str, Any]:
-    """The relay's answer (Walrus's ``ResponseType``) for a Morsa certificate (postcard bytes)."""
-    parsed = _native.Certificate.from_bytes(certificate)
+def certificate_json(blob_id: str, certificate: bytes, scheme: SignatureScheme = "ed25519") -> dict[str, Any]:
+    """The relay's answer (Walrus's ``ResponseType``) for a certificate of ``scheme``: Walrus's
+    BCS ``ProtocolMessageCertificate`` in a BLS network (the answer is then exactly Walrus's:
+    the aggregate signature, URL-safe base64), or Morsa's (postcard bytes; its signatures
+    concatenated as the signature, and the whole certificate beside, in standard base64)."""
+    if scheme == "bls12381":
+        bls = _native.BlsCertificate.from_bytes(certificate)
+        signers, message, signature = bls.signer_indices, bls.serialized_message, bls.signature
+        extra = {}
+    else:
+        parsed = _native.Certificate.from_bytes(certificate)
+        signers, message, signature = parsed.signer_indices, parsed.serialized_message, b"".join(parsed.signatures)
+        extra = {"certificate": base64.b64encode(certificate).decode()}
     return {
         "blob_id": list(_native.parse_blob_id_bytes(blob_id)),
         "confirmation_certificate": {
-            "signers": parsed.signer_indices,
-            "serialized_message": list(parsed.serialized_message),
-            "signature": base64.urlsafe_b64encode(b"".join(parsed.signatures)).decode().rstrip("="),
-            "certificate": base64.b64encode(certificate).decode(),
+            "signers": signers,
+            "serialized_message": list(message),
+            "signature": base64.urlsafe_b64encode(signature).decode().rstrip("="),
+            **extra,
         },
     }
 
 
 @dataclass(frozen=True)
 class RelayAnswer:
-    """A relay's answer: the blob ID, the signers' member indices, the signed message, and the
-    Morsa certificate (postcard bytes), or None from a Walrus relay (a BLS12-381 aggregate)."""
+    """A relay's answer: the blob ID, the signers' member indices, the signed message, the
+    signature (Walrus's 96-byte aggregate, or Morsa's signatures concatenated), and Morsa's
+    certificate (postcard bytes) when the relay sent one."""
 
     blob_id: str
     signers: list[int]
     serialized_message: bytes
+    signature: bytes
     certificate: bytes | None
+
+    def bls_certificate(self) -> bytes:
+        """The answer as Walrus's BCS ``ProtocolMessageCertificate`` (for a BLS committee to
+        verify). Raises :class:`morsa.InvalidArgumentError` (not a 96-byte signature, a
+        negative signer)."""
+        if any(i < 0 for i in self.signers):
+            raise _native.InvalidArgumentError("a signer index is negative")
+        bitmap = _native.signer_bitmap(self.signers, max(self.signers, default=-1) + 1)
+        return _native.BlsCertificate(self.signature, bitmap, self.serialized_message).to_bytes()
 
 
 def parse_relay_answer(data: Any, *, url: str = "") -> RelayAnswer:
@@ -69,8 +91,12 @@ def parse_relay_answer(data: Any, *, url: str = "") -> RelayAnswer:
         signers = [int(i) for i in cert["signers"]]
         message = cert["serialized_message"]
         serialized = base64.b64decode(message, validate=True) if isinstance(message, str) else bytes(message)
+        text = str(cert["signature"])
+        signature = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
         morsa_cert = cert.get("certificate")
-        return RelayAnswer(blob_id, signers, serialized, None if morsa_cert is None else base64.b64decode(morsa_cert, validate=True))
+        return RelayAnswer(
+            blob_id, signers, serialized, signature, None if morsa_cert is None else base64.b64decode(morsa_cert, validate=True)
+        )
 
 
 @dataclass(frozen=True)
@@ -122,11 +148,15 @@ class UploadRelayClient:
             what = f"{tip.constant} FROST" if tip.constant is not None else f"{tip.base} FROST + {tip.per_encoded_kib} FROST per encoded KiB"
             raise RemoteError(402, "TIP_REQUIRED", f"this relay asks a tip of {what} to {tip.address}; Morsa does not pay relay tips", url=self.url)
 
-    async def upload(self, data: bytes | Path, blob_id: str, object_id: bytes | None = None) -> bytes:
-        """Send a registered blob's bytes (or a file's, streamed from it); returns the Morsa certificate (postcard bytes,
-        unverified: the caller verifies it). Raises :class:`~morsa.net.errors.RemoteError`
-        (``BLS_CERTIFICATE`` for a Walrus relay's BLS12-381 certificate, which Morsa cannot
-        verify yet) or :class:`~morsa.net.errors.TransportError`."""
+    async def upload(
+        self, data: bytes | Path, blob_id: str, object_id: bytes | None = None, *, scheme: SignatureScheme = "ed25519"
+    ) -> bytes:
+        """Send a registered blob's bytes (or a file's, streamed from it); returns the
+        certificate in the bytes of ``scheme``, the committee's (Morsa's postcard certificate, or
+        Walrus's BCS ``ProtocolMessageCertificate`` for a BLS committee), unverified: the caller
+        verifies it. Raises :class:`~morsa.net.errors.RemoteError` (``BLS_CERTIFICATE`` for a
+        BLS12-381 certificate when the committee signs with Ed25519, ``MALFORMED_ANSWER``) or
+        :class:`~morsa.net.errors.TransportError`."""
         params = {"blob_id": blob_id}
         if object_id is not None:
             params["deletable_blob_object"] = "0x" + object_id.hex()
@@ -144,12 +174,17 @@ class UploadRelayClient:
         relayed = parse_relay_answer(decoded, url=url)
         if relayed.blob_id != blob_id:
             raise RemoteError(answer.status, "MALFORMED_ANSWER", f"the answer is for blob {relayed.blob_id}, not {blob_id}", url=url)
+        if scheme == "bls12381":
+            try:
+                return relayed.bls_certificate()
+            except _native.MorsaError as e:
+                raise RemoteError(answer.status, "MALFORMED_ANSWER", f"the relay's certificate: {e}", url=url) from None
         if relayed.certificate is None:
             raise RemoteError(
                 answer.status,
                 "BLS_CERTIFICATE",
-                f"the relay answered with a Walrus BLS12-381 certificate ({len(relayed.signers)} signers): "
-                "Morsa verifies its own networks' certificates only",
+                f"the relay answered with a Walrus BLS12-381 certificate ({len(relayed.signers)} signers), "
+                "but this network's committee signs with Ed25519",
                 url=url,
             )
         return relayed.certificate

@@ -25,7 +25,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from .._native import MorsaError
+from .._native import BlsSigningKey, MorsaError
 from ..net.server import LOOPBACK_HOSTS
 
 
@@ -67,6 +67,12 @@ class NodeConfig:
     def seed_bytes(self) -> bytes:
         """The 32 seed bytes."""
         return bytes.fromhex(self.seed)
+
+    @property
+    def bls_key(self) -> BlsSigningKey:
+        """The node's BLS12-381 protocol key (what it signs confirmations with in a BLS
+        network), derived from the seed: :func:`bls_key_of_seed`."""
+        return bls_key_of_seed(self.seed_bytes)
 
     @property
     def url(self) -> str:
@@ -146,3 +152,16 @@ class NodeConfig:
             return cls.from_dict(raw)
         except ConfigError as e:
             raise ConfigError(f"{path}: {e}") from None
+
+
+BLS_KEY_DOMAIN = b"morsa/node-bls-protocol-key/v1:"
+"""Prefix of the input keying material of a node's BLS key, so that it differs from any other
+use of the seed (the seed itself is the Ed25519 key)."""
+
+
+def bls_key_of_seed(seed: bytes) -> BlsSigningKey:
+    """The BLS12-381 protocol key of the node whose Ed25519 seed is ``seed``: IETF KeyGen of
+    :data:`BLS_KEY_DOMAIN` ‖ seed. Like Walrus's storage nodes, a Morsa node has two keys: the
+    Ed25519 one names it and signs its requests, the BLS one signs protocol messages when the
+    committee certifies with BLS."""
+    return BlsSigningKey.from_ikm(BLS_KEY_DOMAIN + seed)

@@ -68,6 +68,7 @@ class HealedService(Protocol):
     def missing_slivers(self, blob_id: str) -> list[tuple[int, Axis]]: ...
     def symbols_for_targets(self, blob_id: str, target_axis: Axis, targets: list[int]) -> dict[int, list[morsa.RecoverySymbol]]: ...
     async def refresh_committee(self) -> CommitteeView: ...
+    async def sign_protocol(self, message: bytes, view: CommitteeView) -> bytes: ...
     async def local_blob(self, blob_id: str) -> tuple[str, dict[str, Any]] | None: ...
     async def record_blob(self, blob_id: str, status: str, info: dict[str, Any] | None = None) -> None: ...
     async def blob_state(self, blob_id: str, *, fresh: bool = False) -> tuple[str, dict[str, Any]] | None: ...
@@ -427,15 +428,16 @@ class Healer:
         view = svc.view
         assert view is not None
         log.warning("%s: blob %s is inconsistently encoded (%s sliver %d)", svc.config.name, blob_id, proof.target_axis, proof.target_index)
-        builder = morsa.CertificateBuilder(view.committee, morsa.InvalidBlobIdMessage(view.epoch, blob_id))
+        builder = view.certificate_builder(morsa.InvalidBlobIdMessage(view.epoch, blob_id))
         me = svc.member_index
         if me is not None:
             message = builder.message_bytes
-            builder.add(me, message, svc.key.sign(message))
+            await anyio.to_thread.run_sync(builder.add, me, message, await svc.sign_protocol(message, view))
 
         async def ask(member: Member) -> None:
             try:
-                builder.add(member.index, *await svc.peer(member).inconsistency_proof(blob_id, proof))
+                message, signature = await svc.peer(member).inconsistency_proof(blob_id, proof)
+                await anyio.to_thread.run_sync(builder.add, member.index, message, signature)
             except (NetworkError, morsa.MorsaError) as e:
                 log.info("no attestation from %s: %s", member.label, e)
 
