@@ -236,11 +236,12 @@ def run_cli(morsa_exe: str):
 
 
 @contextlib.contextmanager
-def running_devnet(directory: Path, n_nodes: int, n_shards: int):
-    """A devnet of real processes on loopback in ``directory``, stopped when the block ends."""
+def running_devnet(directory: Path, n_nodes: int, n_shards: int, signatures: str = "ed25519"):
+    """A devnet of real processes on loopback in ``directory`` (nodes signing with
+    ``signatures``: ``ed25519`` or ``bls``), stopped when the block ends."""
     from morsa.devnet import Devnet
 
-    devnet = Devnet.create(directory, n_nodes, n_shards)
+    devnet = Devnet.create(directory, n_nodes, n_shards, signatures=signatures)
     try:
         devnet.up()
         yield devnet

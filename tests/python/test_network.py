@@ -41,9 +41,11 @@ def dataset() -> bytes:
     return path.read_bytes()
 
 
-@pytest.fixture(scope="module")
-def net(tmp_path_factory: pytest.TempPathFactory):
-    with running_devnet(tmp_path_factory.mktemp("devnet"), N_NODES, N_SHARDS) as devnet:
+@pytest.fixture(scope="module", params=["ed25519", "bls"])
+def net(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """The network tests run on a devnet of each signature scheme: Morsa's Ed25519
+    certificates, and BLS12-381 aggregates as Walrus's (``morsa devnet up --signatures bls``)."""
+    with running_devnet(tmp_path_factory.mktemp(f"devnet-{request.param}"), N_NODES, N_SHARDS, request.param) as devnet:
         yield devnet
 
 
