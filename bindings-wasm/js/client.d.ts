@@ -21,6 +21,8 @@ export interface StorageNode {
   url: string;
   shards: number[];
   name?: string;
+  /** The member's BLS12-381 public key (48 bytes) in a committee that certifies with BLS. */
+  blsPublicKey?: Uint8Array;
 }
 
 export interface CommonOptions {
@@ -48,7 +50,7 @@ export interface ReadResult {
 export function fetchCommittee(
   chainUrl: string,
   options?: { signal?: AbortSignal },
-): Promise<{ epoch: number; nShards: number; committee: string; nodes: StorageNode[] }>;
+): Promise<{ epoch: number; nShards: number; committee: string; signatureScheme: 'ed25519' | 'bls12381'; nodes: StorageNode[] }>;
 
 export function readFromNodes(
   blobId: string,

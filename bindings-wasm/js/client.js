@@ -103,7 +103,14 @@ export async function fetchCommittee(chainUrl, { signal } = {}) {
     epoch: data.epoch,
     nShards: data.n_shards,
     committee: data.committee,
-    nodes: data.members.map((m) => ({ name: m.name, url: m.url.replace(/\/+$/, ''), shards: m.shards })),
+    // 'ed25519' (Morsa's certificates) or 'bls12381' (Walrus's aggregates; each member's BLS key).
+    signatureScheme: data.signature_scheme ?? 'ed25519',
+    nodes: data.members.map((m) => ({
+      name: m.name,
+      url: m.url.replace(/\/+$/, ''),
+      shards: m.shards,
+      blsPublicKey: m.bls_public_key ? Uint8Array.from(atob(m.bls_public_key), (c) => c.charCodeAt(0)) : undefined,
+    })),
   };
 }
 

@@ -13,7 +13,7 @@
 //
 // Progress is reported in bytes per phase; an AbortSignal cancels requests and stops the worker
 // at once. Nothing is certified unless the certificate verifies.
-import { init, wasmMemory, Committee, CertificateBuilder, SigningKey, blobIdFromBytes, pairIndexForShard, requestMessage, storageConfirmationEpoch, verifyCertificate, abortError, morsaError } from './index.js';
+import { init, wasmMemory, Committee, CertificateBuilder, SigningKey, blobIdFromBytes, pairIndexForShard, requestMessage, signerBitmap, storageConfirmationEpoch, verifyCertificate, verifyWalrusCertificate, walrusCertificateBytes, abortError, morsaError } from './index.js';
 import { fetchCommittee, withEngine } from './client.js';
 
 const HEADER_ACCOUNT = 'X-Morsa-Account';
@@ -282,7 +282,8 @@ async function uploadToNodes(engine, view, committee, info, objectId, builder, {
  * Resolves to `{ blobId, blobObject, cost, newlyRegistered, certified, mode, weight,
  * metadata, wasmMemoryBytes, failed }` (`wasmMemoryBytes`: the worker's WebAssembly memory
  * at its largest, in bytes). Rejects with a `MorsaError`: `BLOB_TOO_LARGE`,
- * `INSUFFICIENT_FUNDS`, `TIP_REQUIRED` (a relay that asks a tip; checked before paying), `VERIFICATION` (a relay's certificate of anything else), `CERTIFICATE`
+ * `INSUFFICIENT_FUNDS`, `UNSUPPORTED_SCHEME` (a direct upload to a network that certifies with BLS12-381: use a relay; checked
+ * before paying), `TIP_REQUIRED` (a relay that asks a tip; checked before paying), `VERIFICATION` (a relay's certificate of anything else), `CERTIFICATE`
  * (too few confirmations), `HTTP`, `NETWORK`.
  */
 export async function storeFile(file, options = {}) {
@@ -297,6 +298,11 @@ export async function storeFile(file, options = {}) {
   }
   const chainUrl = options.chainUrl.replace(/\/+$/, '');
   const committeeInfo = await fetchCommittee(chainUrl, { signal });
+  const bls = committeeInfo.signatureScheme === 'bls12381';
+  if (bls && !relayUrl) {
+    // Before paying: collecting BLS confirmations in the page is not built (the relay is).
+    throw morsaError('UNSUPPORTED_SCHEME', 'this network certifies with BLS12-381: store through an upload relay (relayUrl); the direct upload collects Ed25519 confirmations only');
+  }
   const committee = Committee.fromBytes(fromBase64(committeeInfo.committee));
   try {
     return await withEngine(options, async (engine) => {
@@ -333,13 +339,25 @@ export async function storeFile(file, options = {}) {
         const body = data(answer, url, 'upload relay');
         const answered = Array.isArray(body?.blob_id) ? blobIdFromBytes(Uint8Array.from(body.blob_id)) : body?.blob_id;
         if (answered !== info.blobId) throw morsaError('VERIFICATION', `the upload relay answered for blob ${answered}, not ${info.blobId}: rejected`);
-        if (typeof body.confirmation_certificate?.certificate !== 'string') {
-          throw morsaError('CERTIFICATE', 'the upload relay answered with a Walrus BLS12-381 certificate: Morsa verifies its own networks\' certificates only');
+        const relayed = body.confirmation_certificate;
+        if (!bls && typeof relayed?.certificate !== 'string') {
+          throw morsaError('CERTIFICATE', 'the upload relay answered with a Walrus BLS12-381 certificate, but this network\'s committee signs with Ed25519');
         }
-        certificate = fromBase64(body.confirmation_certificate.certificate);
         let verified;
         try {
-          verified = verifyCertificate(certificate, committee, 'confirmation');
+          if (bls) {
+            // Walrus's ResponseType: the aggregate (URL-safe base64), the signers, the message;
+            // verified by Walrus's rules against the members' BLS keys, certified as its BCS form.
+            const signature = fromBase64(String(relayed.signature).replace(/-/g, '+').replace(/_/g, '/'));
+            const signers = signerBitmap(Uint32Array.from(relayed.signers), committeeInfo.nodes.length);
+            const message = Uint8Array.from(relayed.serialized_message);
+            const keys = committeeInfo.nodes.map((n) => n.blsPublicKey);
+            verified = verifyWalrusCertificate(signature, signers, message, committee.epoch, keys, Uint16Array.from(committeeInfo.nodes.map((n) => n.shards.length)), 'confirmation');
+            certificate = walrusCertificateBytes(signature, signers, message);
+          } else {
+            certificate = fromBase64(relayed.certificate);
+            verified = verifyCertificate(certificate, committee, 'confirmation');
+          }
         } catch (err) {
           throw morsaError(err.code ?? 'CERTIFICATE', `the upload relay's certificate does not verify against epoch ${committee.epoch}'s committee (${err.message}): rejected, nothing certified`);
         }

@@ -377,3 +377,16 @@ pub fn signer_bitmap(signers: &[u32], n_members: u32) -> Result<Vec<u8>, JsValue
     morsa_core::certificate::signer_bitmap(signers.iter().map(|&i| i as usize), n_members as usize)
         .ok_or_else(|| invalid(format!("a signer index is not below the {n_members} members")))
 }
+
+/// Walrus's BCS `ProtocolMessageCertificate` (what a BLS network's control plane certifies with)
+/// of an aggregate `signature` (96 bytes), a signer bitmap and the signed message. Throws
+/// `INVALID_ARGUMENT` for a signature that is not 96 bytes.
+#[wasm_bindgen(js_name = walrusCertificateBytes)]
+pub fn walrus_certificate_bytes(signature: &[u8], signers: &[u8], message: &[u8]) -> Result<Vec<u8>, JsValue> {
+    let cert = bls::BlsCertificate {
+        signature: bls_signature(signature)?,
+        signers: signers.to_vec(),
+        serialized_message: message.to_vec(),
+    };
+    Ok(cert.to_bcs())
+}

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
 import * as official from '@mysten/walrus-wasm';
+import { Account, storeFile } from '../js/store.js';
 
 // The SDK exports StorageNodeClient's types only: its module is imported by path.
 const sdkClientUrl = new URL('../node_modules/@mysten/walrus/dist/storage-node/client.mjs', import.meta.url);
@@ -139,4 +140,18 @@ test('the official SDK verifies the nodes\' confirmations, aggregates them, and 
   assert.equal(read.status, 200);
   assert.deepEqual(new Uint8Array(await read.arrayBuffer()), new Uint8Array(readFileSync(blob.file)));
   console.log(`official SDK: ${verified} of ${committee.members.length} confirmations verified, aggregate of ${certificate.signers.length} accepted by the control plane`);
+});
+
+test('morsa-wasm stores through the relay of a BLS network (the aggregate verified by Walrus\'s rules), and refuses the direct path before paying', { skip }, async () => {
+  const account = await Account.generate();
+  const unfunded = { account, chainUrl: blob.chain, worker: false };
+  const file = new Blob([randomBytes(50_000)]);
+  await assert.rejects(storeFile(file, unfunded), { code: 'UNSUPPORTED_SCHEME' });
+  morsa('devnet', 'fund', account.address, '--dir', devnet);
+  const stored = await storeFile(file, { ...unfunded, relayUrl: blob.daemon, deletable: true });
+  assert.equal(stored.mode, 'relay');
+  assert.ok(stored.weight >= 7, `weight ${stored.weight}`);
+  assert.notEqual(stored.blobObject.certifiedEpoch, null);
+  const read = await fetch(`${blob.daemon}/v1/blobs/${stored.blobId}`);
+  assert.deepEqual(new Uint8Array(await read.arrayBuffer()), new Uint8Array(await file.arrayBuffer()));
 });
