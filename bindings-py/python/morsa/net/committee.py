@@ -106,10 +106,6 @@ class CommitteeView:
             return _native.BlsCertificate.from_bytes(certificate).verify(self.epoch, self.bls_members, kind)
         return _native.Certificate.from_bytes(certificate).verify(self.committee, kind)
 
-    def signing_key_of(self, member: Member) -> bytes:
-        """The key ``member`` signs protocol messages with in this committee's scheme."""
-        return (member.bls_public_key or b"") if self.scheme == "bls12381" else member.public_key
-
     def member_for_shard(self, shard: int) -> Member:
         """The member holding ``shard``."""
         return self.members[self.committee.shard_owner(shard)]
