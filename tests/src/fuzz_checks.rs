@@ -457,11 +457,13 @@ pub fn check_quilt(data: &[u8]) {
 /// signatures, bitmaps and messages never panic, and whatever verifies is re-checked against its
 /// claim; with the first byte odd, a genuine certificate of a storage confirmation is made for
 /// the signers the input picks, and it verifies exactly when they hold a quorum (3 of the 4
-/// one-shard members), and never once a byte of its signature or message changes.
+/// one-shard members), and never once a byte of its signature or message changes; the
+/// aggregating builder makes the same certificate, and Walrus's BCS form of any certificate
+/// parses back to itself (any input that parses as one is canonical: it writes back the same).
 pub fn check_bls_certificate(data: &[u8]) {
     use morsa_core::certificate::bls::{
-        aggregate_signatures, verify_aggregate, BlsMembers, BlsPublicKey, BlsSignature, BlsSigningKey,
-        WalrusCertificate,
+        aggregate_signatures, verify_aggregate, BlsCertificate, BlsCertificateBuilder, BlsMembers, BlsPublicKey,
+        BlsSignature, BlsSigningKey, WalrusCertificate,
     };
     use morsa_core::certificate::CertificateKind;
     use morsa_core::messages::BlobPersistenceType;
@@ -471,6 +473,9 @@ pub fn check_bls_certificate(data: &[u8]) {
     let members: Vec<(BlsPublicKey, u16)> = keys.iter().map(|k| (k.public_key(), 1)).collect();
     let committee = BlsMembers { epoch: 1, members: &members };
     let mut input = Input(data);
+    if let Ok(parsed) = BlsCertificate::from_bcs(data) {
+        assert_eq!(parsed.to_bcs(), data, "Walrus's BCS certificate form is canonical");
+    }
     let mode = input.u8();
     let bitmap = [input.u8()];
     if mode & 1 == 0 {
@@ -503,6 +508,16 @@ pub fn check_bls_certificate(data: &[u8]) {
     let cert = WalrusCertificate { signature, signers: &signers, serialized_message: message };
     let verified = cert.verify_kind(&committee, Some(CertificateKind::Confirmation));
     assert_eq!(verified.is_ok(), chosen.len() >= 3, "a genuine certificate verifies iff its signers hold a quorum");
+    if chosen.len() >= 3 {
+        let confirmation = StorageConfirmation::new(1, BlobId(blob_id), BlobPersistenceType::Permanent);
+        let mut builder = BlsCertificateBuilder::new(1, members.clone(), &confirmation).expect("same epoch");
+        for (&i, sig) in chosen.iter().zip(&sigs) {
+            assert_eq!(builder.add(i, message, sig), Ok(true));
+        }
+        let built = builder.finish().expect("a quorum");
+        assert_eq!((built.signature, built.signers.as_slice()), (signature, &signers[..]));
+        assert_eq!(BlsCertificate::from_bcs(&built.to_bcs()).as_ref(), Ok(&built));
+    }
     let flip = usize::from(input.u8());
     let mut tampered = signature;
     tampered.0[flip % 96] ^= 1 << (flip % 8);
