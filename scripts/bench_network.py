@@ -26,6 +26,7 @@ Cases (`--only`, comma-separated; default all):
     scripts/bench_network.py --large --markdown       # with the 4 GiB store, as a Markdown table
     scripts/bench_network.py --runs 1 --only store,read,aggregator --load-seconds 5
     scripts/bench_network.py --n-shards 100 --sizes 1K,10M --read-sizes 10M --range-blob-size 10M
+    scripts/bench_network.py --signatures bls --only store     # a devnet that certifies with BLS12-381
 """
 
 from __future__ import annotations
@@ -324,10 +325,10 @@ class Devnet:
         except (OSError, ValueError) as e:
             raise BenchError(f"cannot read {self.directory / 'devnet.json'}: {e}") from None
 
-    def up(self, nodes: int, n_shards: int) -> None:
+    def up(self, nodes: int, n_shards: int, signatures: str = "ed25519") -> None:
         self.started = True
-        run([*self.morsa, "devnet", "up", "--dir", str(self.directory), "--nodes", str(nodes), "--n-shards", str(n_shards)],
-            self.timeout)
+        run([*self.morsa, "devnet", "up", "--dir", str(self.directory), "--nodes", str(nodes), "--n-shards", str(n_shards),
+             "--signatures", signatures], self.timeout)
 
     def down(self, purge: bool) -> None:
         if not self.started:
@@ -651,7 +652,7 @@ def software(morsa: list[str]) -> str:
 def method(args: argparse.Namespace, soft: str, load_before: float) -> str:
     return (
         f"Machine: {machine()}; load average {load_before:.2f} before the run. Software: {soft}. "
-        f"A fresh devnet (`morsa devnet up --nodes {args.nodes} --n-shards {args.n_shards}`: control plane, "
+        f"A fresh devnet (`morsa devnet up --nodes {args.nodes} --n-shards {args.n_shards} --signatures {args.signatures}`: control plane, "
         f"{args.nodes} storage nodes and the aggregator/publisher daemon, each a process on loopback, on the same "
         "machine as the clients). "
         f"Each figure is the median of {args.runs} run(s). `morsa store`/`morsa read` rows: wall time of the whole "
@@ -700,6 +701,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--load-seconds", type=float, default=20.0, help="duration of each load test (default 20)")
     parser.add_argument("--nodes", type=int, default=10, help="storage nodes (default 10)")
     parser.add_argument("--n-shards", type=int, default=1000, help="shards (default 1000)")
+    parser.add_argument("--signatures", choices=["ed25519", "bls"], default="ed25519",
+                        help="the devnet's signature scheme (default ed25519; bls: BLS12-381 certificates, as Walrus)")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     parser.add_argument("--keep", action="store_true", help="do not delete the devnet's directory (its logs) at the end")
     parser.add_argument("--dir", type=Path, default=None,
@@ -766,7 +769,7 @@ def main() -> int:
     try:
         log(f"starting a devnet of {args.nodes} nodes, {args.n_shards} shards in {net.directory}")
         t0 = time.perf_counter()
-        net.up(args.nodes, args.n_shards)
+        net.up(args.nodes, args.n_shards, args.signatures)
         log(f"devnet up in {time.perf_counter() - t0:.1f} s; daemon at {net.daemon_url}")
         bench = Bench(args, net, files)
         bench.run_all()
