@@ -45,10 +45,11 @@ cargo clippy --workspace --all-targets --exclude morsa-fuzz --locked -- -D warni
 say "cargo test (Rust suites)"
 cargo test --workspace --exclude morsa-py --exclude morsa-fuzz --locked
 
-say "no_std builds of morsa-core for thumbv7em-none-eabihf (alloc, no allocator at all, and BLS without an allocator)"
+say "no_std builds of morsa-core for thumbv7em-none-eabihf (alloc, no allocator at all, BLS without an allocator, Seal)"
 cargo build -p morsa-core --no-default-features --features alloc --target thumbv7em-none-eabihf --locked
 cargo build -p morsa-core --no-default-features --target thumbv7em-none-eabihf --locked
 cargo build -p morsa-core --no-default-features --features bls --target thumbv7em-none-eabihf --locked  # BLS verification, no allocator
+cargo build -p morsa-core --no-default-features --features seal --target thumbv7em-none-eabihf --locked  # Seal encryption (alloc)
 say "wasm32 build"
 cargo build -p morsa-wasm --target wasm32-unknown-unknown --locked
 

@@ -284,7 +284,7 @@ fn bls_signature(bytes: &[u8]) -> Result<BlsSignature, JsValue> {
         .map_err(|_| invalid(format!("a BLS12-381 signature is 96 bytes, not {}", bytes.len())))
 }
 
-fn byte_arrays(items: &js_sys::Array) -> Vec<Vec<u8>> {
+pub(crate) fn byte_arrays(items: &js_sys::Array) -> Vec<Vec<u8>> {
     items.iter().map(|v| js_sys::Uint8Array::new(&v).to_vec()).collect()
 }
 

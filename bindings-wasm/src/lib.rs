@@ -15,6 +15,7 @@ mod codec;
 mod errors;
 mod network;
 mod rewards;
+mod seal;
 
 pub use certificates::*;
 pub use codec::*;

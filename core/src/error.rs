@@ -237,6 +237,18 @@ impl Kind for crate::certificate::bls::BlsError {
     }
 }
 
+#[cfg(feature = "seal")]
+impl Kind for crate::seal::SealError {
+    fn kind(&self) -> ErrorKind {
+        use crate::seal::SealError;
+        match self {
+            SealError::Malformed => ErrorKind::WireFormat,
+            SealError::InvalidThreshold | SealError::InvalidKey | SealError::NoCiphertext => ErrorKind::InvalidArgument,
+            _ => ErrorKind::Verification,
+        }
+    }
+}
+
 impl Kind for KeyError {
     fn kind(&self) -> ErrorKind {
         ErrorKind::InvalidArgument

@@ -83,6 +83,8 @@ pub mod messages;
 pub mod metadata;
 pub mod quilt;
 pub mod rewards;
+#[cfg(feature = "seal")]
+pub mod seal;
 pub mod wire;
 
 pub use encoding::{Axis, EncodingConfig, EncodingType};
