@@ -12,6 +12,7 @@ mod common;
 mod network;
 mod quilt;
 mod rewards;
+mod seal;
 
 use pyo3::prelude::*;
 
@@ -24,5 +25,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     rewards::register(m)?;
     network::register(m)?;
     quilt::register(m)?;
+    seal::register(m)?;
     Ok(())
 }

@@ -528,3 +528,53 @@ pub fn check_bls_certificate(data: &[u8]) {
     let moved = WalrusCertificate { signature, signers: &signers, serialized_message: &other };
     assert!(moved.verify_kind(&committee, None).is_err(), "a changed message never verifies");
 }
+
+/// `seal_object`: Seal's `EncryptedObject` parser and the key-response checks
+/// (`morsa_core::seal`). Arbitrary bytes never panic the parser, and what parses writes back the
+/// same bytes (the BCS form is canonical); decryption of a parsed object with arbitrary keys never
+/// panics and never returns data unless every check passed; arbitrary user secret keys and
+/// ElGamal ciphertexts never panic their checks. With the first byte odd, a genuine object of
+/// two-of-three key servers is made from the input and decrypts exactly when two keys are given,
+/// and never after a change of one byte.
+pub fn check_seal_object(data: &[u8]) {
+    use morsa_core::seal::{self, Dem, EncryptedObject, KeyServer, MasterKey};
+
+    if let Ok(object) = EncryptedObject::from_bcs(data) {
+        assert_eq!(object.to_bcs(), data, "the EncryptedObject BCS form is canonical");
+        let key = [0x5au8; 48];
+        let _ = seal::decrypt(&object, &[(0, key), (1, key)], None);
+        let _ = seal::decrypt_with_key(&object, &[0; 32]);
+    }
+    let mut input = Input(data);
+    let mode = input.u8();
+    let mut usk = [0u8; 48];
+    usk.iter_mut().for_each(|b| *b = input.u8());
+    let mut pk = [0u8; 96];
+    pk.iter_mut().for_each(|b| *b = input.u8());
+    let _ = seal::verify_user_secret_key(&usk, b"id", &pk);
+    let _ = seal::elgamal_decrypt(&[1; 32], &usk, &usk);
+    if mode & 1 == 0 {
+        return;
+    }
+    let masters: Vec<MasterKey> = (1..=3u8).map(|i| MasterKey::from_seed(&[i; 32])).collect();
+    let servers: Vec<KeyServer> = masters
+        .iter()
+        .enumerate()
+        .map(|(i, m)| KeyServer { object_id: [i as u8; 32], public_key: m.public_key() })
+        .collect();
+    let seed: [u8; 32] = core::array::from_fn(|_| input.u8());
+    let message = input.rest();
+    let dem = if mode & 2 == 0 { Dem::Aes256Gcm { aad: b"aad" } } else { Dem::Hmac256Ctr { aad: b"" } };
+    let (object, _) = seal::encrypt(&seed, &servers, 2, &[9; 32], b"fuzz", message, dem).expect("valid servers");
+    let full = seal::full_id(&[9; 32], b"fuzz");
+    let keys: Vec<(usize, [u8; 48])> = masters.iter().map(|m| m.user_secret_key(&full)).enumerate().collect();
+    let pks: Vec<[u8; 96]> = servers.iter().map(|s| s.public_key).collect();
+    assert_eq!(seal::decrypt(&object, &keys[1..], Some(&pks)).as_deref(), Ok(message));
+    assert!(seal::decrypt(&object, &keys[..1], None).is_err(), "one key is below the threshold");
+    let mut bytes = object.to_bcs();
+    let flip = usize::from(mode) * 7 % bytes.len();
+    bytes[flip] ^= 1;
+    if let Ok(changed) = EncryptedObject::from_bcs(&bytes) {
+        assert!(seal::decrypt(&changed, &keys[1..], Some(&pks)).as_deref() != Ok(message) || changed == object);
+    }
+}

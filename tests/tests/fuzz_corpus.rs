@@ -21,6 +21,7 @@ const TARGETS: &[(&str, Check)] = &[
     ("quilt", check_quilt),
     ("network", check_network),
     ("bls_certificate", check_bls_certificate),
+    ("seal_object", check_seal_object),
 ];
 
 #[test]
@@ -42,7 +43,7 @@ fn committed_corpora_pass() {
 fn random_inputs_pass() {
     let mut rng = rand::rngs::StdRng::seed_from_u64(2026);
     for (name, check) in TARGETS {
-        let rounds = if matches!(*name, "decode" | "recovery" | "bls_certificate") { 40 } else { 300 };
+        let rounds = if matches!(*name, "decode" | "recovery" | "bls_certificate" | "seal_object") { 40 } else { 300 };
         for _ in 0..rounds {
             let len = rng.random_range(0..400);
             let input: Vec<u8> = (0..len).map(|_| rng.random()).collect();

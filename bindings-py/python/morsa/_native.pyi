@@ -906,3 +906,44 @@ def signature_scheme(name: str) -> _SignatureScheme:
     :class:`InvalidArgumentError`."""
 def signer_bitmap(signers: list[int], n_members: int) -> bytes:
     """Member ``i`` is bit ``i % 8`` of byte ``i // 8``; ``ceil(n_members / 8)`` bytes."""
+
+# --- Seal-compatible encryption (morsa_core::seal; MystenLabs/seal, @mysten/seal) ---
+
+@final
+class SealMasterKey:
+    """A Seal key server's master key ``s``: public key ``s·g2`` (96 bytes), user secret keys
+    ``s·H(id)`` (48 bytes)."""
+
+    @staticmethod
+    def from_seed(seed: bytes) -> SealMasterKey:
+        """From 32 random bytes."""
+    @staticmethod
+    def from_bytes(secret: bytes) -> SealMasterKey:
+        """A 32-byte big-endian scalar. Raises :class:`InvalidArgumentError`."""
+    def to_bytes(self) -> bytes: ...
+    @property
+    def public_key(self) -> bytes: ...
+    def user_secret_key(self, full_id: bytes) -> bytes: ...
+
+def seal_encrypt(
+    seed: bytes,
+    key_servers: list[tuple[bytes, bytes]],
+    threshold: int,
+    package_id: bytes,
+    id: bytes,
+    plaintext: bytes,
+    aad: bytes | None = None,
+    dem: Literal["aes256gcm", "hmac256ctr"] = "aes256gcm",
+) -> tuple[bytes, bytes]:
+    """``(EncryptedObject BCS bytes, DEM key)``. ``key_servers``: ``(object ID, public key)``.
+    Raises :class:`InvalidArgumentError`."""
+def seal_decrypt(object: bytes, keys: list[tuple[int, bytes]], public_keys: list[bytes] | None = None) -> bytes:
+    """``keys``: ``(service index, user secret key)``. Raises :class:`WireFormatError` (not an
+    object), :class:`VerificationError` (too few or wrong keys, inconsistent shares, altered data),
+    :class:`InvalidArgumentError`."""
+def seal_verify_user_secret_key(user_secret_key: bytes, full_id: bytes, public_key: bytes) -> bool: ...
+def seal_parse(object: bytes) -> tuple[bytes, bytes, list[tuple[bytes, int]], int, Literal["aes256gcm", "hmac256ctr", "plain"], int]:
+    """``(package_id, id, services, threshold, dem, ciphertext length)``. Raises :class:`WireFormatError`."""
+def seal_elgamal_encrypt(seed: bytes, public_key: bytes, message: bytes) -> tuple[bytes, bytes]: ...
+def seal_elgamal_decrypt(secret_key: bytes, c0: bytes, c1: bytes) -> bytes: ...
+def seal_elgamal_public_key(secret_key: bytes) -> bytes: ...

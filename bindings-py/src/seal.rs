@@ -1,0 +1,179 @@
+//! Seal-compatible encryption (`morsa_core::seal`).
+
+use morsa_core::seal::{self, Ciphertext, Dem, EncryptedObject, KeyServer, MasterKey};
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+
+use crate::common::{invalid, py_err};
+
+fn fixed<const N: usize>(bytes: &[u8], what: &str) -> PyResult<[u8; N]> {
+    bytes.try_into().map_err(|_| invalid(format!("{what} is {N} bytes, got {}", bytes.len())))
+}
+
+/// Encrypts `plaintext` for the identity `package_id ‖ id` to `key_servers` (`(object ID, public
+/// key)`: 32 and 96 bytes) with `threshold`; returns `(object, dem_key)`.
+#[pyfunction]
+#[pyo3(signature = (seed, key_servers, threshold, package_id, id, plaintext, aad = None, dem = "aes256gcm"))]
+#[allow(clippy::too_many_arguments)]
+fn seal_encrypt<'py>(
+    py: Python<'py>,
+    seed: &[u8],
+    key_servers: Vec<(Vec<u8>, Vec<u8>)>,
+    threshold: u8,
+    package_id: &[u8],
+    id: &[u8],
+    plaintext: &[u8],
+    aad: Option<Vec<u8>>,
+    dem: &str,
+) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)> {
+    let aad = aad.unwrap_or_default();
+    let servers = key_servers
+        .iter()
+        .map(|(o, p)| {
+            Ok(KeyServer { object_id: fixed(o, "an object ID")?, public_key: fixed(p, "a key server public key")? })
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    let seed: [u8; 32] = fixed(seed, "the seed")?;
+    let package_id: [u8; 32] = fixed(package_id, "a package ID")?;
+    let dem = match dem {
+        "aes256gcm" => Dem::Aes256Gcm { aad: &aad },
+        "hmac256ctr" => Dem::Hmac256Ctr { aad: &aad },
+        other => return Err(invalid(format!("the DEM must be 'aes256gcm' or 'hmac256ctr', not {other:?}"))),
+    };
+    let (object, key) = py
+        .detach(|| {
+            seal::encrypt(&seed, &servers, threshold, &package_id, id, plaintext, dem).map(|(o, k)| (o.to_bcs(), k))
+        })
+        .map_err(py_err)?;
+    Ok((PyBytes::new(py, &object), PyBytes::new(py, &key)))
+}
+
+/// Decrypts a BCS `EncryptedObject` with `(service index, user secret key)` pairs; with
+/// `public_keys` (one per service) every share is checked.
+#[pyfunction]
+#[pyo3(signature = (object, keys, public_keys = None))]
+fn seal_decrypt<'py>(
+    py: Python<'py>,
+    object: &[u8],
+    keys: Vec<(usize, Vec<u8>)>,
+    public_keys: Option<Vec<Vec<u8>>>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let object = EncryptedObject::from_bcs(object).map_err(py_err)?;
+    let keys = keys.iter().map(|(i, k)| Ok((*i, fixed(k, "a user secret key")?))).collect::<PyResult<Vec<_>>>()?;
+    let pks = public_keys
+        .map(|p| p.iter().map(|k| fixed::<96>(k, "a key server public key")).collect::<PyResult<Vec<_>>>())
+        .transpose()?;
+    let plaintext = py.detach(|| seal::decrypt(&object, &keys, pks.as_deref())).map_err(py_err)?;
+    Ok(PyBytes::new(py, &plaintext))
+}
+
+/// Whether `user_secret_key` belongs to `full_id` under the key server `public_key`.
+#[pyfunction]
+fn seal_verify_user_secret_key(
+    py: Python<'_>,
+    user_secret_key: &[u8],
+    full_id: &[u8],
+    public_key: &[u8],
+) -> PyResult<bool> {
+    let (usk, pk): ([u8; 48], [u8; 96]) =
+        (fixed(user_secret_key, "a user secret key")?, fixed(public_key, "a public key")?);
+    Ok(py.detach(|| seal::verify_user_secret_key(&usk, full_id, &pk)))
+}
+
+/// The parts of a BCS `EncryptedObject`: `(package_id, id, services [(object ID, share index)],
+/// threshold, dem ('aes256gcm' | 'hmac256ctr' | 'plain'), ciphertext length)`.
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn seal_parse(object: &[u8]) -> PyResult<(Vec<u8>, Vec<u8>, Vec<(Vec<u8>, u8)>, u8, &'static str, usize)> {
+    let o = EncryptedObject::from_bcs(object).map_err(py_err)?;
+    let (dem, len) = match &o.ciphertext {
+        Ciphertext::Aes256Gcm { blob, .. } => ("aes256gcm", blob.len()),
+        Ciphertext::Hmac256Ctr { blob, .. } => ("hmac256ctr", blob.len()),
+        Ciphertext::Plain => ("plain", 0),
+    };
+    let services = o.services.iter().map(|(id, i)| (id.to_vec(), *i)).collect();
+    Ok((o.package_id.to_vec(), o.id, services, o.threshold, dem, len))
+}
+
+/// `(c0, c1)`: the ElGamal encryption in G1 of `message` (a user secret key) to `public_key`.
+#[pyfunction]
+fn seal_elgamal_encrypt<'py>(
+    py: Python<'py>,
+    seed: &[u8],
+    public_key: &[u8],
+    message: &[u8],
+) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)> {
+    let (c0, c1) = seal::elgamal_encrypt(
+        &fixed(seed, "the seed")?,
+        &fixed(public_key, "a G1 public key")?,
+        &fixed(message, "a G1 point")?,
+    )
+    .map_err(py_err)?;
+    Ok((PyBytes::new(py, &c0), PyBytes::new(py, &c1)))
+}
+
+/// The ElGamal decryption `c1 − sk·c0` with a 32-byte big-endian secret scalar.
+#[pyfunction]
+fn seal_elgamal_decrypt<'py>(
+    py: Python<'py>,
+    secret_key: &[u8],
+    c0: &[u8],
+    c1: &[u8],
+) -> PyResult<Bound<'py, PyBytes>> {
+    let m = seal::elgamal_decrypt(&fixed(secret_key, "a secret key")?, &fixed(c0, "c0")?, &fixed(c1, "c1")?)
+        .map_err(py_err)?;
+    Ok(PyBytes::new(py, &m))
+}
+
+/// The ElGamal public key (G1, 48 bytes) of a 32-byte big-endian secret scalar.
+#[pyfunction]
+fn seal_elgamal_public_key<'py>(py: Python<'py>, secret_key: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
+    Ok(PyBytes::new(py, &seal::elgamal_public_key(&fixed(secret_key, "a secret key")?).map_err(py_err)?))
+}
+
+/// A Seal key server's master key. `repr` does not show the secret.
+#[pyclass(frozen, module = "morsa._native", name = "SealMasterKey")]
+struct PySealMasterKey(MasterKey);
+
+#[pymethods]
+impl PySealMasterKey {
+    #[staticmethod]
+    fn from_seed(seed: &[u8]) -> PyResult<Self> {
+        Ok(Self(MasterKey::from_seed(&fixed(seed, "the seed")?)))
+    }
+
+    #[staticmethod]
+    fn from_bytes(secret: &[u8]) -> PyResult<Self> {
+        MasterKey::from_bytes(&fixed(secret, "a master key")?).map(Self).map_err(py_err)
+    }
+
+    fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.0.to_bytes())
+    }
+
+    #[getter]
+    fn public_key<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.0.public_key())
+    }
+
+    fn user_secret_key<'py>(&self, py: Python<'py>, full_id: &[u8]) -> Bound<'py, PyBytes> {
+        let usk = py.detach(|| self.0.user_secret_key(full_id));
+        PyBytes::new(py, &usk)
+    }
+
+    fn __repr__(&self) -> String {
+        "SealMasterKey(..)".into()
+    }
+}
+
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PySealMasterKey>()?;
+    m.add_function(wrap_pyfunction!(seal_encrypt, m)?)?;
+    m.add_function(wrap_pyfunction!(seal_decrypt, m)?)?;
+    m.add_function(wrap_pyfunction!(seal_verify_user_secret_key, m)?)?;
+    m.add_function(wrap_pyfunction!(seal_parse, m)?)?;
+    m.add_function(wrap_pyfunction!(seal_elgamal_encrypt, m)?)?;
+    m.add_function(wrap_pyfunction!(seal_elgamal_decrypt, m)?)?;
+    m.add_function(wrap_pyfunction!(seal_elgamal_public_key, m)?)?;
+    Ok(())
+}
