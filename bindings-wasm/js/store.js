@@ -13,7 +13,7 @@
 //
 // Progress is reported in bytes per phase; an AbortSignal cancels requests and stops the worker
 // at once. Nothing is certified unless the certificate verifies.
-import { init, wasmMemory, Committee, CertificateBuilder, SigningKey, blobIdFromBytes, pairIndexForShard, requestMessage, signerBitmap, storageConfirmationEpoch, verifyCertificate, verifyWalrusCertificate, walrusCertificateBytes, abortError, morsaError } from './index.js';
+import { init, wasmMemory, BlsCertificateBuilder, Committee, CertificateBuilder, SigningKey, blobIdFromBytes, pairIndexForShard, requestMessage, signerBitmap, storageConfirmationEpoch, verifyCertificate, verifyWalrusCertificate, walrusCertificateBytes, abortError, morsaError } from './index.js';
 import { fetchCommittee, withEngine } from './client.js';
 
 const HEADER_ACCOUNT = 'X-Morsa-Account';
@@ -282,8 +282,7 @@ async function uploadToNodes(engine, view, committee, info, objectId, builder, {
  * Resolves to `{ blobId, blobObject, cost, newlyRegistered, certified, mode, weight,
  * metadata, wasmMemoryBytes, failed }` (`wasmMemoryBytes`: the worker's WebAssembly memory
  * at its largest, in bytes). Rejects with a `MorsaError`: `BLOB_TOO_LARGE`,
- * `INSUFFICIENT_FUNDS`, `UNSUPPORTED_SCHEME` (a direct upload to a network that certifies with BLS12-381: use a relay; checked
- * before paying), `TIP_REQUIRED` (a relay that asks a tip; checked before paying), `VERIFICATION` (a relay's certificate of anything else), `CERTIFICATE`
+ * `INSUFFICIENT_FUNDS`, `TIP_REQUIRED` (a relay that asks a tip; checked before paying), `VERIFICATION` (a relay's certificate of anything else), `CERTIFICATE`
  * (too few confirmations), `HTTP`, `NETWORK`.
  */
 export async function storeFile(file, options = {}) {
@@ -299,10 +298,6 @@ export async function storeFile(file, options = {}) {
   const chainUrl = options.chainUrl.replace(/\/+$/, '');
   const committeeInfo = await fetchCommittee(chainUrl, { signal });
   const bls = committeeInfo.signatureScheme === 'bls12381';
-  if (bls && !relayUrl) {
-    // Before paying: collecting BLS confirmations in the page is not built (the relay is).
-    throw morsaError('UNSUPPORTED_SCHEME', 'this network certifies with BLS12-381: store through an upload relay (relayUrl); the direct upload collects Ed25519 confirmations only');
-  }
   const committee = Committee.fromBytes(fromBase64(committeeInfo.committee));
   try {
     return await withEngine(options, async (engine) => {
@@ -368,7 +363,10 @@ export async function storeFile(file, options = {}) {
         weight = verified.signerWeight;
         verified.free();
       } else {
-        const builder = new CertificateBuilder(committee, info.blobId, objectId);
+        // A BLS committee's confirmations are aggregated into Walrus's certificate as they arrive.
+        const builder = bls
+          ? new BlsCertificateBuilder(committee.epoch, committeeInfo.nodes.map((n) => n.blsPublicKey), Uint16Array.from(committeeInfo.nodes.map((n) => n.shards.length)), info.blobId, objectId)
+          : new CertificateBuilder(committee, info.blobId, objectId);
         try {
           const encodedTotal = info.nShards * (info.primarySliverSize + info.secondarySliverSize);
           const view = {

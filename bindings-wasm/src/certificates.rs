@@ -390,3 +390,72 @@ pub fn walrus_certificate_bytes(signature: &[u8], signers: &[u8], message: &[u8]
     };
     Ok(cert.to_bcs())
 }
+
+/// Collects BLS storage confirmations of a committee that certifies with BLS12-381 (as Walrus's)
+/// into Walrus's certificate, aggregating as it goes: the same interface as `CertificateBuilder`;
+/// `finish` returns Walrus's BCS `ProtocolMessageCertificate`.
+#[wasm_bindgen]
+pub struct BlsCertificateBuilder(bls::BlsCertificateBuilder<StorageConfirmationBody>);
+
+#[wasm_bindgen]
+impl BlsCertificateBuilder {
+    /// A builder of the storage certificate of blob `blobId` for the committee of `epoch` whose
+    /// members, in order, have `publicKeys` (48 bytes each) and `weights` (shards): permanent, or
+    /// for the deletable blob object `objectId` (32 bytes). Throws `INVALID_BLOB_ID`,
+    /// `INVALID_ARGUMENT`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        epoch: u32,
+        public_keys: &js_sys::Array,
+        weights: &[u16],
+        blob_id: &str,
+        object_id: Option<Vec<u8>>,
+    ) -> Result<BlsCertificateBuilder, JsValue> {
+        let keys = byte_arrays(public_keys).iter().map(|b| bls_key(b)).collect::<Result<Vec<_>, _>>()?;
+        if keys.len() != weights.len() {
+            return Err(invalid(format!("{} public keys but {} weights", keys.len(), weights.len())));
+        }
+        let blob_id: BlobId = blob_id.parse().map_err(js_err)?;
+        let blob_type = match object_id {
+            None => BlobPersistenceType::Permanent,
+            Some(id) => BlobPersistenceType::Deletable {
+                object_id: id
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| invalid(format!("an object ID is 32 bytes, not {}", id.len())))?,
+            },
+        };
+        let message = StorageConfirmation::new(epoch, blob_id, blob_type);
+        let members = keys.into_iter().zip(weights.iter().copied()).collect();
+        bls::BlsCertificateBuilder::new(epoch, members, &message).map(Self).map_err(js_err)
+    }
+
+    /// Adds member `member`'s signed confirmation (a 96-byte BLS signature) to the aggregate;
+    /// `true` if it counted. Throws `CERTIFICATE` or `SIGNATURE`.
+    pub fn add(&mut self, member: usize, serialized_message: &[u8], signature: &[u8]) -> Result<bool, JsValue> {
+        self.0.add(member, serialized_message, &bls_signature(signature)?).map_err(js_err)
+    }
+
+    /// The shards of the members whose confirmations counted.
+    #[wasm_bindgen(getter)]
+    pub fn weight(&self) -> u32 {
+        self.0.weight()
+    }
+
+    /// The weight a certificate needs (a quorum: `3w ≥ 2n + 1`).
+    #[wasm_bindgen(getter, js_name = requiredWeight)]
+    pub fn required_weight(&self) -> u32 {
+        self.0.required_weight()
+    }
+
+    /// Whether the confirmations reach a quorum.
+    #[wasm_bindgen(getter, js_name = isComplete)]
+    pub fn is_complete(&self) -> bool {
+        self.0.is_complete()
+    }
+
+    /// Walrus's BCS certificate. Throws `CERTIFICATE` before a quorum.
+    pub fn finish(&self) -> Result<Vec<u8>, JsValue> {
+        self.0.finish().map(|c| c.to_bcs()).map_err(js_err)
+    }
+}

@@ -142,16 +142,16 @@ test('the official SDK verifies the nodes\' confirmations, aggregates them, and 
   console.log(`official SDK: ${verified} of ${committee.members.length} confirmations verified, aggregate of ${certificate.signers.length} accepted by the control plane`);
 });
 
-test('morsa-wasm stores through the relay of a BLS network (the aggregate verified by Walrus\'s rules), and refuses the direct path before paying', { skip }, async () => {
+test('morsa-wasm stores on a BLS network through the relay (the aggregate verified by Walrus\'s rules) and directly (confirmations aggregated in the page)', { skip }, async () => {
   const account = await Account.generate();
-  const unfunded = { account, chainUrl: blob.chain, worker: false };
-  const file = new Blob([randomBytes(50_000)]);
-  await assert.rejects(storeFile(file, unfunded), { code: 'UNSUPPORTED_SCHEME' });
   morsa('devnet', 'fund', account.address, '--dir', devnet);
-  const stored = await storeFile(file, { ...unfunded, relayUrl: blob.daemon, deletable: true });
-  assert.equal(stored.mode, 'relay');
-  assert.ok(stored.weight >= 7, `weight ${stored.weight}`);
-  assert.notEqual(stored.blobObject.certifiedEpoch, null);
-  const read = await fetch(`${blob.daemon}/v1/blobs/${stored.blobId}`);
-  assert.deepEqual(new Uint8Array(await read.arrayBuffer()), new Uint8Array(await file.arrayBuffer()));
+  for (const relayUrl of [blob.daemon, undefined]) {
+    const file = new Blob([randomBytes(50_000)]);
+    const stored = await storeFile(file, { account, chainUrl: blob.chain, worker: false, relayUrl, deletable: true });
+    assert.equal(stored.mode, relayUrl ? 'relay' : 'direct');
+    assert.ok(stored.weight >= 7, `weight ${stored.weight}`);
+    assert.notEqual(stored.blobObject.certifiedEpoch, null);
+    const read = await fetch(`${blob.daemon}/v1/blobs/${stored.blobId}`);
+    assert.deepEqual(new Uint8Array(await read.arrayBuffer()), new Uint8Array(await file.arrayBuffer()));
+  }
 });
