@@ -648,12 +648,18 @@ def test_new_shards_are_recovered_after_an_epoch_change(tmp_path: Path):
         network.close()
 
 
-def test_recovery_tolerates_a_faulty_peer(tmp_path: Path):
+def test_recovery_tolerates_a_faulty_peer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     # node 3 (1 shard) is late; node 2 (1 shard) answers with another blob's metadata and
     # symbols (well-formed BCS whose proofs do not verify); 3 + 1 + 1 shards leave s = 7
     # honest sources for every primary target.
     shards = [[0, 1, 2, 3], [4, 5, 6, 7], [8], [9]]
     network = Network(tmp_path, shards)
+    # The healer asks a random selection of sources (a margin over what decoding needs), which
+    # may leave the faulty peer out: list its sources first, so that it is always asked.
+    from morsa.node import healer
+
+    faulty_url = network.urls[2]
+    monkeypatch.setattr(healer.random, "shuffle", lambda listed: listed.sort(key=lambda s: s[1].url != faulty_url))
     try:
         network.start(0, 1)
         encoded = morsa.encode(blob_bytes(10, 2500), N_SHARDS)

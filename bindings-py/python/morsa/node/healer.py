@@ -558,15 +558,31 @@ class _Recovery:
                 for symbol in symbols:
                     if symbol.target_axis == axis:
                         by_target.setdefault(symbol.target_index, []).append(symbol)
+                rejected = 0
                 for index, found in by_target.items():
-                    self._accept(axis, index, found)
+                    rejected += await anyio.to_thread.run_sync(self._accept, axis, index, found, True)
+                if rejected:
+                    log.warning("%s sent %d recovery symbols that do not verify against the metadata", peer.label, rejected)
 
-    def _accept(self, axis: Axis, index: int, symbols: list[morsa.RecoverySymbol]) -> None:
+    def _accept(self, axis: Axis, index: int, symbols: list[morsa.RecoverySymbol], verify: bool = False) -> int:
+        """Keep ``symbols`` for target ``(axis, index)``; with ``verify``, only those whose proofs
+        verify against the metadata (a peer's: an invalid one must not count towards what
+        decoding needs, or the next round would not ask for more). Returns the number refused."""
         held = self.symbols.get((axis, index))
         if held is None:
-            return
+            return 0
+        rejected = 0
         for symbol in symbols:
-            held.setdefault(symbol.source_index, symbol)  # the core verifies them when recovering
+            if symbol.source_index in held:
+                continue
+            if verify:
+                try:
+                    symbol.verify(self.metadata)
+                except morsa.MorsaError:
+                    rejected += 1
+                    continue
+            held[symbol.source_index] = symbol
+        return rejected
 
     async def _recover_and_store(self) -> None:
         """Recover every target with enough symbols; store them in one write. Raises
