@@ -2,32 +2,26 @@
 
 use morsa_core::certificate::bls::{
     self, BlsCertificate, BlsCertificateBuilder, BlsMembers, BlsPublicKey, BlsSignature, BlsSigningKey as CoreKey,
-    WalrusCertificate,
+    VerifiedBlsSignature, WalrusCertificate,
 };
-use morsa_core::certificate::{CertificateKind, SignatureScheme};
+use morsa_core::certificate::{AddSignatureError, CertificateKind, SignatureScheme};
 use morsa_core::messages::{InvalidBlobIdBody, StorageConfirmationBody};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 use crate::certificates::{PyInvalidBlobIdMessage, PyStorageConfirmation, PyVerifiedCertificate};
-use crate::common::{invalid, parse, py_err};
+use crate::common::{array, invalid, parse, py_err};
 
 fn public_key(bytes: &[u8]) -> PyResult<BlsPublicKey> {
-    bytes
-        .try_into()
-        .map(BlsPublicKey)
-        .map_err(|_| invalid(format!("a BLS12-381 public key is 48 bytes, got {}", bytes.len())))
+    array(bytes, "a BLS12-381 public key").map(BlsPublicKey)
 }
 
 fn signature(bytes: &[u8]) -> PyResult<BlsSignature> {
-    bytes
-        .try_into()
-        .map(BlsSignature)
-        .map_err(|_| invalid(format!("a BLS12-381 signature is 96 bytes, got {}", bytes.len())))
+    array(bytes, "a BLS12-381 signature").map(BlsSignature)
 }
 
 fn address(bytes: &[u8]) -> PyResult<[u8; 32]> {
-    bytes.try_into().map_err(|_| invalid(format!("an address is 32 bytes, got {}", bytes.len())))
+    array(bytes, "an address")
 }
 
 /// Whether `signature` proves possession of `public_key` for `epoch` and the 32-byte `address`
@@ -59,10 +53,7 @@ impl PyBlsSigningKey {
     /// The key of a 32-byte big-endian scalar.
     #[staticmethod]
     fn from_bytes(secret: &[u8]) -> PyResult<Self> {
-        let secret: &[u8; 32] = secret
-            .try_into()
-            .map_err(|_| invalid(format!("a BLS12-381 secret key is 32 bytes, got {}", secret.len())))?;
-        CoreKey::from_bytes(secret).map(Self).map_err(py_err)
+        CoreKey::from_bytes(&array(secret, "a BLS12-381 secret key")?).map(Self).map_err(py_err)
     }
 
     fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
@@ -258,23 +249,24 @@ impl PyBlsCertificateBuilder {
     }
 
     /// Verifies the signature with the GIL released and no borrow held (threads may add at
-    /// once), then adds it to the aggregate.
+    /// once), then adds it to the aggregate (which checks again that key and message are its own).
     fn add(slf: &Bound<'_, Self>, member: usize, serialized_message: &[u8], signature: &[u8]) -> PyResult<bool> {
         let py = slf.py();
         let sig = self::signature(signature)?;
-        let builder = slf.borrow();
-        if with_bls_builder!(&builder.0, b => b.has_signed(member)).map_err(py_err)? {
-            return Ok(false);
-        }
-        // Verification only reads the builder: clone what it needs, release the borrow.
-        let verifier = match &builder.0 {
-            AnyBlsBuilder::Confirmation(b) => AnyBlsBuilder::Confirmation(b.clone()),
-            AnyBlsBuilder::InvalidBlob(b) => AnyBlsBuilder::InvalidBlob(b.clone()),
+        // Verification needs only the member's key and the message: take them, release the borrow.
+        let (key, message) = {
+            let builder = slf.borrow();
+            with_bls_builder!(&builder.0, b => {
+                if b.has_signed(member).map_err(py_err)? {
+                    return Ok(false);
+                }
+                if serialized_message != b.message_bytes() {
+                    return Err(py_err(AddSignatureError::MessageMismatch));
+                }
+                (b.member_key(member).ok_or_else(|| py_err(AddSignatureError::UnknownMember))?, b.message_bytes().to_vec())
+            })
         };
-        drop(builder);
-        let verified = py
-            .detach(|| with_bls_builder!(&verifier, b => b.verify(member, serialized_message, &sig)))
-            .map_err(py_err)?;
+        let verified = py.detach(|| VerifiedBlsSignature::new(member, key, message, &sig)).map_err(py_err)?;
         with_bls_builder!(&mut slf.borrow_mut().0, b => b.insert(verified)).map_err(py_err)
     }
 
@@ -286,7 +278,7 @@ impl PyBlsCertificateBuilder {
     ) -> PyResult<bool> {
         let key = self::public_key(public_key)?;
         let member = with_bls_builder!(&slf.borrow().0, b => b.member_index(&key))
-            .ok_or_else(|| py_err(morsa_core::certificate::AddSignatureError::UnknownMember))?;
+            .ok_or_else(|| py_err(AddSignatureError::UnknownMember))?;
         Self::add(slf, member, serialized_message, signature)
     }
 

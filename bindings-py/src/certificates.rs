@@ -12,11 +12,7 @@ use morsa_core::wire::BcsDecode;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use crate::common::{invalid, parse, parse_blob_id, py_err};
-
-fn array<const N: usize>(bytes: &[u8], what: &str) -> PyResult<[u8; N]> {
-    bytes.try_into().map_err(|_| invalid(format!("{what} must be {N} bytes, got {}", bytes.len())))
-}
+use crate::common::{array, invalid, parse, parse_blob_id, py_err};
 
 fn public_key(bytes: &[u8]) -> PyResult<PublicKey> {
     array(bytes, "a public key").map(PublicKey)

@@ -120,6 +120,12 @@ pub(crate) fn invalid(message: impl Into<String>) -> PyErr {
     InvalidArgumentError::new_err(message.into())
 }
 
+/// A fixed-length byte argument (a key, a signature, an ID): `what` names it in the
+/// [`InvalidArgumentError`] for another length ("{what} must be {N} bytes, got {len}").
+pub(crate) fn array<const N: usize>(bytes: &[u8], what: &str) -> PyResult<[u8; N]> {
+    bytes.try_into().map_err(|_| invalid(format!("{what} must be {N} bytes, got {}", bytes.len())))
+}
+
 // ---------------------------------------------------------------------------------------------
 // Conversions
 

@@ -4,11 +4,7 @@ use morsa_core::seal::{self, Ciphertext, Dem, EncryptedObject, KeyServer, Master
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use crate::common::{invalid, py_err};
-
-fn fixed<const N: usize>(bytes: &[u8], what: &str) -> PyResult<[u8; N]> {
-    bytes.try_into().map_err(|_| invalid(format!("{what} is {N} bytes, got {}", bytes.len())))
-}
+use crate::common::{array, invalid, py_err};
 
 /// Encrypts `plaintext` for the identity `package_id ‖ id` to `key_servers` (`(object ID, public
 /// key)`: 32 and 96 bytes) with `threshold`; returns `(object, dem_key)`.
@@ -30,11 +26,11 @@ fn seal_encrypt<'py>(
     let servers = key_servers
         .iter()
         .map(|(o, p)| {
-            Ok(KeyServer { object_id: fixed(o, "an object ID")?, public_key: fixed(p, "a key server public key")? })
+            Ok(KeyServer { object_id: array(o, "an object ID")?, public_key: array(p, "a key server public key")? })
         })
         .collect::<PyResult<Vec<_>>>()?;
-    let seed: [u8; 32] = fixed(seed, "the seed")?;
-    let package_id: [u8; 32] = fixed(package_id, "a package ID")?;
+    let seed: [u8; 32] = array(seed, "the seed")?;
+    let package_id: [u8; 32] = array(package_id, "a package ID")?;
     let dem = match dem {
         "aes256gcm" => Dem::Aes256Gcm { aad: &aad },
         "hmac256ctr" => Dem::Hmac256Ctr { aad: &aad },
@@ -59,9 +55,9 @@ fn seal_decrypt<'py>(
     public_keys: Option<Vec<Vec<u8>>>,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let object = EncryptedObject::from_bcs(object).map_err(py_err)?;
-    let keys = keys.iter().map(|(i, k)| Ok((*i, fixed(k, "a user secret key")?))).collect::<PyResult<Vec<_>>>()?;
+    let keys = keys.iter().map(|(i, k)| Ok((*i, array(k, "a user secret key")?))).collect::<PyResult<Vec<_>>>()?;
     let pks = public_keys
-        .map(|p| p.iter().map(|k| fixed::<96>(k, "a key server public key")).collect::<PyResult<Vec<_>>>())
+        .map(|p| p.iter().map(|k| array::<96>(k, "a key server public key")).collect::<PyResult<Vec<_>>>())
         .transpose()?;
     let plaintext = py.detach(|| seal::decrypt(&object, &keys, pks.as_deref())).map_err(py_err)?;
     Ok(PyBytes::new(py, &plaintext))
@@ -76,7 +72,7 @@ fn seal_verify_user_secret_key(
     public_key: &[u8],
 ) -> PyResult<bool> {
     let (usk, pk): ([u8; 48], [u8; 96]) =
-        (fixed(user_secret_key, "a user secret key")?, fixed(public_key, "a public key")?);
+        (array(user_secret_key, "a user secret key")?, array(public_key, "a public key")?);
     Ok(py.detach(|| seal::verify_user_secret_key(&usk, full_id, &pk)))
 }
 
@@ -104,9 +100,9 @@ fn seal_elgamal_encrypt<'py>(
     message: &[u8],
 ) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)> {
     let (c0, c1) = seal::elgamal_encrypt(
-        &fixed(seed, "the seed")?,
-        &fixed(public_key, "a G1 public key")?,
-        &fixed(message, "a G1 point")?,
+        &array(seed, "the seed")?,
+        &array(public_key, "a G1 public key")?,
+        &array(message, "a G1 point")?,
     )
     .map_err(py_err)?;
     Ok((PyBytes::new(py, &c0), PyBytes::new(py, &c1)))
@@ -120,7 +116,7 @@ fn seal_elgamal_decrypt<'py>(
     c0: &[u8],
     c1: &[u8],
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let m = seal::elgamal_decrypt(&fixed(secret_key, "a secret key")?, &fixed(c0, "c0")?, &fixed(c1, "c1")?)
+    let m = seal::elgamal_decrypt(&array(secret_key, "a secret key")?, &array(c0, "c0")?, &array(c1, "c1")?)
         .map_err(py_err)?;
     Ok(PyBytes::new(py, &m))
 }
@@ -128,7 +124,7 @@ fn seal_elgamal_decrypt<'py>(
 /// The ElGamal public key (G1, 48 bytes) of a 32-byte big-endian secret scalar.
 #[pyfunction]
 fn seal_elgamal_public_key<'py>(py: Python<'py>, secret_key: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
-    Ok(PyBytes::new(py, &seal::elgamal_public_key(&fixed(secret_key, "a secret key")?).map_err(py_err)?))
+    Ok(PyBytes::new(py, &seal::elgamal_public_key(&array(secret_key, "a secret key")?).map_err(py_err)?))
 }
 
 /// A Seal key server's master key. `repr` does not show the secret.
@@ -139,12 +135,12 @@ struct PySealMasterKey(MasterKey);
 impl PySealMasterKey {
     #[staticmethod]
     fn from_seed(seed: &[u8]) -> PyResult<Self> {
-        Ok(Self(MasterKey::from_seed(&fixed(seed, "the seed")?)))
+        Ok(Self(MasterKey::from_seed(&array(seed, "the seed")?)))
     }
 
     #[staticmethod]
     fn from_bytes(secret: &[u8]) -> PyResult<Self> {
-        MasterKey::from_bytes(&fixed(secret, "a master key")?).map(Self).map_err(py_err)
+        MasterKey::from_bytes(&array(secret, "a master key")?).map(Self).map_err(py_err)
     }
 
     fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {

@@ -156,8 +156,7 @@ impl SigningKey {
     /// `CERTIFICATE` for a seed the core refuses.
     #[wasm_bindgen(constructor)]
     pub fn new(seed: &[u8]) -> Result<SigningKey, JsValue> {
-        let seed: [u8; 32] = seed.try_into().map_err(|_| invalid(format!("a seed is 32 bytes, not {}", seed.len())))?;
-        CoreSigningKey::from_seed(seed).map(Self).map_err(js_err)
+        CoreSigningKey::from_seed(fixed(seed, "a seed")?).map(Self).map_err(js_err)
     }
 
     /// The 32-byte public key.
@@ -184,17 +183,18 @@ pub fn request_message(method: &str, path: &str, nonce: &str, body: &[u8]) -> Ve
 /// object `objectId` (32 bytes). Throws `INVALID_BLOB_ID`, `INVALID_ARGUMENT`.
 #[wasm_bindgen(js_name = storageConfirmationBytes)]
 pub fn storage_confirmation_bytes(epoch: u32, blob_id: &str, object_id: Option<Vec<u8>>) -> Result<Vec<u8>, JsValue> {
+    Ok(storage_confirmation(epoch, blob_id, object_id)?.to_message_bytes().as_slice().to_vec())
+}
+
+/// The storage confirmation of `blob_id` for `epoch`: permanent, or for the deletable blob object
+/// `object_id` (32 bytes). Throws `INVALID_BLOB_ID`, `INVALID_ARGUMENT`.
+fn storage_confirmation(epoch: u32, blob_id: &str, object_id: Option<Vec<u8>>) -> Result<StorageConfirmation, JsValue> {
     let blob_id: BlobId = blob_id.parse().map_err(js_err)?;
     let blob_type = match object_id {
         None => BlobPersistenceType::Permanent,
-        Some(id) => BlobPersistenceType::Deletable {
-            object_id: id
-                .as_slice()
-                .try_into()
-                .map_err(|_| invalid(format!("an object ID is 32 bytes, not {}", id.len())))?,
-        },
+        Some(id) => BlobPersistenceType::Deletable { object_id: fixed(&id, "an object ID")? },
     };
-    Ok(StorageConfirmation::new(epoch, blob_id, blob_type).to_message_bytes().as_slice().to_vec())
+    Ok(StorageConfirmation::new(epoch, blob_id, blob_type))
 }
 
 /// The epoch of a BCS storage confirmation a node signed (SPEC §10.1). Throws `WIRE_FORMAT`.
@@ -219,26 +219,14 @@ impl CertificateBuilder {
         blob_id: &str,
         object_id: Option<Vec<u8>>,
     ) -> Result<CertificateBuilder, JsValue> {
-        let blob_id: BlobId = blob_id.parse().map_err(js_err)?;
-        let blob_type = match object_id {
-            None => BlobPersistenceType::Permanent,
-            Some(id) => BlobPersistenceType::Deletable {
-                object_id: id
-                    .as_slice()
-                    .try_into()
-                    .map_err(|_| invalid(format!("an object ID is 32 bytes, not {}", id.len())))?,
-            },
-        };
-        let message = StorageConfirmation::new(committee.0.epoch(), blob_id, blob_type);
+        let message = storage_confirmation(committee.0.epoch(), blob_id, object_id)?;
         CoreBuilder::new(committee.0.clone(), &message).map(Self).map_err(js_err)
     }
 
     /// Adds member `member`'s signed confirmation; `true` if it counted (a new, valid one).
     /// Throws `CERTIFICATE` for an unknown member, another message or a bad signature.
     pub fn add(&mut self, member: usize, serialized_message: &[u8], signature: &[u8]) -> Result<bool, JsValue> {
-        let signature: [u8; 64] =
-            signature.try_into().map_err(|_| invalid(format!("a signature is 64 bytes, not {}", signature.len())))?;
-        self.0.add(member, serialized_message, &Signature(signature)).map_err(js_err)
+        self.0.add(member, serialized_message, &Signature(fixed(signature, "a signature")?)).map_err(js_err)
     }
 
     /// The shards of the members whose confirmations counted.
@@ -271,17 +259,11 @@ impl CertificateBuilder {
 use morsa_core::certificate::bls::{self, BlsPublicKey, BlsSignature, BlsSigningKey as CoreBlsKey};
 
 fn bls_key(bytes: &[u8]) -> Result<BlsPublicKey, JsValue> {
-    bytes
-        .try_into()
-        .map(BlsPublicKey)
-        .map_err(|_| invalid(format!("a BLS12-381 public key is 48 bytes, not {}", bytes.len())))
+    fixed(bytes, "a BLS12-381 public key").map(BlsPublicKey)
 }
 
 fn bls_signature(bytes: &[u8]) -> Result<BlsSignature, JsValue> {
-    bytes
-        .try_into()
-        .map(BlsSignature)
-        .map_err(|_| invalid(format!("a BLS12-381 signature is 96 bytes, not {}", bytes.len())))
+    fixed(bytes, "a BLS12-381 signature").map(BlsSignature)
 }
 
 pub(crate) fn byte_arrays(items: &js_sys::Array) -> Vec<Vec<u8>> {
@@ -304,10 +286,7 @@ impl BlsSigningKey {
     /// The key of a 32-byte big-endian scalar. Throws `INVALID_ARGUMENT`, `SIGNATURE`.
     #[wasm_bindgen(js_name = fromBytes)]
     pub fn from_bytes(bytes: &[u8]) -> Result<BlsSigningKey, JsValue> {
-        let bytes: &[u8; 32] = bytes
-            .try_into()
-            .map_err(|_| invalid(format!("a BLS12-381 secret key is 32 bytes, not {}", bytes.len())))?;
-        CoreBlsKey::from_bytes(bytes).map(Self).map_err(js_err)
+        CoreBlsKey::from_bytes(&fixed(bytes, "a BLS12-381 secret key")?).map(Self).map_err(js_err)
     }
 
     /// The 48-byte compressed public key.
@@ -415,17 +394,7 @@ impl BlsCertificateBuilder {
         if keys.len() != weights.len() {
             return Err(invalid(format!("{} public keys but {} weights", keys.len(), weights.len())));
         }
-        let blob_id: BlobId = blob_id.parse().map_err(js_err)?;
-        let blob_type = match object_id {
-            None => BlobPersistenceType::Permanent,
-            Some(id) => BlobPersistenceType::Deletable {
-                object_id: id
-                    .as_slice()
-                    .try_into()
-                    .map_err(|_| invalid(format!("an object ID is 32 bytes, not {}", id.len())))?,
-            },
-        };
-        let message = StorageConfirmation::new(epoch, blob_id, blob_type);
+        let message = storage_confirmation(epoch, blob_id, object_id)?;
         let members = keys.into_iter().zip(weights.iter().copied()).collect();
         bls::BlsCertificateBuilder::new(epoch, members, &message).map(Self).map_err(js_err)
     }

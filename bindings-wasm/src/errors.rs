@@ -24,6 +24,12 @@ pub(crate) fn invalid(message: impl core::fmt::Display) -> JsValue {
     error(ErrorKind::InvalidArgument, message)
 }
 
+/// A fixed-length byte argument (a key, a signature, an ID): `what` names it in the
+/// `INVALID_ARGUMENT` error for another length ("{what} is {N} bytes, not {len}").
+pub(crate) fn fixed<const N: usize>(bytes: &[u8], what: &str) -> Result<[u8; N], JsValue> {
+    bytes.try_into().map_err(|_| invalid(format!("{what} is {N} bytes, not {}", bytes.len())))
+}
+
 /// A name the core parses (axis, consistency check, certificate kind); anything else is
 /// `INVALID_ARGUMENT` naming the value given.
 pub(crate) fn parse<T: core::str::FromStr<Err = UnknownName>>(text: &str) -> Result<T, JsValue> {

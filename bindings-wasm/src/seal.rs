@@ -8,10 +8,6 @@ use wasm_bindgen::prelude::*;
 use crate::certificates::byte_arrays;
 use crate::errors::*;
 
-fn fixed<const N: usize>(bytes: &[u8], what: &str) -> Result<[u8; N], JsValue> {
-    bytes.try_into().map_err(|_| invalid(format!("{what} is {N} bytes, not {}", bytes.len())))
-}
-
 /// An object encrypted with Seal: its BCS bytes (`object`) and its DEM key (`key`, which alone
 /// decrypts it: keep it secret or drop it).
 #[wasm_bindgen]

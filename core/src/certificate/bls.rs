@@ -452,6 +452,28 @@ pub struct VerifiedBlsSignature {
     point: G2Affine,
 }
 
+#[cfg(feature = "alloc")]
+impl VerifiedBlsSignature {
+    /// Checks member `member`'s `signature` of `message` under its `public_key` (what
+    /// [`BlsCertificateBuilder::verify`] does with the builder's key and message; callers that
+    /// verify away from the builder take both from it and hand the result to
+    /// [`BlsCertificateBuilder::insert`], which checks that they are the builder's).
+    ///
+    /// # Errors
+    ///
+    /// [`AddSignatureError::InvalidSignature`].
+    pub fn new(
+        member: usize,
+        public_key: BlsPublicKey,
+        message: Vec<u8>,
+        signature: &BlsSignature,
+    ) -> Result<Self, AddSignatureError> {
+        public_key.verify(&message, signature).map_err(|_| AddSignatureError::InvalidSignature)?;
+        let point = signature.point().map_err(|_| AddSignatureError::InvalidSignature)?;
+        Ok(Self { member, public_key, message, point })
+    }
+}
+
 /// Collects members' BLS signatures of one message into a [`BlsCertificate`], aggregating as it
 /// goes (one running sum in G2, no list of signatures): each signature is verified under its
 /// member's key before it counts; invalid and duplicate ones are dropped (SPEC §10.3).
@@ -545,13 +567,16 @@ impl<T: CertifiedBody> BlsCertificateBuilder<T> {
         serialized_message: &[u8],
         signature: &BlsSignature,
     ) -> Result<VerifiedBlsSignature, AddSignatureError> {
-        let (public_key, _) = *self.members.get(member).ok_or(AddSignatureError::UnknownMember)?;
+        let public_key = self.member_key(member).ok_or(AddSignatureError::UnknownMember)?;
         if serialized_message != self.message.as_slice() {
             return Err(AddSignatureError::MessageMismatch);
         }
-        public_key.verify(&self.message, signature).map_err(|_| AddSignatureError::InvalidSignature)?;
-        let point = signature.point().map_err(|_| AddSignatureError::InvalidSignature)?;
-        Ok(VerifiedBlsSignature { member, public_key, message: self.message.clone(), point })
+        VerifiedBlsSignature::new(member, public_key, self.message.clone(), signature)
+    }
+
+    /// Member `member`'s BLS public key, or `None` past the last member.
+    pub fn member_key(&self, member: usize) -> Option<BlsPublicKey> {
+        self.members.get(member).map(|(key, _)| *key)
     }
 
     /// Adds a signature [`BlsCertificateBuilder::verify`] accepted to the aggregate; `Ok(false)`

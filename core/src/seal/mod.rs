@@ -442,8 +442,8 @@ pub fn decrypt(
     user_secret_keys: &[(usize, [u8; 48])],
     public_keys: Option<&[[u8; 96]]>,
 ) -> Result<Vec<u8>, SealError> {
-    let base_key = recover_base_key(object, user_secret_keys, public_keys)?;
     let object_ids: Vec<[u8; 32]> = object.services.iter().map(|(id, _)| *id).collect();
+    let base_key = recover_base_key(object, &object_ids, user_secret_keys, public_keys)?;
     let dem_key = derive_key(KeyPurpose::Dem, &base_key, &object.encrypted_shares, object.threshold, &object_ids);
     decrypt_with_key(object, &dem_key)
 }
@@ -467,8 +467,11 @@ pub fn decrypt_with_key(object: &EncryptedObject, dem_key: &[u8; 32]) -> Result<
     }
 }
 
+/// The base key of `object` (whose key servers' object IDs are `object_ids`), recovered from the
+/// user secret keys and checked against the nonce (and, with `public_keys`, every share).
 fn recover_base_key(
     object: &EncryptedObject,
+    object_ids: &[[u8; 32]],
     user_secret_keys: &[(usize, [u8; 48])],
     public_keys: Option<&[[u8; 96]]>,
 ) -> Result<[u8; 32], SealError> {
@@ -493,9 +496,8 @@ fn recover_base_key(
         shares.push(Share { index, value: xor32(&object.encrypted_shares[i], &key) });
     }
     let base_key = combine(&shares).ok_or(SealError::Malformed)?;
-    let object_ids: Vec<[u8; 32]> = object.services.iter().map(|(id, _)| *id).collect();
     let randomness_key =
-        derive_key(KeyPurpose::EncryptedRandomness, &base_key, &object.encrypted_shares, object.threshold, &object_ids);
+        derive_key(KeyPurpose::EncryptedRandomness, &base_key, &object.encrypted_shares, object.threshold, object_ids);
     let r =
         scalar_from_be(&xor32(&object.encrypted_randomness, &randomness_key)).ok_or(SealError::InconsistentShares)?;
     if G2Affine::from(G2Affine::generator() * r) != nonce {
