@@ -539,6 +539,11 @@ pub fn check_bls_certificate(data: &[u8]) {
 pub fn check_seal_object(data: &[u8]) {
     use morsa_core::seal::{self, Dem, EncryptedObject, KeyServer, MasterKey};
 
+    if let Ok(objects) = seal::parse_blob(data) {
+        // A private blob: one object or a chunked framing; any that parses decrypts without panic.
+        assert!(!objects.is_empty());
+        let _ = seal::decrypt_blob(data, &[(0, [0x5a; 48]), (1, [0x5a; 48])], None);
+    }
     if let Ok(object) = EncryptedObject::from_bcs(data) {
         assert_eq!(object.to_bcs(), data, "the EncryptedObject BCS form is canonical");
         let key = [0x5au8; 48];
@@ -577,4 +582,55 @@ pub fn check_seal_object(data: &[u8]) {
     if let Ok(changed) = EncryptedObject::from_bcs(&bytes) {
         assert!(seal::decrypt(&changed, &keys[1..], Some(&pks)).as_deref() != Ok(message) || changed == object);
     }
+}
+
+/// Key-server responses (`seal::key_response` / `seal::open_key_response`): arbitrary answers,
+/// reader keys and public keys never panic; an arbitrary answer opens only if it is the
+/// identity's key under the server (so it is the genuine one); the genuine answer opens to the
+/// identity's key for its reader only, and no longer after any one of its bytes changes.
+pub fn check_seal_key_response(data: &[u8]) {
+    use morsa_core::seal::{self, MasterKey};
+
+    let mut input = Input(data);
+    let mode = input.u8();
+    let reader_seed: [u8; 32] = core::array::from_fn(|_| input.u8());
+    let mut c0 = [0u8; 48];
+    c0.iter_mut().for_each(|b| *b = input.u8());
+    let mut c1 = [0u8; 48];
+    c1.iter_mut().for_each(|b| *b = input.u8());
+    let id_len = usize::from(input.u8() % 80);
+    let id: Vec<u8> = (0..id_len).map(|_| input.u8()).collect();
+    let master = MasterKey::from_seed(&[0x11; 32]);
+    let public_key = master.public_key();
+    let full = seal::full_id(&[4; 32], &id);
+    let reader = seal::reader_secret_key(&reader_seed);
+    let reader_pk = seal::elgamal_public_key(&reader).expect("reader keys are nonzero scalars");
+    if let Ok(key) = seal::open_key_response(&reader, &c0, &c1, &full, &public_key) {
+        assert_eq!(key, master.user_secret_key(&full), "only the identity's key opens");
+    }
+    // Arbitrary reader keys, secrets and public keys: errors, not panics.
+    let mut raw_pk = [0u8; 96];
+    raw_pk.iter_mut().for_each(|b| *b = input.u8());
+    let _ = seal::open_key_response(&reader_seed, &c0, &c1, &full, &raw_pk);
+    let _ = seal::key_response(&master, &full, &c0, &reader_seed);
+    // The genuine answer.
+    let seed: [u8; 32] = core::array::from_fn(|_| input.u8());
+    let (g0, g1) = seal::key_response(&master, &full, &reader_pk, &seed).expect("a valid reader key");
+    assert_eq!(seal::open_key_response(&reader, &g0, &g1, &full, &public_key), Ok(master.user_secret_key(&full)));
+    let other = seal::reader_secret_key(&seed);
+    if other != reader {
+        assert!(
+            seal::open_key_response(&other, &g0, &g1, &full, &public_key).is_err(),
+            "another reader cannot open it"
+        );
+    }
+    let (mut b0, mut b1) = (g0, g1);
+    let at = usize::from(mode) % 96;
+    let bit = 1u8 << (mode % 8);
+    if at < 48 {
+        b0[at] ^= bit;
+    } else {
+        b1[at - 48] ^= bit;
+    }
+    assert!(seal::open_key_response(&reader, &b0, &b1, &full, &public_key).is_err(), "a changed answer is refused");
 }

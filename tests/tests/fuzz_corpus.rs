@@ -22,6 +22,7 @@ const TARGETS: &[(&str, Check)] = &[
     ("network", check_network),
     ("bls_certificate", check_bls_certificate),
     ("seal_object", check_seal_object),
+    ("seal_key_response", check_seal_key_response),
 ];
 
 #[test]
@@ -43,7 +44,12 @@ fn committed_corpora_pass() {
 fn random_inputs_pass() {
     let mut rng = rand::rngs::StdRng::seed_from_u64(2026);
     for (name, check) in TARGETS {
-        let rounds = if matches!(*name, "decode" | "recovery" | "bls_certificate" | "seal_object") { 40 } else { 300 };
+        let rounds = if matches!(*name, "decode" | "recovery" | "bls_certificate" | "seal_object" | "seal_key_response")
+        {
+            40
+        } else {
+            300
+        };
         for _ in 0..rounds {
             let len = rng.random_range(0..400);
             let input: Vec<u8> = (0..len).map(|_| rng.random()).collect();

@@ -924,6 +924,13 @@ class SealMasterKey:
     @property
     def public_key(self) -> bytes: ...
     def user_secret_key(self, full_id: bytes) -> bytes: ...
+    def key_response(self, full_id: bytes, reader_public_key: bytes, seed: bytes) -> tuple[bytes, bytes]:
+        """``(c0, c1)``: the user secret key of ``full_id`` ElGamal-encrypted to the reader's key
+        (48 bytes, G1) with randomness from ``seed`` (32 bytes). Raises :class:`VerificationError`
+        (not a point) or :class:`InvalidArgumentError`."""
+
+SEAL_DEFAULT_CHUNK_LEN: int
+"""Plaintext bytes per chunk of a private blob (16 MiB)."""
 
 def seal_encrypt(
     seed: bytes,
@@ -942,8 +949,30 @@ def seal_decrypt(object: bytes, keys: list[tuple[int, bytes]], public_keys: list
     object), :class:`VerificationError` (too few or wrong keys, inconsistent shares, altered data),
     :class:`InvalidArgumentError`."""
 def seal_verify_user_secret_key(user_secret_key: bytes, full_id: bytes, public_key: bytes) -> bool: ...
-def seal_parse(object: bytes) -> tuple[bytes, bytes, list[tuple[bytes, int]], int, Literal["aes256gcm", "hmac256ctr", "plain"], int]:
-    """``(package_id, id, services, threshold, dem, ciphertext length)``. Raises :class:`WireFormatError`."""
+def seal_parse(object: bytes) -> tuple[bytes, bytes, list[tuple[bytes, int]], int, Literal["aes256gcm", "hmac256ctr", "plain"], int, int]:
+    """``(package_id, id, services, threshold, dem, ciphertext length, 1)``. Raises :class:`WireFormatError`."""
+def seal_parse_blob(blob: bytes) -> tuple[bytes, bytes, list[tuple[bytes, int]], int, Literal["aes256gcm", "hmac256ctr", "plain"], int, int]:
+    """A private blob's parts as :func:`seal_parse` gives them, the ciphertext length summed over
+    its chunks, and the number of chunks. Raises :class:`WireFormatError`."""
+def seal_encrypt_blob(
+    seed: bytes,
+    key_servers: list[tuple[bytes, bytes]],
+    threshold: int,
+    package_id: bytes,
+    id: bytes,
+    plaintext: bytes,
+    chunk_len: int = ...,
+) -> bytes:
+    """A private blob: one Seal object (AES-256-GCM, no additional data) when ``plaintext`` fits
+    in ``chunk_len`` bytes, else Morsa's chunked framing. Raises :class:`InvalidArgumentError`."""
+def seal_decrypt_blob(blob: bytes, keys: list[tuple[int, bytes]], public_keys: list[bytes] | None = None) -> bytes:
+    """Decrypts a private blob; errors as :func:`seal_decrypt`."""
+def seal_reader_secret_key(seed: bytes) -> bytes:
+    """A reader's ephemeral ElGamal secret (32 bytes, big-endian scalar) from 32 seed bytes."""
+def seal_open_key_response(reader_secret_key: bytes, c0: bytes, c1: bytes, full_id: bytes, public_key: bytes) -> bytes:
+    """The user secret key in a key server's answer. Raises :class:`VerificationError` when it
+    is not ``full_id``'s key under ``public_key`` (another identity, server or reader, or
+    altered), or :class:`InvalidArgumentError`."""
 def seal_elgamal_encrypt(seed: bytes, public_key: bytes, message: bytes) -> tuple[bytes, bytes]: ...
 def seal_elgamal_decrypt(secret_key: bytes, c0: bytes, c1: bytes) -> bytes: ...
 def seal_elgamal_public_key(secret_key: bytes) -> bytes: ...

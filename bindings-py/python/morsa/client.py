@@ -34,7 +34,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import morsa
 
@@ -50,6 +50,9 @@ from .net.relay import UploadRelayClient
 from .net.retry import RetryPolicy
 from .net.sync import run_sync
 from .net.transport import Http
+
+if TYPE_CHECKING:
+    from .private import PrivateBlobs
 
 T = TypeVar("T")
 
@@ -240,6 +243,17 @@ class Client:
             return list(await asyncio.gather(*(one(m) for m in view.members)))
 
         return self._sync(all_members())
+
+    @property
+    def private(self) -> PrivateBlobs:
+        """Private blobs on this network: policies, encrypted stores, decrypting reads
+        (:class:`morsa.private.PrivateBlobs`)."""
+        from .private import PrivateBlobs
+
+        found = self.__dict__.get("_private")
+        if found is None:
+            found = self.__dict__["_private"] = PrivateBlobs(self)
+        return found
 
     # ---- the economy: staking, nodes (a devnet's control plane)
 

@@ -38,6 +38,10 @@ STATE_FILE = "devnet.json"
 _PROBES = Http(timeout=5.0)
 DEFAULT_NODES = 10
 DEFAULT_STAKE = 1_000_000 * 10**9  # FROST
+DEFAULT_KEY_SERVERS = 3
+"""Seal key servers a devnet starts (docs/private-blobs.md)."""
+DEFAULT_SEAL_THRESHOLD = 2
+"""Key servers a private blob needs, by default: any 2 of the 3."""
 FUNDING = 10**15
 """FROST credited to the devnet's default and publisher accounts at start (the faucet's cap)."""
 
@@ -82,6 +86,8 @@ class Devnet:
     publisher_key: str = ""
     """The key file of the account the publisher pays with (funded at start)."""
     extra: dict[str, Any] = field(default_factory=dict)
+    key_servers: list[Process] = field(default_factory=list)
+    """Seal key servers (docs/private-blobs.md); none in a devnet created before they existed."""
 
     @property
     def chain_url(self) -> str:
@@ -120,6 +126,7 @@ class Devnet:
                 account_key=raw.get("account_key") or str(directory / "account.key"),
                 publisher_key=raw.get("publisher_key") or str(directory / "publisher.key"),
                 extra=raw.get("extra", {}),
+                key_servers=[Process(**k) for k in raw.get("key_servers", [])],
             )
         except (KeyError, TypeError, AttributeError) as e:
             raise DevnetError(f"{path}: not a devnet state file ({type(e).__name__}: {e})") from None
@@ -133,13 +140,17 @@ class Devnet:
         n_shards: int = morsa.MAINNET_N_SHARDS,
         epoch_duration_ms: int = 0,
         signatures: str = "ed25519",
+        key_servers: int = DEFAULT_KEY_SERVERS,
+        seal_threshold: int = DEFAULT_SEAL_THRESHOLD,
     ) -> Devnet:
         """Write the configs of a new devnet (nothing is started). With ``epoch_duration_ms``,
         epochs change on that timer (fixed at creation, as a network's epoch duration is);
         with 0, only on demand (:meth:`advance_epoch`, ``morsa devnet epoch``). ``signatures``
         (``"ed25519"``, or ``"bls"`` as Walrus): how nodes sign confirmations and invalid-blob
         attestations and how the control plane verifies certificates; each node registers its
-        BLS key with a proof of possession (SPEC §10.2). Raises :class:`DevnetError` and
+        BLS key with a proof of possession (SPEC §10.2). ``key_servers`` Seal key servers are
+        registered at genesis, private blobs needing ``seal_threshold`` of them
+        (docs/private-blobs.md). Raises :class:`DevnetError` and
         :class:`morsa.InvalidArgumentError` (an unknown scheme)."""
         scheme = _native.signature_scheme(signatures)
         if epoch_duration_ms < 0:
@@ -149,6 +160,8 @@ class Devnet:
         morsa.EncodingConfig(n_shards)  # raises EncodingError for an unusable shard count
         if n_nodes > n_shards:
             raise DevnetError(f"{n_nodes} nodes cannot share {n_shards} shards")
+        if key_servers and not 1 <= seal_threshold <= key_servers:
+            raise DevnetError(f"a threshold of {seal_threshold} needs between 1 and {key_servers} key servers")
         root = Path(directory).resolve()
         (root / "logs").mkdir(parents=True, exist_ok=True)
         python = [sys.executable, "-m", "morsa"]
@@ -183,6 +196,18 @@ class Devnet:
             nodes.append(
                 Process(name, url, [*python, "node", "run", "--config", str(config_path)], str(root / "logs" / f"{name}.log"))
             )
+        key_server_specs, key_server_processes = [], []
+        for i in range(key_servers):
+            name, port, seed = f"keyserver-{i}", free_port(), secrets.token_bytes(32)
+            ks_config = {"name": name, "host": "127.0.0.1", "port": port, "seed": seed.hex(), "chain_url": chain_url}
+            ks_path = root / f"{name}.json"
+            ks_path.write_text(json.dumps(ks_config, indent=2))
+            ks_path.chmod(0o600)
+            url = f"http://127.0.0.1:{port}"
+            key_server_specs.append({"name": name, "url": url, "public_key": _native.SealMasterKey.from_seed(seed).public_key.hex()})
+            key_server_processes.append(
+                Process(name, url, [*python, "keyserver", "run", "--config", str(ks_path)], str(root / "logs" / f"{name}.log"))
+            )
         chain_config = {
             "data_dir": str(root / "chain"),
             "admin_token": admin_token,
@@ -193,6 +218,8 @@ class Devnet:
             "faucet": True,
             "signature_scheme": scheme,
             "nodes": node_specs,
+            "key_servers": key_server_specs,
+            "seal_threshold": seal_threshold,
         }
         chain_config_path = root / "chain.json"
         chain_config_path.write_text(json.dumps(chain_config, indent=2))
@@ -215,14 +242,16 @@ class Devnet:
             str(root / "logs" / "daemon.log"),
             health="/status",
         )
-        devnet = Devnet(str(root), n_shards, admin_token, chain, nodes, daemon, str(account_key), str(publisher_key))
+        devnet = Devnet(
+            str(root), n_shards, admin_token, chain, nodes, daemon, str(account_key), str(publisher_key), key_servers=key_server_processes
+        )
         devnet.save()
         return devnet
 
     # ---- processes
 
     def processes(self) -> list[Process]:
-        return [self.chain, *self.nodes, self.daemon]
+        return [self.chain, *self.nodes, *self.key_servers, self.daemon]
 
     @staticmethod
     def alive(process: Process) -> bool:
@@ -312,10 +341,10 @@ class Devnet:
                 raw["faucet"] = True
                 chain_config.write_text(json.dumps(raw, indent=2))
         self.start(self.chain)
-        for node in self.nodes:
-            self.start(node, wait=None)
-        for node in self.nodes:
-            self.start(node)
+        for process in [*self.nodes, *self.key_servers]:
+            self.start(process, wait=None)
+        for process in [*self.nodes, *self.key_servers]:
+            self.start(process)
         for key in (self.account_key, self.publisher_key):
             if not Path(key).exists():  # a devnet created before accounts were keys
                 new_key_file(key)
@@ -326,14 +355,16 @@ class Devnet:
 
     def down(self) -> None:
         """Stop every process (the control plane last)."""
-        self.stop_all([self.daemon, *self.nodes])
+        self.stop_all([self.daemon, *self.nodes, *self.key_servers])
         self.stop(self.chain)
 
     def node(self, name: str) -> Process:
-        for node in self.nodes:
+        """A storage node or key server by name."""
+        for node in [*self.nodes, *self.key_servers]:
             if node.name == name:
                 return node
-        raise DevnetError(f"no node named {name!r} (nodes: {', '.join(n.name for n in self.nodes)})")
+        names = ", ".join(n.name for n in [*self.nodes, *self.key_servers])
+        raise DevnetError(f"no node or key server named {name!r} (there are: {names})")
 
     def status(self) -> list[dict[str, Any]]:
         """Every process: name, URL, PID, whether it runs and whether it answers its health
@@ -393,6 +424,8 @@ def up(
     n_shards: int = morsa.MAINNET_N_SHARDS,
     epoch_duration_ms: int | None = None,
     signatures: str | None = None,
+    key_servers: int | None = None,
+    seal_threshold: int | None = None,
 ) -> Devnet:
     """Start a devnet in ``directory``, creating it if needed (``epoch_duration_ms``: the
     epoch timer of a new devnet, default 0, on demand only; ``signatures``: ``"ed25519"``
@@ -410,7 +443,15 @@ def up(
                 f"the devnet in {directory} signs with {devnet.signature_scheme}; the signature scheme is fixed when a devnet is created"
             )
     else:
-        devnet = Devnet.create(directory, n_nodes, n_shards, epoch_duration_ms or 0, signatures or "ed25519")
+        devnet = Devnet.create(
+            directory,
+            n_nodes,
+            n_shards,
+            epoch_duration_ms or 0,
+            signatures or "ed25519",
+            DEFAULT_KEY_SERVERS if key_servers is None else key_servers,
+            DEFAULT_SEAL_THRESHOLD if seal_threshold is None else seal_threshold,
+        )
     try:
         devnet.up()
     except BaseException:

@@ -44,6 +44,7 @@ class ObjectInfo:
     threshold: int
     dem: Literal["aes256gcm", "hmac256ctr", "plain"]
     ciphertext_len: int
+    chunks: int = 1
 
     @property
     def full_id(self) -> bytes:

@@ -36,6 +36,7 @@
 mod dem;
 mod gf256;
 mod object;
+mod private;
 
 use alloc::vec::Vec;
 use core::fmt;
@@ -48,6 +49,10 @@ use sha3::{Digest, Sha3_256};
 pub use dem::{hmac_ctr_decrypt, hmac_ctr_encrypt, AES_GCM_IV};
 pub use gf256::{combine, split, Share};
 pub use object::{Ciphertext, EncryptedObject};
+pub use private::{
+    chunk_aad, decrypt_blob, encrypt_blob, is_chunked, key_response, open_key_response, parse_blob, reader_secret_key,
+    CHUNKED_MAGIC, CHUNKED_VERSION, CHUNK_AAD_LEN, DEFAULT_CHUNK_LEN,
+};
 
 /// Prefix of the identity before it is hashed to G1.
 pub const IBE_DST: &[u8] = b"SUI-SEAL-IBE-BLS12381-00";

@@ -96,6 +96,89 @@ fn gt_bytes_are_the_tower_coefficients_in_seal_order() {
     assert!(one.iter().enumerate().all(|(i, b)| i == 47 || *b == 0));
 }
 
+#[test]
+fn key_responses_open_only_to_the_reader_and_only_as_the_identitys_key() {
+    let (masters, servers) = servers(2);
+    let full = full_id(&[3; 32], b"policy and nonce");
+    let reader = reader_secret_key(&[5; 32]);
+    let reader_pk = elgamal_public_key(&reader).unwrap();
+    let (c0, c1) = key_response(&masters[0], &full, &reader_pk, &[6; 32]).unwrap();
+    let usk = open_key_response(&reader, &c0, &c1, &full, &servers[0].public_key).unwrap();
+    assert_eq!(usk, masters[0].user_secret_key(&full));
+    // Another reader, another server's public key, another identity: refused.
+    let other = reader_secret_key(&[8; 32]);
+    assert_eq!(open_key_response(&other, &c0, &c1, &full, &servers[0].public_key), Err(SealError::WrongUserSecretKey));
+    assert_eq!(open_key_response(&reader, &c0, &c1, &full, &servers[1].public_key), Err(SealError::WrongUserSecretKey));
+    assert_eq!(
+        open_key_response(&reader, &c0, &c1, b"another", &servers[0].public_key),
+        Err(SealError::WrongUserSecretKey)
+    );
+    // A key for another identity, or a swapped pair: refused.
+    let (d0, d1) = key_response(&masters[0], b"another", &reader_pk, &[6; 32]).unwrap();
+    assert_eq!(open_key_response(&reader, &d0, &d1, &full, &servers[0].public_key), Err(SealError::WrongUserSecretKey));
+    assert!(open_key_response(&reader, &c1, &c0, &full, &servers[0].public_key).is_err());
+    let mut bad = c1;
+    bad[47] ^= 1;
+    assert!(open_key_response(&reader, &c0, &bad, &full, &servers[0].public_key).is_err());
+    assert_eq!(key_response(&masters[0], &full, &[0; 48], &[6; 32]), Err(SealError::InvalidKey));
+}
+
+#[test]
+fn private_blobs_chunk_past_the_chunk_length_and_refuse_any_rearrangement() {
+    let (masters, servers) = servers(3);
+    let (package, id) = ([1u8; 32], b"policy ID and nonce".to_vec());
+    let full = full_id(&package, &id);
+    let keys: Vec<(usize, [u8; 48])> = masters.iter().map(|m| m.user_secret_key(&full)).enumerate().skip(1).collect();
+    let pks: Vec<[u8; 96]> = servers.iter().map(|s| s.public_key).collect();
+    let data: Vec<u8> = (0..1000u32).map(|i| (i * 7) as u8).collect();
+    // One chunk: a plain Seal object with no additional data.
+    let single = encrypt_blob(&[2; 32], &servers, 2, &package, &id, &data, 1000).unwrap();
+    assert!(!is_chunked(&single));
+    let object = EncryptedObject::from_bcs(&single).unwrap();
+    assert!(matches!(&object.ciphertext, Ciphertext::Aes256Gcm { aad: Some(a), .. } if a.is_empty()));
+    assert_eq!(decrypt_blob(&single, &keys, Some(&pks)).unwrap(), data);
+    // Four chunks of 300 bytes at most.
+    let blob = encrypt_blob(&[2; 32], &servers, 2, &package, &id, &data, 300).unwrap();
+    assert!(is_chunked(&blob));
+    let objects = parse_blob(&blob).unwrap();
+    assert_eq!(objects.len(), 4);
+    assert_eq!(decrypt_blob(&blob, &keys, Some(&pks)).unwrap(), data);
+    assert!(matches!(decrypt_blob(&blob, &keys[..1], None), Err(SealError::NotEnoughKeys { .. })));
+    // Every truncation, and any single changed byte, is refused.
+    for cut in [0, 4, 5, 9, 13, blob.len() / 2, blob.len() - 1] {
+        assert!(decrypt_blob(&blob[..cut], &keys, None).is_err(), "cut at {cut}");
+    }
+    for at in [4, 5, 9, 13, 20, blob.len() / 2, blob.len() - 1] {
+        let mut bad = blob.clone();
+        bad[at] ^= 0x40;
+        assert!(decrypt_blob(&bad, &keys, None).is_err(), "byte {at}");
+    }
+    let mut longer = blob.clone();
+    longer.push(0);
+    assert_eq!(parse_blob(&longer), Err(SealError::Malformed));
+    // Chunks swapped, dropped (count rewritten) or taken from another blob of the same identity.
+    let frame = |objects: &[Vec<u8>]| {
+        let mut out = CHUNKED_MAGIC.to_vec();
+        out.push(CHUNKED_VERSION);
+        out.extend_from_slice(&(objects.len() as u32).to_le_bytes());
+        for o in objects {
+            out.extend_from_slice(&(o.len() as u32).to_le_bytes());
+            out.extend_from_slice(o);
+        }
+        out
+    };
+    let parts: Vec<Vec<u8>> = objects.iter().map(EncryptedObject::to_bcs).collect();
+    assert_eq!(decrypt_blob(&frame(&parts), &keys, None).unwrap(), data);
+    let swapped = [parts[1].clone(), parts[0].clone(), parts[2].clone(), parts[3].clone()];
+    assert_eq!(parse_blob(&frame(&swapped)), Err(SealError::Malformed));
+    assert_eq!(parse_blob(&frame(&parts[..3])), Err(SealError::Malformed));
+    let other =
+        parse_blob(&encrypt_blob(&[3; 32], &servers, 2, &package, b"another nonce", &data, 300).unwrap()).unwrap();
+    let spliced = [parts[0].clone(), other[1].to_bcs(), parts[2].clone(), parts[3].clone()];
+    assert_eq!(parse_blob(&frame(&spliced)), Err(SealError::Malformed));
+    assert_eq!(encrypt_blob(&[2; 32], &servers, 2, &package, &id, &data, 0), Err(SealError::Malformed));
+}
+
 /// Vectors of the upstream sources (MystenLabs/seal `crates/crypto`, `move/seal/sources`, and the
 /// TypeScript SDK's tests): complete objects made by Seal's own code decrypt here.
 mod upstream {

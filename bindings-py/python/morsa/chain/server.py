@@ -340,8 +340,53 @@ def create_app(config: ChainConfig) -> Starlette:
         outcome = await run_in_threadpool(state.withdraw, account, stake_id, nonce, now)
         return success({**outcome, "balance": state.balance(account)})
 
+    async def key_servers(request: Request) -> JSONResponse:
+        return success(state.policies.key_servers().to_json())
+
+    async def create_policy(request: Request) -> JSONResponse:
+        account, nonce, now, data = await signed(request)
+        policy, created = await run_in_threadpool(state.policies.create, account, data, nonce, now)
+        return success({"policy": policy, "created": created})
+
+    async def list_policies(request: Request) -> JSONResponse:
+        owner = request.query_params.get("owner")
+        name = request.query_params.get("name")
+        return success({"policies": state.policies.policies(None if owner is None else _address(owner), name)})
+
+    async def policy(request: Request) -> JSONResponse:
+        return success(state.policies.policy(request.path_params["policy_id"]))
+
+    async def policy_members(request: Request) -> JSONResponse:
+        account, nonce, now, data = await signed(request)
+        add, remove = _field(data, "add", list, []), _field(data, "remove", list, [])
+        pid = request.path_params["policy_id"]
+        return success(await run_in_threadpool(state.policies.edit_members, account, pid, add, remove, nonce, now))
+
+    async def subscribe(request: Request) -> JSONResponse:
+        account, nonce, now, _ = await signed(request)
+        result = await run_in_threadpool(state.policies.subscribe, account, request.path_params["policy_id"], nonce, now)
+        return success({**result, "balance": state.balance(account)})
+
+    async def policy_access(request: Request) -> JSONResponse:
+        account = _address(request.query_params.get("account", ""))
+        text = request.query_params.get("id", "")
+        try:
+            inner_id = bytes.fromhex(text)
+        except ValueError:
+            raise ApiError(400, "INVALID_QUERY", "id is an inner identity in hex") from None
+        if not inner_id or len(inner_id) > 256:
+            raise ApiError(400, "INVALID_QUERY", "id is 1 to 256 bytes in hex")
+        return success(state.policies.access(account, inner_id, now_ms()))
+
     routes = [
         Route("/v1/health", health),
+        Route("/v1/key-servers", key_servers),
+        Route("/v1/policies", create_policy, methods=["POST"]),
+        Route("/v1/policies", list_policies),
+        Route("/v1/policies/access", policy_access),
+        Route("/v1/policies/{policy_id}", policy),
+        Route("/v1/policies/{policy_id}/members", policy_members, methods=["POST"]),
+        Route("/v1/policies/{policy_id}/subscribe", subscribe, methods=["POST"]),
         Route("/v1/committee", committee),
         Route("/v1/nodes", nodes),
         Route("/v1/accounts/{address}", account),

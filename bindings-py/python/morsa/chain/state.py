@@ -30,6 +30,7 @@ from ..net.accounts import NONCE_WINDOW_MS
 from ..net.committee import CommitteeView
 from ..net.errors import ApiError
 from ..rewards import FROST_PER_WAL, Network, RewardsError
+from .policies import KeyServerSpec, Policies, key_server_specs, spec_json
 
 SCHEMA_VERSION = 2
 """2: the economy is the core's ``Network`` (one row); 1 (no ``schema`` in ``meta``) kept its
@@ -152,18 +153,24 @@ class ChainConfig:
     signature_scheme: SignatureScheme = "ed25519"
     """How the committee certifies: Morsa's Ed25519 certificates, or ``bls12381`` as Walrus does."""
     nodes: list[NodeSpec] = field(default_factory=list)
+    key_servers: list[KeyServerSpec] = field(default_factory=list)
+    """Seal key servers registered at genesis (docs/private-blobs.md)."""
+    seal_threshold: int = 2
+    """How many key servers private blobs are encrypted to need, by default."""
 
     @staticmethod
     def load(path: str | Path) -> ChainConfig:
         raw = json.loads(Path(path).read_text())
         keys = ("public_key", "bls_public_key", "bls_proof_of_possession")
         nodes = [NodeSpec(**{**n, **{k: bytes.fromhex(n[k]) for k in keys if n.get(k)}}) for n in raw.pop("nodes", [])]
-        return ChainConfig(**raw, nodes=nodes)
+        key_servers = key_server_specs(raw.pop("key_servers", []))
+        return ChainConfig(**raw, nodes=nodes, key_servers=key_servers)
 
     def to_json(self) -> str:
-        data = {k: v for k, v in self.__dict__.items() if k != "nodes"}
+        data = {k: v for k, v in self.__dict__.items() if k not in ("nodes", "key_servers")}
         keys = ("public_key", "bls_public_key", "bls_proof_of_possession")
         data["nodes"] = [{**n.__dict__, **{k: getattr(n, k).hex() for k in keys if getattr(n, k)}} for n in self.nodes]
+        data["key_servers"] = spec_json(self.key_servers)
         return json.dumps(data, indent=2)
 
 
@@ -221,6 +228,8 @@ class ChainState:
         self._views: dict[int, CommitteeView] = {}
         row = self._db.execute("SELECT state FROM network WHERE id = 0").fetchone()
         self.network: Network | None = Network.from_bytes(row[0]) if row else None
+        self.policies = Policies(self)
+        """Access policies and key servers (Seal's Move policies and key-server registry)."""
 
     # ---- helpers
 
@@ -311,6 +320,7 @@ class ChainState:
                 self._set_meta(db, "signature_scheme", scheme)
                 self._set_meta(db, "n_shards", config.n_shards)
                 self._set_meta(db, "max_epochs_ahead", config.max_epochs_ahead)
+                self.policies.genesis(db, config.key_servers, config.seal_threshold)
                 db.execute("INSERT OR REPLACE INTO network (id, state) VALUES (0, ?)", (net.to_bytes(),))
                 self._publish_committee(db, net)
                 self._set_meta(db, "epoch", net.epoch)

@@ -26,7 +26,7 @@ from typing import IO, Any
 
 import morsa
 
-from . import blobs, certificates, chain, lifecycle, network, node, quilt, rewards, staking
+from . import blobs, certificates, chain, lifecycle, network, node, private, quilt, rewards, staking
 from ._common import PROG, CliError, describe, error
 
 __all__ = ["CliError", "build_parser", "main"]
@@ -49,7 +49,7 @@ examples:
 
 exit status: 0 success, 1 blob ID mismatch (verify), 2 error."""
 
-GROUPS = (blobs, quilt, network, lifecycle, staking, node, chain, rewards, certificates)
+GROUPS = (blobs, quilt, network, private, lifecycle, staking, node, chain, rewards, certificates)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 from pathlib import Path
 from typing import IO, Any
@@ -12,6 +13,7 @@ import morsa
 
 from ._common import CliError, add_n_shards, add_network_args, client_from_args, progress_bar, size_arg
 from .lifecycle import attribute_arg
+from .private import add_policy_options
 
 
 def cmd_daemon_run(args: argparse.Namespace, out: IO[str]) -> int:
@@ -44,7 +46,7 @@ def cmd_devnet_up(args: argparse.Namespace, out: IO[str]) -> int:
     directory = Path(args.dir) if args.dir else devnet.default_directory()
     if duration is None and not (directory / devnet.STATE_FILE).exists():
         duration = DEFAULT_EPOCH_DURATION_MS
-    net = devnet.up(directory, args.nodes, args.n_shards, duration, args.signatures)
+    net = devnet.up(directory, args.nodes, args.n_shards, duration, args.signatures, args.key_servers, args.seal_threshold)
     period = net.epoch_duration_ms
     epochs = f"epochs every {period / 1000:g} s" if period else "epochs on demand ('morsa devnet epoch')"
     signatures = "BLS12-381 certificates, as Walrus" if net.signature_scheme == "bls12381" else "Ed25519 certificates"
@@ -52,6 +54,8 @@ def cmd_devnet_up(args: argparse.Namespace, out: IO[str]) -> int:
     out.write(f"  control plane  {net.chain_url}\n  aggregator and publisher  {net.daemon_url}\n")
     for node in net.nodes:
         out.write(f"  {node.name:<8} {node.url}\n")
+    for server in net.key_servers:
+        out.write(f"  {server.name:<8} {server.url}  (key server)\n")
     return 0
 
 
@@ -153,10 +157,44 @@ def _store_via_publisher(args: argparse.Namespace, path: Path, out: IO[str]) -> 
     return 0
 
 
+def _store_private(args: argparse.Namespace, path: Path, out: IO[str]) -> int:
+    """``morsa store FILE --encrypt --policy KIND:NAME``: Seal-encrypt to the network's key
+    servers under the policy (created when missing), store the ciphertext."""
+    from morsa.cli.private import _unlock
+
+    if args.publisher or args.upload_relay or args.chunk_size or args.share or args.send_object_to:
+        raise CliError("--encrypt stores through the network itself (not with --publisher, --upload-relay, --chunk-size or --share)")
+    if not args.policy:
+        raise CliError("--encrypt needs --policy KIND:NAME (owner, allowlist, timelock, subscription) or a policy ID")
+    client = client_from_args(args)
+    result = client.private.store(
+        path,
+        policy=args.policy,
+        threshold=args.threshold,
+        create=_unlock(args),
+        epochs=args.epochs,
+        deletable=args.deletable,
+        attributes=dict(args.attribute or []) or None,
+    )
+    stored = result.stored
+    if args.json:
+        record = {"path": str(path), "blob_id": result.blob_id, "policy_id": result.policy_id, "identity": result.identity.hex(), "cost": stored.cost}
+        out.write(json.dumps(record) + "\n")
+    else:
+        state = "stored encrypted" if stored.newly_created else "already certified"
+        out.write(f"{result.blob_id}  {path}  ({state} under policy {args.policy} = {result.policy_id}, cost {stored.cost} FROST, "
+                  f"until epoch {stored.blob_object['storage']['endEpoch']})\n")
+    return 0
+
+
 def cmd_store(args: argparse.Namespace, out: IO[str]) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise CliError(f"{path}: no such file")
+    if args.encrypt:
+        return _store_private(args, path, out)
+    if args.policy:
+        raise CliError("--policy goes with --encrypt")
     if args.publisher:
         return _store_via_publisher(args, path, out)
     if args.send_object_to or args.share:
@@ -234,22 +272,57 @@ def cmd_read(args: argparse.Namespace, out: IO[str]) -> int:
     target.parent.mkdir(parents=True, exist_ok=True)
     if args.start is not None or args.length is not None:
         return _read_range(args, target, out)
-    if args.aggregator:
-        from morsa.net.aggregator import AggregatorClient
-        from morsa.net.sync import run_sync
-        from morsa.net.transport import Http
+    staged = target.with_name(f".{target.name}.morsa-read")
+    try:
+        if args.aggregator:
+            from morsa.net.aggregator import AggregatorClient
+            from morsa.net.sync import run_sync
+            from morsa.net.transport import Http
 
-        aggregator = AggregatorClient(Http(timeout=300), args.aggregator, args.n_shards)
-        run_sync(aggregator.read_to(args.blob_id, target))
-    else:
-        client = client_from_args(args)
-        with progress_bar(args.progress, f"read {args.blob_id[:8]}") as progress:
-            if args.raw:
-                client.read_to(args.blob_id, target, progress=progress)
-            else:
-                client.read_file_to(args.blob_id, target)
-    out.write(f"{args.blob_id}  {target} ({target.stat().st_size} bytes, verified)\n")
+            aggregator = AggregatorClient(Http(timeout=300), args.aggregator, args.n_shards)
+            run_sync(aggregator.read_to(args.blob_id, staged))
+        else:
+            client = client_from_args(args)
+            with progress_bar(args.progress, f"read {args.blob_id[:8]}") as progress:
+                if args.raw:
+                    client.read_to(args.blob_id, staged, progress=progress)
+                else:
+                    client.read_file_to(args.blob_id, staged)
+        how = "verified"
+        if not args.raw and (not args.aggregator or args.chain or args.devnet) and _decrypt_if_private(args, staged, target):
+            how = "verified, decrypted"
+        else:
+            os.replace(staged, target)
+    finally:
+        staged.unlink(missing_ok=True)
+    out.write(f"{args.blob_id}  {target} ({target.stat().st_size} bytes, {how})\n")
     return 0
+
+
+def _decrypt_if_private(args: argparse.Namespace, staged: Path, target: Path) -> bool:
+    """When ``staged`` holds a private blob of this network: decrypt it into ``target``
+    (atomically; True). Access refused: :class:`CliError` saying why, ``target`` untouched."""
+    from morsa._fs import atomic_write
+    from morsa.private import AccessDeniedError, is_private_blob
+
+    with open(staged, "rb") as f:
+        head = f.read(4)
+    if not head or (head[0] != 0 and head != b"MSCH"):
+        return False
+    client = client_from_args(args)
+    try:
+        servers = client._sync(client.private.akey_servers())
+    except morsa.MorsaError:
+        return False  # a network without key servers: no private blobs
+    blob = staged.read_bytes()
+    if not is_private_blob(blob, servers.package_id):
+        return False
+    try:
+        plaintext = client.private.decrypt(blob)
+    except AccessDeniedError as e:
+        raise CliError(f"cannot decrypt {args.blob_id}: {e} (the encrypted blob itself: morsa read --raw)") from None
+    atomic_write(target, plaintext)
+    return True
 
 
 def _read_range(args: argparse.Namespace, target: Path, out: IO[str]) -> int:
@@ -346,6 +419,19 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--send-object-to", metavar="ADDRESS", help="with --publisher: the blob object goes to this address")
     p.add_argument("--share", action="store_true", help="with --publisher: a shared (permanent) blob anyone may fund")
+    p.add_argument(
+        "--encrypt",
+        action="store_true",
+        help="encrypt with Seal to the network's key servers first (the blob ID is the ciphertext's); give --policy",
+    )
+    p.add_argument(
+        "--policy",
+        metavar="KIND:NAME",
+        help="with --encrypt: who may decrypt — owner:NAME, allowlist:NAME, timelock:NAME, subscription:NAME (yours, created "
+        "when missing with the options below) or a policy ID (0x…)",
+    )
+    p.add_argument("--threshold", type=int, metavar="T", help="with --encrypt: key servers needed to decrypt (default: the network's)")
+    add_policy_options(p)
     add_n_shards(p, help="with --publisher: shards of its network, for the blob ID check (default: 1000)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     add_network_args(p)
@@ -363,7 +449,11 @@ def register(sub: Any) -> None:
         help="read the blob of this blob object through --aggregator (GET /v1/blobs/by-object-id/ID); with --chain or "
         "--devnet, checked against the object's blob ID there",
     )
-    p.add_argument("--raw", action="store_true", help="write the blob itself, not the file a chunked-file manifest names")
+    p.add_argument(
+        "--raw",
+        action="store_true",
+        help="write the blob itself: not the file a chunked-file manifest names, not the plaintext of a private blob",
+    )
     p.add_argument("--start", type=int, metavar="BYTE", help="read only LENGTH bytes from this offset (with --length): from the "
                    "storage nodes, the primary slivers holding them, each verified; with --aggregator, its byte-range route (unverified)")
     p.add_argument("--length", type=int, metavar="BYTES", help="how many bytes to read from --start")
@@ -418,6 +508,8 @@ def register(sub: Any) -> None:
         "certificates: ed25519 (Morsa's default) or bls (BLS12-381 aggregates, as Walrus; the official SDK verifies "
         "the nodes' confirmations); fixed when the devnet is created",
     )
+    upp.add_argument("--key-servers", type=int, metavar="N", help="Seal key servers for private blobs (default: 3; fixed at creation)")
+    upp.add_argument("--seal-threshold", type=int, metavar="T", help="key servers a private blob needs (default: 2; fixed at creation)")
     upp.set_defaults(func=cmd_devnet_up)
     ep = dv.add_parser("epoch", help="end the current epoch now: distribute rewards, start the next committee")
     ep.add_argument("--dir", metavar="DIR")

@@ -20,6 +20,7 @@ from .._fs import atomic_write
 from .accounts import Account
 from .committee import CommitteeView
 from .errors import RemoteError, TransportError, malformed_answer
+from .keyservers import KeyServerSet
 from .retry import RetryPolicy
 from .transport import Http
 
@@ -457,6 +458,48 @@ class HttpControlPlane:
     async def collect_commission(self, account: Account, node_id: str) -> dict[str, Any]:
         """A node's operator collects its unblocked commission: ``{"amount", "balance"}``."""
         return dict(await self._signed(account, f"/v1/nodes/{node_id}/commission/collect", {}))
+
+    # ---- private blobs: key servers and access policies (docs/private-blobs.md)
+
+    async def key_servers(self) -> KeyServerSet:
+        """The network's Seal key servers, default threshold and policy package."""
+        data = await self._get("/v1/key-servers")
+        with malformed_answer(f"{self.url}/v1/key-servers", "the key servers"):
+            return KeyServerSet.from_json(data)
+
+    async def policy_access(self, address: str, inner_id: bytes) -> dict[str, Any]:
+        """Whether ``address`` may have the key of ``inner_id``: ``{"approved": True, …}`` or
+        ``{"approved": False, "reason", "message"}`` (what key servers ask)."""
+        data = await self._get("/v1/policies/access", params={"account": address, "id": inner_id.hex()})
+        with malformed_answer(f"{self.url}/v1/policies/access", "an access decision"):
+            return {**data, "approved": bool(data["approved"])}
+
+    async def create_policy(self, account: Account, kind: str, name: str, **params: Any) -> tuple[dict[str, Any], bool]:
+        """Create (or find, same kind and name) a policy owned by ``account``: ``(policy, created)``.
+        ``params``: ``members`` (allowlist), ``unlock_ms`` or ``unlock_epoch`` (timelock),
+        ``price`` (FROST) and ``duration_epochs`` (subscription)."""
+        data = await self._signed(account, "/v1/policies", {"kind": kind, "name": name, **params})
+        with malformed_answer(f"{self.url}/v1/policies", "a policy"):
+            return dict(data["policy"]), bool(data["created"])
+
+    async def policies(self, owner: str | None = None, name: str | None = None) -> list[dict[str, Any]]:
+        """Policies (of ``owner``, named ``name``)."""
+        params = {k: v for k, v in (("owner", owner), ("name", name)) if v is not None}
+        data = await self._get("/v1/policies", params=params)
+        with malformed_answer(f"{self.url}/v1/policies", "policies"):
+            return [dict(p) for p in data["policies"]]
+
+    async def policy(self, policy_id: str) -> dict[str, Any]:
+        """A policy object (404 ``POLICY_NOT_FOUND`` as :class:`RemoteError`)."""
+        return dict(await self._get(f"/v1/policies/{policy_id}"))
+
+    async def edit_policy_members(self, account: Account, policy_id: str, add: list[str] = (), remove: list[str] = ()) -> dict[str, Any]:  # type: ignore[assignment]
+        """The owner adds and removes an allowlist's members; returns the policy."""
+        return dict(await self._signed(account, f"/v1/policies/{policy_id}/members", {"add": list(add), "remove": list(remove)}))
+
+    async def subscribe(self, account: Account, policy_id: str) -> dict[str, Any]:
+        """``account`` pays a subscription: ``{"policy_id", "end_epoch", "paid", "balance"}``."""
+        return dict(await self._signed(account, f"/v1/policies/{policy_id}/subscribe", {}))
 
     async def close(self) -> None:
         """Close the connection pool."""

@@ -140,11 +140,19 @@ class RemoteError(NetworkError):
 
     ``status`` is the HTTP status; ``reason`` the AIP-193 ``ErrorInfo.reason`` (``None`` when
     the body is not an AIP-193 error); ``message`` the server's message; ``url`` the request's
-    URL; ``retry_after`` the ``Retry-After`` header in seconds, if any.
+    URL; ``retry_after`` the ``Retry-After`` header in seconds, if any; ``metadata`` the
+    ``ErrorInfo.metadata`` strings.
     """
 
     def __init__(
-        self, status: int, reason: str | None, message: str, *, url: str = "", retry_after: float | None = None
+        self,
+        status: int,
+        reason: str | None,
+        message: str,
+        *,
+        url: str = "",
+        retry_after: float | None = None,
+        metadata: dict[str, str] | None = None,
     ) -> None:
         where = f"{url}: " if url else ""
         super().__init__(f"{where}HTTP {status}{f' {reason}' if reason else ''}: {message}")
@@ -153,6 +161,7 @@ class RemoteError(NetworkError):
         self.message = message
         self.url = url
         self.retry_after = retry_after
+        self.metadata: dict[str, str] = metadata or {}
 
     @property
     def retryable(self) -> bool:
@@ -194,6 +203,7 @@ def parse_envelope(status: int, body: bytes, *, url: str = "", headers: Any = No
 def remote_error(status: int, decoded: Any, body: bytes, *, url: str = "", headers: Any = None) -> RemoteError:
     """The :class:`RemoteError` of an error answer (``decoded`` is its parsed JSON, if any)."""
     reason = None
+    metadata: dict[str, str] = {}
     message = body[:200].decode("utf-8", "replace").strip() or "(no body)"
     if isinstance(decoded, dict) and isinstance(decoded.get("error"), dict):
         error = decoded["error"]
@@ -202,12 +212,14 @@ def remote_error(status: int, decoded: Any, body: bytes, *, url: str = "", heade
         if isinstance(details, list) and details and isinstance(details[0], dict):
             found = details[0].get("reason")
             reason = str(found) if found is not None else None
+            if isinstance(details[0].get("metadata"), dict):
+                metadata = {str(k): str(v) for k, v in details[0]["metadata"].items()}
     retry_after = None
     if headers is not None:
         value = headers.get("retry-after")
         if value is not None and str(value).isdigit():
             retry_after = float(value)
-    return RemoteError(status, reason, message, url=url, retry_after=retry_after)
+    return RemoteError(status, reason, message, url=url, retry_after=retry_after, metadata=metadata)
 
 
 __all__ = [

@@ -379,6 +379,7 @@ def control_plane() -> dict[str, Any]:
     obj = _json(success({"type": "object"}))
     node_param = _param("node_id", "path", {"type": "string"})
     stake_param = _param("stake_id", "path", {"type": "integer", "minimum": 1})
+    policy_param = _param("policy_id", "path", {"type": "string"})
     return _document(
         "Morsa control plane",
         "The devnet control plane (standing in for Sui): committee, accounts, blob registration, certification, events, delegated staking, votes and commission.",
@@ -522,9 +523,77 @@ def control_plane() -> dict[str, Any]:
                     params=[stake_param],
                 )
             },
+            "/v1/key-servers": {
+                "get": _op(
+                    "the Seal key servers, the default threshold and the policy package (docs/private-blobs.md)",
+                    _answers({"200": _json(success({"type": "object", "required": ["package_id", "threshold", "key_servers"]}))}),
+                )
+            },
+            "/v1/policies": {
+                "get": _op(
+                    "access policies (of an owner, by name)",
+                    _answers({"200": _json(success({"type": "object", "required": ["policies"]}))}),
+                    params=[_param("owner", "query", ADDRESS, required=False), _param("name", "query", {"type": "string"}, required=False)],
+                ),
+                "post": _op(
+                    "create an access policy (signed by its owner): owner, allowlist, timelock or subscription",
+                    _answers({"200": _json(success({"type": "object", "required": ["policy", "created"]}))}),
+                    body=_json({"type": "object", "required": ["kind", "name"], "properties": {
+                        "kind": {"type": "string", "enum": ["owner", "allowlist", "timelock", "subscription"]}, "name": {"type": "string"},
+                        "members": {"type": "array", "items": ADDRESS}, "unlock_ms": U64, "unlock_epoch": U64, "price": U64,
+                        "duration_epochs": {"type": "integer", "minimum": 1},
+                    }}),
+                ),
+            },
+            "/v1/policies/access": {
+                "get": _op(
+                    "whether an account may have the key of an identity (what key servers ask)",
+                    _answers({"200": _json(success({"type": "object", "required": ["approved"]}))}),
+                    params=[_param("account", "query", ADDRESS), _param("id", "query", {"type": "string"})],
+                )
+            },
+            "/v1/policies/{policy_id}": {"get": _op("an access policy", _answers({"200": obj}), params=[policy_param])},
+            "/v1/policies/{policy_id}/members": {
+                "post": _op(
+                    "add and remove an allowlist's members (signed by its owner)",
+                    _answers({"200": obj}),
+                    params=[policy_param],
+                    body=_json({"type": "object", "properties": {"add": {"type": "array", "items": ADDRESS}, "remove": {"type": "array", "items": ADDRESS}}}),
+                )
+            },
+            "/v1/policies/{policy_id}/subscribe": {
+                "post": _op("pay a subscription policy's price to its owner (signed by the subscriber)", _answers({"200": obj}), params=[policy_param])
+            },
             "/v1/api": {"get": _op("this document", {"200": {"description": "OpenAPI 3.0", "content": _json({"type": "object"})}})},
         },
     )
 
 
-__all__ = ["control_plane", "daemon", "storage_node", "success"]
+def key_server() -> dict[str, Any]:
+    """A key server's API (docs/private-blobs.md)."""
+    return _document(
+        "Morsa key server",
+        "A Seal-compatible key server: releases the user secret key of an identity, encrypted to the reader's ElGamal key, to accounts the identity's policy approves.",
+        {
+            "/v1/health": {"get": _op("liveness", _answers({"200": _json(success({"type": "object"}))}))},
+            "/v1/service": {
+                "get": _op(
+                    "the server's name, object ID, public key (G2) and policy package",
+                    _answers({"200": _json(success({"type": "object", "required": ["object_id", "public_key", "package_id"]}))}),
+                )
+            },
+            "/v1/fetch_key": {
+                "post": _op(
+                    "user secret keys of identities, ElGamal-encrypted to enc_key (signed by the account)",
+                    _answers({"200": _json({"type": "object", "required": ["decryption_keys"]})}),
+                    body=_json({"type": "object", "required": ["ids", "enc_key"], "properties": {
+                        "ids": {"type": "array", "items": {"type": "string"}}, "enc_key": {"type": "string", "format": "byte"},
+                    }}),
+                )
+            },
+            "/v1/api": {"get": _op("this document", {"200": {"description": "OpenAPI 3.0", "content": _json({"type": "object"})}})},
+        },
+    )
+
+
+__all__ = ["control_plane", "daemon", "key_server", "storage_node", "success"]
