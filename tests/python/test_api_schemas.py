@@ -1,6 +1,6 @@
 """Every HTTP API serves its OpenAPI document at /v1/api, and answers as it says: property-based
 API testing with schemathesis (bounded in examples and time) against a devnet's control plane,
-a storage node and the aggregator/publisher finds no 5xx and no answer that does not match its
+a storage node, the aggregator/publisher and a key server finds no 5xx and no answer that does not match its
 schema."""
 
 from __future__ import annotations
@@ -30,7 +30,12 @@ def net(tmp_path_factory: pytest.TempPathFactory):
 
 
 def apis(net: Devnet) -> dict[str, str]:
-    return {"control plane": net.chain_url, "storage node": net.nodes[0].url, "aggregator and publisher": net.daemon_url}
+    return {
+        "control plane": net.chain_url,
+        "storage node": net.nodes[0].url,
+        "aggregator and publisher": net.daemon_url,
+        "key server": net.key_servers[0].url,
+    }
 
 
 def test_every_api_serves_its_openapi_document(net: Devnet):
@@ -42,7 +47,7 @@ def test_every_api_serves_its_openapi_document(net: Devnet):
                 assert "default" in operation["responses"] or path == "/v1/api" or path in ("/status", "/v1/cache"), (name, path)
 
 
-@pytest.mark.parametrize("api", ["control plane", "storage node", "aggregator and publisher"])
+@pytest.mark.parametrize("api", ["control plane", "storage node", "aggregator and publisher", "key server"])
 def test_schemathesis_finds_no_server_error_and_no_schema_mismatch(net: Devnet, api: str):
     st = shutil.which("st") or str(Path(sys.executable).parent / "st")
     url = apis(net)[api]

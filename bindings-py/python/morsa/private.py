@@ -150,7 +150,10 @@ class PrivateBlobs:
                 raise PrivateBlobError(f"your policy {name!r} is a {found[0]['kind']} policy, not {kind}")
             return found[0]
         if not create and kind in ("timelock", "subscription"):
-            raise PrivateBlobError(f"you have no {kind} policy named {name!r}")
+            needs = "unlock_epoch or unlock_ms (morsa: --unlock-epoch or --unlock-in)" if kind == "timelock" else (
+                "price and duration_epochs (morsa: --price and --duration-epochs)"
+            )
+            raise PrivateBlobError(f"you have no {kind} policy named {name!r}; to create it, give {needs}")
         policy, _ = await control.create_policy(self._account(), kind, name, **create)
         return policy
 
