@@ -12,6 +12,10 @@
    aggregator/publisher, 1000 shards): `morsa store` of flights.csv, a read back with three
    storage nodes killed (300 of 1000 shards, below f = 333), and a read through the
    aggregator, each verified byte for byte against the original.
+6. A private blob on that network: penguins.csv encrypted with Seal to the devnet's three key
+   servers under an allowlist (`morsa store --encrypt --policy allowlist:analysts`), refused to
+   a stranger with the reason, then decrypted by the stranger once added to the allowlist, with
+   one key server down.
 
 Exits non-zero if any check fails.
 """
@@ -148,6 +152,26 @@ def main() -> int:
             if sha256(via) != sha256(flights):
                 sys.exit("FAILED: the file read through the aggregator differs from the original")
             print("  read through the aggregator, blob ID checked: identical to flights.csv")
+
+            print("\n## 6. A private blob: Seal-encrypted to 3 key servers (any 2 decrypt), readable by an allowlist\n")
+            for name in ("node-0", "node-1", "node-2"):
+                run(["devnet", "node", "start", name, "--dir", str(devnet_dir)])
+            penguins = next(Path(r["path"]) for r in records if Path(r["path"]).name == "penguins.csv")
+            net = ["--devnet", str(devnet_dir), "--no-progress"]
+            stored = run(["store", str(penguins), "--encrypt", "--policy", "allowlist:analysts", *net])
+            private_id = stored.stdout.split()[0]
+            stranger = work / "stranger.key"
+            address = run(["account", "new", str(stranger)]).stdout.split()[0]
+            refused = run(["read", private_id, "--out", str(work / "refused.csv"), "--account", str(stranger), *net], expect=2)
+            if "not a member" not in refused.stderr or (work / "refused.csv").exists():
+                sys.exit("FAILED: a non-member was not refused with the reason, or a file was written")
+            run(["policy", "add", "allowlist:analysts", address, "--devnet", str(devnet_dir)])
+            run(["devnet", "node", "stop", "keyserver-0", "--dir", str(devnet_dir)])
+            decrypted = work / "penguins-decrypted.csv"
+            run(["read", private_id, "--out", str(decrypted), "--account", str(stranger), *net])
+            if sha256(decrypted) != sha256(penguins):
+                sys.exit("FAILED: the decrypted private blob differs from penguins.csv")
+            print("  the new member decrypted it with one of three key servers down: identical to penguins.csv")
         finally:
             run(["devnet", "down", "--dir", str(devnet_dir)])
     print("\nAll checks passed.")

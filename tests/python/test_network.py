@@ -561,7 +561,7 @@ def test_cli_store_and_read(net: Devnet, tmp_path: Path):
     assert r.returncode == 0, r.stderr
     assert via_aggregator.read_bytes() == source.read_bytes()
     status = run_cli("devnet", "status", "--dir", net.directory)
-    assert status.returncode == 0 and status.stdout.count("healthy") == N_NODES + 2
+    assert status.returncode == 0 and status.stdout.count("healthy") == N_NODES + 2 + len(net.key_servers)
 
 
 def test_cli_read_rejects_a_lying_aggregator(tmp_path: Path):
