@@ -279,3 +279,16 @@ def test_cli_store_encrypt_read_and_refusal(net: Devnet, tmp_path: Path):
     assert r.returncode == 2 and "--policy" in r.stderr
     r = morsa_cli(net, "store", str(source), "--encrypt", "--policy", "timelock:x")
     assert r.returncode == 2 and "unlock" in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
+def test_private_blob_errors_are_morsa_errors_exported_and_picklable():
+    import pickle
+
+    assert morsa.AccessDeniedError is AccessDeniedError and morsa.PrivateBlobError is PrivateBlobError
+    assert issubclass(AccessDeniedError, PrivateBlobError) and issubclass(PrivateBlobError, morsa.MorsaError)
+    again = pickle.loads(pickle.dumps(AccessDeniedError("not a member", "NOT_A_MEMBER")))
+    assert type(again) is AccessDeniedError and again.reason == "NOT_A_MEMBER" and str(again) == "not a member"
+    with pytest.raises(morsa.InvalidArgumentError):
+        from morsa.private import parse_policy_spec
+
+        parse_policy_spec("team")

@@ -111,8 +111,10 @@ ProgressCallback = Callable[[int, int], None]
 
 __all__ = [
     "MAINNET_N_SHARDS",
+    "AccessDeniedError",
     "ClientError",
     "DevnetError",
+    "PrivateBlobError",
     "NetworkError",
     "RemoteError",
     "TransportError",
@@ -331,6 +333,10 @@ def decode(
 if TYPE_CHECKING:
     from .client import ClientError
     from .devnet import DevnetError
+    from .private import AccessDeniedError, PrivateBlobError
 
 # The errors of the heavier modules, without importing them before they are used.
-__getattr__ = lazy_exports(__name__, {"ClientError": ".client", "DevnetError": ".devnet"})
+__getattr__ = lazy_exports(
+    __name__,
+    {"ClientError": ".client", "DevnetError": ".devnet", "AccessDeniedError": ".private", "PrivateBlobError": ".private"},
+)

@@ -55,6 +55,9 @@ class AccessDeniedError(PrivateBlobError):
         super().__init__(message)
         self.reason = reason
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (str(self), self.reason))
+
 
 @dataclass(frozen=True)
 class PrivateStoreResult:
