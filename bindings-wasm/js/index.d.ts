@@ -38,6 +38,8 @@ export type MorsaErrorCode =
   | 'WORKER'
   | 'INSUFFICIENT_FUNDS'
   | 'TIP_REQUIRED'
+  | 'PRIVATE_BLOB'
+  | 'ACCESS_DENIED'
   | 'ABORTED';
 
 /** Every error Morsa throws: `name === "MorsaError"` (or `"AbortError"`) and a stable `code`. */

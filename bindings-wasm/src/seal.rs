@@ -1,8 +1,10 @@
 //! Seal-compatible encryption (`morsa_core::seal`): objects encrypted to t-of-n key servers,
 //! decrypted with their user secret keys; the key servers' side (master keys, user secret keys)
-//! and the readers' ElGamal keys for key responses.
+//! and the readers' side of private blobs (ElGamal reader keys, key responses opened and
+//! verified, chunked blobs parsed and decrypted).
 
-use morsa_core::seal::{self, Dem, EncryptedObject, KeyServer, MasterKey};
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use morsa_core::seal::{self, Ciphertext, Dem, EncryptedObject, KeyServer, MasterKey};
 use wasm_bindgen::prelude::*;
 
 use crate::certificates::byte_arrays;
@@ -89,25 +91,138 @@ pub fn seal_decrypt(
     public_keys: Option<js_sys::Array>,
 ) -> Result<Vec<u8>, JsValue> {
     let object = EncryptedObject::from_bcs(object).map_err(js_err)?;
+    let keys = indexed_keys(indices, user_secret_keys)?;
+    let pks = public_keys_of(public_keys)?;
+    seal::decrypt(&object, &keys, pks.as_deref()).map_err(js_err)
+}
+
+/// `(service index, user secret key)` pairs of parallel arguments.
+fn indexed_keys(indices: &[u32], user_secret_keys: &js_sys::Array) -> Result<Vec<(usize, [u8; 48])>, JsValue> {
     let usks = byte_arrays(user_secret_keys);
     if usks.len() != indices.len() {
         return Err(invalid(format!("{} indices but {} user secret keys", indices.len(), usks.len())));
     }
-    let keys = indices
-        .iter()
-        .zip(&usks)
-        .map(|(&i, k)| Ok((i as usize, fixed(k, "a user secret key")?)))
-        .collect::<Result<Vec<_>, JsValue>>()?;
-    let pks = match public_keys {
-        Some(p) => Some(
-            byte_arrays(&p)
-                .iter()
-                .map(|k| fixed(k, "a key server public key"))
-                .collect::<Result<Vec<[u8; 96]>, _>>()?,
-        ),
-        None => None,
+    indices.iter().zip(&usks).map(|(&i, k)| Ok((i as usize, fixed(k, "a user secret key")?))).collect()
+}
+
+/// The key servers' public keys (96 bytes each), when given.
+fn public_keys_of(public_keys: Option<js_sys::Array>) -> Result<Option<Vec<[u8; 96]>>, JsValue> {
+    public_keys.map(|p| byte_arrays(&p).iter().map(|k| fixed(k, "a key server public key")).collect()).transpose()
+}
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_SEAL_TYPES: &str = r#"
+/** What a private blob says of itself (`sealParseBlob`). */
+export interface SealBlobInfo {
+  /** The package whose policies govern the identity (32 bytes). */
+  packageId: Uint8Array;
+  /** The inner identity (for Morsa's policies: policy ID (32 bytes) ‖ nonce (16 bytes)). */
+  id: Uint8Array;
+  /** The key servers in the object's order: object ID (32 bytes) and share index. The
+   * position in this array is the index `sealDecryptBlob` takes with a key. */
+  services: { objectId: Uint8Array; index: number }[];
+  /** Keys (of distinct services) needed to decrypt. */
+  threshold: number;
+  dem: 'aes256gcm' | 'hmac256ctr' | 'plain';
+  /** Ciphertext bytes, summed over the chunks. */
+  ciphertextLength: number;
+  /** 1 for one Seal object, else the chunks of Morsa's chunked framing ("MSCH"). */
+  chunks: number;
+}
+"#;
+
+fn set(target: &Object, key: &str, value: &JsValue) {
+    let _ = Reflect::set(target, &JsValue::from_str(key), value);
+}
+
+fn ciphertext_len(object: &EncryptedObject) -> usize {
+    match &object.ciphertext {
+        Ciphertext::Aes256Gcm { blob, .. } | Ciphertext::Hmac256Ctr { blob, .. } => blob.len(),
+        Ciphertext::Plain => 0,
+    }
+}
+
+/// What a private blob (one BCS `EncryptedObject`, or Morsa's chunked framing) says of itself:
+/// `{ packageId, id, services: [{ objectId, index }], threshold, dem, ciphertextLength, chunks }`
+/// (see `SealBlobInfo`). Throws `WIRE_FORMAT` for anything else.
+#[wasm_bindgen(js_name = sealParseBlob, unchecked_return_type = "SealBlobInfo")]
+pub fn seal_parse_blob(blob: &[u8]) -> Result<JsValue, JsValue> {
+    let objects = seal::parse_blob(blob).map_err(js_err)?;
+    let first = &objects[0];
+    let info = Object::new();
+    set(&info, "packageId", &Uint8Array::from(&first.package_id[..]).into());
+    set(&info, "id", &Uint8Array::from(&first.id[..]).into());
+    let services = Array::new();
+    for (object_id, index) in &first.services {
+        let service = Object::new();
+        set(&service, "objectId", &Uint8Array::from(&object_id[..]).into());
+        set(&service, "index", &JsValue::from(*index));
+        services.push(&service);
+    }
+    set(&info, "services", &services);
+    set(&info, "threshold", &JsValue::from(first.threshold));
+    let dem = match first.ciphertext {
+        Ciphertext::Aes256Gcm { .. } => "aes256gcm",
+        Ciphertext::Hmac256Ctr { .. } => "hmac256ctr",
+        Ciphertext::Plain => "plain",
     };
-    seal::decrypt(&object, &keys, pks.as_deref()).map_err(js_err)
+    set(&info, "dem", &JsValue::from_str(dem));
+    set(&info, "ciphertextLength", &JsValue::from(objects.iter().map(ciphertext_len).sum::<usize>() as f64));
+    set(&info, "chunks", &JsValue::from(objects.len() as f64));
+    Ok(info.into())
+}
+
+/// Decrypts a private blob (one BCS `EncryptedObject` or Morsa's chunked framing) with user
+/// secret keys (48 bytes each) of the key servers at `indices` of its services, as
+/// `sealDecrypt` takes them; with `publicKeys` (one per service, in order) every share of every
+/// chunk is checked. Throws `WIRE_FORMAT`, `VERIFICATION`, `INVALID_ARGUMENT`.
+#[wasm_bindgen(js_name = sealDecryptBlob)]
+pub fn seal_decrypt_blob(
+    blob: &[u8],
+    indices: &[u32],
+    user_secret_keys: &js_sys::Array,
+    public_keys: Option<js_sys::Array>,
+) -> Result<Vec<u8>, JsValue> {
+    let keys = indexed_keys(indices, user_secret_keys)?;
+    let pks = public_keys_of(public_keys)?;
+    seal::decrypt_blob(blob, &keys, pks.as_deref()).map_err(js_err)
+}
+
+/// A reader's ephemeral ElGamal secret (32 bytes, a nonzero scalar big-endian) from 32 bytes of
+/// `crypto.getRandomValues`: a fresh one per read. Throws `INVALID_ARGUMENT` for another length.
+#[wasm_bindgen(js_name = sealReaderSecretKey)]
+pub fn seal_reader_secret_key(seed: &[u8]) -> Result<Vec<u8>, JsValue> {
+    Ok(seal::reader_secret_key(&fixed(seed, "the seed")?).to_vec())
+}
+
+/// The ElGamal public key (48 bytes, G1) of a reader secret: the `enc_key` a key server encrypts
+/// its answer to. Throws `INVALID_ARGUMENT`.
+#[wasm_bindgen(js_name = sealReaderPublicKey)]
+pub fn seal_reader_public_key(secret: &[u8]) -> Result<Vec<u8>, JsValue> {
+    seal::elgamal_public_key(&fixed(secret, "a reader secret key")?).map(|k| k.to_vec()).map_err(js_err)
+}
+
+/// The user secret key (48 bytes) in a key server's answer `(c0, c1)` (48 bytes each), opened
+/// with the reader's secret and returned only if it is `fullId`'s key under the server's
+/// `publicKey` (96 bytes). Throws `VERIFICATION` when it is not (a wrong or altered answer),
+/// `INVALID_ARGUMENT` for a part that is not a point or of another length.
+#[wasm_bindgen(js_name = sealOpenKeyResponse)]
+pub fn seal_open_key_response(
+    reader_secret: &[u8],
+    c0: &[u8],
+    c1: &[u8],
+    full_id: &[u8],
+    public_key: &[u8],
+) -> Result<Vec<u8>, JsValue> {
+    seal::open_key_response(
+        &fixed(reader_secret, "a reader secret key")?,
+        &fixed(c0, "an encrypted key part (c0)")?,
+        &fixed(c1, "an encrypted key part (c1)")?,
+        full_id,
+        &fixed(public_key, "a key server public key")?,
+    )
+    .map(|k| k.to_vec())
+    .map_err(js_err)
 }
 
 /// Whether `userSecretKey` (48 bytes) is the key of `fullId` under the key server `publicKey`.
