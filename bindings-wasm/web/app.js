@@ -1,9 +1,11 @@
 // The demo page: blob IDs of dropped files, verified downloads and stores, the codec always in a
-// Web Worker. `?chain=URL&relay=URL&aggregator=URL` prefill the network's addresses.
+// Web Worker; private blobs decrypted with keys from the network's key servers.
+// `?chain=URL&relay=URL&aggregator=URL` prefill the network's addresses.
 import { init, geometry } from '../js/index.js';
-import { readFromAggregator, readFromNodes, blobIdOfFileOffThread } from '../js/client.js';
+import { readFromAggregator, readFromNodes, blobIdOfFileOffThread, fetchCommittee } from '../js/client.js';
 import { Account, storeFile } from '../js/store.js';
 import { checkWalrusCertificate } from '../js/walrus.js';
+import { AccessDeniedError, keyServers, privateBlobInfo, decryptPrivateBlob } from '../js/private.js';
 
 const $ = (id) => document.getElementById(id);
 const fmt = (n) => Number(n).toLocaleString('en-US');
@@ -267,5 +269,129 @@ $('cert-go').addEventListener('click', async () => {
   }
 });
 
+// ---- 5. Private blobs
+
+const PRIVATE_SEED_KEY = 'morsa.private.account-seed';
+let privateAccount = null;
+let privateAbort = null;
+let privateUrl = null;
+if (params.get('chain')) $('private-chain').value = params.get('chain');
+if (params.get('aggregator')) $('private-aggregator').value = params.get('aggregator');
+
+function storage() {
+  try {
+    return window.localStorage;
+  } catch {
+    return null; // storage blocked: the account lives as long as the page
+  }
+}
+
+/** The page's account: its seed kept in localStorage, a new one when there is none (or `fresh`). */
+async function loadPrivateAccount(fresh = false) {
+  const saved = fresh ? null : storage()?.getItem(PRIVATE_SEED_KEY);
+  let account;
+  if (saved && /^[0-9a-f]{64}$/.test(saved)) account = await Account.fromSeed(saved);
+  else {
+    account = await Account.generate();
+    storage()?.setItem(PRIVATE_SEED_KEY, account.seedHex);
+  }
+  privateAccount = account;
+  $('private-address').textContent = account.address;
+  $('private-address').dataset.address = account.address;
+  return account;
+}
+
+function privateSourceChanged() {
+  const aggregator = $('private-source').value === 'aggregator';
+  $('private-aggregator').disabled = !aggregator;
+  $('private-aggregator-label').style.opacity = aggregator ? 1 : 0.5;
+}
+$('private-source').addEventListener('change', privateSourceChanged);
+privateSourceChanged();
+
+function showPrivateError(err, info) {
+  const box = $('private-error');
+  box.hidden = false;
+  box.dataset.code = err?.code ?? err?.name ?? '';
+  box.dataset.reason = err?.reason ?? '';
+  const cancelled = err?.name === 'AbortError' || err?.code === 'ABORTED';
+  $('private-error-title').textContent = cancelled ? 'Cancelled.' : err instanceof AccessDeniedError ? `Access denied: ${err.reason}` : `${err?.code ?? err?.name ?? 'Error'}`;
+  $('private-error-message').textContent = cancelled ? '' : err?.message ?? String(err);
+  const hint = $('private-error-hint');
+  hint.replaceChildren();
+  if (err instanceof AccessDeniedError && ['NOT_A_MEMBER', 'NOT_OWNER'].includes(err.reason) && info?.policyId) {
+    const code = document.createElement('code');
+    code.textContent = `morsa policy add ${info.policyId} ${privateAccount.address}`;
+    hint.append(err.reason === 'NOT_A_MEMBER' ? "The policy's owner can add this page's account: " : 'Only the owner can read it. ', ...(err.reason === 'NOT_A_MEMBER' ? [code] : []));
+  } else if (err?.failures?.length) {
+    hint.textContent = err.failures.join('; ');
+  }
+}
+
+$('private-new-account').addEventListener('click', () => loadPrivateAccount(true));
+
+$('private-go').addEventListener('click', async () => {
+  privateAbort?.abort();
+  const abort = (privateAbort = new AbortController());
+  const signal = abort.signal;
+  for (const id of ['private-ok', 'private-error', 'private-save', 'private-text']) $(id).hidden = true;
+  if (privateUrl) URL.revokeObjectURL(privateUrl);
+  $('private-go').disabled = true;
+  $('private-cancel').disabled = false;
+  const started = performance.now();
+  const status = $('private-status');
+  let info;
+  try {
+    const blobId = $('private-blob-id').value.trim();
+    const chainUrl = $('private-chain').value.trim();
+    const account = privateAccount ?? (await loadPrivateAccount());
+    const servers = await keyServers(chainUrl, { signal });
+    const onProgress = progress($('private-progress'), status);
+    const read =
+      $('private-source').value === 'aggregator'
+        ? await readFromAggregator(blobId, $('private-aggregator').value.trim(), { signal, onProgress, nShards: (await fetchCommittee(chainUrl, { signal })).nShards })
+        : await readFromNodes(blobId, { chainUrl, signal, onProgress });
+    info = privateBlobInfo(read.data);
+    status.textContent = `asking ${info.services.length} key servers for the key (${info.threshold} needed)…`;
+    let keys = [];
+    const data = await decryptPrivateBlob(read.data, { account, keyServers: servers, signal, onKeys: (k) => (keys = k) });
+    $('private-summary').textContent = `Decrypted ${fmt(data.length)} bytes of ${blobId}.`;
+    const rows = [
+      ['policy', info.policyId ?? '(not a Morsa policy identity)'],
+      ['keys from', `${keys.map((k) => k.server).join(', ')} (${info.threshold} of ${info.services.length} key servers needed, each key verified)`],
+      ['encrypted blob', `${fmt(read.data.length)} bytes${info.chunks > 1 ? ` in ${info.chunks} chunks` : ''}, ${read.axis ? 'every sliver verified' : 'blob ID recomputed'}`],
+      ['reader account', account.address],
+      ['took', `${((performance.now() - started) / 1000).toFixed(2)} s`],
+    ];
+    fillTable($('private-details'), rows);
+    let text = null;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(data.subarray(0, 64 * 1024));
+    } catch {
+      // binary (or a multi-byte character cut at 64 KiB): a download only
+    }
+    if (text !== null && !/[\u0000-\u0008\u000e-\u001f]/.test(text)) {
+      $('private-text').textContent = data.length > 64 * 1024 ? `${text}\n… (${fmt(data.length - 64 * 1024)} more bytes: save the file)` : text;
+      $('private-text').hidden = false;
+    }
+    privateUrl = URL.createObjectURL(new Blob([data]));
+    const save = $('private-save');
+    save.href = privateUrl;
+    save.download = `${blobId}.decrypted`;
+    save.hidden = false;
+    $('private-ok').hidden = false;
+    status.textContent = 'done';
+  } catch (err) {
+    showPrivateError(err, info);
+    status.textContent = '';
+  } finally {
+    $('private-go').disabled = false;
+    $('private-cancel').disabled = true;
+    $('private-progress').hidden = true;
+  }
+});
+$('private-cancel').addEventListener('click', () => privateAbort?.abort());
+
 await init();
+await loadPrivateAccount();
 document.body.dataset.ready = 'true';
