@@ -68,7 +68,7 @@ from morsa import _native
 from morsa.devnet import Devnet
 from morsa.net.keyservers import policy_identity
 client = Devnet.load(sys.argv[1]).client()
-servers = client._sync(client.private.akey_servers())
+servers = client.private.key_servers()
 data = os.urandom(5000) + b"the end"
 identity = policy_identity(bytes.fromhex(sys.argv[2][2:]), os.urandom(16))
 blob = _native.seal_encrypt_blob(os.urandom(32), [(k.object_id, k.public_key) for k in servers.key_servers],

@@ -120,6 +120,11 @@ class PrivateBlobs:
             self._key_servers = found
         return self._key_servers
 
+    def key_servers(self) -> KeyServerSet:
+        """The network's key servers, default threshold and policy package (cached). Raises
+        :class:`PrivateBlobError` when the network has none."""
+        return self.client._sync(self.akey_servers())
+
     # ---- policies
 
     def create_policy(self, kind: str, name: str, **params: Any) -> dict[str, Any]:
