@@ -74,37 +74,34 @@ fn seal_verify_user_secret_key(
 #[pyfunction]
 #[allow(clippy::type_complexity)]
 fn seal_parse(object: &[u8]) -> PyResult<ObjectParts> {
-    Ok(parts(EncryptedObject::from_bcs(object).map_err(py_err)?, 0))
+    Ok(parts(EncryptedObject::from_bcs(object).map_err(py_err)?))
 }
 
 type ObjectParts = (Vec<u8>, Vec<u8>, Vec<(Vec<u8>, u8)>, u8, &'static str, usize, usize);
 
-fn parts(o: EncryptedObject, extra_len: usize) -> ObjectParts {
+fn parts(o: EncryptedObject) -> ObjectParts {
     let (dem, len) = match &o.ciphertext {
         Ciphertext::Aes256Gcm { blob, .. } => ("aes256gcm", blob.len()),
         Ciphertext::Hmac256Ctr { blob, .. } => ("hmac256ctr", blob.len()),
         Ciphertext::Plain => ("plain", 0),
     };
     let services = o.services.iter().map(|(id, i)| (id.to_vec(), *i)).collect();
-    (o.package_id.to_vec(), o.id, services, o.threshold, dem, len + extra_len, 1)
+    (o.package_id.to_vec(), o.id, services, o.threshold, dem, len, 1)
 }
 
 /// The parts of a private blob (one object or chunks), as [`seal_parse`] gives them, with the
 /// ciphertext length summed over the chunks and the number of chunks last.
 #[pyfunction]
 fn seal_parse_blob(py: Python<'_>, blob: &[u8]) -> PyResult<ObjectParts> {
-    let mut objects = py.detach(|| seal::parse_blob(blob)).map_err(py_err)?;
-    let chunks = objects.len();
-    let rest: usize = objects[1..]
-        .iter()
-        .map(|o| match &o.ciphertext {
-            Ciphertext::Aes256Gcm { blob, .. } | Ciphertext::Hmac256Ctr { blob, .. } => blob.len(),
-            Ciphertext::Plain => 0,
-        })
-        .sum();
-    let mut p = parts(objects.swap_remove(0), rest);
-    p.6 = chunks;
-    Ok(p)
+    let info = py.detach(|| seal::blob_info(blob)).map_err(py_err)?;
+    let services = info.services.iter().map(|(id, i)| (id.to_vec(), *i)).collect();
+    Ok((info.package_id.to_vec(), info.id, services, info.threshold, info.dem, info.ciphertext_len, info.chunks))
+}
+
+/// Whether a blob's first bytes can begin a private blob (a cheap test before parsing).
+#[pyfunction]
+fn seal_may_be_blob(prefix: &[u8]) -> bool {
+    seal::may_be_blob(prefix)
 }
 
 fn servers_of(key_servers: &[(Vec<u8>, Vec<u8>)]) -> PyResult<Vec<KeyServer>> {
@@ -282,6 +279,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(seal_verify_user_secret_key, m)?)?;
     m.add_function(wrap_pyfunction!(seal_parse, m)?)?;
     m.add_function(wrap_pyfunction!(seal_parse_blob, m)?)?;
+    m.add_function(wrap_pyfunction!(seal_may_be_blob, m)?)?;
     m.add_function(wrap_pyfunction!(seal_encrypt_blob, m)?)?;
     m.add_function(wrap_pyfunction!(seal_decrypt_blob, m)?)?;
     m.add_function(wrap_pyfunction!(seal_reader_secret_key, m)?)?;

@@ -251,7 +251,8 @@ export async function fetchKeys({ info, account, keyServers: servers, fetch: fet
     await new Promise((resolve) => {
       let pending = n;
       const settle = () => {
-        if (--pending === 0 || keys.length >= threshold) resolve();
+        // Enough keys, or so many refusals that the threshold cannot be reached.
+        if (--pending === 0 || keys.length >= threshold || denials.length > n - threshold) resolve();
       };
       if (n === 0) resolve();
       info.services.forEach(({ objectId }, index) => {
@@ -285,11 +286,12 @@ export async function fetchKeys({ info, account, keyServers: servers, fetch: fet
   }
   if (signal?.aborted) throw abortError(signal);
   if (keys.length >= threshold) return keys.slice(0, threshold).sort((a, b) => a.index - b.index);
-  if (denials.length) {
+  if (denials.length > n - threshold) {
     const { reason, message } = denials[0];
     throw new AccessDeniedError(`access denied by ${denials.length} of ${n} key servers: ${message}`, reason, { denials, failures });
   }
-  throw new PrivateBlobError(`${keys.length} of the ${threshold} key servers needed answered with a key that verifies: ${failures.join('; ') || 'no answer'}`, { denials, failures });
+  const said = [...denials.map((d) => `refused: ${d.message}`), ...failures];
+  throw new PrivateBlobError(`${keys.length} of the ${threshold} key servers needed answered with a key that verifies: ${said.join('; ') || 'no answer'}`, { denials, failures });
 }
 
 /**

@@ -4,7 +4,7 @@
 //! verified, chunked blobs parsed and decrypted).
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
-use morsa_core::seal::{self, Ciphertext, Dem, EncryptedObject, KeyServer, MasterKey};
+use morsa_core::seal::{self, Dem, EncryptedObject, KeyServer, MasterKey};
 use wasm_bindgen::prelude::*;
 
 use crate::certificates::byte_arrays;
@@ -135,40 +135,27 @@ fn set(target: &Object, key: &str, value: &JsValue) {
     let _ = Reflect::set(target, &JsValue::from_str(key), value);
 }
 
-fn ciphertext_len(object: &EncryptedObject) -> usize {
-    match &object.ciphertext {
-        Ciphertext::Aes256Gcm { blob, .. } | Ciphertext::Hmac256Ctr { blob, .. } => blob.len(),
-        Ciphertext::Plain => 0,
-    }
-}
-
 /// What a private blob (one BCS `EncryptedObject`, or Morsa's chunked framing) says of itself:
 /// `{ packageId, id, services: [{ objectId, index }], threshold, dem, ciphertextLength, chunks }`
 /// (see `SealBlobInfo`). Throws `WIRE_FORMAT` for anything else.
 #[wasm_bindgen(js_name = sealParseBlob, unchecked_return_type = "SealBlobInfo")]
 pub fn seal_parse_blob(blob: &[u8]) -> Result<JsValue, JsValue> {
-    let objects = seal::parse_blob(blob).map_err(js_err)?;
-    let first = &objects[0];
+    let blob_info = seal::blob_info(blob).map_err(js_err)?;
     let info = Object::new();
-    set(&info, "packageId", &Uint8Array::from(&first.package_id[..]).into());
-    set(&info, "id", &Uint8Array::from(&first.id[..]).into());
+    set(&info, "packageId", &Uint8Array::from(&blob_info.package_id[..]).into());
+    set(&info, "id", &Uint8Array::from(&blob_info.id[..]).into());
     let services = Array::new();
-    for (object_id, index) in &first.services {
+    for (object_id, index) in &blob_info.services {
         let service = Object::new();
         set(&service, "objectId", &Uint8Array::from(&object_id[..]).into());
         set(&service, "index", &JsValue::from(*index));
         services.push(&service);
     }
     set(&info, "services", &services);
-    set(&info, "threshold", &JsValue::from(first.threshold));
-    let dem = match first.ciphertext {
-        Ciphertext::Aes256Gcm { .. } => "aes256gcm",
-        Ciphertext::Hmac256Ctr { .. } => "hmac256ctr",
-        Ciphertext::Plain => "plain",
-    };
-    set(&info, "dem", &JsValue::from_str(dem));
-    set(&info, "ciphertextLength", &JsValue::from(objects.iter().map(ciphertext_len).sum::<usize>() as f64));
-    set(&info, "chunks", &JsValue::from(objects.len() as f64));
+    set(&info, "threshold", &JsValue::from(blob_info.threshold));
+    set(&info, "dem", &JsValue::from_str(blob_info.dem));
+    set(&info, "ciphertextLength", &JsValue::from(blob_info.ciphertext_len as f64));
+    set(&info, "chunks", &JsValue::from(blob_info.chunks as f64));
     Ok(info.into())
 }
 

@@ -157,7 +157,7 @@ test('the page\'s account, not a member of the allowlist, is refused with NOT_A_
   assert.equal(result.code, 'ACCESS_DENIED', result.message);
   assert.equal(result.reason, 'NOT_A_MEMBER');
   assert.match(result.message, /Access denied: NOT_A_MEMBER/);
-  assert.match(result.message, /access denied by 3 of 3 key servers/);
+  assert.match(result.message, /access denied by [23] of 3 key servers/);
   assert.ok(result.message.includes(`${address} is not a member`), result.message);
   assert.ok(result.message.includes(`morsa policy add ${stored.policy_id} ${address}`), result.message);
   // The account is kept in localStorage: a reload reads as the same account.
@@ -192,8 +192,8 @@ test('Node: a stranger is refused (AccessDeniedError NOT_A_MEMBER), the owner de
     assert.equal(err.name, 'MorsaError');
     assert.equal(err.code, 'ACCESS_DENIED');
     assert.equal(err.reason, 'NOT_A_MEMBER');
-    assert.equal(err.denials.length, 3);
-    assert.match(err.message, new RegExp(`^access denied by 3 of 3 key servers: ${stranger.address} is not a member`));
+    assert.ok(err.denials.length >= 2, `${err.denials.length} refusals`); // it stops once the threshold is out of reach
+    assert.match(err.message, new RegExp(`^access denied by [23] of 3 key servers: ${stranger.address} is not a member`));
     return true;
   });
   const owner = await Account.fromSeed(devnet.seed);

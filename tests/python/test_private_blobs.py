@@ -110,7 +110,7 @@ def test_allowlist_member_added_then_removed(net: Devnet, owner: Client):
 
 def test_time_lock_by_clock_and_by_epoch(net: Devnet, owner: Client):
     reader = account_client(net)
-    unlock_ms = time.time_ns() // 1_000_000 + 3000
+    unlock_ms = time.time_ns() // 1_000_000 + 10_000  # room for two stores on a loaded machine
     by_time = owner.private.store(SECRET, policy="timelock:soon", create={"unlock_ms": unlock_ms})
     epoch = owner.economy()["epoch"]
     by_epoch = owner.private.store(SECRET, policy="timelock:next-epoch", create={"unlock_epoch": epoch + 1})
@@ -141,12 +141,18 @@ def test_subscription_pays_the_owner_and_lapses(net: Devnet, owner: Client):
 def test_key_server_downtime_up_to_n_minus_t_does_not_block_readers(net: Devnet, owner: Client):
     stored = owner.private.store(SECRET, policy="owner:downtime")
     first, second = net.key_servers[0], net.key_servers[1]
+    stranger = account_client(net)
     net.stop(first)
     try:
         assert owner.private.read(stored.blob_id) == SECRET  # 2 of 3 up
+        assert denied_reason(stranger, stored.blob_id) == "NOT_OWNER"  # 2 refusals of 3: the threshold is out of reach
         net.stop(second)
         with pytest.raises(PrivateBlobError, match="1 of the 2 key servers needed answered") as caught:
             owner.private.read(stored.blob_id)  # fewer than t: no key
+        assert not isinstance(caught.value, AccessDeniedError)
+        # One refusal and two servers down decide nothing: an outage, with the refusal listed.
+        with pytest.raises(PrivateBlobError, match="refused: only the owner") as caught:
+            stranger.private.read(stored.blob_id)
         assert not isinstance(caught.value, AccessDeniedError)
     finally:
         net.start(first)
@@ -156,23 +162,30 @@ def test_key_server_downtime_up_to_n_minus_t_does_not_block_readers(net: Devnet,
 
 def test_tampered_key_responses_are_rejected(net: Devnet, owner: Client, monkeypatch: pytest.MonkeyPatch):
     stored = owner.private.store(SECRET, policy="owner:tamper")
+    other = owner.private.store(SECRET, policy="owner:tamper")  # same policy, another identity
+    other_id = ObjectInfo(*_native.seal_parse_blob(owner.read(other.blob_id))).id
     servers = run_sync(owner.private.akey_servers())
-    bad_urls = {servers.key_servers[0].url}
+    swapped_urls = {servers.key_servers[0].url}
+    flipped_urls: set[str] = set()
     genuine = KeyServerClient.fetch_keys
 
     async def tampering(self: KeyServerClient, account: Account, ids: list[bytes], reader_key: bytes) -> dict[bytes, tuple[bytes, bytes]]:
+        if self.url in swapped_urls:
+            # A valid key, genuinely encrypted to this reader: but another identity's.
+            answer = await genuine(self, account, [other_id], reader_key)
+            return {ids[0]: answer[other_id]}
         answer = await genuine(self, account, ids, reader_key)
-        if self.url not in bad_urls:
-            return answer
-        # A key server answering another identity's key, or a changed one.
-        c0, c1 = answer[ids[0]]
-        return {ids[0]: (c0, bytes([c1[0] ^ 0x01]) + c1[1:])}
+        if self.url in flipped_urls:
+            c0, c1 = answer[ids[0]]
+            return {ids[0]: (c0, bytes([c1[0] ^ 0x01]) + c1[1:])}
+        return answer
 
     monkeypatch.setattr(KeyServerClient, "fetch_keys", tampering)
     assert owner.private.read(stored.blob_id) == SECRET  # the two honest servers suffice
-    bad_urls.add(servers.key_servers[1].url)
-    with pytest.raises(PrivateBlobError, match="does not verify"):
+    flipped_urls.add(servers.key_servers[1].url)
+    with pytest.raises(PrivateBlobError, match="does not verify") as caught:
         owner.private.read(stored.blob_id)
+    assert str(caught.value).count("does not verify") == 2
 
 
 def test_tampered_ciphertext_is_rejected(net: Devnet, owner: Client):
@@ -192,6 +205,11 @@ def test_chunked_private_blob_round_trip(net: Devnet, owner: Client):
     assert blob[:4] == b"MSCH" and ObjectInfo(*_native.seal_parse_blob(blob)).chunks == 5
     stored = owner.store(blob)
     assert owner.private.read(stored.blob_id) == data
+    # A chunk cut out and stored as a blob of its own does not decrypt to part of the file.
+    first_len = int.from_bytes(blob[9:13], "little")
+    lone = owner.store(blob[13 : 13 + first_len])
+    with pytest.raises(PrivateBlobError, match="not a private blob"):
+        owner.private.read(lone.blob_id)
 
 
 def test_key_server_protocol_refusals(net: Devnet, owner: Client):
@@ -209,6 +227,12 @@ def test_key_server_protocol_refusals(net: Devnet, owner: Client):
         for bad in (b"{}", b"not json", json.dumps({"ids": ["zz"], "enc_key": "AAAA"}).encode()):
             r = http.post(url, content=bad, headers=owner.account.sign_request("POST", "/v1/fetch_key", bad))
             assert r.status_code == 400 and r.json()["error"]["details"][0]["reason"] == "INVALID_REQUEST", bad
+        # The same signed request twice: the replay is refused.
+        once = fetch_key_body([b"\x02" * 48], _native.seal_elgamal_public_key(secret))
+        headers = owner.account.sign_request("POST", "/v1/fetch_key", once)
+        assert http.post(url, content=once, headers=headers).status_code == 403  # UNKNOWN_POLICY, nonce now used
+        r = http.post(url, content=once, headers=headers)
+        assert r.status_code == 401 and "replayed" in r.json()["error"]["message"]
         # An identity of no policy: 403 with the reason.
         unknown = fetch_key_body([b"\x01" * 48], _native.seal_elgamal_public_key(secret))
         r = http.post(url, content=unknown, headers=owner.account.sign_request("POST", "/v1/fetch_key", unknown))

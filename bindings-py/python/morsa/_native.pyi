@@ -954,6 +954,9 @@ def seal_parse(object: bytes) -> tuple[bytes, bytes, list[tuple[bytes, int]], in
 def seal_parse_blob(blob: bytes) -> tuple[bytes, bytes, list[tuple[bytes, int]], int, Literal["aes256gcm", "hmac256ctr", "plain"], int, int]:
     """A private blob's parts as :func:`seal_parse` gives them, the ciphertext length summed over
     its chunks, and the number of chunks. Raises :class:`WireFormatError`."""
+def seal_may_be_blob(prefix: bytes) -> bool:
+    """Whether a blob's first bytes can begin a private blob (version byte 0, or the chunked
+    framing's magic): a cheap test before :func:`seal_parse_blob`."""
 def seal_encrypt_blob(
     seed: bytes,
     key_servers: list[tuple[bytes, bytes]],

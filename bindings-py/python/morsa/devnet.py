@@ -46,6 +46,15 @@ FUNDING = 10**15
 """FROST credited to the devnet's default and publisher accounts at start (the faucet's cap)."""
 
 
+def _write_private(path: Path, text: str) -> None:
+    """Write a file that holds secrets (seeds, the admin token) readable by its owner only,
+    from its creation on."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.chmod(path, 0o600)
+
+
 def default_directory() -> Path:
     """``$MORSA_DEVNET_DIR``, else ``$XDG_STATE_HOME/morsa/devnet`` (``~/.local/state/morsa/devnet``)."""
     if os.environ.get("MORSA_DEVNET_DIR"):
@@ -183,8 +192,7 @@ class Devnet:
                 "chain_url": chain_url,
             }
             config_path = root / f"{name}.json"
-            config_path.write_text(json.dumps(config, indent=2))
-            config_path.chmod(0o600)
+            _write_private(config_path, json.dumps(config, indent=2))
             url = f"http://127.0.0.1:{port}"
             public_key = morsa.SigningKey(seed).public_key
             spec = {"name": name, "url": url, "public_key": public_key.hex(), "stake": DEFAULT_STAKE}
@@ -201,8 +209,7 @@ class Devnet:
             name, port, seed = f"keyserver-{i}", free_port(), secrets.token_bytes(32)
             ks_config = {"name": name, "host": "127.0.0.1", "port": port, "seed": seed.hex(), "chain_url": chain_url}
             ks_path = root / f"{name}.json"
-            ks_path.write_text(json.dumps(ks_config, indent=2))
-            ks_path.chmod(0o600)
+            _write_private(ks_path, json.dumps(ks_config, indent=2))
             url = f"http://127.0.0.1:{port}"
             key_server_specs.append({"name": name, "url": url, "public_key": _native.SealMasterKey.from_seed(seed).public_key.hex()})
             key_server_processes.append(
@@ -222,8 +229,7 @@ class Devnet:
             "seal_threshold": seal_threshold,
         }
         chain_config_path = root / "chain.json"
-        chain_config_path.write_text(json.dumps(chain_config, indent=2))
-        chain_config_path.chmod(0o600)
+        _write_private(chain_config_path, json.dumps(chain_config, indent=2))
         chain = Process(
             "chain", chain_url, [*python, "chain", "run", "--config", str(chain_config_path)], str(root / "logs" / "chain.log")
         )

@@ -23,7 +23,8 @@ import json
 import logging
 import os
 import time
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ from starlette.routing import Route
 
 from . import _native
 from .net import openapi
-from .net.accounts import verify_request
+from .net.accounts import NONCE_WINDOW_MS, verify_request
 from .net.control import HttpControlPlane
 from .net.errors import ApiError, NetworkError, RemoteError
 from .net.keyservers import POLICY_PACKAGE_ID, hex_id, key_server_object_id, parse_fetch_key_body
@@ -44,6 +45,8 @@ from .net.server import LOOPBACK_HOSTS, json_api, read_body, serve, success
 KEY_SERVER_DOMAIN = "keyserver.morsa.local"
 """``ErrorInfo.domain`` of a key server's errors."""
 MAX_BODY_BYTES = 64 * 1024
+MAX_REMEMBERED_NONCES = 100_000
+"""Nonces of recent requests kept to refuse replays (those older than the window drop out)."""
 
 log = logging.getLogger("morsa.keyserver")
 
@@ -57,7 +60,7 @@ class KeyServerConfig:
     """A key server's settings (see the module docs)."""
 
     name: str
-    seed: bytes
+    seed: bytes = field(repr=False)
     chain_url: str
     host: str = "127.0.0.1"
     port: int = 9300
@@ -106,17 +109,30 @@ def create_app(config: KeyServerConfig, control: HttpControlPlane | None = None)
     async def service_info(request: Request) -> JSONResponse:
         return success(service)
 
+    used_nonces: OrderedDict[tuple[str, str], int] = OrderedDict()
+
+    def use_nonce(account: str, nonce: str, now: int) -> None:
+        """Refuse a replayed request (its answer is encrypted to the requester's key anyway:
+        this keeps replays from asking the control plane again)."""
+        while used_nonces and (len(used_nonces) >= MAX_REMEMBERED_NONCES or next(iter(used_nonces.values())) < now):
+            used_nonces.popitem(last=False)
+        if (account, nonce) in used_nonces:
+            raise ApiError(401, "UNAUTHENTICATED", "this request was already made (a replayed nonce)")
+        used_nonces[(account, nonce)] = now + 2 * NONCE_WINDOW_MS
+
     async def fetch_key(request: Request) -> JSONResponse:
         body = await read_body(request, MAX_BODY_BYTES)
-        account, _ = verify_request(dict(request.headers), "POST", request.url.path, body, time.time_ns() // 1_000_000)
+        now = time.time_ns() // 1_000_000
+        account, nonce = verify_request(dict(request.headers), "POST", request.url.path, body, now)
         try:
             ids, reader_key = parse_fetch_key_body(body)
         except ValueError as e:
             raise ApiError(400, "INVALID_REQUEST", str(e)) from None
+        use_nonce(account, nonce, now)
         try:
             decisions = await asyncio.gather(*(chain.policy_access(account, i) for i in ids))
         except RemoteError as e:
-            if e.status < 500:
+            if e.status == 400:
                 raise ApiError(400, "INVALID_IDENTITY", f"the control plane refused the identity: {e}") from None
             raise ApiError(503, "CONTROL_PLANE_UNAVAILABLE", f"the control plane cannot decide: {e}") from None
         except NetworkError as e:

@@ -110,6 +110,15 @@ class PrivateBlobs:
             raise PrivateBlobError("private blobs need an account (key file): policies are owned and keys released per account")
         return self.client.account
 
+    async def anetwork_key_servers(self) -> KeyServerSet | None:
+        """The network's key servers, or None when it has none (any other failure raises)."""
+        if self._key_servers is None:
+            found = await self._control().key_servers()
+            if not found.key_servers:
+                return None
+            self._key_servers = found
+        return self._key_servers
+
     async def akey_servers(self) -> KeyServerSet:
         if self._key_servers is None:
             found = await self._control().key_servers()
@@ -241,8 +250,9 @@ class PrivateBlobs:
         """The user secret keys of ``info``'s identity from at least its threshold of key
         servers, asked at once, each answer verified against the server's public key; the
         first ``threshold`` that verify. Raises :class:`AccessDeniedError` when the policy
-        refuses (more than ``n − threshold`` servers said so) and :class:`PrivateBlobError`
-        when too few servers answered."""
+        refuses (more than ``n − threshold`` servers said so: the threshold cannot be reached)
+        and :class:`PrivateBlobError` when too few servers answered with a key (down, a key that
+        does not verify, or a refusal by too few to decide), each listed."""
         servers = await self.akey_servers()
         if info.package_id != servers.package_id:
             raise PrivateBlobError(f"the blob is encrypted for package {hex_id(info.package_id)}, not this network's policies")
@@ -255,6 +265,11 @@ class PrivateBlobs:
         failures: list[str] = []
         done = asyncio.Event()
 
+        def settled() -> None:
+            # Enough keys, or so many refusals that the threshold cannot be reached.
+            if len(keys) >= info.threshold or len(denials) > len(info.services) - info.threshold:
+                done.set()
+
         async def ask(index: int, object_id: bytes) -> None:
             server = servers.by_object_id(object_id)
             if server is None:
@@ -264,39 +279,41 @@ class PrivateBlobs:
                 answer = await KeyServerClient(self.client.http, server.url).fetch_keys(account, [info.id], reader_key)
                 c0, c1 = answer[info.id]
                 key = await asyncio.to_thread(_native.seal_open_key_response, secret, c0, c1, full_id, server.public_key)
+                keys.append((index, key))
             except RemoteError as e:
                 if e.status == 403 and e.reason == "ACCESS_DENIED":
                     denials.append((str(e.metadata.get("reason", "DENIED")), e.message))
                 else:
                     failures.append(f"{server.name}: {e}")
-                return
             except (NetworkError, KeyError) as e:
                 failures.append(f"{server.name}: {e}")
-                return
             except _native.MorsaError as e:
                 failures.append(f"{server.name} answered a key that does not verify ({e})")
-                return
-            keys.append((index, key))
-            if len(keys) >= info.threshold:
-                done.set()
+            finally:
+                settled()
 
-        tasks = [asyncio.create_task(ask(i, oid)) for i, (oid, _) in enumerate(info.services)]
-        waiter = asyncio.create_task(done.wait())
+        tasks: set[asyncio.Task[Any]] = {asyncio.create_task(ask(i, oid)) for i, (oid, _) in enumerate(info.services)}
+        waiter: asyncio.Task[Any] = asyncio.create_task(done.wait())
+        pending = set(tasks)
         try:
-            await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
-            while not done.is_set() and not all(t.done() for t in tasks):
-                await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
+            while pending and not done.is_set():
+                finished, pending = await asyncio.wait(pending | {waiter}, return_when=asyncio.FIRST_COMPLETED)
+                pending.discard(waiter)
+                for finished_task in finished - {waiter}:
+                    error = None if finished_task.cancelled() else finished_task.exception()
+                    if error is not None:
+                        failures.append(f"{type(error).__name__}: {error}")
         finally:
-            for t in [*tasks, waiter]:
-                t.cancel()
+            for task in [*tasks, waiter]:
+                task.cancel()
         if len(keys) >= info.threshold:
             return sorted(keys[: info.threshold])
-        if denials:
+        n, t = len(info.services), info.threshold
+        if len(denials) > n - t:
             reason, message = denials[0]
-            raise AccessDeniedError(f"access denied by {len(denials)} of {len(info.services)} key servers: {message}", reason)
-        raise PrivateBlobError(
-            f"{len(keys)} of the {info.threshold} key servers needed answered: " + "; ".join(failures or ["no answer"])
-        )
+            raise AccessDeniedError(f"access denied by {len(denials)} of {n} key servers: {message}", reason)
+        said = [f"refused: {message}" for _, message in denials] + failures
+        raise PrivateBlobError(f"{len(keys)} of the {t} key servers needed answered with a key: " + "; ".join(said or ["no answer"]))
 
     async def adecrypt(self, blob: bytes) -> bytes:
         """The plaintext of a private blob (keys fetched, shares checked against every server's

@@ -50,8 +50,8 @@ pub use dem::{hmac_ctr_decrypt, hmac_ctr_encrypt, AES_GCM_IV};
 pub use gf256::{combine, split, Share};
 pub use object::{Ciphertext, EncryptedObject};
 pub use private::{
-    chunk_aad, decrypt_blob, encrypt_blob, is_chunked, key_response, open_key_response, parse_blob, reader_secret_key,
-    CHUNKED_MAGIC, CHUNKED_VERSION, CHUNK_AAD_LEN, DEFAULT_CHUNK_LEN,
+    blob_info, chunk_aad, decrypt_blob, encrypt_blob, is_chunked, key_response, may_be_blob, open_key_response,
+    parse_blob, reader_secret_key, BlobInfo, CHUNKED_MAGIC, CHUNKED_VERSION, CHUNK_AAD_LEN, DEFAULT_CHUNK_LEN,
 };
 
 /// Prefix of the identity before it is hashed to G1.

@@ -160,7 +160,12 @@ pub fn encrypt_blob(
 /// identity or out of place).
 pub fn parse_blob(blob: &[u8]) -> Result<Vec<EncryptedObject>, SealError> {
     if !is_chunked(blob) {
-        return Ok(alloc::vec![EncryptedObject::from_bcs(blob)?]);
+        let object = EncryptedObject::from_bcs(blob)?;
+        // A chunk taken out of a chunked blob is not a blob of its own.
+        if is_chunk_aad(&object) {
+            return Err(SealError::Malformed);
+        }
+        return Ok(alloc::vec![object]);
     }
     let mut rest = blob.get(4..).ok_or(SealError::Malformed)?;
     let (&version, tail) = rest.split_first().ok_or(SealError::Malformed)?;
@@ -198,6 +203,68 @@ pub fn parse_blob(blob: &[u8]) -> Result<Vec<EncryptedObject>, SealError> {
         return Err(SealError::Malformed);
     }
     Ok(objects)
+}
+
+/// Whether the object carries a chunk's additional data (the tag of [`chunk_aad`]).
+fn is_chunk_aad(object: &EncryptedObject) -> bool {
+    let aad = match &object.ciphertext {
+        Ciphertext::Aes256Gcm { aad, .. } | Ciphertext::Hmac256Ctr { aad, .. } => aad.as_deref().unwrap_or(&[]),
+        Ciphertext::Plain => &[],
+    };
+    aad.len() == CHUNK_AAD_LEN && aad.starts_with(b"morsa chunk ")
+}
+
+/// Whether a blob's first bytes can begin a private blob: the chunked framing's magic, or an
+/// `EncryptedObject`'s version byte 0. A cheap test before [`parse_blob`].
+pub fn may_be_blob(prefix: &[u8]) -> bool {
+    prefix.first() == Some(&0) || (prefix.len() >= 4 && is_chunked(prefix))
+}
+
+/// What a private blob says of itself (see [`blob_info`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlobInfo {
+    /// The package ID of its identity (32 bytes).
+    pub package_id: [u8; 32],
+    /// The inner ID of its identity.
+    pub id: Vec<u8>,
+    /// Its key servers' object IDs and share indices.
+    pub services: Vec<([u8; 32], u8)>,
+    /// Key servers needed.
+    pub threshold: u8,
+    /// `"aes256gcm"`, `"hmac256ctr"` or `"plain"` (of the first object).
+    pub dem: &'static str,
+    /// Ciphertext bytes summed over the chunks.
+    pub ciphertext_len: usize,
+    /// Objects in the blob (1 when it is not chunked).
+    pub chunks: usize,
+}
+
+/// The identity, key servers, threshold, DEM, ciphertext length and chunk count of a private
+/// blob.
+///
+/// # Errors
+///
+/// What [`parse_blob`] returns.
+pub fn blob_info(blob: &[u8]) -> Result<BlobInfo, SealError> {
+    let objects = parse_blob(blob)?;
+    let len = |o: &EncryptedObject| match &o.ciphertext {
+        Ciphertext::Aes256Gcm { blob, .. } | Ciphertext::Hmac256Ctr { blob, .. } => blob.len(),
+        Ciphertext::Plain => 0,
+    };
+    let first = &objects[0];
+    Ok(BlobInfo {
+        package_id: first.package_id,
+        id: first.id.clone(),
+        services: first.services.clone(),
+        threshold: first.threshold,
+        dem: match first.ciphertext {
+            Ciphertext::Aes256Gcm { .. } => "aes256gcm",
+            Ciphertext::Hmac256Ctr { .. } => "hmac256ctr",
+            Ciphertext::Plain => "plain",
+        },
+        ciphertext_len: objects.iter().map(len).sum(),
+        chunks: objects.len(),
+    })
 }
 
 fn take_u32(rest: &mut &[u8]) -> Result<u32, SealError> {

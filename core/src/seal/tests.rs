@@ -169,6 +169,17 @@ fn private_blobs_chunk_past_the_chunk_length_and_refuse_any_rearrangement() {
     };
     let parts: Vec<Vec<u8>> = objects.iter().map(EncryptedObject::to_bcs).collect();
     assert_eq!(decrypt_blob(&frame(&parts), &keys, None).unwrap(), data);
+    // A chunk cut out and presented as a blob of its own: refused (it would decrypt to part of
+    // the file under the file's policy).
+    for part in &parts {
+        assert_eq!(parse_blob(part), Err(SealError::Malformed));
+        assert!(decrypt_blob(part, &keys, None).is_err());
+    }
+    let info = blob_info(&blob).unwrap();
+    assert_eq!((info.chunks, info.threshold, info.dem, info.id.as_slice()), (4, 2, "aes256gcm", id.as_slice()));
+    assert_eq!(info.ciphertext_len, data.len() + 4 * 16);
+    assert_eq!(blob_info(&single).unwrap().chunks, 1);
+    assert!(may_be_blob(&single[..1]) && may_be_blob(&blob[..4]) && !may_be_blob(b"MSC") && !may_be_blob(b"\x01"));
     let swapped = [parts[1].clone(), parts[0].clone(), parts[2].clone(), parts[3].clone()];
     assert_eq!(parse_blob(&frame(&swapped)), Err(SealError::Malformed));
     assert_eq!(parse_blob(&frame(&parts[..3])), Err(SealError::Malformed));

@@ -177,13 +177,16 @@ class Policies:
             raise ApiError(400, "INVALID_FIELD", "a subscription policy has a price (FROST) and duration_epochs")
         if kind != "allowlist" and members:
             raise ApiError(400, "INVALID_FIELD", "only an allowlist has members")
-        existing = self.state._db.execute("SELECT policy_id, kind FROM policies WHERE owner = ? AND name = ?", (account, name)).fetchone()
-        if existing is not None and existing[1] != kind:
-            raise ApiError(409, "POLICY_EXISTS", f"{account} already has a {existing[1]} policy named {name!r} ({existing[0]})")
         policy_id = hex_id(hashlib.sha256(b"morsa policy\x00" + account.encode() + b"\x00" + name.encode()).digest())
 
         def action(db: sqlite3.Connection) -> bool:
+            # Checked in the transaction, under the lock: two creations of one name cannot race.
+            existing = db.execute("SELECT kind FROM policies WHERE policy_id = ?", (policy_id,)).fetchone()
             if existing is not None:
+                if existing[0] != kind:
+                    raise ApiError(409, "POLICY_EXISTS", f"{account} already has a {existing[0]} policy named {name!r} ({policy_id})")
+                # The same policy again: the members given are added (the owner is asking).
+                db.executemany("INSERT OR IGNORE INTO policy_members (policy_id, member) VALUES (?, ?)", [(policy_id, m) for m in members])
                 return False
             epoch = self.state.epoch
             db.execute(
@@ -196,7 +199,7 @@ class Policies:
             return True
 
         created = self.state._signed(account, nonce, now_ms, action)
-        return self.policy(existing[0] if existing else policy_id), created
+        return self.policy(policy_id), created
 
     def edit_members(self, account: str, policy_id: str, add: list[Any], remove: list[Any], nonce: str, now_ms: int) -> dict[str, Any]:
         """The owner of an allowlist adds and removes members (effective at once for key
@@ -207,11 +210,12 @@ class Policies:
         if policy["kind"] != "allowlist":
             raise ApiError(400, "NOT_AN_ALLOWLIST", f"policy {policy_id} is a {policy['kind']} policy, it has no members")
         to_add, to_remove = [_member(m) for m in add], [_member(m) for m in remove]
-        if len(policy["members"]) + len(to_add) > MAX_MEMBERS:
-            raise ApiError(400, "TOO_MANY_MEMBERS", f"an allowlist has at most {MAX_MEMBERS} members")
 
         def action(db: sqlite3.Connection) -> None:
             pid = policy["policy_id"]
+            count = db.execute("SELECT COUNT(*) FROM policy_members WHERE policy_id = ?", (pid,)).fetchone()[0]
+            if count + len(to_add) > MAX_MEMBERS:
+                raise ApiError(400, "TOO_MANY_MEMBERS", f"an allowlist has at most {MAX_MEMBERS} members")
             db.executemany("INSERT OR IGNORE INTO policy_members (policy_id, member) VALUES (?, ?)", [(pid, m) for m in to_add])
             db.executemany("DELETE FROM policy_members WHERE policy_id = ? AND member = ?", [(pid, m) for m in to_remove])
             self.state._event(db, "policy_members", self.state.epoch, None, policy_id=pid, added=to_add, removed=to_remove)
@@ -228,30 +232,35 @@ class Policies:
             raise ApiError(400, "NOT_A_SUBSCRIPTION", f"policy {policy_id} is a {policy['kind']} policy, not a subscription")
         price, duration, owner = int(policy["price"]), int(policy["duration_epochs"]), policy["owner"]
 
-        def action(db: sqlite3.Connection) -> int:
+        def action(db: sqlite3.Connection) -> tuple[int, int]:
             epoch = self.state.epoch
             row = db.execute(
                 "SELECT end_epoch FROM subscriptions WHERE policy_id = ? AND subscriber = ?", (policy["policy_id"], account)
             ).fetchone()
             start = max(epoch, int(row[0])) if row else epoch
-            if account != owner and price:
-                self.state._debit(db, account, price, f"a subscription to {policy['name']!r}")
-                self.state._credit(db, owner, price)
+            paid = 0 if account == owner else price  # the owner reads anyway and would pay itself
+            if paid:
+                self.state._debit(db, account, paid, f"a subscription to {policy['name']!r}")
+                self.state._credit(db, owner, paid)
             db.execute(
                 "INSERT INTO subscriptions (policy_id, subscriber, end_epoch, paid) VALUES (?,?,?,?) "
                 "ON CONFLICT(policy_id, subscriber) DO UPDATE SET end_epoch = excluded.end_epoch, paid = paid + excluded.paid",
-                (policy["policy_id"], account, start + duration, price),
+                (policy["policy_id"], account, start + duration, paid),
             )
             self.state._event(db, "subscribed", epoch, None, policy_id=policy["policy_id"], subscriber=account, end_epoch=start + duration)
-            return start + duration
+            return start + duration, paid
 
-        end = self.state._signed(account, nonce, now_ms, action)
-        return {"policy_id": policy["policy_id"], "end_epoch": end, "paid": price}
+        end, paid = self.state._signed(account, nonce, now_ms, action)
+        return {"policy_id": policy["policy_id"], "end_epoch": end, "paid": paid}
 
     def access(self, account: str, inner_id: bytes, now_ms: int) -> dict[str, Any]:
         """Whether ``account`` may have the key of ``inner_id`` (``policy ID ‖ nonce``):
         ``{"approved": True, "policy_id"}`` or ``{"approved": False, "reason", "message"}`` with a
         reason of :data:`~morsa.net.keyservers.ACCESS_REASONS`."""
+        with self.state._lock:  # no view of another request's transaction in progress
+            return self._access(account, inner_id, now_ms)
+
+    def _access(self, account: str, inner_id: bytes, now_ms: int) -> dict[str, Any]:
         policy_bytes = policy_of_identity(inner_id)
         row = None if policy_bytes is None else self._row(hex_id(policy_bytes))
         if row is None:

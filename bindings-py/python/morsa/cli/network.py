@@ -11,7 +11,7 @@ from typing import IO, Any
 
 import morsa
 
-from ._common import CliError, add_n_shards, add_network_args, client_from_args, progress_bar, size_arg
+from ._common import CliError, add_n_shards, add_network_args, client_from_args, error, progress_bar, size_arg
 from .lifecycle import attribute_arg
 from .private import add_policy_options
 
@@ -301,25 +301,30 @@ def cmd_read(args: argparse.Namespace, out: IO[str]) -> int:
 
 def _decrypt_if_private(args: argparse.Namespace, staged: Path, target: Path) -> bool:
     """When ``staged`` holds a private blob of this network: decrypt it into ``target``
-    (atomically; True). Access refused: :class:`CliError` saying why, ``target`` untouched."""
+    (atomically; True). Access refused, or too few key servers: :class:`CliError` saying why,
+    ``target`` untouched. Read through an aggregator with no network named: a note on stderr."""
+    from morsa import _native
     from morsa._fs import atomic_write
-    from morsa.private import AccessDeniedError, is_private_blob
+    from morsa.private import PrivateBlobError, is_private_blob
 
     with open(staged, "rb") as f:
         head = f.read(4)
-    if not head or (head[0] != 0 and head != b"MSCH"):
+    if not _native.seal_may_be_blob(head):
+        return False
+    if args.aggregator and not (args.chain or args.devnet):
+        if is_private_blob(staged.read_bytes()):
+            error("note: this looks like a private (encrypted) blob; give --devnet or --chain to decrypt it")
         return False
     client = client_from_args(args)
-    try:
-        servers = client._sync(client.private.akey_servers())
-    except morsa.MorsaError:
-        return False  # a network without key servers: no private blobs
+    servers = client._sync(client.private.anetwork_key_servers())
+    if servers is None:
+        return False  # a network without key servers has no private blobs
     blob = staged.read_bytes()
     if not is_private_blob(blob, servers.package_id):
         return False
     try:
         plaintext = client.private.decrypt(blob)
-    except AccessDeniedError as e:
+    except PrivateBlobError as e:
         raise CliError(f"cannot decrypt {args.blob_id}: {e} (the encrypted blob itself: morsa read --raw)") from None
     atomic_write(target, plaintext)
     return True
