@@ -51,9 +51,9 @@ def core(sizes: list[int], runs: int) -> None:
     print(f"{'MiB':>6} {'chunks':>6} {'encrypt s':>10} {'MiB/s':>7} {'decrypt s':>10} {'MiB/s':>7}")
     for size in sizes:
         data = os.urandom(size * MIB)
-        enc, blob = timed(lambda: _native.seal_encrypt_blob(os.urandom(32), servers, 2, POLICY_PACKAGE_ID, inner_id, data), runs)
+        enc, blob = timed(lambda data=data: _native.seal_encrypt_blob(os.urandom(32), servers, 2, POLICY_PACKAGE_ID, inner_id, data), runs)
         assert isinstance(blob, bytes)
-        dec, plain = timed(lambda: _native.seal_decrypt_blob(blob, keys, public_keys), runs)
+        dec, plain = timed(lambda blob=blob: _native.seal_decrypt_blob(blob, keys, public_keys), runs)
         assert plain == data
         chunks = ObjectInfo(*_native.seal_parse_blob(blob)).chunks
         print(f"{size:>6} {chunks:>6} {enc:>10.3f} {size / enc:>7.0f} {dec:>10.3f} {size / dec:>7.0f}")
@@ -74,10 +74,10 @@ def network(sizes: list[int], runs: int, nodes: int, n_shards: int) -> None:
                 data = os.urandom(size * MIB)
                 # Fresh bytes for every plain store (a blob stored before is only "already certified").
                 fresh = iter([os.urandom(size * MIB) for _ in range(runs)])
-                store, stored = timed(lambda: client.store(next(fresh)), runs)
-                pstore, pstored = timed(lambda: private.store(data, policy="owner:bench"), runs)
-                read, _ = timed(lambda: client.read(stored.blob_id), runs)  # type: ignore[attr-defined]
-                pread, plain = timed(lambda: private.read(pstored.blob_id), runs)  # type: ignore[attr-defined]
+                store, stored = timed(lambda fresh=fresh: client.store(next(fresh)), runs)
+                pstore, pstored = timed(lambda data=data: private.store(data, policy="owner:bench"), runs)
+                read, _ = timed(lambda stored=stored: client.read(stored.blob_id), runs)  # type: ignore[attr-defined]
+                pread, plain = timed(lambda pstored=pstored: private.read(pstored.blob_id), runs)  # type: ignore[attr-defined]
                 assert plain == data
                 print(f"{size:>6} {store:>8.2f} {pstore:>16.2f} {read:>7.2f} {pread:>15.2f}")
             blob = client.read(pstored.blob_id)  # type: ignore[attr-defined]
