@@ -299,6 +299,18 @@ def test_cli_store_encrypt_read_and_refusal(net: Devnet, tmp_path: Path):
     assert denied.read_bytes() == SECRET
     r = morsa_cli(net, "policy", "list", "--json")
     assert any(p["name"] == "cli" and address in p["members"] for p in json.loads(r.stdout))
+    # Through an aggregator: decrypted when the network is named, else the ciphertext and a note.
+    via = tmp_path / "via-aggregator.out"
+    r = morsa_cli(net, "read", record["blob_id"], "--aggregator", net.daemon_url, "--n-shards", str(N_SHARDS), "--out", str(via),
+                  "--devnet", net.directory)
+    assert r.returncode == 0 and "decrypted" in r.stdout and via.read_bytes() == SECRET, r.stderr
+    env = {k: v for k, v in os.environ.items() if k != "MORSA_DEVNET_DIR"}
+    r = subprocess.run(
+        [sys.executable, "-m", "morsa", "read", record["blob_id"], "--aggregator", net.daemon_url, "--n-shards", str(N_SHARDS),
+         "--out", str(via)], capture_output=True, text=True, env=env, timeout=120,
+    )
+    assert r.returncode == 0 and "private (encrypted) blob" in r.stderr, r.stderr
+    assert morsa.blob_id(via.read_bytes(), N_SHARDS) == record["blob_id"]
     r = morsa_cli(net, "store", str(source), "--encrypt")
     assert r.returncode == 2 and "--policy" in r.stderr
     r = morsa_cli(net, "store", str(source), "--encrypt", "--policy", "timelock:x")

@@ -289,7 +289,7 @@ def cmd_read(args: argparse.Namespace, out: IO[str]) -> int:
                 else:
                     client.read_file_to(args.blob_id, staged)
         how = "verified"
-        if not args.raw and (not args.aggregator or args.chain or args.devnet) and _decrypt_if_private(args, staged, target):
+        if not args.raw and _decrypt_if_private(args, staged, target):
             how = "verified, decrypted"
         else:
             os.replace(staged, target)
