@@ -120,14 +120,12 @@ class PrivateBlobs:
         return self._key_servers
 
     async def akey_servers(self) -> KeyServerSet:
-        if self._key_servers is None:
-            found = await self._control().key_servers()
-            if not found.key_servers:
-                raise PrivateBlobError(
-                    "this network has no key servers: private blobs need them (a devnet created before they existed: start a new one)"
-                )
-            self._key_servers = found
-        return self._key_servers
+        found = await self.anetwork_key_servers()
+        if found is None:
+            raise PrivateBlobError(
+                "this network has no key servers: private blobs need them (a devnet created before they existed: start a new one)"
+            )
+        return found
 
     def key_servers(self) -> KeyServerSet:
         """The network's key servers, default threshold and policy package (cached). Raises
@@ -196,13 +194,18 @@ class PrivateBlobs:
 
     async def aencrypt(self, data: bytes, policy_id: bytes, *, threshold: int | None = None, chunk_len: int | None = None) -> bytes:
         """``data`` encrypted for a new identity under ``policy_id`` to the network's key servers."""
+        blob, _ = await self._encrypt(data, policy_id, threshold, chunk_len)
+        return blob
+
+    async def _encrypt(self, data: bytes, policy_id: bytes, threshold: int | None, chunk_len: int | None) -> tuple[bytes, bytes]:
+        """``(blob, inner identity)``: :meth:`aencrypt` and the identity it chose."""
         servers = await self.akey_servers()
         identity = policy_identity(policy_id, os.urandom(IDENTITY_NONCE_LEN))
         pairs = [(k.object_id, k.public_key) for k in servers.key_servers]
         args = (os.urandom(32), pairs, threshold or servers.threshold, servers.package_id, identity, data)
         if chunk_len is not None:
-            return await asyncio.to_thread(_native.seal_encrypt_blob, *args, chunk_len)
-        return await asyncio.to_thread(_native.seal_encrypt_blob, *args)
+            return await asyncio.to_thread(_native.seal_encrypt_blob, *args, chunk_len), identity
+        return await asyncio.to_thread(_native.seal_encrypt_blob, *args), identity
 
     def encrypt(self, data: bytes, policy: str, **kwargs: Any) -> bytes:
         """``data`` encrypted under ``policy`` (``KIND:NAME`` or an ID), not stored."""
@@ -239,10 +242,9 @@ class PrivateBlobs:
         data = data_or_path if isinstance(data_or_path, bytes) else await asyncio.to_thread(_read, data_or_path)
         found = await self.apolicy(policy, **(create or {}))
         policy_id = bytes.fromhex(found["policy_id"][2:])
-        blob = await self.aencrypt(data, policy_id, threshold=threshold)
+        blob, identity = await self._encrypt(data, policy_id, threshold, None)
         stored = await self.client.astore(blob, **store)
-        info = ObjectInfo(*_native.seal_parse_blob(blob))
-        return PrivateStoreResult(stored.blob_id, found["policy_id"], info.id, stored)
+        return PrivateStoreResult(stored.blob_id, found["policy_id"], identity, stored)
 
     # ---- decryption
 
